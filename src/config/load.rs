@@ -1,0 +1,188 @@
+use super::Config;
+use figment::Figment;
+use figment::providers::{Env, Format, Yaml};
+use std::path::{Path, PathBuf};
+
+/// The file read when no `--config` is given. A missing default file is fine
+/// (defaults apply); a missing explicit file is an error.
+pub const DEFAULT_PATH: &str = "config/gatehouse.yaml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("invalid configuration:\n{0}")]
+    Invalid(String),
+    #[error("invalid configuration: {key}: {message}")]
+    Rule { key: &'static str, message: String },
+}
+
+/// Loads the configuration from `path` (or [`DEFAULT_PATH`]) and the
+/// `GATEHOUSE_*` environment, then checks the rules types cannot express.
+pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+    let file = match path {
+        Some(p) if !p.exists() => return Err(ConfigError::MissingFile(p.to_path_buf())),
+        Some(p) => p.to_path_buf(),
+        None => PathBuf::from(DEFAULT_PATH),
+    };
+    let figment = Figment::new().merge(Yaml::file(&file)).merge(
+        // GATEHOUSE_TEST_* variables belong to the test harness, not the server.
+        Env::prefixed("GATEHOUSE_")
+            .split("__")
+            .filter(|key| !key.as_str().starts_with("test_")),
+    );
+    let config: Config = figment.extract().map_err(|e| describe(&e))?;
+    validate(&config)?;
+    Ok(config)
+}
+
+/// One line per problem, naming the key and where its value came from.
+fn describe(error: &figment::Error) -> ConfigError {
+    let lines: Vec<String> = error
+        .clone()
+        .into_iter()
+        .map(|e| {
+            let key = if e.path.is_empty() {
+                "(top level)".to_owned()
+            } else {
+                e.path.join(".")
+            };
+            let origin = e
+                .metadata
+                .as_ref()
+                .map(|m| match &m.source {
+                    Some(src) => format!("{} {}", m.name, src),
+                    None => m.name.to_string(),
+                })
+                .unwrap_or_else(|| "defaults".to_owned());
+            format!("  - key `{key}` (from {origin}): {}", e.kind)
+        })
+        .collect();
+    ConfigError::Invalid(lines.join("\n"))
+}
+
+fn validate(config: &Config) -> Result<(), ConfigError> {
+    if config.database.pool_size == 0 {
+        return Err(ConfigError::Rule {
+            key: "database.pool_size",
+            message: "must be at least 1".into(),
+        });
+    }
+    if config.tenants.idle_timeout.is_zero() {
+        return Err(ConfigError::Rule {
+            key: "tenants.idle_timeout",
+            message: "must be longer than zero".into(),
+        });
+    }
+    let p = &config.passwords;
+    argon2::Params::new(p.memory_kib, p.iterations, p.parallelism, None).map_err(|e| {
+        ConfigError::Rule {
+            key: "passwords",
+            message: format!("invalid argon2 parameters: {e}"),
+        }
+    })?;
+    if config.security.master_key.is_none() && config.security.master_key_file.is_none() {
+        return Err(ConfigError::Rule {
+            key: "security.master_key",
+            message: "set security.master_key or security.master_key_file".into(),
+        });
+    }
+    if let Some(key) = &config.security.master_key {
+        super::MasterKey::decode(key.expose()).map_err(|message| ConfigError::Rule {
+            key: "security.master_key",
+            message,
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    fn err_text(r: Result<Config, ConfigError>) -> String {
+        match r {
+            Ok(_) => panic!("expected an error"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn defaults_without_a_file() {
+        Jail::expect_with(|_jail| {
+            let c = load(None).unwrap();
+            assert_eq!(c.server.bind.to_string(), "127.0.0.1:8080");
+            assert_eq!(c.server.public_url.as_str(), "http://127.0.0.1:8080");
+            assert_eq!(c.database.url.expose(), "sqlite://data/gatehouse.db");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_file() {
+        Jail::expect_with(|jail| {
+            jail.create_file("g.yaml", "server:\n  bnd: 1.2.3.4:80\n")?;
+            let msg = err_text(load(Some(Path::new("g.yaml"))));
+            assert!(msg.contains("server.bnd"), "{msg}");
+            assert!(msg.contains("g.yaml"), "{msg}");
+            assert!(msg.contains("unknown field"), "{msg}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn wrong_type_names_key() {
+        Jail::expect_with(|jail| {
+            jail.create_file("g.yaml", "database:\n  pool_size: lots\n")?;
+            let msg = err_text(load(Some(Path::new("g.yaml"))));
+            assert!(msg.contains("database.pool_size"), "{msg}");
+            assert!(msg.contains("g.yaml"), "{msg}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        Jail::expect_with(|jail| {
+            jail.create_file("g.yaml", "server:\n  bind: 127.0.0.1:9000\n")?;
+            jail.set_env("GATEHOUSE_SERVER__BIND", "127.0.0.1:9100");
+            jail.set_env("GATEHOUSE_DATABASE__POOL_SIZE", "3");
+            jail.set_env("GATEHOUSE_TEST_DATABASE_URL", "postgres://ignored/");
+            let c = load(Some(Path::new("g.yaml"))).unwrap();
+            assert_eq!(c.server.bind.to_string(), "127.0.0.1:9100");
+            assert_eq!(c.database.pool_size, 3);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_env_value_names_variable() {
+        Jail::expect_with(|jail| {
+            jail.set_env("GATEHOUSE_SERVER__WORKERS", "many");
+            let msg = err_text(load(None));
+            assert!(msg.contains("server.workers"), "{msg}");
+            assert!(msg.contains("GATEHOUSE_SERVER__WORKERS"), "{msg}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn rules_name_the_key() {
+        Jail::expect_with(|jail| {
+            jail.create_file("g.yaml", "database:\n  pool_size: 0\n")?;
+            let msg = err_text(load(Some(Path::new("g.yaml"))));
+            assert!(msg.contains("database.pool_size: must be at least 1"), "{msg}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn missing_explicit_file_is_an_error() {
+        Jail::expect_with(|_jail| {
+            let msg = err_text(load(Some(Path::new("nope.yaml"))));
+            assert!(msg.contains("nope.yaml does not exist"), "{msg}");
+            Ok(())
+        });
+    }
+}

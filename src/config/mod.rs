@@ -1,0 +1,17 @@
+//! Configuration: `config/gatehouse.yaml` (or `--config FILE`) overridden by
+//! `GATEHOUSE_*` environment variables, `__` separating nested keys
+//! (`GATEHOUSE_SERVER__BIND`). Unknown keys and wrong types stop start-up with a
+//! message naming the key and where the value came from.
+
+mod load;
+mod master_key;
+mod model;
+mod secret;
+
+pub use load::{ConfigError, load};
+pub use master_key::MasterKey;
+pub use model::{
+    Config, DatabaseConfig, LogFormat, LoggingConfig, PasswordConfig, PublicUrl, SecurityConfig,
+    ServerConfig, TenantsConfig,
+};
+pub use secret::SecretString;

@@ -1,0 +1,280 @@
+use super::SecretString;
+use crate::store::DatabaseUrl;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The whole configuration. Every section has defaults, so an empty file (or no
+/// file) gives a server on 127.0.0.1:8080 with SQLite under `./data/`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub tenants: TenantsConfig,
+    pub security: SecurityConfig,
+    pub passwords: PasswordConfig,
+    pub logging: LoggingConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub bind: std::net::SocketAddr,
+    /// The externally visible base URL; issuers are `{public_url}/t/{tenant}`.
+    pub public_url: PublicUrl,
+    /// HTTP worker threads; 0 means one per CPU core.
+    pub workers: usize,
+    /// How long in-flight requests get to finish on SIGTERM/SIGINT.
+    #[serde(with = "humantime_serde")]
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: PublicUrl::default(),
+            workers: 0,
+            shutdown_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH` or `postgres://…`.
+    #[serde(
+        serialize_with = "serialize_db_url",
+        deserialize_with = "deserialize_db_url"
+    )]
+    pub url: DatabaseUrl,
+    /// Connections in the pool.
+    pub pool_size: u32,
+    /// How long to wait for a connection before failing a request.
+    #[serde(with = "humantime_serde")]
+    pub connect_timeout: Duration,
+    /// Apply pending migrations when the server starts.
+    pub migrate_on_start: bool,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: default_database_url(),
+            pool_size: 16,
+            connect_timeout: Duration::from_secs(5),
+            migrate_on_start: true,
+        }
+    }
+}
+
+fn default_database_url() -> DatabaseUrl {
+    match DatabaseUrl::parse("sqlite://data/gatehouse.db") {
+        Ok(url) => url,
+        Err(_) => unreachable!("the default database URL is valid"),
+    }
+}
+
+fn serialize_db_url<S: Serializer>(url: &DatabaseUrl, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&url.redacted())
+}
+
+fn deserialize_db_url<'de, D: Deserializer<'de>>(d: D) -> Result<DatabaseUrl, D::Error> {
+    let raw = String::deserialize(d)?;
+    DatabaseUrl::parse(&raw).map_err(serde::de::Error::custom)
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TenantsConfig {
+    /// Directory of declarative tenant files (`*.yaml`).
+    pub dir: PathBuf,
+    /// Apply the tenant files when the server starts.
+    pub apply_on_start: bool,
+    /// Stop a tenant's actor after this long without requests.
+    #[serde(with = "humantime_serde")]
+    pub idle_timeout: Duration,
+    /// How often a live tenant checks whether its configuration changed in the
+    /// database (e.g. applied by another process) and reloads.
+    #[serde(with = "humantime_serde")]
+    pub reload_interval: Duration,
+    /// Arbiter threads that host tenant actors; 0 means one per CPU core.
+    pub shards: usize,
+}
+
+impl Default for TenantsConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("tenants"),
+            apply_on_start: true,
+            idle_timeout: Duration::from_secs(15 * 60),
+            reload_interval: Duration::from_secs(5),
+            shards: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// Master key (32 bytes, base64 or hex) that encrypts private keys at rest.
+    pub master_key: Option<SecretString>,
+    /// File holding the master key; created with a fresh random key if missing.
+    /// Ignored when `master_key` is set.
+    pub master_key_file: Option<PathBuf>,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self {
+            master_key: None,
+            master_key_file: Some(PathBuf::from("data/master.key")),
+        }
+    }
+}
+
+/// argon2id parameters for user passwords.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordConfig {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for PasswordConfig {
+    fn default() -> Self {
+        // OWASP's argon2id recommendation.
+        Self {
+            memory_kib: 19456,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoggingConfig {
+    pub format: LogFormat,
+    /// A tracing filter, e.g. `info` or `gatehouse=debug,actix_web=info`.
+    pub level: String,
+}
+
+impl Default for LoggingConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            level: "info".into(),
+        }
+    }
+}
+
+/// The public base URL: absolute http(s), no query or fragment, kept without a
+/// trailing slash so that issuers compare exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl {
+    raw: String,
+    loopback: bool,
+    https: bool,
+}
+
+impl PublicUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let url = url::Url::parse(raw).map_err(|e| format!("not an absolute URL: {e}"))?;
+        let https = match url.scheme() {
+            "https" => true,
+            "http" => false,
+            other => return Err(format!("scheme must be http or https, not {other}")),
+        };
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err("must not have a query or fragment".into());
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("must not carry credentials".into());
+        }
+        let loopback = match url.host() {
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => return Err("must have a host".into()),
+        };
+        let raw = url.as_str().trim_end_matches('/').to_owned();
+        Ok(Self {
+            raw,
+            loopback,
+            https,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// True when the host is localhost or a loopback address.
+    pub fn is_loopback(&self) -> bool {
+        self.loopback
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.https
+    }
+
+    /// The issuer of a tenant: `{public_url}/t/{slug}`.
+    pub fn issuer(&self, slug: &str) -> String {
+        format!("{}/t/{}", self.raw, slug)
+    }
+}
+
+impl Default for PublicUrl {
+    fn default() -> Self {
+        Self {
+            raw: "http://127.0.0.1:8080".into(),
+            loopback: true,
+            https: false,
+        }
+    }
+}
+
+impl Serialize for PublicUrl {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.raw)
+    }
+}
+
+impl<'de> Deserialize<'de> for PublicUrl {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        PublicUrl::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_url_is_normalised() {
+        let u = PublicUrl::parse("https://id.example.com/").unwrap();
+        assert_eq!(u.as_str(), "https://id.example.com");
+        assert_eq!(u.issuer("acme"), "https://id.example.com/t/acme");
+        assert!(!u.is_loopback());
+        assert!(u.is_https());
+        assert!(PublicUrl::parse("http://localhost:8080").unwrap().is_loopback());
+        assert!(PublicUrl::parse("http://[::1]:8080").unwrap().is_loopback());
+        assert!(PublicUrl::parse("ftp://x").is_err());
+        assert!(PublicUrl::parse("https://x/?a=b").is_err());
+        assert!(PublicUrl::parse("/relative").is_err());
+    }
+}

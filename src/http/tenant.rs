@@ -1,0 +1,49 @@
+use super::error::Problem;
+use crate::app::AppState;
+use crate::tenancy::{TenantHandle, TenantSnapshot, TenantStatus};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// The tenant named by the `{tenant}` path segment, live and active. Unknown
+/// slugs answer 404 without starting an actor.
+pub struct Tenant {
+    pub handle: TenantHandle,
+    pub snapshot: Arc<TenantSnapshot>,
+}
+
+impl FromRequest for Tenant {
+    type Error = Problem;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Problem>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let slug = req.match_info().get("tenant").map(str::to_owned);
+        Box::pin(async move {
+            let (Some(state), Some(slug)) = (state, slug) else {
+                return Err(Problem::internal());
+            };
+            let unknown = || Problem::not_found(format!("no tenant named {slug:?}"));
+            let Some(handle) = state.tenants.get(&slug).await? else {
+                return Err(unknown());
+            };
+            let snapshot = handle.snapshot();
+            if snapshot.status != TenantStatus::Active {
+                return Err(unknown());
+            }
+            Ok(Tenant { handle, snapshot })
+        })
+    }
+}
+
+/// Public facts about a tenant: its name and issuer.
+pub async fn info(tenant: Tenant) -> HttpResponse {
+    let s = &tenant.snapshot;
+    HttpResponse::Ok().json(serde_json::json!({
+        "tenant": s.slug,
+        "name": s.name,
+        "issuer": s.issuer,
+    }))
+}

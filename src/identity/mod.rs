@@ -1,0 +1,3 @@
+//! Users and what proves who they are. Sessions, consent and MFA come later.
+
+pub mod password;

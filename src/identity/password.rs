@@ -1,0 +1,129 @@
+//! Password hashing with argon2id. Hashing is CPU-heavy (~15 ms in release at
+//! the default parameters): call it from blocking threads only.
+
+use crate::config::{PasswordConfig, SecretString};
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PasswordError {
+    #[error("invalid argon2 parameters: {0}")]
+    Params(String),
+    #[error("not an argon2 PHC string")]
+    MalformedHash,
+    #[error("hashing failed: {0}")]
+    Hashing(String),
+}
+
+/// Hashes and verifies passwords with the configured argon2id parameters.
+#[derive(Clone)]
+pub struct PasswordHasher {
+    params: Params,
+}
+
+impl std::fmt::Debug for PasswordHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordHasher")
+            .field("m_cost", &self.params.m_cost())
+            .field("t_cost", &self.params.t_cost())
+            .field("p_cost", &self.params.p_cost())
+            .finish()
+    }
+}
+
+impl PasswordHasher {
+    pub fn new(config: &PasswordConfig) -> Result<Self, PasswordError> {
+        let params = Params::new(config.memory_kib, config.iterations, config.parallelism, None)
+            .map_err(|e| PasswordError::Params(e.to_string()))?;
+        Ok(Self { params })
+    }
+
+    fn argon2(&self) -> Argon2<'static> {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+    }
+
+    /// A PHC string (`$argon2id$v=19$m=…`) with a fresh random salt.
+    pub fn hash(&self, password: &SecretString) -> Result<String, PasswordError> {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        self.argon2()
+            .hash_password(password.expose().as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| PasswordError::Hashing(e.to_string()))
+    }
+
+    /// True when `password` matches `phc`. Uses the parameters stored in the hash.
+    pub fn verify(&self, password: &SecretString, phc: &str) -> Result<bool, PasswordError> {
+        let parsed = PasswordHash::new(phc).map_err(|_| PasswordError::MalformedHash)?;
+        Ok(self
+            .argon2()
+            .verify_password(password.expose().as_bytes(), &parsed)
+            .is_ok())
+    }
+
+    /// True when `phc` was made with other parameters than the configured ones
+    /// (and should be replaced the next time the password is known).
+    pub fn needs_rehash(&self, phc: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(phc) else {
+            return true;
+        };
+        match Params::try_from(&parsed) {
+            Ok(p) => {
+                parsed.algorithm.as_str() != "argon2id"
+                    || p.m_cost() != self.params.m_cost()
+                    || p.t_cost() != self.params.t_cost()
+                    || p.p_cost() != self.params.p_cost()
+            }
+            Err(_) => true,
+        }
+    }
+
+    /// Checks that `phc` is a well-formed argon2 PHC string.
+    pub fn check_phc(phc: &str) -> Result<(), PasswordError> {
+        let parsed = PasswordHash::new(phc).map_err(|_| PasswordError::MalformedHash)?;
+        if !parsed.algorithm.as_str().starts_with("argon2") {
+            return Err(PasswordError::MalformedHash);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fast() -> PasswordHasher {
+        PasswordHasher::new(&PasswordConfig {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn hash_then_verify() {
+        let h = fast();
+        let pw = SecretString::new("correct horse");
+        let phc = h.hash(&pw).unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+        assert!(h.verify(&pw, &phc).unwrap());
+        assert!(!h.verify(&SecretString::new("wrong"), &phc).unwrap());
+        assert_eq!(
+            h.verify(&pw, "not-a-hash"),
+            Err(PasswordError::MalformedHash)
+        );
+        assert!(!h.needs_rehash(&phc));
+        let stronger = PasswordHasher::new(&PasswordConfig {
+            memory_kib: 128,
+            iterations: 1,
+            parallelism: 1,
+        })
+        .unwrap();
+        assert!(stronger.needs_rehash(&phc));
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        assert!(format!("{:?}", fast()).contains("m_cost"));
+    }
+}

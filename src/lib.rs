@@ -1,0 +1,14 @@
+//! Gatehouse: a multi-tenant OAuth 2.1 / OpenID Connect identity and access
+//! management server. See `docs/architecture.md` for how the modules fit.
+
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod console;
+pub mod http;
+pub mod identity;
+pub mod oauth;
+pub mod store;
+pub mod telemetry;
+pub mod tenancy;

@@ -1,0 +1,157 @@
+//! OAuth clients. List-valued fields are JSON arrays in TEXT columns (portable
+//! across both backends); this module is the only place that encodes them.
+
+use super::schema::clients;
+use super::{DbConnection, StoreError, TenantId};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = clients)]
+pub struct ClientRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub name: String,
+    pub public: bool,
+    pub secret_sha256: Option<String>,
+    pub redirect_uris: String,
+    pub grant_types: String,
+    pub scopes: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl std::fmt::Debug for ClientRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientRow")
+            .field("client_id", &self.client_id)
+            .field("tenant_id", &self.tenant_id)
+            .field("public", &self.public)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The decoded settings of a client that apply compares and writes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientSpec {
+    pub name: String,
+    pub public: bool,
+    pub secret_sha256: Option<String>,
+    pub redirect_uris: Vec<String>,
+    pub grant_types: Vec<String>,
+    pub scopes: Vec<String>,
+}
+
+impl std::fmt::Debug for ClientSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientSpec")
+            .field("name", &self.name)
+            .field("public", &self.public)
+            .field("redirect_uris", &self.redirect_uris)
+            .field("grant_types", &self.grant_types)
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
+}
+
+fn decode_list(field: &str, raw: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(format!("clients.{field}: {e}")))
+}
+
+fn encode_list(items: &[String]) -> String {
+    serde_json::Value::from(items.to_vec()).to_string()
+}
+
+impl ClientRow {
+    pub fn spec(&self) -> Result<ClientSpec, StoreError> {
+        Ok(ClientSpec {
+            name: self.name.clone(),
+            public: self.public,
+            secret_sha256: self.secret_sha256.clone(),
+            redirect_uris: decode_list("redirect_uris", &self.redirect_uris)?,
+            grant_types: decode_list("grant_types", &self.grant_types)?,
+            scopes: decode_list("scopes", &self.scopes)?,
+        })
+    }
+}
+
+pub fn list(conn: &mut DbConnection, tenant: &TenantId) -> Result<Vec<ClientRow>, StoreError> {
+    Ok(clients::table
+        .filter(clients::tenant_id.eq(tenant.as_str()))
+        .order(clients::client_id.asc())
+        .select(ClientRow::as_select())
+        .load(conn)?)
+}
+
+pub fn find(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    client_id: &str,
+) -> Result<Option<ClientRow>, StoreError> {
+    Ok(clients::table
+        .filter(clients::tenant_id.eq(tenant.as_str()))
+        .filter(clients::client_id.eq(client_id))
+        .select(ClientRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn insert(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    client_id: &str,
+    spec: &ClientSpec,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let row = ClientRow {
+        id: super::new_id(),
+        tenant_id: tenant.as_str().to_owned(),
+        client_id: client_id.to_owned(),
+        name: spec.name.clone(),
+        public: spec.public,
+        secret_sha256: spec.secret_sha256.clone(),
+        redirect_uris: encode_list(&spec.redirect_uris),
+        grant_types: encode_list(&spec.grant_types),
+        scopes: encode_list(&spec.scopes),
+        created_at: now,
+        updated_at: now,
+    };
+    diesel::insert_into(clients::table).values(&row).execute(conn)?;
+    Ok(())
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    client_id: &str,
+    spec: &ClientSpec,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(
+        clients::table
+            .filter(clients::tenant_id.eq(tenant.as_str()))
+            .filter(clients::client_id.eq(client_id)),
+    )
+    .set((
+        clients::name.eq(&spec.name),
+        clients::public.eq(spec.public),
+        clients::secret_sha256.eq(&spec.secret_sha256),
+        clients::redirect_uris.eq(encode_list(&spec.redirect_uris)),
+        clients::grant_types.eq(encode_list(&spec.grant_types)),
+        clients::scopes.eq(encode_list(&spec.scopes)),
+        clients::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete(conn: &mut DbConnection, tenant: &TenantId, client_id: &str) -> Result<(), StoreError> {
+    diesel::delete(
+        clients::table
+            .filter(clients::tenant_id.eq(tenant.as_str()))
+            .filter(clients::client_id.eq(client_id)),
+    )
+    .execute(conn)?;
+    Ok(())
+}

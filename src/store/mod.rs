@@ -1,0 +1,59 @@
+//! Storage: Diesel over one connection type that is either SQLite or PostgreSQL,
+//! with one set of queries. Every tenant-owned query takes the tenant right after
+//! the connection, so a cross-tenant read cannot be written by accident.
+//!
+//! Database calls are blocking; async callers go through [`Store::run`], which
+//! takes a pooled connection inside `web::block`, never on an async worker thread.
+
+pub mod audit;
+pub mod clients;
+mod error;
+mod migrate;
+mod pool;
+pub mod roles;
+pub mod schema;
+pub mod scopes;
+pub mod tenants;
+mod tx;
+pub mod users;
+
+pub use error::StoreError;
+pub use pool::{Backend, DatabaseUrl, Store};
+pub use tx::write_tx;
+
+/// One connection type over both backends; queries are written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// A tenant's primary key. Store functions take it as their first argument after
+/// the connection.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TenantId(String);
+
+impl TenantId {
+    pub fn new_random() -> Self {
+        Self(uuid::Uuid::new_v4().to_string())
+    }
+
+    pub fn from_db(id: String) -> Self {
+        Self(id)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for TenantId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A fresh random row id.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

@@ -1,0 +1,115 @@
+//! Diesel table definitions, written by hand so that one definition serves both
+//! backends: only portable SQL types (TEXT, BIGINT, BOOLEAN, TIMESTAMP) appear.
+
+diesel::table! {
+    tenants (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        status -> Text,
+        config_version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        tenant_id -> Text,
+        username -> Text,
+        email -> Nullable<Text>,
+        email_normalized -> Nullable<Text>,
+        email_verified -> Bool,
+        display_name -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scopes (id) {
+        id -> Text,
+        tenant_id -> Text,
+        name -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    roles (id) {
+        id -> Text,
+        tenant_id -> Text,
+        name -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    role_permissions (role_id, permission) {
+        tenant_id -> Text,
+        role_id -> Text,
+        permission -> Text,
+    }
+}
+
+diesel::table! {
+    user_roles (user_id, role_id) {
+        tenant_id -> Text,
+        user_id -> Text,
+        role_id -> Text,
+    }
+}
+
+diesel::table! {
+    clients (id) {
+        id -> Text,
+        tenant_id -> Text,
+        client_id -> Text,
+        name -> Text,
+        public -> Bool,
+        secret_sha256 -> Nullable<Text>,
+        redirect_uris -> Text,
+        grant_types -> Text,
+        scopes -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        tenant_id -> Nullable<Text>,
+        occurred_at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        target -> Text,
+        detail -> Text,
+    }
+}
+
+diesel::joinable!(users -> tenants (tenant_id));
+diesel::joinable!(scopes -> tenants (tenant_id));
+diesel::joinable!(roles -> tenants (tenant_id));
+diesel::joinable!(role_permissions -> roles (role_id));
+diesel::joinable!(user_roles -> users (user_id));
+diesel::joinable!(user_roles -> roles (role_id));
+diesel::joinable!(clients -> tenants (tenant_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    tenants,
+    users,
+    scopes,
+    roles,
+    role_permissions,
+    user_roles,
+    clients,
+    audit_events,
+);

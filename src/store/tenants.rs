@@ -1,0 +1,76 @@
+//! The tenants table. Tenants are the one aggregate not scoped by a tenant.
+
+use super::schema::tenants;
+use super::{DbConnection, StoreError, TenantId};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = tenants)]
+pub struct TenantRow {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub status: String,
+    pub config_version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl TenantRow {
+    pub fn tenant_id(&self) -> TenantId {
+        TenantId::from_db(self.id.clone())
+    }
+}
+
+pub const STATUS_ACTIVE: &str = "active";
+
+pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> Result<Option<TenantRow>, StoreError> {
+    Ok(tenants::table
+        .filter(tenants::slug.eq(slug))
+        .select(TenantRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn list(conn: &mut DbConnection) -> Result<Vec<TenantRow>, StoreError> {
+    Ok(tenants::table
+        .order(tenants::slug.asc())
+        .select(TenantRow::as_select())
+        .load(conn)?)
+}
+
+pub fn insert(conn: &mut DbConnection, row: &TenantRow) -> Result<(), StoreError> {
+    diesel::insert_into(tenants::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn rename(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    name: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(tenants::table.filter(tenants::id.eq(tenant.as_str())))
+        .set((tenants::name.eq(name), tenants::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Bumps the tenant's configuration version so that every process notices the
+/// change and reloads its snapshot.
+pub fn bump_version(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(tenants::table.filter(tenants::id.eq(tenant.as_str())))
+        .set((
+            tenants::config_version.eq(tenants::config_version + 1),
+            tenants::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

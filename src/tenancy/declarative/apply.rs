@@ -1,0 +1,229 @@
+//! Executing plans: all files in one transaction, so an error anywhere leaves
+//! the database exactly as it was.
+
+use super::error::ApplyError;
+use super::plan::{Change, Plan, UserChange, plan};
+use super::spec::TenantSpec;
+use crate::clock::Clock;
+use crate::identity::password::PasswordHasher;
+use crate::store::audit::AuditEvent;
+use crate::store::tenants::{STATUS_ACTIVE, TenantRow};
+use crate::store::users::UserRow;
+use crate::store::{self, DbConnection, Store, StoreError, TenantId, write_tx};
+use chrono::NaiveDateTime;
+use std::path::Path;
+
+/// Plans every file without writing anything.
+pub fn dry_run(
+    store: &Store,
+    specs: &[TenantSpec],
+    hasher: &PasswordHasher,
+) -> Result<Vec<Plan>, ApplyError> {
+    store.with_conn(|conn| specs.iter().map(|s| plan(conn, s, hasher)).collect())
+}
+
+/// Applies every file in one transaction and returns what changed. `actor`
+/// names who applied (recorded in the audit log).
+pub fn apply(
+    store: &Store,
+    specs: &[TenantSpec],
+    hasher: &PasswordHasher,
+    clock: &dyn Clock,
+    actor: &str,
+) -> Result<Vec<Plan>, ApplyError> {
+    store.with_conn(|conn| {
+        write_tx(conn, |conn| {
+            let now = clock.db_now();
+            let mut plans = Vec::with_capacity(specs.len());
+            for spec in specs {
+                let mut p = plan(conn, spec, hasher)?;
+                if !p.is_empty() {
+                    let tenant = execute(conn, spec, &p, now)?;
+                    let detail = serde_json::json!({
+                        "file": spec.source.display().to_string(),
+                        "changes": p.changes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                    });
+                    store::audit::append(
+                        conn,
+                        &tenant,
+                        AuditEvent {
+                            actor,
+                            action: "tenant.applied",
+                            target: spec.slug.as_str(),
+                            detail,
+                        },
+                        now,
+                    )?;
+                    p.tenant_id = Some(tenant);
+                }
+                plans.push(p);
+            }
+            Ok(plans)
+        })
+    })
+}
+
+fn execute(
+    conn: &mut DbConnection,
+    spec: &TenantSpec,
+    plan: &Plan,
+    now: NaiveDateTime,
+) -> Result<TenantId, ApplyError> {
+    let tenant = match &plan.tenant_id {
+        Some(t) => {
+            store::tenants::bump_version(conn, t, now)?;
+            t.clone()
+        }
+        None => TenantId::new_random(),
+    };
+    for change in &plan.changes {
+        execute_one(conn, &tenant, spec, change, now)?;
+    }
+    Ok(tenant)
+}
+
+fn execute_one(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    spec: &TenantSpec,
+    change: &Change,
+    now: NaiveDateTime,
+) -> Result<(), ApplyError> {
+    match change {
+        Change::CreateTenant { name } => store::tenants::insert(
+            conn,
+            &TenantRow {
+                id: tenant.to_string(),
+                slug: spec.slug.to_string(),
+                name: name.clone(),
+                status: STATUS_ACTIVE.into(),
+                config_version: 1,
+                created_at: now,
+                updated_at: now,
+            },
+        )?,
+        Change::RenameTenant { name } => store::tenants::rename(conn, tenant, name, now)?,
+        Change::CreateScope { name, description } => store::scopes::insert(
+            conn,
+            tenant,
+            &store::scopes::ScopeRow {
+                id: store::new_id(),
+                tenant_id: tenant.to_string(),
+                name: name.clone(),
+                description: description.clone(),
+                created_at: now,
+                updated_at: now,
+            },
+        )?,
+        Change::UpdateScope { name, description } => {
+            store::scopes::update_description(conn, tenant, name, description, now)?
+        }
+        Change::DeleteScope { name } => store::scopes::delete(conn, tenant, name)?,
+        Change::CreateRole {
+            name,
+            description,
+            permissions,
+        } => {
+            store::roles::insert(conn, tenant, name, description, permissions, now)?;
+        }
+        Change::UpdateRole {
+            id,
+            description,
+            permissions,
+            ..
+        } => store::roles::update(conn, tenant, id, description, permissions, now)?,
+        Change::DeleteRole { id, .. } => store::roles::delete(conn, tenant, id)?,
+        Change::CreateClient { client_id, spec } => {
+            store::clients::insert(conn, tenant, client_id, spec, now)?
+        }
+        Change::UpdateClient {
+            client_id, spec, ..
+        } => store::clients::update(conn, tenant, client_id, spec, now)?,
+        Change::DeleteClient { client_id } => store::clients::delete(conn, tenant, client_id)?,
+        Change::CreateUser { user } => create_user(conn, tenant, &spec.source, user, now)?,
+        Change::UpdateUser { user_id, user, .. } => {
+            update_user(conn, tenant, &spec.source, user_id, user, now)?
+        }
+    }
+    Ok(())
+}
+
+fn create_user(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    file: &Path,
+    user: &UserChange,
+    now: NaiveDateTime,
+) -> Result<(), ApplyError> {
+    let row = UserRow {
+        id: store::new_id(),
+        tenant_id: tenant.to_string(),
+        username: user.username.clone(),
+        email: user.email.clone(),
+        email_normalized: user.email.as_deref().map(store::users::normalize_email),
+        email_verified: false,
+        display_name: user.display_name.clone(),
+        password_hash: user.password_hash.clone(),
+        status: "active".into(),
+        created_at: now,
+        updated_at: now,
+    };
+    store::users::insert(conn, tenant, &row).map_err(|e| email_conflict(e, file, user))?;
+    if let Some(roles) = &user.roles {
+        set_roles(conn, tenant, &row.id, roles)?;
+    }
+    Ok(())
+}
+
+fn update_user(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    file: &Path,
+    user_id: &str,
+    user: &UserChange,
+    now: NaiveDateTime,
+) -> Result<(), ApplyError> {
+    if let Some(email) = &user.email {
+        store::users::set_email(conn, tenant, user_id, Some(email), now)
+            .map_err(|e| email_conflict(e, file, user))?;
+    }
+    if let Some(name) = &user.display_name {
+        store::users::set_display_name(conn, tenant, user_id, Some(name), now)?;
+    }
+    if let Some(hash) = &user.password_hash {
+        store::users::set_password_hash(conn, tenant, user_id, hash, now)?;
+    }
+    if let Some(roles) = &user.roles {
+        set_roles(conn, tenant, user_id, roles)?;
+    }
+    Ok(())
+}
+
+fn set_roles(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    user_id: &str,
+    names: &std::collections::BTreeSet<String>,
+) -> Result<(), StoreError> {
+    let ids: Vec<String> = store::roles::list(conn, tenant)?
+        .into_iter()
+        .filter(|r| names.contains(&r.row.name))
+        .map(|r| r.row.id)
+        .collect();
+    store::users::set_roles(conn, tenant, user_id, &ids)
+}
+
+fn email_conflict(e: StoreError, file: &Path, user: &UserChange) -> ApplyError {
+    if e.is_unique_violation() {
+        ApplyError::Conflict {
+            file: file.to_path_buf(),
+            message: format!(
+                "user {}: email {} already belongs to another user of this tenant",
+                user.username,
+                user.email.as_deref().unwrap_or_default()
+            ),
+        }
+    } else {
+        e.into()
+    }
+}

@@ -1,0 +1,653 @@
+//! Reading and validating tenant files. Every error names the file, the line and
+//! the reason; a file with any error is rejected whole.
+
+use super::error::ApplyError;
+use super::spec::{
+    ClientDecl, ClientSecret, PasswordSource, RoleSpec, ScopeSpec, Slug, TenantSpec, UserSpec,
+};
+use crate::config::SecretString;
+use crate::identity::password::PasswordHasher;
+use crate::oauth::{ClientId, GrantType, RedirectUri, ScopeName};
+use marked_yaml::{LoaderOptions, Spanned};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Environment and policy that parsing depends on.
+pub struct ParseOptions<'a> {
+    /// Plain `secret:`/`password:` values are for local development: they are
+    /// accepted only when the server's public URL is a loopback address.
+    pub allow_plain_secrets: bool,
+    /// Looks up `secret_env`/`password_env` variables.
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTenant {
+    slug: Spanned<String>,
+    name: Spanned<String>,
+    #[serde(default)]
+    scopes: Vec<RawScope>,
+    #[serde(default)]
+    roles: Vec<RawRole>,
+    #[serde(default)]
+    clients: Vec<RawClient>,
+    #[serde(default)]
+    users: Vec<RawUser>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScope {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRole {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    permissions: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClient {
+    client_id: Spanned<String>,
+    name: Option<String>,
+    #[serde(default)]
+    public: bool,
+    secret: Option<Spanned<String>>,
+    secret_sha256: Option<Spanned<String>>,
+    secret_env: Option<Spanned<String>>,
+    #[serde(default)]
+    redirect_uris: Vec<Spanned<String>>,
+    grant_types: Vec<Spanned<String>>,
+    #[serde(default)]
+    scopes: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUser {
+    username: Spanned<String>,
+    email: Option<Spanned<String>>,
+    display_name: Option<String>,
+    password: Option<Spanned<String>>,
+    password_hash: Option<Spanned<String>>,
+    password_env: Option<Spanned<String>>,
+    roles: Option<Vec<Spanned<String>>>,
+}
+
+/// Reads one file, or every `*.yaml`/`*.yml` file of a directory (sorted by name).
+pub fn load_path(path: &Path, opts: &ParseOptions<'_>) -> Result<Vec<TenantSpec>, ApplyError> {
+    let files = if path.is_dir() {
+        let entries = std::fs::read_dir(path).map_err(|source| ApplyError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.is_file()
+                    && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+            })
+            .collect();
+        files.sort();
+        files
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let mut specs: Vec<TenantSpec> = Vec::with_capacity(files.len());
+    for file in files {
+        let text = std::fs::read_to_string(&file).map_err(|source| ApplyError::Read {
+            path: file.clone(),
+            source,
+        })?;
+        let spec = parse_str(&file, &text, opts)?;
+        if let Some(other) = specs.iter().find(|s| s.slug == spec.slug) {
+            return Err(ApplyError::Invalid {
+                file,
+                line: None,
+                message: format!(
+                    "tenant {} is already defined in {}",
+                    spec.slug,
+                    other.source.display()
+                ),
+            });
+        }
+        specs.push(spec);
+    }
+    Ok(specs)
+}
+
+/// Parses and validates one tenant file's text.
+pub fn parse_str(file: &Path, text: &str, opts: &ParseOptions<'_>) -> Result<TenantSpec, ApplyError> {
+    let options = LoaderOptions::default().error_on_duplicate_keys(true);
+    let raw: RawTenant = marked_yaml::from_yaml_with_options(0, text, options)
+        .map_err(|e| yaml_error(file, &e))?;
+    Validator { file, opts }.tenant(raw)
+}
+
+fn yaml_error(file: &Path, e: &marked_yaml::FromYamlError) -> ApplyError {
+    use marked_yaml::LoadError as L;
+    let (line, message) = match e {
+        marked_yaml::FromYamlError::ParseYaml(load) => {
+            let line = match load {
+                L::TopLevelMustBeMapping(m)
+                | L::TopLevelMustBeSequence(m)
+                | L::UnexpectedAnchor(m)
+                | L::MappingKeyMustBeScalar(m)
+                | L::UnexpectedTag(m)
+                | L::ScanError(m, _) => Some(m.line()),
+                L::DuplicateKey(inner) => inner.key.span().start().map(|m| m.line()),
+            };
+            let message = match load {
+                L::TopLevelMustBeMapping(_) => "the file must be a mapping (slug:, name:, ...)".into(),
+                L::DuplicateKey(inner) => format!("duplicate key `{}`", inner.key.as_str()),
+                L::UnexpectedAnchor(_) => "YAML anchors and aliases are not supported".into(),
+                L::ScanError(_, scan) => format!("not valid YAML: {scan}"),
+                other => format!("not valid YAML: {other:?}"),
+            };
+            (line, message)
+        }
+        marked_yaml::FromYamlError::FromNode(node) => {
+            (node.start_mark().map(|m| m.line()), node.to_string())
+        }
+    };
+    ApplyError::Invalid {
+        file: file.to_path_buf(),
+        line,
+        message,
+    }
+}
+
+struct Validator<'a> {
+    file: &'a Path,
+    opts: &'a ParseOptions<'a>,
+}
+
+fn line_of<T>(s: &Spanned<T>) -> Option<usize> {
+    s.span().start().map(|m| m.line())
+}
+
+impl Validator<'_> {
+    fn err<T>(&self, at: &Spanned<T>, message: impl Into<String>) -> ApplyError {
+        ApplyError::Invalid {
+            file: self.file.to_path_buf(),
+            line: line_of(at),
+            message: message.into(),
+        }
+    }
+
+    fn tenant(&self, raw: RawTenant) -> Result<TenantSpec, ApplyError> {
+        let slug = Slug::parse(&raw.slug).map_err(|m| self.err(&raw.slug, m))?;
+        let name = raw.name.trim().to_owned();
+        if name.is_empty() || name.len() > 200 {
+            return Err(self.err(&raw.name, "name must be 1-200 characters"));
+        }
+        let scopes = self.scopes(raw.scopes)?;
+        let roles = self.roles(raw.roles)?;
+        let clients = self.clients(raw.clients, &scopes)?;
+        let users = self.users(raw.users, &roles)?;
+        Ok(TenantSpec {
+            source: self.file.to_path_buf(),
+            slug,
+            name,
+            scopes,
+            roles,
+            clients,
+            users,
+        })
+    }
+
+    fn scopes(&self, raw: Vec<RawScope>) -> Result<BTreeMap<ScopeName, ScopeSpec>, ApplyError> {
+        let mut out = BTreeMap::new();
+        for s in raw {
+            let name = ScopeName::parse(&s.name).map_err(|m| self.err(&s.name, m))?;
+            if name.is_standard() {
+                return Err(self.err(
+                    &s.name,
+                    format!("scope {name} is a built-in OpenID Connect scope; do not declare it"),
+                ));
+            }
+            let spec = ScopeSpec {
+                description: s.description.trim().to_owned(),
+            };
+            if out.insert(name.clone(), spec).is_some() {
+                return Err(self.err(&s.name, format!("scope {name} is declared twice")));
+            }
+        }
+        Ok(out)
+    }
+
+    fn roles(&self, raw: Vec<RawRole>) -> Result<BTreeMap<String, RoleSpec>, ApplyError> {
+        let mut out = BTreeMap::new();
+        for r in raw {
+            if !is_identifier(&r.name) {
+                return Err(self.err(
+                    &r.name,
+                    format!("invalid role name {:?}: use 1-64 characters from a-z, A-Z, 0-9, '_', '-', '.', ':'", r.name.as_str()),
+                ));
+            }
+            let mut permissions = BTreeSet::new();
+            for p in &r.permissions {
+                if !is_permission(p) {
+                    return Err(self.err(
+                        p,
+                        format!("invalid permission {:?}: write resource:action, e.g. users:manage", p.as_str()),
+                    ));
+                }
+                permissions.insert(p.to_string());
+            }
+            let spec = RoleSpec {
+                description: r.description.trim().to_owned(),
+                permissions,
+            };
+            if out.insert(r.name.to_string(), spec).is_some() {
+                return Err(self.err(&r.name, format!("role {} is declared twice", r.name.as_str())));
+            }
+        }
+        Ok(out)
+    }
+
+    fn clients(
+        &self,
+        raw: Vec<RawClient>,
+        scopes: &BTreeMap<ScopeName, ScopeSpec>,
+    ) -> Result<BTreeMap<ClientId, ClientDecl>, ApplyError> {
+        let mut out = BTreeMap::new();
+        for c in raw {
+            let id = ClientId::parse(&c.client_id).map_err(|m| self.err(&c.client_id, m))?;
+            let decl = self.client(&id, c, scopes)?;
+            out.insert(id, decl);
+        }
+        Ok(out)
+    }
+
+    fn client(
+        &self,
+        id: &ClientId,
+        c: RawClient,
+        scopes: &BTreeMap<ScopeName, ScopeSpec>,
+    ) -> Result<ClientDecl, ApplyError> {
+        let at = &c.client_id;
+        let sources = [&c.secret, &c.secret_sha256, &c.secret_env]
+            .iter()
+            .filter(|s| s.is_some())
+            .count();
+        let secret = if c.public {
+            if sources > 0 {
+                return Err(self.err(at, format!("client {id} is public and must not have a secret")));
+            }
+            None
+        } else {
+            if sources != 1 {
+                return Err(self.err(
+                    at,
+                    format!("confidential client {id} needs exactly one of secret, secret_sha256, secret_env"),
+                ));
+            }
+            Some(self.client_secret(id, &c)?)
+        };
+        let mut grant_types = Vec::new();
+        for g in &c.grant_types {
+            let grant = GrantType::parse(g).ok_or_else(|| {
+                self.err(g, format!("unknown grant type {:?}", g.as_str()))
+            })?;
+            if grant == GrantType::ClientCredentials && c.public {
+                return Err(self.err(
+                    g,
+                    format!("public client {id} cannot use client_credentials (RFC 6749 §4.4 needs a confidential client)"),
+                ));
+            }
+            if !grant_types.contains(&grant) {
+                grant_types.push(grant);
+            }
+        }
+        if grant_types.is_empty() {
+            return Err(self.err(at, format!("client {id} needs at least one grant type")));
+        }
+        let mut redirect_uris = Vec::new();
+        for u in &c.redirect_uris {
+            let uri = RedirectUri::parse(u).map_err(|m| self.err(u, m))?;
+            if !redirect_uris.contains(&uri) {
+                redirect_uris.push(uri);
+            }
+        }
+        if grant_types.contains(&GrantType::AuthorizationCode) && redirect_uris.is_empty() {
+            return Err(self.err(
+                at,
+                format!("client {id} uses authorization_code and needs at least one redirect URI"),
+            ));
+        }
+        let mut client_scopes = Vec::new();
+        for s in &c.scopes {
+            let scope = ScopeName::parse(s).map_err(|m| self.err(s, m))?;
+            if !scope.is_standard() && !scopes.contains_key(&scope) {
+                return Err(self.err(
+                    s,
+                    format!("client {id} names scope {scope}, which is neither built in nor declared under scopes"),
+                ));
+            }
+            if !client_scopes.contains(&scope) {
+                client_scopes.push(scope);
+            }
+        }
+        Ok(ClientDecl {
+            name: c.name.map(|n| n.trim().to_owned()).unwrap_or_else(|| id.to_string()),
+            public: c.public,
+            secret,
+            redirect_uris,
+            grant_types,
+            scopes: client_scopes,
+        })
+    }
+
+    fn client_secret(&self, id: &ClientId, c: &RawClient) -> Result<ClientSecret, ApplyError> {
+        if let Some(plain) = &c.secret {
+            self.plain_allowed(plain, "secret", "secret_sha256 or secret_env")?;
+            if plain.len() < 16 && !self.opts.allow_plain_secrets {
+                return Err(self.err(plain, format!("client {id}: secret is too short")));
+            }
+            return Ok(ClientSecret::Plain(SecretString::new(plain.as_str())));
+        }
+        if let Some(h) = &c.secret_sha256 {
+            let lower = h.to_ascii_lowercase();
+            if lower.len() != 64 || !lower.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(self.err(h, format!("client {id}: secret_sha256 must be 64 hex digits")));
+            }
+            return Ok(ClientSecret::Sha256(lower));
+        }
+        if let Some(var) = &c.secret_env {
+            let value = self.env_var(var)?;
+            return Ok(ClientSecret::Plain(value));
+        }
+        Err(self.err(&c.client_id, format!("client {id} has no secret")))
+    }
+
+    fn plain_allowed(&self, at: &Spanned<String>, field: &str, instead: &str) -> Result<(), ApplyError> {
+        if self.opts.allow_plain_secrets {
+            Ok(())
+        } else {
+            Err(self.err(
+                at,
+                format!(
+                    "plain `{field}` values are refused because server.public_url is not a loopback address; use {instead}"
+                ),
+            ))
+        }
+    }
+
+    fn env_var(&self, var: &Spanned<String>) -> Result<SecretString, ApplyError> {
+        match (self.opts.env)(var) {
+            Some(v) if !v.is_empty() => Ok(SecretString::new(v)),
+            _ => Err(self.err(
+                var,
+                format!("environment variable {} is not set", var.as_str()),
+            )),
+        }
+    }
+
+    fn users(
+        &self,
+        raw: Vec<RawUser>,
+        roles: &BTreeMap<String, RoleSpec>,
+    ) -> Result<Vec<UserSpec>, ApplyError> {
+        let mut out: Vec<UserSpec> = Vec::new();
+        let mut emails = BTreeSet::new();
+        for u in raw {
+            let username = u.username.trim().to_lowercase();
+            if !is_username(&username) {
+                return Err(self.err(
+                    &u.username,
+                    format!("invalid username {:?}: use 1-64 characters from a-z, 0-9, '.', '_', '-', '@'", u.username.as_str()),
+                ));
+            }
+            if out.iter().any(|o| o.username == username) {
+                return Err(self.err(&u.username, format!("user {username} is listed twice")));
+            }
+            let email = match &u.email {
+                Some(e) => {
+                    let email = e.trim().to_owned();
+                    if !is_email(&email) {
+                        return Err(self.err(e, format!("invalid email address {:?}", e.as_str())));
+                    }
+                    if !emails.insert(crate::store::users::normalize_email(&email)) {
+                        return Err(self.err(e, format!("email {email} is used by two users")));
+                    }
+                    Some(email)
+                }
+                None => None,
+            };
+            let password = self.password(&u)?;
+            let user_roles = match &u.roles {
+                Some(list) => {
+                    let mut set = BTreeSet::new();
+                    for r in list {
+                        if !roles.contains_key(r.as_str()) {
+                            return Err(self.err(
+                                r,
+                                format!("user {username} has role {}, which is not declared under roles", r.as_str()),
+                            ));
+                        }
+                        set.insert(r.to_string());
+                    }
+                    Some(set)
+                }
+                None => None,
+            };
+            out.push(UserSpec {
+                username,
+                email,
+                display_name: u.display_name.map(|d| d.trim().to_owned()),
+                password,
+                roles: user_roles,
+            });
+        }
+        Ok(out)
+    }
+
+    fn password(&self, u: &RawUser) -> Result<Option<PasswordSource>, ApplyError> {
+        let sources = [&u.password, &u.password_hash, &u.password_env]
+            .iter()
+            .filter(|s| s.is_some())
+            .count();
+        if sources > 1 {
+            return Err(self.err(
+                &u.username,
+                "give at most one of password, password_hash, password_env",
+            ));
+        }
+        if let Some(plain) = &u.password {
+            self.plain_allowed(plain, "password", "password_hash or password_env")?;
+            return Ok(Some(PasswordSource::Plain(SecretString::new(plain.as_str()))));
+        }
+        if let Some(phc) = &u.password_hash {
+            PasswordHasher::check_phc(phc)
+                .map_err(|_| self.err(phc, "password_hash must be an argon2 PHC string ($argon2id$...)"))?;
+            return Ok(Some(PasswordSource::Hash(phc.to_string())));
+        }
+        if let Some(var) = &u.password_env {
+            return Ok(Some(PasswordSource::Plain(self.env_var(var)?)));
+        }
+        Ok(None)
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
+}
+
+/// `resource:action`, each part from `[a-z0-9_.*-]`.
+fn is_permission(s: &str) -> bool {
+    let part = |p: &str| {
+        !p.is_empty()
+            && p.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.' | b'*')
+            })
+    };
+    s.len() <= 128 && matches!(s.split_once(':'), Some((r, a)) if part(r) && part(a))
+}
+
+fn is_username(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-' | b'@')
+        })
+}
+
+fn is_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && s.len() <= 254
+                && !s.chars().any(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "slug: demo
+name: Demo Organisation
+scopes:
+  - { name: notes:read, description: Read your notes }
+roles:
+  - { name: admin, permissions: [users:manage] }
+clients:
+  - client_id: demo-web
+    name: Demo web app
+    public: false
+    secret: change-me
+    redirect_uris: [http://127.0.0.1:3000/callback]
+    grant_types: [authorization_code, refresh_token, client_credentials]
+    scopes: [openid, profile, email, offline_access, notes:read]
+users:
+  - username: alice
+    email: alice@example.com
+    password: change-me
+    roles: [admin]
+";
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn parse(text: &str, allow_plain: bool) -> Result<TenantSpec, ApplyError> {
+        let opts = ParseOptions {
+            allow_plain_secrets: allow_plain,
+            env: &no_env,
+        };
+        parse_str(Path::new("t.yaml"), text, &opts)
+    }
+
+    fn error_of(text: &str) -> String {
+        match parse(text, true) {
+            Ok(_) => panic!("expected an error"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn parses_the_documented_shape() {
+        let spec = parse(GOOD, true).unwrap();
+        assert_eq!(spec.slug.as_str(), "demo");
+        assert_eq!(spec.scopes.len(), 1);
+        assert_eq!(spec.roles["admin"].permissions.len(), 1);
+        let client = &spec.clients[&ClientId::parse("demo-web").unwrap()];
+        assert_eq!(client.grant_types.len(), 3);
+        assert!(!client.public);
+        assert_eq!(spec.users[0].roles.as_ref().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let bad = GOOD.replace("grant_types: [authorization_code,", "grant_types: [password,");
+        assert_eq!(error_of(&bad), "t.yaml:13: unknown grant type \"password\"");
+        let bad = GOOD.replace("roles: [admin]", "roles: [root]");
+        assert_eq!(
+            error_of(&bad),
+            "t.yaml:19: user alice has role root, which is not declared under roles"
+        );
+        let bad = GOOD.replace("scopes: [openid,", "scopes: [nope,");
+        assert_eq!(
+            error_of(&bad),
+            "t.yaml:14: client demo-web names scope nope, which is neither built in nor declared under scopes"
+        );
+        let bad = GOOD.replace("slug: demo", "slug: Demo");
+        assert!(error_of(&bad).starts_with("t.yaml:1: invalid slug"));
+    }
+
+    #[test]
+    fn unknown_keys_and_yaml_errors_are_located() {
+        let bad = GOOD.replace("    public: false", "    publc: false");
+        let msg = error_of(&bad);
+        assert!(msg.starts_with("t.yaml:10:"), "{msg}");
+        assert!(msg.contains("publc"), "{msg}");
+        let msg = error_of("slug: demo\nname: [unclosed\n");
+        assert!(msg.starts_with("t.yaml:"), "{msg}");
+        let msg = error_of("slug: demo\nslug: again\nname: x\n");
+        assert!(msg.starts_with("t.yaml:2: duplicate key `slug`"), "{msg}");
+    }
+
+    #[test]
+    fn plain_secrets_are_refused_off_loopback() {
+        let msg = match parse(GOOD, false) {
+            Ok(_) => panic!("expected refusal"),
+            Err(e) => e.to_string(),
+        };
+        assert_eq!(
+            msg,
+            "t.yaml:11: plain `secret` values are refused because server.public_url is not a loopback address; use secret_sha256 or secret_env"
+        );
+    }
+
+    #[test]
+    fn env_sources_resolve() {
+        let text = GOOD
+            .replace("secret: change-me", "secret_env: DEMO_SECRET")
+            .replace("password: change-me", "password_env: ALICE_PW");
+        let env = |k: &str| match k {
+            "DEMO_SECRET" => Some("s3cr3t-value-long-enough".to_owned()),
+            "ALICE_PW" => Some("pw".to_owned()),
+            _ => None,
+        };
+        let opts = ParseOptions {
+            allow_plain_secrets: false,
+            env: &env,
+        };
+        let spec = parse_str(Path::new("t.yaml"), &text, &opts).unwrap();
+        assert!(matches!(spec.users[0].password, Some(PasswordSource::Plain(_))));
+        let missing = ParseOptions {
+            allow_plain_secrets: false,
+            env: &no_env,
+        };
+        let msg = parse_str(Path::new("t.yaml"), &text, &missing).unwrap_err().to_string();
+        assert_eq!(msg, "t.yaml:11: environment variable DEMO_SECRET is not set");
+    }
+
+    #[test]
+    fn client_rules() {
+        let public_with_secret = GOOD.replace("public: false", "public: true");
+        assert!(error_of(&public_with_secret).contains("is public and must not have a secret"));
+        let std_scope = GOOD.replace("{ name: notes:read,", "{ name: openid,");
+        assert!(error_of(&std_scope).contains("built-in OpenID Connect scope"));
+        let http = GOOD.replace("http://127.0.0.1:3000", "http://app.example.com");
+        assert!(error_of(&http).contains("http is only allowed for loopback hosts"));
+    }
+}

@@ -1,0 +1,381 @@
+//! The difference between a tenant file and the database: what apply will do.
+
+use super::error::ApplyError;
+use super::spec::{PasswordSource, TenantSpec, UserSpec};
+use crate::identity::password::PasswordHasher;
+use crate::oauth::GrantType;
+use crate::store::clients::ClientSpec;
+use crate::store::{self, DbConnection, StoreError, TenantId};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One change. Carries what executing it needs; never a plain secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    CreateTenant { name: String },
+    RenameTenant { name: String },
+    CreateScope { name: String, description: String },
+    UpdateScope { name: String, description: String },
+    DeleteScope { name: String },
+    CreateRole { name: String, description: String, permissions: BTreeSet<String> },
+    UpdateRole { id: String, name: String, description: String, permissions: BTreeSet<String> },
+    DeleteRole { id: String, name: String },
+    CreateClient { client_id: String, spec: ClientSpec },
+    UpdateClient { client_id: String, spec: ClientSpec, fields: Vec<&'static str> },
+    DeleteClient { client_id: String },
+    CreateUser { user: UserChange },
+    UpdateUser { user_id: String, user: UserChange, fields: Vec<&'static str> },
+}
+
+/// The fields of a user to set; `None` leaves a field as it is.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserChange {
+    pub username: String,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub password_hash: Option<String>,
+    pub roles: Option<BTreeSet<String>>,
+}
+
+impl std::fmt::Debug for UserChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserChange")
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Change::CreateTenant { name } => write!(f, "+ tenant ({name})"),
+            Change::RenameTenant { name } => write!(f, "~ tenant name -> {name}"),
+            Change::CreateScope { name, .. } => write!(f, "+ scope {name}"),
+            Change::UpdateScope { name, .. } => write!(f, "~ scope {name} (description)"),
+            Change::DeleteScope { name } => write!(f, "- scope {name}"),
+            Change::CreateRole { name, .. } => write!(f, "+ role {name}"),
+            Change::UpdateRole { name, .. } => write!(f, "~ role {name}"),
+            Change::DeleteRole { name, .. } => write!(f, "- role {name}"),
+            Change::CreateClient { client_id, .. } => write!(f, "+ client {client_id}"),
+            Change::UpdateClient { client_id, fields, .. } => {
+                write!(f, "~ client {client_id} ({})", fields.join(", "))
+            }
+            Change::DeleteClient { client_id } => write!(f, "- client {client_id}"),
+            Change::CreateUser { user } => write!(f, "+ user {}", user.username),
+            Change::UpdateUser { user, fields, .. } => {
+                write!(f, "~ user {} ({})", user.username, fields.join(", "))
+            }
+        }
+    }
+}
+
+/// What applying one tenant file changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub slug: String,
+    pub tenant_id: Option<TenantId>,
+    pub changes: Vec<Change>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+impl std::fmt::Display for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.changes.is_empty() {
+            return writeln!(f, "tenant {}: no changes", self.slug);
+        }
+        writeln!(f, "tenant {}: {} change(s)", self.slug, self.changes.len())?;
+        for c in &self.changes {
+            writeln!(f, "  {c}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Compares `spec` with the database. Verifies plain passwords against stored
+/// hashes (argon2: call on a blocking thread) so that an unchanged file plans
+/// no change.
+pub fn plan(
+    conn: &mut DbConnection,
+    spec: &TenantSpec,
+    hasher: &PasswordHasher,
+) -> Result<Plan, ApplyError> {
+    let mut changes = Vec::new();
+    let Some(tenant) = store::tenants::find_by_slug(conn, spec.slug.as_str())? else {
+        changes.push(Change::CreateTenant {
+            name: spec.name.clone(),
+        });
+        plan_contents(conn, spec, hasher, &mut changes, &Existing::default())?;
+        return Ok(Plan {
+            slug: spec.slug.to_string(),
+            tenant_id: None,
+            changes,
+        });
+    };
+    let tenant_id = tenant.tenant_id();
+    if tenant.name != spec.name {
+        changes.push(Change::RenameTenant {
+            name: spec.name.clone(),
+        });
+    }
+    let existing = Existing::load(conn, &tenant_id)?;
+    plan_contents(conn, spec, hasher, &mut changes, &existing)?;
+    Ok(Plan {
+        slug: spec.slug.to_string(),
+        tenant_id: Some(tenant_id),
+        changes,
+    })
+}
+
+/// The tenant's current configuration.
+#[derive(Default)]
+struct Existing {
+    tenant: Option<TenantId>,
+    scopes: BTreeMap<String, String>,
+    roles: BTreeMap<String, (String, String, BTreeSet<String>)>,
+    clients: BTreeMap<String, ClientSpec>,
+}
+
+impl Existing {
+    fn load(conn: &mut DbConnection, tenant: &TenantId) -> Result<Self, StoreError> {
+        let scopes = store::scopes::list(conn, tenant)?
+            .into_iter()
+            .map(|s| (s.name, s.description))
+            .collect();
+        let roles = store::roles::list(conn, tenant)?
+            .into_iter()
+            .map(|r| (r.row.name, (r.row.id, r.row.description, r.permissions)))
+            .collect();
+        let mut clients = BTreeMap::new();
+        for row in store::clients::list(conn, tenant)? {
+            clients.insert(row.client_id.clone(), row.spec()?);
+        }
+        Ok(Self {
+            tenant: Some(tenant.clone()),
+            scopes,
+            roles,
+            clients,
+        })
+    }
+}
+
+fn plan_contents(
+    conn: &mut DbConnection,
+    spec: &TenantSpec,
+    hasher: &PasswordHasher,
+    changes: &mut Vec<Change>,
+    existing: &Existing,
+) -> Result<(), ApplyError> {
+    plan_scopes(spec, existing, changes);
+    plan_roles(spec, existing, changes);
+    plan_clients(spec, existing, changes);
+    for user in &spec.users {
+        let current = match &existing.tenant {
+            Some(t) => current_user(conn, t, &user.username)?,
+            None => None,
+        };
+        if let Some(change) = plan_user(user, current, hasher)? {
+            changes.push(change);
+        }
+    }
+    Ok(())
+}
+
+fn plan_scopes(spec: &TenantSpec, existing: &Existing, changes: &mut Vec<Change>) {
+    for (name, s) in &spec.scopes {
+        match existing.scopes.get(name.as_str()) {
+            None => changes.push(Change::CreateScope {
+                name: name.to_string(),
+                description: s.description.clone(),
+            }),
+            Some(d) if *d != s.description => changes.push(Change::UpdateScope {
+                name: name.to_string(),
+                description: s.description.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+    for name in existing.scopes.keys() {
+        if !spec.scopes.keys().any(|s| s.as_str() == name) {
+            changes.push(Change::DeleteScope { name: name.clone() });
+        }
+    }
+}
+
+fn plan_roles(spec: &TenantSpec, existing: &Existing, changes: &mut Vec<Change>) {
+    for (name, r) in &spec.roles {
+        match existing.roles.get(name) {
+            None => changes.push(Change::CreateRole {
+                name: name.clone(),
+                description: r.description.clone(),
+                permissions: r.permissions.clone(),
+            }),
+            Some((id, description, permissions))
+                if *description != r.description || *permissions != r.permissions =>
+            {
+                changes.push(Change::UpdateRole {
+                    id: id.clone(),
+                    name: name.clone(),
+                    description: r.description.clone(),
+                    permissions: r.permissions.clone(),
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    for (name, (id, _, _)) in &existing.roles {
+        if !spec.roles.contains_key(name) {
+            changes.push(Change::DeleteRole {
+                id: id.clone(),
+                name: name.clone(),
+            });
+        }
+    }
+}
+
+fn plan_clients(spec: &TenantSpec, existing: &Existing, changes: &mut Vec<Change>) {
+    for (id, c) in &spec.clients {
+        let wanted = ClientSpec {
+            name: c.name.clone(),
+            public: c.public,
+            secret_sha256: c.secret.as_ref().map(|s| s.sha256_hex()),
+            redirect_uris: c.redirect_uris.iter().map(|u| u.to_string()).collect(),
+            grant_types: c.grant_types.iter().map(|g| GrantType::as_str(*g).to_owned()).collect(),
+            scopes: c.scopes.iter().map(|s| s.to_string()).collect(),
+        };
+        match existing.clients.get(id.as_str()) {
+            None => changes.push(Change::CreateClient {
+                client_id: id.to_string(),
+                spec: wanted,
+            }),
+            Some(current) if *current != wanted => {
+                let fields = client_fields(current, &wanted);
+                changes.push(Change::UpdateClient {
+                    client_id: id.to_string(),
+                    spec: wanted,
+                    fields,
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    for client_id in existing.clients.keys() {
+        if !spec.clients.keys().any(|c| c.as_str() == client_id) {
+            changes.push(Change::DeleteClient {
+                client_id: client_id.clone(),
+            });
+        }
+    }
+}
+
+fn client_fields(a: &ClientSpec, b: &ClientSpec) -> Vec<&'static str> {
+    let mut fields = Vec::new();
+    if a.name != b.name {
+        fields.push("name");
+    }
+    if a.public != b.public {
+        fields.push("public");
+    }
+    if a.secret_sha256 != b.secret_sha256 {
+        fields.push("secret");
+    }
+    if a.redirect_uris != b.redirect_uris {
+        fields.push("redirect_uris");
+    }
+    if a.grant_types != b.grant_types {
+        fields.push("grant_types");
+    }
+    if a.scopes != b.scopes {
+        fields.push("scopes");
+    }
+    fields
+}
+
+struct CurrentUser {
+    row: store::users::UserRow,
+    roles: BTreeSet<String>,
+}
+
+fn current_user(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    username: &str,
+) -> Result<Option<CurrentUser>, StoreError> {
+    let Some(row) = store::users::find_by_username(conn, tenant, username)? else {
+        return Ok(None);
+    };
+    let roles = store::users::role_names(conn, tenant, &row.id)?;
+    Ok(Some(CurrentUser { row, roles }))
+}
+
+fn plan_user(
+    user: &UserSpec,
+    current: Option<CurrentUser>,
+    hasher: &PasswordHasher,
+) -> Result<Option<Change>, ApplyError> {
+    let Some(current) = current else {
+        let password_hash = match &user.password {
+            Some(PasswordSource::Plain(p)) => Some(hasher.hash(p)?),
+            Some(PasswordSource::Hash(h)) => Some(h.clone()),
+            None => None,
+        };
+        return Ok(Some(Change::CreateUser {
+            user: UserChange {
+                username: user.username.clone(),
+                email: user.email.clone(),
+                display_name: user.display_name.clone(),
+                password_hash,
+                roles: user.roles.clone(),
+            },
+        }));
+    };
+    let mut fields = Vec::new();
+    let email = user.email.clone().filter(|e| Some(e) != current.row.email.as_ref());
+    if email.is_some() {
+        fields.push("email");
+    }
+    let display_name = user
+        .display_name
+        .clone()
+        .filter(|d| Some(d) != current.row.display_name.as_ref());
+    if display_name.is_some() {
+        fields.push("display_name");
+    }
+    let password_hash = match (&user.password, &current.row.password_hash) {
+        (Some(PasswordSource::Plain(p)), Some(stored))
+            if !hasher.needs_rehash(stored) && hasher.verify(p, stored).unwrap_or(false) =>
+        {
+            None
+        }
+        (Some(PasswordSource::Plain(p)), _) => Some(hasher.hash(p)?),
+        (Some(PasswordSource::Hash(h)), Some(stored)) if h == stored => None,
+        (Some(PasswordSource::Hash(h)), _) => Some(h.clone()),
+        (None, _) => None,
+    };
+    if password_hash.is_some() {
+        fields.push("password");
+    }
+    let roles = user.roles.clone().filter(|r| *r != current.roles);
+    if roles.is_some() {
+        fields.push("roles");
+    }
+    if fields.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Change::UpdateUser {
+        user_id: current.row.id,
+        user: UserChange {
+            username: user.username.clone(),
+            email,
+            display_name,
+            password_hash,
+            roles,
+        },
+        fields,
+    }))
+}

@@ -1,0 +1,12 @@
+//! Tenancy: the Supervisor maps a tenant slug to its live TenantActor; the actor
+//! is the single writer of the tenant's in-process state and publishes an
+//! immutable snapshot that handlers read without a message round trip.
+
+mod actor;
+pub mod declarative;
+mod snapshot;
+mod supervisor;
+
+pub use actor::{Reload, TenantActor};
+pub use snapshot::{TenantSnapshot, TenantStatus};
+pub use supervisor::{Supervisor, SupervisorOptions, TenantHandle};

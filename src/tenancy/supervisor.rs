@@ -1,0 +1,183 @@
+use super::actor::TenantActor;
+use super::declarative::Slug;
+use super::snapshot::TenantSnapshot;
+use crate::config::PublicUrl;
+use crate::store::{self, Store, StoreError};
+use actix::prelude::*;
+use actix_rt::{Arbiter, ArbiterHandle};
+use arc_swap::ArcSwap;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// What a handler gets for a live tenant: the actor's address for state
+/// transitions and the published snapshot for reads.
+#[derive(Clone)]
+pub struct TenantHandle {
+    pub addr: Addr<TenantActor>,
+    snapshot: Arc<ArcSwap<TenantSnapshot>>,
+    last_used: Arc<AtomicU64>,
+}
+
+impl TenantHandle {
+    /// The current snapshot; no message round trip.
+    pub fn snapshot(&self) -> Arc<TenantSnapshot> {
+        self.snapshot.load_full()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SupervisorOptions {
+    pub public_url: PublicUrl,
+    pub idle_timeout: Duration,
+    pub reload_interval: Duration,
+    /// Arbiter threads hosting actors; 0 = one per CPU core.
+    pub shards: usize,
+}
+
+/// The slug -> live actor map. Kept off the actor system behind a lock so that
+/// no single actor sits on every request.
+pub(super) struct Registry {
+    tenants: RwLock<HashMap<String, TenantHandle>>,
+}
+
+impl Registry {
+    /// Forgets `slug` if it still maps to `addr` (a stopping actor must not
+    /// remove its replacement).
+    pub(super) fn remove_if_same(&self, slug: &str, addr: &Addr<TenantActor>) {
+        let mut map = self.tenants.write().unwrap_or_else(|p| p.into_inner());
+        if map.get(slug).is_some_and(|h| &h.addr == addr) {
+            map.remove(slug);
+        }
+    }
+}
+
+struct Inner {
+    store: Store,
+    options: SupervisorOptions,
+    shards: Vec<ArbiterHandle>,
+    registry: Arc<Registry>,
+    epoch: Instant,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        for shard in &self.shards {
+            shard.stop();
+        }
+    }
+}
+
+/// Starts tenant actors lazily on a fixed set of shard arbiters (tenant hashed
+/// to a shard), recreates one whose actor died (a panic drops the actor, and its
+/// address reports `connected() == false`), and lets idle actors stop.
+#[derive(Clone)]
+pub struct Supervisor {
+    inner: Arc<Inner>,
+}
+
+impl Supervisor {
+    /// Must be called inside a running actix System.
+    pub fn start(store: Store, options: SupervisorOptions) -> Self {
+        let n = if options.shards == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            options.shards
+        };
+        let shards = (0..n).map(|_| Arbiter::new().handle()).collect();
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                options,
+                shards,
+                registry: Arc::new(Registry {
+                    tenants: RwLock::new(HashMap::new()),
+                }),
+                epoch: Instant::now(),
+            }),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.inner.epoch.elapsed().as_millis() as u64
+    }
+
+    /// The live tenant for `slug`, starting its actor if needed. `None` when no
+    /// such tenant exists; then no actor is created.
+    pub async fn get(&self, slug: &str) -> Result<Option<TenantHandle>, StoreError> {
+        if let Some(handle) = self.live(slug) {
+            return Ok(Some(handle));
+        }
+        if Slug::parse(slug).is_err() {
+            return Ok(None);
+        }
+        let owned = slug.to_owned();
+        let row = self
+            .inner
+            .store
+            .run(move |c| store::tenants::find_by_slug(c, &owned))
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let snapshot = TenantSnapshot::from_row(&row, &self.inner.options.public_url);
+        Ok(Some(self.start_actor(slug, snapshot)))
+    }
+
+    /// The handle of a live, connected actor, marking the tenant as used.
+    fn live(&self, slug: &str) -> Option<TenantHandle> {
+        let map = self.inner.registry.tenants.read().unwrap_or_else(|p| p.into_inner());
+        let handle = map.get(slug).filter(|h| h.addr.connected())?;
+        handle.last_used.store(self.now_ms(), Ordering::Relaxed);
+        Some(handle.clone())
+    }
+
+    fn start_actor(&self, slug: &str, snapshot: TenantSnapshot) -> TenantHandle {
+        let mut map = self.inner.registry.tenants.write().unwrap_or_else(|p| p.into_inner());
+        // Another request may have started it while we read the database.
+        if let Some(h) = map.get(slug).filter(|h| h.addr.connected()) {
+            h.last_used.store(self.now_ms(), Ordering::Relaxed);
+            return h.clone();
+        }
+        let snapshot = Arc::new(ArcSwap::from_pointee(snapshot));
+        let last_used = Arc::new(AtomicU64::new(self.now_ms()));
+        let actor = TenantActor {
+            slug: slug.to_owned(),
+            store: self.inner.store.clone(),
+            public_url: self.inner.options.public_url.clone(),
+            snapshot: snapshot.clone(),
+            last_used: last_used.clone(),
+            epoch: self.inner.epoch,
+            idle_timeout: self.inner.options.idle_timeout,
+            reload_interval: self.inner.options.reload_interval,
+            registry: Arc::downgrade(&self.inner.registry),
+        };
+        let shard = &self.inner.shards[shard_of(slug, self.inner.shards.len())];
+        let addr = TenantActor::start_in_arbiter(shard, move |_| actor);
+        let handle = TenantHandle {
+            addr,
+            snapshot,
+            last_used,
+        };
+        map.insert(slug.to_owned(), handle.clone());
+        handle
+    }
+
+    /// Slugs of the tenants with a live actor in this process.
+    pub fn live_tenants(&self) -> Vec<String> {
+        let map = self.inner.registry.tenants.read().unwrap_or_else(|p| p.into_inner());
+        let mut slugs: Vec<String> = map
+            .iter()
+            .filter(|(_, h)| h.addr.connected())
+            .map(|(s, _)| s.clone())
+            .collect();
+        slugs.sort();
+        slugs
+    }
+}
+
+fn shard_of(slug: &str, shards: usize) -> usize {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    slug.hash(&mut h);
+    (h.finish() % shards.max(1) as u64) as usize
+}

@@ -1,0 +1,200 @@
+//! The `gatehouse` binary as an operator uses it.
+
+use crate::helpers::{TestApp, demo_yaml, spawn_app, spawn_app_with};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_gatehouse");
+
+/// Runs the binary against the test app's database, in its directory.
+pub fn gatehouse(app: &TestApp, args: &[&str]) -> Output {
+    command(app).args(args).output().unwrap()
+}
+
+fn command(app: &TestApp) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(app.dir.path())
+        .env("GATEHOUSE_DATABASE__URL", app.db.url())
+        .env("GATEHOUSE_SECURITY__MASTER_KEY", "00".repeat(32))
+        .env("GATEHOUSE_PASSWORDS__MEMORY_KIB", "64")
+        .env("GATEHOUSE_PASSWORDS__ITERATIONS", "1")
+        .env("GATEHOUSE_LOGGING__LEVEL", "warn");
+    cmd
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn help_lists_every_command() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = stdout(&out);
+    for cmd in ["serve", "migrate", "check-config", "tenants"] {
+        assert!(text.contains(cmd), "{text}");
+    }
+    let out = Command::new(BIN).args(["tenants", "--help"]).output().unwrap();
+    let text = stdout(&out);
+    assert!(text.contains("apply") && text.contains("list"), "{text}");
+}
+
+#[test]
+fn check_config_prints_effective_values_with_secrets_redacted() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("g.yaml"),
+        "server:\n  bind: 127.0.0.1:9000\ndatabase:\n  url: postgres://app:hunter2@db.internal/gh\nsecurity:\n  master_key: \"0000000000000000000000000000000000000000000000000000000000000000\"\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["--config", "g.yaml", "check-config"])
+        .env("GATEHOUSE_SERVER__WORKERS", "3")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("bind: 127.0.0.1:9000"), "{text}");
+    assert!(text.contains("workers: 3"), "env override: {text}");
+    assert!(text.contains("url: postgres://app:REDACTED@db.internal/gh"), "{text}");
+    assert!(text.contains("master_key: REDACTED"), "{text}");
+    assert!(!text.contains("hunter2") && !text.contains("000000000000"), "{text}");
+}
+
+#[test]
+fn invalid_config_stops_with_the_key_and_its_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("g.yaml"), "server:\n  bindd: 1\n").unwrap();
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["--config", "g.yaml", "serve"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("key `server.bindd`"), "{err}");
+    assert!(err.contains("g.yaml"), "{err}");
+    assert!(err.contains("unknown field"), "{err}");
+
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .arg("check-config")
+        .env("GATEHOUSE_DATABASE__POOL_SIZE", "-1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("key `database.pool_size`"), "{err}");
+    assert!(err.contains("GATEHOUSE_DATABASE__POOL_SIZE"), "{err}");
+}
+
+#[actix_web::test]
+async fn migrate_runs_alone_and_is_idempotent() {
+    // A server prepares the directory and database; migrate then has nothing to do.
+    let app = spawn_app().await;
+    let out = gatehouse(&app, &["migrate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "database is up to date\n");
+}
+
+#[actix_web::test]
+async fn tenants_apply_dry_run_then_apply_then_list() {
+    let app = spawn_app().await;
+    let path = app.write_tenant("demo.yaml", &demo_yaml("demo"));
+    let path = path.to_str().unwrap();
+
+    let out = gatehouse(&app, &["tenants", "apply", "--dry-run", path]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "tenant demo: 6 change(s)\n  + tenant (Demo Organisation)\n  + scope notes:read\n  + role admin\n  + client demo-web\n  + user alice\n(dry run: nothing was changed)\n"
+    );
+    let out = gatehouse(&app, &["tenants", "list"]);
+    assert_eq!(stdout(&out).lines().count(), 1, "dry run wrote nothing");
+
+    let out = gatehouse(&app, &["tenants", "apply", path]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("tenant demo: 6 change(s)\n"));
+    let out = gatehouse(&app, &["tenants", "apply", path]);
+    assert_eq!(stdout(&out), "tenant demo: no changes\n");
+
+    let out = gatehouse(&app, &["tenants", "list"]);
+    let text = stdout(&out);
+    let row: Vec<&str> = text.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(row, vec!["demo", "active", "1", "1", "Demo", "Organisation"], "{text}");
+    // The running server serves the tenant the CLI created.
+    assert_eq!(app.get("/t/demo").await.status(), 200);
+}
+
+#[actix_web::test]
+async fn tenants_apply_reports_file_and_line() {
+    let app = spawn_app().await;
+    let path = app.write_tenant("bad.yaml", "slug: ok-slug\nname: X\nclients:\n  - client_id: a\n    grant_types: [implicit]\n    secret: 0123456789abcdef\n");
+    let out = gatehouse(&app, &["tenants", "apply", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim_end(),
+        format!("error: {}:5: unknown grant type \"implicit\"", path.display())
+    );
+    let out = gatehouse(&app, &["tenants", "apply", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = command(&app)
+        .env("GATEHOUSE_SERVER__PUBLIC_URL", "https://id.example.com")
+        .args(["tenants", "apply", app.write_tenant("d.yaml", &demo_yaml("d1")).to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("d.yaml:11: plain `secret` values are refused"), "{}", stderr(&out));
+}
+
+#[actix_web::test]
+async fn serve_stops_gracefully_on_sigterm() {
+    // Borrow a test database, then run the real binary on it.
+    let app = spawn_app_with(|_| {}, None).await;
+    app.stop().await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = command(&app)
+        .env("GATEHOUSE_SERVER__BIND", format!("127.0.0.1:{port}"))
+        .env("GATEHOUSE_LOGGING__LEVEL", "info")
+        .arg("serve")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..200 {
+        if let Ok(r) = client.get(format!("http://127.0.0.1:{port}/healthz")).send().await {
+            up = r.status() == 200;
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "server came up");
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let mut exited = None;
+    for _ in 0..200 {
+        if let Some(s) = child.try_wait().unwrap() {
+            exited = Some(s);
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    let Some(exit) = exited else {
+        let _ = child.kill();
+        panic!("server did not stop on SIGTERM");
+    };
+    assert!(exit.success(), "{exit:?}");
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
+    assert!(log.contains("SIGTERM received; starting graceful shutdown"), "{log}");
+    assert!(log.contains("gatehouse stopped"), "{log}");
+}

@@ -1,0 +1,216 @@
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use gatehouse::app::{AppState, Application};
+use gatehouse::config::{Config, PasswordConfig, PublicUrl, SecretString};
+use gatehouse::store::DatabaseUrl;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tempfile::TempDir;
+
+/// A fresh database for one test, dropped afterwards.
+pub enum TestDb {
+    Sqlite { url: String },
+    Postgres { admin_url: String, name: String, url: String },
+}
+
+impl TestDb {
+    pub fn new(dir: &Path) -> Self {
+        match std::env::var("GATEHOUSE_TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("gh_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = PgConnection::establish(&admin_url).expect("connect to PostgreSQL");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create test database");
+                let mut url = url::Url::parse(&admin_url).unwrap();
+                url.set_path(&name);
+                TestDb::Postgres {
+                    admin_url,
+                    name,
+                    url: url.to_string(),
+                }
+            }
+            _ => TestDb::Sqlite {
+                url: format!("sqlite://{}", dir.join("gatehouse.db").display()),
+            },
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            TestDb::Sqlite { url } | TestDb::Postgres { url, .. } => url,
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, TestDb::Postgres { .. })
+    }
+
+    /// Makes the database stop answering: PostgreSQL refuses new connections and
+    /// drops existing ones; for SQLite (which cannot go away under an open
+    /// connection) the schema the server relies on is dropped.
+    pub fn break_it(&self) {
+        match self {
+            TestDb::Postgres { admin_url, name, .. } => {
+                let mut admin = PgConnection::establish(admin_url).unwrap();
+                diesel::sql_query(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"))
+                    .execute(&mut admin)
+                    .unwrap();
+                diesel::sql_query(format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+                ))
+                .execute(&mut admin)
+                .unwrap();
+            }
+            TestDb::Sqlite { url } => {
+                let path = url.trim_start_matches("sqlite://");
+                let mut c = diesel::SqliteConnection::establish(path).unwrap();
+                diesel::sql_query("DROP TABLE tenants").execute(&mut c).unwrap();
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin_url, name, .. } = self
+            && let Ok(mut admin) = PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+}
+
+/// Settings for a test server: port 0, fast argon2, one worker, an empty
+/// tenants directory under `dir`.
+pub fn test_config(dir: &Path, db: &TestDb) -> Config {
+    let mut c = Config::default();
+    c.server.bind = "127.0.0.1:0".parse().unwrap();
+    c.server.workers = 2;
+    c.server.shutdown_timeout = Duration::from_secs(1);
+    c.database.url = DatabaseUrl::parse(db.url()).unwrap();
+    c.database.pool_size = 8;
+    c.tenants.dir = dir.join("tenants");
+    c.tenants.shards = 2;
+    c.tenants.reload_interval = Duration::from_millis(200);
+    c.security.master_key = Some(SecretString::new("00".repeat(32)));
+    c.security.master_key_file = None;
+    c.passwords = PasswordConfig {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    };
+    c
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub state: actix_web::web::Data<AppState>,
+    pub client: reqwest::Client,
+    pub config: Config,
+    pub dir: TempDir,
+    handle: actix_web::dev::ServerHandle,
+    // Dropped last: the server must release its connections first.
+    pub db: TestDb,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub fn tenants_dir(&self) -> PathBuf {
+        self.config.tenants.dir.clone()
+    }
+
+    /// Writes a tenant file into the tenants directory.
+    pub fn write_tenant(&self, file: &str, yaml: &str) -> PathBuf {
+        let dir = self.tenants_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(file);
+        std::fs::write(&path, yaml).unwrap();
+        path
+    }
+
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+}
+
+/// Starts a server with the test configuration.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}, None).await
+}
+
+/// Starts a server after `tweak` adjusts the configuration; `tenant_yaml`, if
+/// given, is written to the tenants directory first (applied at start-up).
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config), tenant_yaml: Option<&str>) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new(dir.path());
+    let mut config = test_config(dir.path(), &db);
+    tweak(&mut config);
+    if let Some(yaml) = tenant_yaml {
+        std::fs::create_dir_all(&config.tenants.dir).unwrap();
+        std::fs::write(config.tenants.dir.join("tenant.yaml"), yaml).unwrap();
+    }
+    let app = Application::build(config.clone()).await.expect("server builds");
+    let port = app.port();
+    let state = app.state();
+    let handle = app.handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        state,
+        client: reqwest::Client::new(),
+        config,
+        dir,
+        handle,
+        db,
+    }
+}
+
+pub fn public_url(raw: &str) -> PublicUrl {
+    PublicUrl::parse(raw).unwrap()
+}
+
+/// The documented example tenant, with a given slug.
+pub fn demo_yaml(slug: &str) -> String {
+    format!(
+        "slug: {slug}
+name: Demo Organisation
+scopes:
+  - {{ name: notes:read, description: Read your notes }}
+roles:
+  - {{ name: admin, permissions: [users:manage] }}
+clients:
+  - client_id: demo-web
+    name: Demo web app
+    public: false
+    secret: change-me
+    redirect_uris: [http://127.0.0.1:3000/callback]
+    grant_types: [authorization_code, refresh_token, client_credentials]
+    scopes: [openid, profile, email, offline_access, notes:read]
+users:
+  - username: alice
+    email: alice@example.com
+    password: change-me
+    roles: [admin]
+"
+    )
+}
+
+/// Polls `f` every 20 ms until it is true or `timeout` passes.
+pub async fn eventually(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < timeout {
+        if f() {
+            return true;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    f()
+}

@@ -1,0 +1,12 @@
+//! The integration suite: each test starts the real server on port 0 with a fresh
+//! database (a new SQLite file, or a new PostgreSQL database when
+//! GATEHOUSE_TEST_DATABASE_URL is set) and talks HTTP to it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod cli;
+mod health;
+mod helpers;
+mod isolation;
+mod migrations;
+mod tenancy;
+mod tenants_apply;

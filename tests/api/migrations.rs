@@ -1,0 +1,83 @@
+use crate::helpers::TestDb;
+use diesel::RunQueryDsl;
+use diesel::sql_types::Text;
+use gatehouse::store::{DatabaseUrl, Store};
+use std::time::Duration;
+
+#[derive(diesel::QueryableByName)]
+struct Name {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+#[test]
+fn migrations_create_every_table_and_are_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new(dir.path());
+    let store = Store::connect(&DatabaseUrl::parse(db.url()).unwrap(), 2, Duration::from_secs(5)).unwrap();
+    let applied = store.migrate().unwrap();
+    assert_eq!(applied, vec!["20261126000001".to_owned()]);
+    assert!(store.migrate().unwrap().is_empty(), "second run applies nothing");
+
+    let sql = if db.is_postgres() {
+        "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
+    } else {
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1"
+    };
+    let names: Vec<String> = store
+        .with_conn(|c| Ok::<_, gatehouse::store::StoreError>(diesel::sql_query(sql).load::<Name>(c)?))
+        .unwrap()
+        .into_iter()
+        .map(|n| n.name)
+        .filter(|n| !n.starts_with("__diesel") && !n.starts_with("sqlite_"))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "audit_events",
+            "clients",
+            "role_permissions",
+            "roles",
+            "scopes",
+            "tenants",
+            "user_roles",
+            "users"
+        ]
+    );
+}
+
+#[test]
+fn foreign_keys_are_enforced() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new(dir.path());
+    let store = Store::connect(&DatabaseUrl::parse(db.url()).unwrap(), 2, Duration::from_secs(5)).unwrap();
+    store.migrate().unwrap();
+    let err = store
+        .with_conn(|c| {
+            diesel::sql_query(
+                "INSERT INTO scopes (id, tenant_id, name, description, created_at, updated_at) \
+                 VALUES ('s1', 'no-such-tenant', 'x', '', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+            )
+            .execute(c)
+            .map_err(gatehouse::store::StoreError::from)
+        })
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            gatehouse::store::StoreError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                _
+            ))
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_bad_database_url_reports_the_real_error() {
+    let url = DatabaseUrl::parse("postgres://nobody@127.0.0.1:1/none").unwrap();
+    let err = Store::connect(&url, 1, Duration::from_secs(1)).unwrap_err().to_string();
+    assert!(err.starts_with("could not connect to the database:"), "{err}");
+    assert!(err.contains("127.0.0.1") || err.contains("refused"), "{err}");
+}

@@ -1,0 +1,218 @@
+use crate::helpers::{TestApp, demo_yaml, spawn_app_with};
+use gatehouse::app::parse_options;
+use gatehouse::clock::SystemClock;
+use gatehouse::config::SecretString;
+use gatehouse::store::{self, StoreError};
+use gatehouse::tenancy::declarative::{self, ApplyError, Plan};
+use std::path::Path;
+
+fn apply(app: &TestApp, path: &Path) -> Result<Vec<Plan>, ApplyError> {
+    let specs = declarative::load_path(path, &parse_options(&app.config))?;
+    declarative::apply(&app.state.store, &specs, &app.state.passwords, &SystemClock, "test")
+}
+
+fn changes(plans: &[Plan]) -> Vec<String> {
+    plans
+        .iter()
+        .flat_map(|p| p.changes.iter().map(ToString::to_string))
+        .collect()
+}
+
+/// (config_version, audit events, scopes, clients, roles, users) of a tenant.
+fn census(app: &TestApp, slug: &str) -> (i64, usize, usize, usize, usize, usize) {
+    let slug = slug.to_owned();
+    app.state
+        .store
+        .with_conn(|c| {
+            let t = store::tenants::find_by_slug(c, &slug)?.unwrap();
+            let id = t.tenant_id();
+            Ok::<_, StoreError>((
+                t.config_version,
+                store::audit::list(c, &id)?.len(),
+                store::scopes::list(c, &id)?.len(),
+                store::clients::list(c, &id)?.len(),
+                store::roles::list(c, &id)?.len(),
+                store::users::list(c, &id)?.len(),
+            ))
+        })
+        .unwrap()
+}
+
+fn tenant_exists(app: &TestApp, slug: &str) -> bool {
+    let slug = slug.to_owned();
+    app.state
+        .store
+        .with_conn(|c| store::tenants::find_by_slug(c, &slug))
+        .unwrap()
+        .is_some()
+}
+
+#[actix_web::test]
+async fn applying_the_same_file_twice_changes_nothing() {
+    let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
+    assert_eq!(census(&app, "acme"), (1, 1, 1, 1, 1, 1));
+    let plans = apply(&app, &app.tenants_dir()).unwrap();
+    assert_eq!(plans.len(), 1);
+    assert!(plans[0].is_empty(), "{:?}", changes(&plans));
+    assert_eq!(census(&app, "acme"), (1, 1, 1, 1, 1, 1));
+}
+
+#[actix_web::test]
+async fn secrets_are_stored_hashed() {
+    let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
+    let (client, user) = app
+        .state
+        .store
+        .with_conn(|c| {
+            let t = store::tenants::find_by_slug(c, "acme")?.unwrap().tenant_id();
+            Ok::<_, StoreError>((
+                store::clients::find(c, &t, "demo-web")?.unwrap(),
+                store::users::find_by_username(c, &t, "alice")?.unwrap(),
+            ))
+        })
+        .unwrap();
+    let expected = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"change-me"));
+    assert_eq!(client.secret_sha256.as_deref(), Some(expected.as_str()));
+    let hash = user.password_hash.unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert!(app.state.passwords.verify(&SecretString::new("change-me"), &hash).unwrap());
+}
+
+#[actix_web::test]
+async fn changed_fields_are_updated() {
+    let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
+    let changed = demo_yaml("acme")
+        .replace("Read your notes", "Read all your notes")
+        .replace("permissions: [users:manage]", "permissions: [users:manage, users:read]")
+        .replace("http://127.0.0.1:3000/callback", "http://127.0.0.1:4000/cb")
+        .replace("alice@example.com", "alice@example.org")
+        .replace("password: change-me", "password: new-password");
+    let path = app.write_tenant("tenant.yaml", &changed);
+    let plans = apply(&app, &path).unwrap();
+    assert_eq!(
+        changes(&plans),
+        vec![
+            "~ scope notes:read (description)",
+            "~ role admin",
+            "~ client demo-web (redirect_uris)",
+            "~ user alice (email, password)",
+        ]
+    );
+    assert_eq!(census(&app, "acme"), (2, 2, 1, 1, 1, 1));
+    let (scope, role, client, user) = app
+        .state
+        .store
+        .with_conn(|c| {
+            let t = store::tenants::find_by_slug(c, "acme")?.unwrap().tenant_id();
+            Ok::<_, StoreError>((
+                store::scopes::list(c, &t)?.remove(0),
+                store::roles::list(c, &t)?.remove(0),
+                store::clients::find(c, &t, "demo-web")?.unwrap(),
+                store::users::find_by_username(c, &t, "alice")?.unwrap(),
+            ))
+        })
+        .unwrap();
+    assert_eq!(scope.description, "Read all your notes");
+    assert_eq!(
+        role.permissions.into_iter().collect::<Vec<_>>(),
+        vec!["users:manage", "users:read"]
+    );
+    assert_eq!(client.spec().unwrap().redirect_uris, vec!["http://127.0.0.1:4000/cb"]);
+    assert_eq!(user.email.as_deref(), Some("alice@example.org"));
+    assert!(app
+        .state
+        .passwords
+        .verify(&SecretString::new("new-password"), user.password_hash.as_deref().unwrap())
+        .unwrap());
+    // And applying the new file again is a no-op.
+    assert!(apply(&app, &path).unwrap()[0].is_empty());
+}
+
+#[actix_web::test]
+async fn configuration_removed_from_the_file_is_removed_but_users_stay() {
+    let with_bob = format!(
+        "{}  - username: bob\n    email: bob@example.com\n",
+        demo_yaml("acme")
+    );
+    let app = spawn_app_with(|_| {}, Some(&with_bob)).await;
+    assert_eq!(census(&app, "acme"), (1, 1, 1, 1, 1, 2));
+    let stripped = "slug: acme\nname: Demo Organisation\nusers:\n  - username: alice\n";
+    let path = app.write_tenant("tenant.yaml", stripped);
+    let plans = apply(&app, &path).unwrap();
+    assert_eq!(
+        changes(&plans),
+        vec!["- scope notes:read", "- role admin", "- client demo-web"]
+    );
+    assert_eq!(census(&app, "acme"), (2, 2, 0, 0, 0, 2));
+    // alice lost the role with the role itself; bob was never deleted.
+    let roles = app
+        .state
+        .store
+        .with_conn(|c| {
+            let t = store::tenants::find_by_slug(c, "acme")?.unwrap().tenant_id();
+            let alice = store::users::find_by_username(c, &t, "alice")?.unwrap();
+            assert!(store::users::find_by_username(c, &t, "bob")?.is_some());
+            store::users::role_names(c, &t, &alice.id)
+        })
+        .unwrap();
+    assert!(roles.is_empty());
+}
+
+#[actix_web::test]
+async fn an_invalid_file_leaves_the_database_unchanged() {
+    let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
+    let before = census(&app, "acme");
+    // A valid change to acme, a valid new tenant, and one broken file.
+    app.write_tenant("tenant.yaml", &demo_yaml("acme").replace("Demo Organisation", "Renamed"));
+    app.write_tenant("b-new.yaml", &demo_yaml("newco"));
+    app.write_tenant(
+        "c-broken.yaml",
+        &demo_yaml("broken").replace("roles: [admin]", "roles: [ghost]"),
+    );
+    let err = apply(&app, &app.tenants_dir()).unwrap_err().to_string();
+    assert!(
+        err.ends_with("c-broken.yaml:19: user alice has role ghost, which is not declared under roles"),
+        "{err}"
+    );
+    assert_eq!(census(&app, "acme"), before);
+    assert!(!tenant_exists(&app, "newco"));
+}
+
+#[actix_web::test]
+async fn a_conflict_found_while_writing_rolls_back_every_file() {
+    let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
+    let before = census(&app, "acme");
+    app.write_tenant("a-new.yaml", &demo_yaml("newco"));
+    // alice is not listed any more (so she stays); alice2 takes her email.
+    app.write_tenant(
+        "tenant.yaml",
+        &demo_yaml("acme").replace("username: alice", "username: alice2"),
+    );
+    let err = apply(&app, &app.tenants_dir()).unwrap_err().to_string();
+    assert!(
+        err.ends_with(
+            "tenant.yaml: user alice2: email alice@example.com already belongs to another user of this tenant"
+        ),
+        "{err}"
+    );
+    assert!(!tenant_exists(&app, "newco"));
+    assert_eq!(census(&app, "acme"), before);
+}
+
+#[actix_web::test]
+async fn server_refuses_plain_demo_secrets_off_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = crate::helpers::TestDb::new(dir.path());
+    let mut config = crate::helpers::test_config(dir.path(), &db);
+    config.server.public_url = crate::helpers::public_url("https://id.example.com");
+    std::fs::create_dir_all(&config.tenants.dir).unwrap();
+    std::fs::write(config.tenants.dir.join("demo.yaml"), demo_yaml("demo")).unwrap();
+    let err = match gatehouse::app::Application::build(config).await {
+        Ok(_) => panic!("start-up must fail"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(
+        err.ends_with("demo.yaml:11: plain `secret` values are refused because server.public_url is not a loopback address; use secret_sha256 or secret_env"),
+        "{err}"
+    );
+}
