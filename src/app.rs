@@ -117,7 +117,10 @@ fn supervisor_options(config: &Config) -> SupervisorOptions {
 }
 
 /// The blocking part of start-up.
-fn prepare(config: &Config, clock: &dyn Clock) -> anyhow::Result<(Store, PasswordHasher, MasterKey)> {
+fn prepare(
+    config: &Config,
+    clock: &dyn Clock,
+) -> anyhow::Result<(Store, PasswordHasher, MasterKey)> {
     let store = open_store(config)?;
     let passwords = PasswordHasher::new(&config.passwords)?;
     let master_key = MasterKey::resolve(&config.security, true).map_err(anyhow::Error::msg)?;

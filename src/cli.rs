@@ -147,7 +147,10 @@ fn tenants_list(config: &Config) -> anyhow::Result<()> {
             })
             .collect::<Result<Vec<_>, _>>()
     })?;
-    println!("{:<24} {:<10} {:>7} {:>6}  NAME", "SLUG", "STATUS", "VERSION", "USERS");
+    println!(
+        "{:<24} {:<10} {:>7} {:>6}  NAME",
+        "SLUG", "STATUS", "VERSION", "USERS"
+    );
     for (t, users) in rows {
         println!(
             "{:<24} {:<10} {:>7} {:>6}  {}",

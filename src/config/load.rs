@@ -29,7 +29,7 @@ pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         // GATEHOUSE_TEST_* variables belong to the test harness, not the server.
         Env::prefixed("GATEHOUSE_")
             .split("__")
-            .filter(|key| !key.as_str().starts_with("test_")),
+            .filter(|key| !key.as_str().to_ascii_lowercase().starts_with("test_")),
     );
     let config: Config = figment.extract().map_err(|e| describe(&e))?;
     validate(&config)?;
@@ -47,14 +47,18 @@ fn describe(error: &figment::Error) -> ConfigError {
             } else {
                 e.path.join(".")
             };
-            let origin = e
-                .metadata
-                .as_ref()
-                .map(|m| match &m.source {
+            let origin = match &e.metadata {
+                // Name the exact variable, e.g. GATEHOUSE_SERVER__WORKERS.
+                Some(m) if m.name.contains("environment") => format!(
+                    "environment variable GATEHOUSE_{}",
+                    e.path.join("__").to_ascii_uppercase()
+                ),
+                Some(m) => match &m.source {
                     Some(src) => format!("{} {}", m.name, src),
                     None => m.name.to_string(),
-                })
-                .unwrap_or_else(|| "defaults".to_owned());
+                },
+                None => "defaults".to_owned(),
+            };
             format!("  - key `{key}` (from {origin}): {}", e.kind)
         })
         .collect();
@@ -97,6 +101,7 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail closures return figment::Error
 mod tests {
     use super::*;
     use figment::Jail;
@@ -172,7 +177,10 @@ mod tests {
         Jail::expect_with(|jail| {
             jail.create_file("g.yaml", "database:\n  pool_size: 0\n")?;
             let msg = err_text(load(Some(Path::new("g.yaml"))));
-            assert!(msg.contains("database.pool_size: must be at least 1"), "{msg}");
+            assert!(
+                msg.contains("database.pool_size: must be at least 1"),
+                "{msg}"
+            );
             Ok(())
         });
     }

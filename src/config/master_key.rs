@@ -48,8 +48,7 @@ impl MasterKey {
         }
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("security.master_key_file {}: {e}", path.display()))?;
-        Self::decode(&text)
-            .map_err(|e| format!("security.master_key_file {}: {e}", path.display()))
+        Self::decode(&text).map_err(|e| format!("security.master_key_file {}: {e}", path.display()))
     }
 
     fn create(path: &Path) -> Result<Self, String> {

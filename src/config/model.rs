@@ -271,7 +271,11 @@ mod tests {
         assert_eq!(u.issuer("acme"), "https://id.example.com/t/acme");
         assert!(!u.is_loopback());
         assert!(u.is_https());
-        assert!(PublicUrl::parse("http://localhost:8080").unwrap().is_loopback());
+        assert!(
+            PublicUrl::parse("http://localhost:8080")
+                .unwrap()
+                .is_loopback()
+        );
         assert!(PublicUrl::parse("http://[::1]:8080").unwrap().is_loopback());
         assert!(PublicUrl::parse("ftp://x").is_err());
         assert!(PublicUrl::parse("https://x/?a=b").is_err());

@@ -167,12 +167,18 @@ mod tests {
 
     #[actix_web::test]
     async fn oauth_invalid_client_with_basic_has_www_authenticate() {
-        let mut e = OAuthError::new(OAuthErrorCode::InvalidClient, "client authentication failed");
+        let mut e = OAuthError::new(
+            OAuthErrorCode::InvalidClient,
+            "client authentication failed",
+        );
         e.used_basic_auth = true;
         let res = e.error_response();
         assert_eq!(res.status(), 401);
         assert!(res.headers().get(header::WWW_AUTHENTICATE).is_some());
-        assert_eq!(res.headers().get(header::CACHE_CONTROL).unwrap(), "no-store");
+        assert_eq!(
+            res.headers().get(header::CACHE_CONTROL).unwrap(),
+            "no-store"
+        );
         let body = to_bytes(res.into_body()).await.unwrap();
         assert_eq!(
             serde_json::from_slice::<serde_json::Value>(&body).unwrap(),

@@ -17,7 +17,8 @@ pub struct RequestId(pub String);
 
 fn acceptable(v: &str) -> bool {
     (1..=64).contains(&v.len())
-        && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 pub async fn middleware(

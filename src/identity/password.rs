@@ -33,8 +33,13 @@ impl std::fmt::Debug for PasswordHasher {
 
 impl PasswordHasher {
     pub fn new(config: &PasswordConfig) -> Result<Self, PasswordError> {
-        let params = Params::new(config.memory_kib, config.iterations, config.parallelism, None)
-            .map_err(|e| PasswordError::Params(e.to_string()))?;
+        let params = Params::new(
+            config.memory_kib,
+            config.iterations,
+            config.parallelism,
+            None,
+        )
+        .map_err(|e| PasswordError::Params(e.to_string()))?;
         Ok(Self { params })
     }
 

@@ -4,7 +4,14 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 /// The scopes OpenID Connect defines (OIDC Core §5.4, §11); built into every
 /// tenant, never declared.
-pub const STANDARD_SCOPES: [&str; 6] = ["openid", "profile", "email", "address", "phone", "offline_access"];
+pub const STANDARD_SCOPES: [&str; 6] = [
+    "openid",
+    "profile",
+    "email",
+    "address",
+    "phone",
+    "offline_access",
+];
 
 macro_rules! string_newtype {
     ($name:ident, $parse:path) => {

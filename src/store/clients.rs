@@ -117,7 +117,9 @@ pub fn insert(
         created_at: now,
         updated_at: now,
     };
-    diesel::insert_into(clients::table).values(&row).execute(conn)?;
+    diesel::insert_into(clients::table)
+        .values(&row)
+        .execute(conn)?;
     Ok(())
 }
 
@@ -146,7 +148,11 @@ pub fn update(
     Ok(())
 }
 
-pub fn delete(conn: &mut DbConnection, tenant: &TenantId, client_id: &str) -> Result<(), StoreError> {
+pub fn delete(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    client_id: &str,
+) -> Result<(), StoreError> {
     diesel::delete(
         clients::table
             .filter(clients::tenant_id.eq(tenant.as_str()))

@@ -176,8 +176,8 @@ impl Store {
         // Open one connection first so that a bad URL reports the real error
         // rather than r2d2's generic timeout.
         let manager = Manager { url: url.clone() };
-        let first = r2d2::ManageConnection::connect(&manager)
-            .map_err(|e| StoreError::Connect(e.0))?;
+        let first =
+            r2d2::ManageConnection::connect(&manager).map_err(|e| StoreError::Connect(e.0))?;
         drop(first);
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)

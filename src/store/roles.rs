@@ -64,7 +64,9 @@ pub fn insert(
         created_at: now,
         updated_at: now,
     };
-    diesel::insert_into(roles::table).values(&row).execute(conn)?;
+    diesel::insert_into(roles::table)
+        .values(&row)
+        .execute(conn)?;
     set_permissions(conn, tenant, &row.id, permissions)?;
     Ok(row.id)
 }
@@ -83,7 +85,10 @@ pub fn update(
             .filter(roles::tenant_id.eq(tenant.as_str()))
             .filter(roles::id.eq(role_id)),
     )
-    .set((roles::description.eq(description), roles::updated_at.eq(now)))
+    .set((
+        roles::description.eq(description),
+        roles::updated_at.eq(now),
+    ))
     .execute(conn)?;
     set_permissions(conn, tenant, role_id, permissions)
 }

@@ -24,7 +24,11 @@ pub fn list(conn: &mut DbConnection, tenant: &TenantId) -> Result<Vec<ScopeRow>,
         .load(conn)?)
 }
 
-pub fn insert(conn: &mut DbConnection, tenant: &TenantId, row: &ScopeRow) -> Result<(), StoreError> {
+pub fn insert(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    row: &ScopeRow,
+) -> Result<(), StoreError> {
     debug_assert_eq!(row.tenant_id, tenant.as_str());
     diesel::insert_into(scopes::table)
         .values(row)
@@ -44,7 +48,10 @@ pub fn update_description(
             .filter(scopes::tenant_id.eq(tenant.as_str()))
             .filter(scopes::name.eq(name)),
     )
-    .set((scopes::description.eq(description), scopes::updated_at.eq(now)))
+    .set((
+        scopes::description.eq(description),
+        scopes::updated_at.eq(now),
+    ))
     .execute(conn)?;
     Ok(())
 }

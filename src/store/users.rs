@@ -97,7 +97,9 @@ pub fn count(conn: &mut DbConnection, tenant: &TenantId) -> Result<i64, StoreErr
 
 pub fn insert(conn: &mut DbConnection, tenant: &TenantId, row: &UserRow) -> Result<(), StoreError> {
     debug_assert_eq!(row.tenant_id, tenant.as_str());
-    diesel::insert_into(users::table).values(row).execute(conn)?;
+    diesel::insert_into(users::table)
+        .values(row)
+        .execute(conn)?;
     Ok(())
 }
 
@@ -135,7 +137,10 @@ pub fn set_display_name(
             .filter(users::tenant_id.eq(tenant.as_str()))
             .filter(users::id.eq(user_id)),
     )
-    .set((users::display_name.eq(display_name), users::updated_at.eq(now)))
+    .set((
+        users::display_name.eq(display_name),
+        users::updated_at.eq(now),
+    ))
     .execute(conn)?;
     Ok(())
 }
@@ -152,7 +157,10 @@ pub fn set_password_hash(
             .filter(users::tenant_id.eq(tenant.as_str()))
             .filter(users::id.eq(user_id)),
     )
-    .set((users::password_hash.eq(password_hash), users::updated_at.eq(now)))
+    .set((
+        users::password_hash.eq(password_hash),
+        users::updated_at.eq(now),
+    ))
     .execute(conn)?;
     Ok(())
 }

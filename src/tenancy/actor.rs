@@ -64,7 +64,8 @@ impl Actor for TenantActor {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         tracing::debug!(tenant = %self.slug, "tenant actor started");
-        let check_every = (self.idle_timeout / 4).clamp(Duration::from_millis(20), Duration::from_secs(30));
+        let check_every =
+            (self.idle_timeout / 4).clamp(Duration::from_millis(20), Duration::from_secs(30));
         ctx.run_interval(check_every, Self::check_idle);
         ctx.run_interval(self.reload_interval, |act, ctx| {
             let slug = act.slug.clone();

@@ -126,14 +126,24 @@ impl Supervisor {
 
     /// The handle of a live, connected actor, marking the tenant as used.
     fn live(&self, slug: &str) -> Option<TenantHandle> {
-        let map = self.inner.registry.tenants.read().unwrap_or_else(|p| p.into_inner());
+        let map = self
+            .inner
+            .registry
+            .tenants
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
         let handle = map.get(slug).filter(|h| h.addr.connected())?;
         handle.last_used.store(self.now_ms(), Ordering::Relaxed);
         Some(handle.clone())
     }
 
     fn start_actor(&self, slug: &str, snapshot: TenantSnapshot) -> TenantHandle {
-        let mut map = self.inner.registry.tenants.write().unwrap_or_else(|p| p.into_inner());
+        let mut map = self
+            .inner
+            .registry
+            .tenants
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
         // Another request may have started it while we read the database.
         if let Some(h) = map.get(slug).filter(|h| h.addr.connected()) {
             h.last_used.store(self.now_ms(), Ordering::Relaxed);
@@ -165,7 +175,12 @@ impl Supervisor {
 
     /// Slugs of the tenants with a live actor in this process.
     pub fn live_tenants(&self) -> Vec<String> {
-        let map = self.inner.registry.tenants.read().unwrap_or_else(|p| p.into_inner());
+        let map = self
+            .inner
+            .registry
+            .tenants
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
         let mut slugs: Vec<String> = map
             .iter()
             .filter(|(_, h)| h.addr.connected())
@@ -180,4 +195,114 @@ fn shard_of(slug: &str, shards: usize) -> usize {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     slug.hash(&mut h);
     (h.finish() % shards.max(1) as u64) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::DatabaseUrl;
+    use crate::store::tenants::TenantRow;
+    use crate::tenancy::Reload;
+
+    /// Makes the actor panic, as a bug in a handler would.
+    #[derive(Message)]
+    #[rtype(result = "()")]
+    struct Boom;
+
+    impl Handler<Boom> for TenantActor {
+        type Result = ();
+        fn handle(&mut self, _: Boom, _: &mut Self::Context) {
+            panic!("boom (deliberate, in a test)");
+        }
+    }
+
+    fn store_with_tenant(dir: &std::path::Path) -> Store {
+        let url = DatabaseUrl::parse(&format!("sqlite://{}", dir.join("t.db").display())).unwrap();
+        let store = Store::connect(&url, 4, Duration::from_secs(5)).unwrap();
+        store.migrate().unwrap();
+        let now = chrono::Utc::now().naive_utc();
+        store
+            .with_conn(|c| {
+                crate::store::tenants::insert(
+                    c,
+                    &TenantRow {
+                        id: "t1".into(),
+                        slug: "acme".into(),
+                        name: "Acme".into(),
+                        status: "active".into(),
+                        config_version: 1,
+                        created_at: now,
+                        updated_at: now,
+                    },
+                )
+            })
+            .unwrap();
+        store
+    }
+
+    fn options(idle: Duration) -> SupervisorOptions {
+        SupervisorOptions {
+            public_url: PublicUrl::default(),
+            idle_timeout: idle,
+            reload_interval: Duration::from_secs(60),
+            shards: 1,
+        }
+    }
+
+    #[actix_rt::test]
+    async fn a_panicked_actor_is_recreated_on_next_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let sup = Supervisor::start(
+            store_with_tenant(dir.path()),
+            options(Duration::from_secs(600)),
+        );
+        let first = sup.get("acme").await.unwrap().unwrap();
+        assert_eq!(first.snapshot().issuer, "http://127.0.0.1:8080/t/acme");
+        assert!(
+            first.addr.send(Boom).await.is_err(),
+            "the panic drops the actor"
+        );
+        assert!(!first.addr.connected());
+
+        let second = sup.get("acme").await.unwrap().unwrap();
+        assert!(second.addr.connected());
+        assert!(second.addr != first.addr, "a new actor");
+        // The new actor works, on the same shard arbiter the panic happened on.
+        assert!(!second.addr.send(Reload).await.unwrap().unwrap());
+        assert_eq!(sup.live_tenants(), vec!["acme".to_owned()]);
+    }
+
+    #[actix_rt::test]
+    async fn unknown_tenants_start_no_actor() {
+        let dir = tempfile::tempdir().unwrap();
+        let sup = Supervisor::start(
+            store_with_tenant(dir.path()),
+            options(Duration::from_secs(600)),
+        );
+        assert!(sup.get("nobody").await.unwrap().is_none());
+        assert!(sup.get("../etc").await.unwrap().is_none());
+        assert!(sup.live_tenants().is_empty());
+    }
+
+    #[actix_rt::test]
+    async fn reload_publishes_a_new_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_tenant(dir.path());
+        let sup = Supervisor::start(store.clone(), options(Duration::from_secs(600)));
+        let h = sup.get("acme").await.unwrap().unwrap();
+        let before = h.snapshot();
+        store
+            .with_conn(|c| {
+                crate::store::tenants::rename(
+                    c,
+                    &crate::store::TenantId::from_db("t1".into()),
+                    "Acme Corp",
+                    chrono::Utc::now().naive_utc(),
+                )
+            })
+            .unwrap();
+        assert!(h.addr.send(Reload).await.unwrap().unwrap());
+        assert_eq!(h.snapshot().name, "Acme Corp");
+        assert_eq!(before.name, "Acme", "old readers keep their snapshot");
+    }
 }

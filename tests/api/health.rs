@@ -23,10 +23,7 @@ async fn readyz_is_200_while_the_database_answers_and_503_after() {
     app.db.break_it();
     let res = app.get("/readyz").await;
     assert_eq!(res.status(), 503);
-    assert_eq!(
-        res.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(
         body,

@@ -8,8 +8,14 @@ use tempfile::TempDir;
 
 /// A fresh database for one test, dropped afterwards.
 pub enum TestDb {
-    Sqlite { url: String },
-    Postgres { admin_url: String, name: String, url: String },
+    Sqlite {
+        url: String,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+        url: String,
+    },
 }
 
 impl TestDb {
@@ -50,7 +56,9 @@ impl TestDb {
     /// connection) the schema the server relies on is dropped.
     pub fn break_it(&self) {
         match self {
-            TestDb::Postgres { admin_url, name, .. } => {
+            TestDb::Postgres {
+                admin_url, name, ..
+            } => {
                 let mut admin = PgConnection::establish(admin_url).unwrap();
                 diesel::sql_query(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"))
                     .execute(&mut admin)
@@ -64,7 +72,9 @@ impl TestDb {
             TestDb::Sqlite { url } => {
                 let path = url.trim_start_matches("sqlite://");
                 let mut c = diesel::SqliteConnection::establish(path).unwrap();
-                diesel::sql_query("DROP TABLE tenants").execute(&mut c).unwrap();
+                diesel::sql_query("DROP TABLE tenants")
+                    .execute(&mut c)
+                    .unwrap();
             }
         }
     }
@@ -72,7 +82,9 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let TestDb::Postgres { admin_url, name, .. } = self
+        if let TestDb::Postgres {
+            admin_url, name, ..
+        } = self
             && let Ok(mut admin) = PgConnection::establish(admin_url)
         {
             let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -157,7 +169,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config), tenant_yaml: Option
         std::fs::create_dir_all(&config.tenants.dir).unwrap();
         std::fs::write(config.tenants.dir.join("tenant.yaml"), yaml).unwrap();
     }
-    let app = Application::build(config.clone()).await.expect("server builds");
+    let app = Application::build(config.clone())
+        .await
+        .expect("server builds");
     let port = app.port();
     let state = app.state();
     let handle = app.handle();

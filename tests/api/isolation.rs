@@ -8,14 +8,25 @@ async fn store_reads_are_scoped_to_the_tenant() {
     let app = spawn_app_with(|_| {}, None).await;
     app.write_tenant("a.yaml", &demo_yaml("tenant-a"));
     app.write_tenant("b.yaml", &demo_yaml("tenant-b"));
-    let out = crate::cli::gatehouse(&app, &["tenants", "apply", app.tenants_dir().to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = crate::cli::gatehouse(
+        &app,
+        &["tenants", "apply", app.tenants_dir().to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let store = app.state.store.clone();
     store
         .run(|c| {
-            let a = store::tenants::find_by_slug(c, "tenant-a")?.unwrap().tenant_id();
-            let b = store::tenants::find_by_slug(c, "tenant-b")?.unwrap().tenant_id();
+            let a = store::tenants::find_by_slug(c, "tenant-a")?
+                .unwrap()
+                .tenant_id();
+            let b = store::tenants::find_by_slug(c, "tenant-b")?
+                .unwrap()
+                .tenant_id();
             assert_ne!(a, b);
             // Same username and same client_id in both tenants, different rows.
             let alice_a = store::users::find_by_username(c, &a, "alice")?.unwrap();
@@ -49,7 +60,9 @@ async fn usernames_and_emails_are_unique_per_tenant() {
     let store = app.state.store.clone();
     let err = store
         .run(|c| {
-            let t = store::tenants::find_by_slug(c, "acme")?.unwrap().tenant_id();
+            let t = store::tenants::find_by_slug(c, "acme")?
+                .unwrap()
+                .tenant_id();
             let now = chrono::Utc::now().naive_utc();
             let row = store::users::UserRow {
                 id: store::new_id(),

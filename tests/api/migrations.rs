@@ -14,10 +14,18 @@ struct Name {
 fn migrations_create_every_table_and_are_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::new(dir.path());
-    let store = Store::connect(&DatabaseUrl::parse(db.url()).unwrap(), 2, Duration::from_secs(5)).unwrap();
+    let store = Store::connect(
+        &DatabaseUrl::parse(db.url()).unwrap(),
+        2,
+        Duration::from_secs(5),
+    )
+    .unwrap();
     let applied = store.migrate().unwrap();
     assert_eq!(applied, vec!["20261126000001".to_owned()]);
-    assert!(store.migrate().unwrap().is_empty(), "second run applies nothing");
+    assert!(
+        store.migrate().unwrap().is_empty(),
+        "second run applies nothing"
+    );
 
     let sql = if db.is_postgres() {
         "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
@@ -25,7 +33,9 @@ fn migrations_create_every_table_and_are_idempotent() {
         "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1"
     };
     let names: Vec<String> = store
-        .with_conn(|c| Ok::<_, gatehouse::store::StoreError>(diesel::sql_query(sql).load::<Name>(c)?))
+        .with_conn(|c| {
+            Ok::<_, gatehouse::store::StoreError>(diesel::sql_query(sql).load::<Name>(c)?)
+        })
         .unwrap()
         .into_iter()
         .map(|n| n.name)
@@ -50,7 +60,12 @@ fn migrations_create_every_table_and_are_idempotent() {
 fn foreign_keys_are_enforced() {
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::new(dir.path());
-    let store = Store::connect(&DatabaseUrl::parse(db.url()).unwrap(), 2, Duration::from_secs(5)).unwrap();
+    let store = Store::connect(
+        &DatabaseUrl::parse(db.url()).unwrap(),
+        2,
+        Duration::from_secs(5),
+    )
+    .unwrap();
     store.migrate().unwrap();
     let err = store
         .with_conn(|c| {
@@ -77,7 +92,15 @@ fn foreign_keys_are_enforced() {
 #[test]
 fn a_bad_database_url_reports_the_real_error() {
     let url = DatabaseUrl::parse("postgres://nobody@127.0.0.1:1/none").unwrap();
-    let err = Store::connect(&url, 1, Duration::from_secs(1)).unwrap_err().to_string();
-    assert!(err.starts_with("could not connect to the database:"), "{err}");
-    assert!(err.contains("127.0.0.1") || err.contains("refused"), "{err}");
+    let err = Store::connect(&url, 1, Duration::from_secs(1))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("could not connect to the database:"),
+        "{err}"
+    );
+    assert!(
+        err.contains("127.0.0.1") || err.contains("refused"),
+        "{err}"
+    );
 }

@@ -25,7 +25,10 @@ async fn unknown_tenant_is_404_and_starts_no_actor() {
 #[actix_web::test]
 async fn known_tenant_answers_with_its_issuer_from_a_live_actor() {
     let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
-    assert!(app.state.tenants.live_tenants().is_empty(), "actors start lazily");
+    assert!(
+        app.state.tenants.live_tenants().is_empty(),
+        "actors start lazily"
+    );
     let res = app.get("/t/acme").await;
     assert_eq!(res.status(), 200);
     let body: serde_json::Value = res.json().await.unwrap();
@@ -68,7 +71,11 @@ async fn snapshot_follows_changes_made_by_another_process() {
         &demo_yaml("acme").replace("Demo Organisation", "Acme Corp"),
     );
     let out = crate::cli::gatehouse(&app, &["tenants", "apply", path.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut renamed = false;
     for _ in 0..100 {
         let body: serde_json::Value = app.get("/t/acme").await.json().await.unwrap();

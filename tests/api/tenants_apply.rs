@@ -8,7 +8,13 @@ use std::path::Path;
 
 fn apply(app: &TestApp, path: &Path) -> Result<Vec<Plan>, ApplyError> {
     let specs = declarative::load_path(path, &parse_options(&app.config))?;
-    declarative::apply(&app.state.store, &specs, &app.state.passwords, &SystemClock, "test")
+    declarative::apply(
+        &app.state.store,
+        &specs,
+        &app.state.passwords,
+        &SystemClock,
+        "test",
+    )
 }
 
 fn changes(plans: &[Plan]) -> Vec<String> {
@@ -64,7 +70,9 @@ async fn secrets_are_stored_hashed() {
         .state
         .store
         .with_conn(|c| {
-            let t = store::tenants::find_by_slug(c, "acme")?.unwrap().tenant_id();
+            let t = store::tenants::find_by_slug(c, "acme")?
+                .unwrap()
+                .tenant_id();
             Ok::<_, StoreError>((
                 store::clients::find(c, &t, "demo-web")?.unwrap(),
                 store::users::find_by_username(c, &t, "alice")?.unwrap(),
@@ -75,7 +83,12 @@ async fn secrets_are_stored_hashed() {
     assert_eq!(client.secret_sha256.as_deref(), Some(expected.as_str()));
     let hash = user.password_hash.unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
-    assert!(app.state.passwords.verify(&SecretString::new("change-me"), &hash).unwrap());
+    assert!(
+        app.state
+            .passwords
+            .verify(&SecretString::new("change-me"), &hash)
+            .unwrap()
+    );
 }
 
 #[actix_web::test]
@@ -83,7 +96,10 @@ async fn changed_fields_are_updated() {
     let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
     let changed = demo_yaml("acme")
         .replace("Read your notes", "Read all your notes")
-        .replace("permissions: [users:manage]", "permissions: [users:manage, users:read]")
+        .replace(
+            "permissions: [users:manage]",
+            "permissions: [users:manage, users:read]",
+        )
         .replace("http://127.0.0.1:3000/callback", "http://127.0.0.1:4000/cb")
         .replace("alice@example.com", "alice@example.org")
         .replace("password: change-me", "password: new-password");
@@ -103,7 +119,9 @@ async fn changed_fields_are_updated() {
         .state
         .store
         .with_conn(|c| {
-            let t = store::tenants::find_by_slug(c, "acme")?.unwrap().tenant_id();
+            let t = store::tenants::find_by_slug(c, "acme")?
+                .unwrap()
+                .tenant_id();
             Ok::<_, StoreError>((
                 store::scopes::list(c, &t)?.remove(0),
                 store::roles::list(c, &t)?.remove(0),
@@ -117,13 +135,20 @@ async fn changed_fields_are_updated() {
         role.permissions.into_iter().collect::<Vec<_>>(),
         vec!["users:manage", "users:read"]
     );
-    assert_eq!(client.spec().unwrap().redirect_uris, vec!["http://127.0.0.1:4000/cb"]);
+    assert_eq!(
+        client.spec().unwrap().redirect_uris,
+        vec!["http://127.0.0.1:4000/cb"]
+    );
     assert_eq!(user.email.as_deref(), Some("alice@example.org"));
-    assert!(app
-        .state
-        .passwords
-        .verify(&SecretString::new("new-password"), user.password_hash.as_deref().unwrap())
-        .unwrap());
+    assert!(
+        app.state
+            .passwords
+            .verify(
+                &SecretString::new("new-password"),
+                user.password_hash.as_deref().unwrap()
+            )
+            .unwrap()
+    );
     // And applying the new file again is a no-op.
     assert!(apply(&app, &path).unwrap()[0].is_empty());
 }
@@ -149,7 +174,9 @@ async fn configuration_removed_from_the_file_is_removed_but_users_stay() {
         .state
         .store
         .with_conn(|c| {
-            let t = store::tenants::find_by_slug(c, "acme")?.unwrap().tenant_id();
+            let t = store::tenants::find_by_slug(c, "acme")?
+                .unwrap()
+                .tenant_id();
             let alice = store::users::find_by_username(c, &t, "alice")?.unwrap();
             assert!(store::users::find_by_username(c, &t, "bob")?.is_some());
             store::users::role_names(c, &t, &alice.id)
@@ -163,7 +190,10 @@ async fn an_invalid_file_leaves_the_database_unchanged() {
     let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
     let before = census(&app, "acme");
     // A valid change to acme, a valid new tenant, and one broken file.
-    app.write_tenant("tenant.yaml", &demo_yaml("acme").replace("Demo Organisation", "Renamed"));
+    app.write_tenant(
+        "tenant.yaml",
+        &demo_yaml("acme").replace("Demo Organisation", "Renamed"),
+    );
     app.write_tenant("b-new.yaml", &demo_yaml("newco"));
     app.write_tenant(
         "c-broken.yaml",
@@ -171,7 +201,9 @@ async fn an_invalid_file_leaves_the_database_unchanged() {
     );
     let err = apply(&app, &app.tenants_dir()).unwrap_err().to_string();
     assert!(
-        err.ends_with("c-broken.yaml:19: user alice has role ghost, which is not declared under roles"),
+        err.ends_with(
+            "c-broken.yaml:19: user alice has role ghost, which is not declared under roles"
+        ),
         "{err}"
     );
     assert_eq!(census(&app, "acme"), before);

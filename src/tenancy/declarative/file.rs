@@ -127,14 +127,18 @@ pub fn load_path(path: &Path, opts: &ParseOptions<'_>) -> Result<Vec<TenantSpec>
 }
 
 /// Parses and validates one tenant file's text.
-pub fn parse_str(file: &Path, text: &str, opts: &ParseOptions<'_>) -> Result<TenantSpec, ApplyError> {
+pub fn parse_str(
+    file: &Path,
+    text: &str,
+    opts: &ParseOptions<'_>,
+) -> Result<TenantSpec, ApplyError> {
     let options = LoaderOptions::default().error_on_duplicate_keys(true);
     let raw: RawTenant = marked_yaml::from_yaml_with_options(0, text, options)
-        .map_err(|e| yaml_error(file, &e))?;
+        .map_err(|e| yaml_error(file, text, &e))?;
     Validator { file, opts }.tenant(raw)
 }
 
-fn yaml_error(file: &Path, e: &marked_yaml::FromYamlError) -> ApplyError {
+fn yaml_error(file: &Path, text: &str, e: &marked_yaml::FromYamlError) -> ApplyError {
     use marked_yaml::LoadError as L;
     let (line, message) = match e {
         marked_yaml::FromYamlError::ParseYaml(load) => {
@@ -148,7 +152,9 @@ fn yaml_error(file: &Path, e: &marked_yaml::FromYamlError) -> ApplyError {
                 L::DuplicateKey(inner) => inner.key.span().start().map(|m| m.line()),
             };
             let message = match load {
-                L::TopLevelMustBeMapping(_) => "the file must be a mapping (slug:, name:, ...)".into(),
+                L::TopLevelMustBeMapping(_) => {
+                    "the file must be a mapping (slug:, name:, ...)".into()
+                }
                 L::DuplicateKey(inner) => format!("duplicate key `{}`", inner.key.as_str()),
                 L::UnexpectedAnchor(_) => "YAML anchors and aliases are not supported".into(),
                 L::ScanError(_, scan) => format!("not valid YAML: {scan}"),
@@ -157,7 +163,15 @@ fn yaml_error(file: &Path, e: &marked_yaml::FromYamlError) -> ApplyError {
             (line, message)
         }
         marked_yaml::FromYamlError::FromNode(node) => {
-            (node.start_mark().map(|m| m.line()), node.to_string())
+            let line = node
+                .start_mark()
+                .map(|m| m.line())
+                .or_else(|| match &**node {
+                    // marked-yaml leaves unknown fields without a position; find the key.
+                    marked_yaml::Error::UnknownFieldError(field, _, _) => key_line(text, field),
+                    _ => None,
+                });
+            (line, node.to_string())
         }
     };
     ApplyError::Invalid {
@@ -165,6 +179,17 @@ fn yaml_error(file: &Path, e: &marked_yaml::FromYamlError) -> ApplyError {
         line,
         message,
     }
+}
+
+/// The first line whose key (after any list dash) is `field`.
+fn key_line(text: &str, field: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start().trim_start_matches("- ").trim_start();
+            l.strip_prefix(field)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map(|i| i + 1)
 }
 
 struct Validator<'a> {
@@ -240,7 +265,10 @@ impl Validator<'_> {
                 if !is_permission(p) {
                     return Err(self.err(
                         p,
-                        format!("invalid permission {:?}: write resource:action, e.g. users:manage", p.as_str()),
+                        format!(
+                            "invalid permission {:?}: write resource:action, e.g. users:manage",
+                            p.as_str()
+                        ),
                     ));
                 }
                 permissions.insert(p.to_string());
@@ -250,7 +278,10 @@ impl Validator<'_> {
                 permissions,
             };
             if out.insert(r.name.to_string(), spec).is_some() {
-                return Err(self.err(&r.name, format!("role {} is declared twice", r.name.as_str())));
+                return Err(self.err(
+                    &r.name,
+                    format!("role {} is declared twice", r.name.as_str()),
+                ));
             }
         }
         Ok(out)
@@ -283,7 +314,10 @@ impl Validator<'_> {
             .count();
         let secret = if c.public {
             if sources > 0 {
-                return Err(self.err(at, format!("client {id} is public and must not have a secret")));
+                return Err(self.err(
+                    at,
+                    format!("client {id} is public and must not have a secret"),
+                ));
             }
             None
         } else {
@@ -297,9 +331,8 @@ impl Validator<'_> {
         };
         let mut grant_types = Vec::new();
         for g in &c.grant_types {
-            let grant = GrantType::parse(g).ok_or_else(|| {
-                self.err(g, format!("unknown grant type {:?}", g.as_str()))
-            })?;
+            let grant = GrantType::parse(g)
+                .ok_or_else(|| self.err(g, format!("unknown grant type {:?}", g.as_str())))?;
             if grant == GrantType::ClientCredentials && c.public {
                 return Err(self.err(
                     g,
@@ -340,7 +373,10 @@ impl Validator<'_> {
             }
         }
         Ok(ClientDecl {
-            name: c.name.map(|n| n.trim().to_owned()).unwrap_or_else(|| id.to_string()),
+            name: c
+                .name
+                .map(|n| n.trim().to_owned())
+                .unwrap_or_else(|| id.to_string()),
             public: c.public,
             secret,
             redirect_uris,
@@ -360,7 +396,10 @@ impl Validator<'_> {
         if let Some(h) = &c.secret_sha256 {
             let lower = h.to_ascii_lowercase();
             if lower.len() != 64 || !lower.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(self.err(h, format!("client {id}: secret_sha256 must be 64 hex digits")));
+                return Err(self.err(
+                    h,
+                    format!("client {id}: secret_sha256 must be 64 hex digits"),
+                ));
             }
             return Ok(ClientSecret::Sha256(lower));
         }
@@ -371,7 +410,12 @@ impl Validator<'_> {
         Err(self.err(&c.client_id, format!("client {id} has no secret")))
     }
 
-    fn plain_allowed(&self, at: &Spanned<String>, field: &str, instead: &str) -> Result<(), ApplyError> {
+    fn plain_allowed(
+        &self,
+        at: &Spanned<String>,
+        field: &str,
+        instead: &str,
+    ) -> Result<(), ApplyError> {
         if self.opts.allow_plain_secrets {
             Ok(())
         } else {
@@ -466,11 +510,17 @@ impl Validator<'_> {
         }
         if let Some(plain) = &u.password {
             self.plain_allowed(plain, "password", "password_hash or password_env")?;
-            return Ok(Some(PasswordSource::Plain(SecretString::new(plain.as_str()))));
+            return Ok(Some(PasswordSource::Plain(SecretString::new(
+                plain.as_str(),
+            ))));
         }
         if let Some(phc) = &u.password_hash {
-            PasswordHasher::check_phc(phc)
-                .map_err(|_| self.err(phc, "password_hash must be an argon2 PHC string ($argon2id$...)"))?;
+            PasswordHasher::check_phc(phc).map_err(|_| {
+                self.err(
+                    phc,
+                    "password_hash must be an argon2 PHC string ($argon2id$...)",
+                )
+            })?;
             return Ok(Some(PasswordSource::Hash(phc.to_string())));
         }
         if let Some(var) = &u.password_env {
@@ -491,7 +541,9 @@ fn is_permission(s: &str) -> bool {
     let part = |p: &str| {
         !p.is_empty()
             && p.bytes().all(|b| {
-                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.' | b'*')
+                b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || matches!(b, b'_' | b'-' | b'.' | b'*')
             })
     };
     s.len() <= 128 && matches!(s.split_once(':'), Some((r, a)) if part(r) && part(a))
@@ -577,7 +629,10 @@ users:
 
     #[test]
     fn errors_name_file_and_line() {
-        let bad = GOOD.replace("grant_types: [authorization_code,", "grant_types: [password,");
+        let bad = GOOD.replace(
+            "grant_types: [authorization_code,",
+            "grant_types: [password,",
+        );
         assert_eq!(error_of(&bad), "t.yaml:13: unknown grant type \"password\"");
         let bad = GOOD.replace("roles: [admin]", "roles: [root]");
         assert_eq!(
@@ -632,13 +687,21 @@ users:
             env: &env,
         };
         let spec = parse_str(Path::new("t.yaml"), &text, &opts).unwrap();
-        assert!(matches!(spec.users[0].password, Some(PasswordSource::Plain(_))));
+        assert!(matches!(
+            spec.users[0].password,
+            Some(PasswordSource::Plain(_))
+        ));
         let missing = ParseOptions {
             allow_plain_secrets: false,
             env: &no_env,
         };
-        let msg = parse_str(Path::new("t.yaml"), &text, &missing).unwrap_err().to_string();
-        assert_eq!(msg, "t.yaml:11: environment variable DEMO_SECRET is not set");
+        let msg = parse_str(Path::new("t.yaml"), &text, &missing)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            msg,
+            "t.yaml:11: environment variable DEMO_SECRET is not set"
+        );
     }
 
     #[test]

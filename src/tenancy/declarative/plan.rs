@@ -11,19 +11,58 @@ use std::collections::{BTreeMap, BTreeSet};
 /// One change. Carries what executing it needs; never a plain secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    CreateTenant { name: String },
-    RenameTenant { name: String },
-    CreateScope { name: String, description: String },
-    UpdateScope { name: String, description: String },
-    DeleteScope { name: String },
-    CreateRole { name: String, description: String, permissions: BTreeSet<String> },
-    UpdateRole { id: String, name: String, description: String, permissions: BTreeSet<String> },
-    DeleteRole { id: String, name: String },
-    CreateClient { client_id: String, spec: ClientSpec },
-    UpdateClient { client_id: String, spec: ClientSpec, fields: Vec<&'static str> },
-    DeleteClient { client_id: String },
-    CreateUser { user: UserChange },
-    UpdateUser { user_id: String, user: UserChange, fields: Vec<&'static str> },
+    CreateTenant {
+        name: String,
+    },
+    RenameTenant {
+        name: String,
+    },
+    CreateScope {
+        name: String,
+        description: String,
+    },
+    UpdateScope {
+        name: String,
+        description: String,
+    },
+    DeleteScope {
+        name: String,
+    },
+    CreateRole {
+        name: String,
+        description: String,
+        permissions: BTreeSet<String>,
+    },
+    UpdateRole {
+        id: String,
+        name: String,
+        description: String,
+        permissions: BTreeSet<String>,
+    },
+    DeleteRole {
+        id: String,
+        name: String,
+    },
+    CreateClient {
+        client_id: String,
+        spec: ClientSpec,
+    },
+    UpdateClient {
+        client_id: String,
+        spec: ClientSpec,
+        fields: Vec<&'static str>,
+    },
+    DeleteClient {
+        client_id: String,
+    },
+    CreateUser {
+        user: UserChange,
+    },
+    UpdateUser {
+        user_id: String,
+        user: UserChange,
+        fields: Vec<&'static str>,
+    },
 }
 
 /// The fields of a user to set; `None` leaves a field as it is.
@@ -58,7 +97,9 @@ impl std::fmt::Display for Change {
             Change::UpdateRole { name, .. } => write!(f, "~ role {name}"),
             Change::DeleteRole { name, .. } => write!(f, "- role {name}"),
             Change::CreateClient { client_id, .. } => write!(f, "+ client {client_id}"),
-            Change::UpdateClient { client_id, fields, .. } => {
+            Change::UpdateClient {
+                client_id, fields, ..
+            } => {
                 write!(f, "~ client {client_id} ({})", fields.join(", "))
             }
             Change::DeleteClient { client_id } => write!(f, "- client {client_id}"),
@@ -245,7 +286,11 @@ fn plan_clients(spec: &TenantSpec, existing: &Existing, changes: &mut Vec<Change
             public: c.public,
             secret_sha256: c.secret.as_ref().map(|s| s.sha256_hex()),
             redirect_uris: c.redirect_uris.iter().map(|u| u.to_string()).collect(),
-            grant_types: c.grant_types.iter().map(|g| GrantType::as_str(*g).to_owned()).collect(),
+            grant_types: c
+                .grant_types
+                .iter()
+                .map(|g| GrantType::as_str(*g).to_owned())
+                .collect(),
             scopes: c.scopes.iter().map(|s| s.to_string()).collect(),
         };
         match existing.clients.get(id.as_str()) {
@@ -335,7 +380,10 @@ fn plan_user(
         }));
     };
     let mut fields = Vec::new();
-    let email = user.email.clone().filter(|e| Some(e) != current.row.email.as_ref());
+    let email = user
+        .email
+        .clone()
+        .filter(|e| Some(e) != current.row.email.as_ref());
     if email.is_some() {
         fields.push("email");
     }
