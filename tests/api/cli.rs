@@ -238,3 +238,35 @@ async fn serve_stops_gracefully_on_sigterm() {
     );
     assert!(log.contains("gatehouse stopped"), "{log}");
 }
+
+#[test]
+fn the_shipped_config_file_is_valid_and_matches_the_defaults() {
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/config/gatehouse.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let with_file = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["--config", shipped, "check-config"])
+        .output()
+        .unwrap();
+    assert!(with_file.status.success(), "{}", stderr(&with_file));
+    let without = Command::new(BIN)
+        .current_dir(dir.path())
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert!(without.status.success(), "{}", stderr(&without));
+    assert_eq!(stdout(&with_file), stdout(&without));
+}
+
+#[actix_web::test]
+async fn the_shipped_demo_tenant_applies_and_serves() {
+    let app = spawn_app_with(
+        |c| c.tenants.dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tenants").into(),
+        None,
+    )
+    .await;
+    let res = app.get("/t/demo").await;
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["name"], "Demo Organisation");
+}
