@@ -5,7 +5,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, MasterKey};
 use crate::identity::password::PasswordHasher;
 use crate::store::Store;
-use crate::tenancy::{Supervisor, SupervisorOptions, declarative};
+use crate::tenancy::{LoadContext, Supervisor, SupervisorOptions, declarative};
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, middleware, web};
 use anyhow::Context;
@@ -47,7 +47,10 @@ impl Application {
                 .context("start-up task was cancelled")??
         };
         let (store, passwords, master_key) = prepared;
-        let tenants = Supervisor::start(store.clone(), supervisor_options(&config));
+        let tenants = Supervisor::start(
+            store.clone(),
+            supervisor_options(&config, &master_key, clock.clone()),
+        );
         let state = web::Data::new(AppState {
             config: config.clone(),
             store,
@@ -64,6 +67,7 @@ impl Application {
             let mut server = HttpServer::new(move || {
                 App::new()
                     .app_data(state.clone())
+                    .app_data(web::PayloadConfig::new(64 * 1024))
                     .wrap(middleware::from_fn(crate::http::request_id::middleware))
                     .configure(crate::http::routes)
             })
@@ -107,9 +111,17 @@ impl Application {
     }
 }
 
-fn supervisor_options(config: &Config) -> SupervisorOptions {
+fn supervisor_options(
+    config: &Config,
+    master_key: &MasterKey,
+    clock: Arc<dyn Clock>,
+) -> SupervisorOptions {
     SupervisorOptions {
-        public_url: config.server.public_url.clone(),
+        load: LoadContext {
+            public_url: config.server.public_url.clone(),
+            master_key: master_key.clone(),
+        },
+        clock,
         idle_timeout: config.tenants.idle_timeout,
         reload_interval: config.tenants.reload_interval,
         shards: config.tenants.shards,
@@ -125,7 +137,13 @@ fn prepare(
     let passwords = PasswordHasher::new(&config.passwords)?;
     let master_key = MasterKey::resolve(&config.security, true).map_err(anyhow::Error::msg)?;
     if config.tenants.apply_on_start {
-        apply_tenant_dir(config, &store, &passwords, clock)?;
+        let ctx = declarative::ApplyContext {
+            hasher: &passwords,
+            clock,
+            master_key: &master_key,
+            actor: "startup",
+        };
+        apply_tenant_dir(config, &store, &ctx)?;
     }
     Ok((store, passwords, master_key))
 }
@@ -155,8 +173,7 @@ pub fn parse_options(config: &Config) -> declarative::ParseOptions<'static> {
 fn apply_tenant_dir(
     config: &Config,
     store: &Store,
-    passwords: &PasswordHasher,
-    clock: &dyn Clock,
+    ctx: &declarative::ApplyContext<'_>,
 ) -> anyhow::Result<()> {
     let dir = &config.tenants.dir;
     if !dir.exists() {
@@ -164,7 +181,7 @@ fn apply_tenant_dir(
         return Ok(());
     }
     let specs = declarative::load_path(dir, &parse_options(config))?;
-    let plans = declarative::apply(store, &specs, passwords, clock, "startup")?;
+    let plans = declarative::apply(store, &specs, ctx)?;
     for plan in plans {
         tracing::info!(tenant = %plan.slug, changes = plan.changes.len(), "tenant file applied");
     }

@@ -2,7 +2,7 @@
 
 use crate::app::{self, Application};
 use crate::clock::SystemClock;
-use crate::config::{self, Config};
+use crate::config::{self, Config, MasterKey};
 use crate::identity::password::PasswordHasher;
 use crate::store::{self, Store};
 use crate::tenancy::declarative;
@@ -125,7 +125,14 @@ fn tenants_apply(config: &Config, path: &std::path::Path, dry_run: bool) -> anyh
     let plans = if dry_run {
         declarative::dry_run(&store, &specs, &hasher)?
     } else {
-        declarative::apply(&store, &specs, &hasher, &SystemClock, "cli")?
+        let master_key = MasterKey::resolve(&config.security, true).map_err(anyhow::Error::msg)?;
+        let ctx = declarative::ApplyContext {
+            hasher: &hasher,
+            clock: &SystemClock,
+            master_key: &master_key,
+            actor: "cli",
+        };
+        declarative::apply(&store, &specs, &ctx)?
     };
     for plan in &plans {
         print!("{plan}");

@@ -12,3 +12,5 @@ pub mod oauth;
 pub mod store;
 pub mod telemetry;
 pub mod tenancy;
+pub mod tokens;
+pub mod verify;

@@ -78,6 +78,30 @@ impl From<StoreError> for Problem {
     }
 }
 
+impl From<crate::tenancy::LoadError> for Problem {
+    fn from(e: crate::tenancy::LoadError) -> Self {
+        match e {
+            crate::tenancy::LoadError::Store(s) => s.into(),
+            other => {
+                log_internal(&other);
+                Problem::internal()
+            }
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for OAuthError {
+    fn from(e: crate::store::StoreError) -> Self {
+        log_internal(&e);
+        match e {
+            StoreError::Pool(_) | StoreError::Connect(_) => {
+                OAuthError::new(OAuthErrorCode::TemporarilyUnavailable, "try again later")
+            }
+            _ => OAuthError::server_error(),
+        }
+    }
+}
+
 /// Logs an internal error with its whole cause chain.
 pub fn log_internal(e: &(dyn std::error::Error + 'static)) {
     let mut chain = e.to_string();

@@ -1,10 +1,15 @@
 //! actix-web handlers, by endpoint family. Handlers stay thin: extract, call a
 //! service, map the result; errors become HTTP in `error.rs` only.
 
+mod discovery;
 pub mod error;
+mod form;
 mod health;
+mod introspect;
 pub(crate) mod request_id;
+mod revoke;
 mod tenant;
+mod token;
 
 use actix_web::web;
 
@@ -16,5 +21,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/t/{tenant}", web::get().to(tenant::info))
+        .route(
+            "/t/{tenant}/.well-known/openid-configuration",
+            web::get().to(discovery::metadata),
+        )
+        .route(
+            "/t/{tenant}/.well-known/oauth-authorization-server",
+            web::get().to(discovery::metadata),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server/t/{tenant}",
+            web::get().to(discovery::metadata_inserted),
+        )
+        .route("/t/{tenant}/jwks", web::get().to(discovery::jwks))
+        .route("/t/{tenant}/biscuit-keys", web::get().to(discovery::biscuit_keys))
+        .route("/t/{tenant}/docs", web::get().to(discovery::docs))
+        .service(web::resource("/t/{tenant}/token").route(web::post().to(token::token)))
+        .service(web::resource("/t/{tenant}/introspect").route(web::post().to(introspect::introspect)))
+        .service(web::resource("/t/{tenant}/revoke").route(web::post().to(revoke::revoke)))
         .default_service(web::to(error::not_found));
 }

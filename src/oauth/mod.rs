@@ -1,8 +1,16 @@
 //! OAuth 2.1 / OpenID Connect protocol rules. Knows nothing of actix or Diesel,
 //! so its rules are unit-tested alone.
 
+pub mod client;
+pub mod client_auth;
+pub mod discovery;
 mod error;
+pub mod grant;
+pub mod params;
+pub mod scope;
 mod types;
 
+pub use client::{AuthMethod, Client};
 pub use error::{OAuthError, OAuthErrorCode};
+pub use params::FormParams;
 pub use types::{ClientId, GrantType, RedirectUri, STANDARD_SCOPES, ScopeName};

@@ -20,7 +20,19 @@ pub struct ClientRow {
     pub scopes: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub token_endpoint_auth_method: String,
+    pub jwks: Option<String>,
+    pub default_scopes: Option<String>,
+    pub access_token_format: String,
+    pub access_token_ttl_secs: i64,
+    pub refresh_token_ttl_secs: i64,
+    pub managed_by: String,
 }
+
+/// Clients created from a tenant file; apply removes them when the file does.
+pub const MANAGED_BY_FILE: &str = "file";
+/// Clients created with `gatehouse clients`; apply leaves them alone.
+pub const MANAGED_BY_CLI: &str = "cli";
 
 impl std::fmt::Debug for ClientRow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -41,6 +53,13 @@ pub struct ClientSpec {
     pub redirect_uris: Vec<String>,
     pub grant_types: Vec<String>,
     pub scopes: Vec<String>,
+    pub token_endpoint_auth_method: String,
+    /// The JWK Set for `private_key_jwt`, as compact JSON.
+    pub jwks: Option<String>,
+    pub default_scopes: Option<Vec<String>>,
+    pub access_token_format: String,
+    pub access_token_ttl_secs: i64,
+    pub refresh_token_ttl_secs: i64,
 }
 
 impl std::fmt::Debug for ClientSpec {
@@ -51,6 +70,8 @@ impl std::fmt::Debug for ClientSpec {
             .field("redirect_uris", &self.redirect_uris)
             .field("grant_types", &self.grant_types)
             .field("scopes", &self.scopes)
+            .field("token_endpoint_auth_method", &self.token_endpoint_auth_method)
+            .field("access_token_format", &self.access_token_format)
             .finish_non_exhaustive()
     }
 }
@@ -72,6 +93,16 @@ impl ClientRow {
             redirect_uris: decode_list("redirect_uris", &self.redirect_uris)?,
             grant_types: decode_list("grant_types", &self.grant_types)?,
             scopes: decode_list("scopes", &self.scopes)?,
+            token_endpoint_auth_method: self.token_endpoint_auth_method.clone(),
+            jwks: self.jwks.clone(),
+            default_scopes: self
+                .default_scopes
+                .as_deref()
+                .map(|d| decode_list("default_scopes", d))
+                .transpose()?,
+            access_token_format: self.access_token_format.clone(),
+            access_token_ttl_secs: self.access_token_ttl_secs,
+            refresh_token_ttl_secs: self.refresh_token_ttl_secs,
         })
     }
 }
@@ -102,6 +133,7 @@ pub fn insert(
     tenant: &TenantId,
     client_id: &str,
     spec: &ClientSpec,
+    managed_by: &str,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
     let row = ClientRow {
@@ -116,6 +148,13 @@ pub fn insert(
         scopes: encode_list(&spec.scopes),
         created_at: now,
         updated_at: now,
+        token_endpoint_auth_method: spec.token_endpoint_auth_method.clone(),
+        jwks: spec.jwks.clone(),
+        default_scopes: spec.default_scopes.as_deref().map(encode_list),
+        access_token_format: spec.access_token_format.clone(),
+        access_token_ttl_secs: spec.access_token_ttl_secs,
+        refresh_token_ttl_secs: spec.refresh_token_ttl_secs,
+        managed_by: managed_by.to_owned(),
     };
     diesel::insert_into(clients::table)
         .values(&row)
@@ -142,22 +181,48 @@ pub fn update(
         clients::redirect_uris.eq(encode_list(&spec.redirect_uris)),
         clients::grant_types.eq(encode_list(&spec.grant_types)),
         clients::scopes.eq(encode_list(&spec.scopes)),
+        clients::token_endpoint_auth_method.eq(&spec.token_endpoint_auth_method),
+        clients::jwks.eq(&spec.jwks),
+        clients::default_scopes.eq(spec.default_scopes.as_deref().map(encode_list)),
+        clients::access_token_format.eq(&spec.access_token_format),
+        clients::access_token_ttl_secs.eq(spec.access_token_ttl_secs),
+        clients::refresh_token_ttl_secs.eq(spec.refresh_token_ttl_secs),
+        clients::managed_by.eq(MANAGED_BY_FILE),
         clients::updated_at.eq(now),
     ))
     .execute(conn)?;
     Ok(())
 }
 
-pub fn delete(
+/// Replaces a confidential client's secret hash.
+pub fn set_secret(
     conn: &mut DbConnection,
     tenant: &TenantId,
     client_id: &str,
-) -> Result<(), StoreError> {
-    diesel::delete(
+    secret_sha256: &str,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
         clients::table
             .filter(clients::tenant_id.eq(tenant.as_str()))
             .filter(clients::client_id.eq(client_id)),
     )
-    .execute(conn)?;
-    Ok(())
+    .set((
+        clients::secret_sha256.eq(secret_sha256),
+        clients::updated_at.eq(now),
+    ))
+    .execute(conn)?)
+}
+
+pub fn delete(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    client_id: &str,
+) -> Result<usize, StoreError> {
+    Ok(diesel::delete(
+        clients::table
+            .filter(clients::tenant_id.eq(tenant.as_str()))
+            .filter(clients::client_id.eq(client_id)),
+    )
+    .execute(conn)?)
 }

@@ -7,9 +7,11 @@
 
 pub mod audit;
 pub mod clients;
+pub mod keys;
 mod error;
 mod migrate;
 mod pool;
+pub mod revocations;
 pub mod roles;
 pub mod schema;
 pub mod scopes;

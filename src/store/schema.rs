@@ -10,6 +10,7 @@ diesel::table! {
         config_version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        jws_algorithm -> Text,
     }
 }
 
@@ -80,6 +81,13 @@ diesel::table! {
         scopes -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        token_endpoint_auth_method -> Text,
+        jwks -> Nullable<Text>,
+        default_scopes -> Nullable<Text>,
+        access_token_format -> Text,
+        access_token_ttl_secs -> BigInt,
+        refresh_token_ttl_secs -> BigInt,
+        managed_by -> Text,
     }
 }
 
@@ -92,6 +100,39 @@ diesel::table! {
         action -> Text,
         target -> Text,
         detail -> Text,
+    }
+}
+
+diesel::table! {
+    signing_keys (id) {
+        id -> Text,
+        tenant_id -> Text,
+        purpose -> Text,
+        algorithm -> Text,
+        generation -> BigInt,
+        public_key -> Text,
+        private_key -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        publish_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    revoked_tokens (tenant_id, revocation_id) {
+        tenant_id -> Text,
+        revocation_id -> Text,
+        revoked_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    client_assertion_jtis (tenant_id, client_id, jti) {
+        tenant_id -> Text,
+        client_id -> Text,
+        jti -> Text,
+        expires_at -> Timestamp,
     }
 }
 
@@ -112,4 +153,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_roles,
     clients,
     audit_events,
+    signing_keys,
+    revoked_tokens,
+    client_assertion_jtis,
 );

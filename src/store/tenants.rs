@@ -15,6 +15,7 @@ pub struct TenantRow {
     pub config_version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub jws_algorithm: String,
 }
 
 impl TenantRow {
@@ -57,6 +58,27 @@ pub fn rename(
         .set((tenants::name.eq(name), tenants::updated_at.eq(now)))
         .execute(conn)?;
     Ok(())
+}
+
+pub fn set_jws_algorithm(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    algorithm: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(tenants::table.filter(tenants::id.eq(tenant.as_str())))
+        .set((tenants::jws_algorithm.eq(algorithm), tenants::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The tenant's configuration version; cheap, polled by live tenants.
+pub fn config_version(conn: &mut DbConnection, tenant: &TenantId) -> Result<Option<i64>, StoreError> {
+    Ok(tenants::table
+        .filter(tenants::id.eq(tenant.as_str()))
+        .select(tenants::config_version)
+        .first(conn)
+        .optional()?)
 }
 
 /// Bumps the tenant's configuration version so that every process notices the

@@ -1,22 +1,29 @@
+use super::loader::{self, LoadContext, LoadError};
+use super::revocations::Revocations;
 use super::snapshot::TenantSnapshot;
 use super::supervisor::Registry;
-use crate::config::PublicUrl;
+use crate::clock::Clock;
 use crate::store::{self, Store, StoreError};
 use actix::prelude::*;
 use arc_swap::ArcSwap;
+use chrono::NaiveDateTime;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-/// One per live tenant per process. Owns the tenant's in-process state; stops
-/// itself after `idle_timeout` without requests, and reloads its snapshot when
-/// the tenant's configuration version in the database moves (another process,
-/// or `gatehouse tenants apply`, changed it).
+/// One per live tenant per process. The single writer of the tenant's
+/// in-process state: it publishes snapshots, keeps the revocation set, and
+/// stops itself after `idle_timeout` without requests. Every
+/// `reload_interval` it checks the tenant's configuration version in the
+/// database (another process, or `gatehouse tenants apply`, may have changed
+/// it) and syncs revocations made by other processes.
 pub struct TenantActor {
     pub(super) slug: String,
     pub(super) store: Store,
-    pub(super) public_url: PublicUrl,
+    pub(super) load: LoadContext,
+    pub(super) clock: Arc<dyn Clock>,
     pub(super) snapshot: Arc<ArcSwap<TenantSnapshot>>,
+    pub(super) revocations: Arc<Revocations>,
     /// Milliseconds since `epoch` of the last request; written by the supervisor.
     pub(super) last_used: Arc<AtomicU64>,
     pub(super) epoch: Instant,
@@ -38,23 +45,51 @@ impl TenantActor {
         }
     }
 
-    /// Re-reads the tenant row and publishes a new snapshot if it changed.
-    fn reload(&self) -> impl Future<Output = Result<bool, StoreError>> + 'static {
+    /// Reloads the snapshot if the configuration version moved (or `force`).
+    fn reload(&self, force: bool) -> impl Future<Output = Result<bool, LoadError>> + 'static {
         let store = self.store.clone();
-        let slug = self.slug.clone();
-        let public_url = self.public_url.clone();
+        let current = self.snapshot.load_full();
         let snapshot = self.snapshot.clone();
+        let ctx = self.load.clone();
+        let now = self.clock.db_now();
         async move {
-            let row = store
-                .run(move |c| store::tenants::find_by_slug(c, &slug))
+            let fresh = store
+                .run(move |c| {
+                    let version = store::tenants::config_version(c, &current.id)?;
+                    if !force && version == Some(current.config_version) {
+                        return Ok(None);
+                    }
+                    let Some(row) = store::tenants::find_by_slug(c, &current.slug)? else {
+                        return Ok(None);
+                    };
+                    loader::load(c, &row, &ctx, now).map(Some)
+                })
                 .await?;
-            let Some(row) = row else { return Ok(false) };
-            let fresh = TenantSnapshot::from_row(&row, &public_url);
-            if **snapshot.load() == fresh {
-                return Ok(false);
-            }
+            let Some(fresh) = fresh else { return Ok(false) };
             snapshot.store(Arc::new(fresh));
             Ok(true)
+        }
+    }
+
+    /// Reads revocations recorded since the last sync (by any process).
+    fn sync_revocations(&self) -> impl Future<Output = Result<(), StoreError>> + 'static {
+        let store = self.store.clone();
+        let tenant = self.snapshot.load().id.clone();
+        let revocations = self.revocations.clone();
+        let now = self.clock.db_now();
+        // Overlap a little: a revocation committed just before `since` by a
+        // slow transaction must not be missed.
+        let since = revocations
+            .synced_at()
+            .map(|t| t - chrono::Duration::seconds(5))
+            .unwrap_or(NaiveDateTime::MIN);
+        async move {
+            let rows = store
+                .run(move |c| store::revocations::since(c, &tenant, since, now))
+                .await?;
+            revocations.insert_all(rows.into_iter().map(|(id, _)| id));
+            revocations.set_synced_at(now);
+            Ok(())
         }
     }
 }
@@ -67,13 +102,22 @@ impl Actor for TenantActor {
         let check_every =
             (self.idle_timeout / 4).clamp(Duration::from_millis(20), Duration::from_secs(30));
         ctx.run_interval(check_every, Self::check_idle);
+        ctx.spawn(self.sync_revocations().into_actor(self).map(|_, _, _| ()));
         ctx.run_interval(self.reload_interval, |act, ctx| {
             let slug = act.slug.clone();
-            ctx.spawn(act.reload().into_actor(act).map(move |r, _, _| {
-                if let Err(e) = r {
-                    tracing::warn!(tenant = %slug, error = %e, "tenant reload failed");
+            let work = act.reload(false);
+            let sync = act.sync_revocations();
+            ctx.spawn(
+                async move {
+                    if let Err(e) = work.await {
+                        tracing::warn!(tenant = %slug, error = %e, "tenant reload failed");
+                    }
+                    if let Err(e) = sync.await {
+                        tracing::warn!(tenant = %slug, error = %e, "revocation sync failed");
+                    }
                 }
-            }));
+                .into_actor(act),
+            );
         });
     }
 
@@ -87,13 +131,41 @@ impl Actor for TenantActor {
 
 /// Reload the snapshot from the database now; answers whether it changed.
 #[derive(Message)]
-#[rtype(result = "Result<bool, StoreError>")]
+#[rtype(result = "Result<bool, LoadError>")]
 pub struct Reload;
 
 impl Handler<Reload> for TenantActor {
-    type Result = ResponseFuture<Result<bool, StoreError>>;
+    type Result = ResponseFuture<Result<bool, LoadError>>;
 
     fn handle(&mut self, _: Reload, _: &mut Self::Context) -> Self::Result {
-        Box::pin(self.reload())
+        Box::pin(self.reload(true))
+    }
+}
+
+/// Revoke an access token by its revocation id (RFC 7009): recorded in the
+/// database first, then in this process's set.
+#[derive(Message)]
+#[rtype(result = "Result<(), StoreError>")]
+pub struct RevokeToken {
+    pub revocation_id: String,
+    pub expires_at: NaiveDateTime,
+}
+
+impl Handler<RevokeToken> for TenantActor {
+    type Result = ResponseFuture<Result<(), StoreError>>;
+
+    fn handle(&mut self, msg: RevokeToken, _: &mut Self::Context) -> Self::Result {
+        let store = self.store.clone();
+        let tenant = self.snapshot.load().id.clone();
+        let revocations = self.revocations.clone();
+        let now = self.clock.db_now();
+        Box::pin(async move {
+            let id = msg.revocation_id.clone();
+            store
+                .run(move |c| store::revocations::revoke(c, &tenant, &id, msg.expires_at, now))
+                .await?;
+            revocations.insert_all([msg.revocation_id]);
+            Ok(())
+        })
     }
 }

@@ -4,9 +4,12 @@
 
 mod actor;
 pub mod declarative;
+pub mod loader;
+mod revocations;
 mod snapshot;
 mod supervisor;
 
-pub use actor::{Reload, TenantActor};
+pub use actor::{Reload, RevokeToken, TenantActor};
+pub use loader::{LoadContext, LoadError};
 pub use snapshot::{TenantSnapshot, TenantStatus};
 pub use supervisor::{Supervisor, SupervisorOptions, TenantHandle};

@@ -1,6 +1,9 @@
-use crate::config::PublicUrl;
+use crate::oauth::Client;
+use crate::oauth::discovery::Metadata;
 use crate::store::TenantId;
-use crate::store::tenants::TenantRow;
+use crate::tokens::{JwsAlgorithm, KeyRing};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TenantStatus {
@@ -9,9 +12,8 @@ pub enum TenantStatus {
 }
 
 /// What a tenant's request handlers read: immutable, replaced whole by the
-/// tenant's actor when the configuration changes. Later issues add clients and
-/// keys here.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// tenant's actor when the tenant's configuration version moves.
+#[derive(Debug)]
 pub struct TenantSnapshot {
     pub id: TenantId,
     pub slug: String,
@@ -20,21 +22,21 @@ pub struct TenantSnapshot {
     pub config_version: i64,
     /// `{public_url}/t/{slug}`, exactly.
     pub issuer: String,
+    pub jws_algorithm: JwsAlgorithm,
+    pub keys: Arc<KeyRing>,
+    pub clients: HashMap<String, Arc<Client>>,
+    /// The tenant's own scopes with their descriptions.
+    pub scopes: Vec<(String, String)>,
+    /// The discovery document (RFC 8414 / OIDC Discovery), built once.
+    pub metadata: Metadata,
 }
 
 impl TenantSnapshot {
-    pub fn from_row(row: &TenantRow, public_url: &PublicUrl) -> Self {
-        Self {
-            id: row.tenant_id(),
-            slug: row.slug.clone(),
-            name: row.name.clone(),
-            status: if row.status == crate::store::tenants::STATUS_ACTIVE {
-                TenantStatus::Active
-            } else {
-                TenantStatus::Suspended
-            },
-            config_version: row.config_version,
-            issuer: public_url.issuer(&row.slug),
-        }
+    pub fn client(&self, client_id: &str) -> Option<Arc<Client>> {
+        self.clients.get(client_id).cloned()
+    }
+
+    pub fn token_endpoint(&self) -> &str {
+        &self.metadata.token_endpoint
     }
 }

@@ -1,8 +1,10 @@
 use super::actor::TenantActor;
 use super::declarative::Slug;
+use super::loader::{self, LoadContext, LoadError};
+use super::revocations::Revocations;
 use super::snapshot::TenantSnapshot;
-use crate::config::PublicUrl;
-use crate::store::{self, Store, StoreError};
+use crate::clock::Clock;
+use crate::store::{self, Store};
 use actix::prelude::*;
 use actix_rt::{Arbiter, ArbiterHandle};
 use arc_swap::ArcSwap;
@@ -18,6 +20,7 @@ use std::time::{Duration, Instant};
 pub struct TenantHandle {
     pub addr: Addr<TenantActor>,
     snapshot: Arc<ArcSwap<TenantSnapshot>>,
+    revocations: Arc<Revocations>,
     last_used: Arc<AtomicU64>,
 }
 
@@ -26,11 +29,17 @@ impl TenantHandle {
     pub fn snapshot(&self) -> Arc<TenantSnapshot> {
         self.snapshot.load_full()
     }
+
+    /// True when this process knows the access token revocation id is revoked.
+    pub fn is_revoked(&self, revocation_id: &str) -> bool {
+        self.revocations.contains(revocation_id)
+    }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SupervisorOptions {
-    pub public_url: PublicUrl,
+    pub load: LoadContext,
+    pub clock: Arc<dyn Clock>,
     pub idle_timeout: Duration,
     pub reload_interval: Duration,
     /// Arbiter threads hosting actors; 0 = one per CPU core.
@@ -106,7 +115,7 @@ impl Supervisor {
 
     /// The live tenant for `slug`, starting its actor if needed. `None` when no
     /// such tenant exists; then no actor is created.
-    pub async fn get(&self, slug: &str) -> Result<Option<TenantHandle>, StoreError> {
+    pub async fn get(&self, slug: &str) -> Result<Option<TenantHandle>, LoadError> {
         if let Some(handle) = self.live(slug) {
             return Ok(Some(handle));
         }
@@ -114,13 +123,17 @@ impl Supervisor {
             return Ok(None);
         }
         let owned = slug.to_owned();
-        let row = self
+        let ctx = self.inner.options.load.clone();
+        let now = self.inner.options.clock.db_now();
+        let snapshot = self
             .inner
             .store
-            .run(move |c| store::tenants::find_by_slug(c, &owned))
+            .run(move |c| match store::tenants::find_by_slug(c, &owned)? {
+                Some(row) => loader::load(c, &row, &ctx, now).map(Some),
+                None => Ok(None),
+            })
             .await?;
-        let Some(row) = row else { return Ok(None) };
-        let snapshot = TenantSnapshot::from_row(&row, &self.inner.options.public_url);
+        let Some(snapshot) = snapshot else { return Ok(None) };
         Ok(Some(self.start_actor(slug, snapshot)))
     }
 
@@ -150,12 +163,15 @@ impl Supervisor {
             return h.clone();
         }
         let snapshot = Arc::new(ArcSwap::from_pointee(snapshot));
+        let revocations = Arc::new(Revocations::new());
         let last_used = Arc::new(AtomicU64::new(self.now_ms()));
         let actor = TenantActor {
             slug: slug.to_owned(),
             store: self.inner.store.clone(),
-            public_url: self.inner.options.public_url.clone(),
+            load: self.inner.options.load.clone(),
+            clock: self.inner.options.clock.clone(),
             snapshot: snapshot.clone(),
+            revocations: revocations.clone(),
             last_used: last_used.clone(),
             epoch: self.inner.epoch,
             idle_timeout: self.inner.options.idle_timeout,
@@ -167,6 +183,7 @@ impl Supervisor {
         let handle = TenantHandle {
             addr,
             snapshot,
+            revocations,
             last_used,
         };
         map.insert(slug.to_owned(), handle.clone());
@@ -200,6 +217,7 @@ fn shard_of(slug: &str, shards: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{MasterKey, PublicUrl};
     use crate::store::DatabaseUrl;
     use crate::store::tenants::TenantRow;
     use crate::tenancy::Reload;
@@ -233,6 +251,7 @@ mod tests {
                         config_version: 1,
                         created_at: now,
                         updated_at: now,
+                        jws_algorithm: "ES256".into(),
                     },
                 )
             })
@@ -242,7 +261,11 @@ mod tests {
 
     fn options(idle: Duration) -> SupervisorOptions {
         SupervisorOptions {
-            public_url: PublicUrl::default(),
+            load: LoadContext {
+                public_url: PublicUrl::default(),
+                master_key: MasterKey::decode(&"11".repeat(32)).unwrap(),
+            },
+            clock: Arc::new(crate::clock::SystemClock),
             idle_timeout: idle,
             reload_interval: Duration::from_secs(60),
             shards: 1,
@@ -268,7 +291,7 @@ mod tests {
         assert!(second.addr.connected());
         assert!(second.addr != first.addr, "a new actor");
         // The new actor works, on the same shard arbiter the panic happened on.
-        assert!(!second.addr.send(Reload).await.unwrap().unwrap());
+        assert!(second.addr.send(Reload).await.unwrap().is_ok());
         assert_eq!(sup.live_tenants(), vec!["acme".to_owned()]);
     }
 
@@ -291,14 +314,13 @@ mod tests {
         let sup = Supervisor::start(store.clone(), options(Duration::from_secs(600)));
         let h = sup.get("acme").await.unwrap().unwrap();
         let before = h.snapshot();
+        assert_eq!(before.keys.biscuit_signer().0, 1, "keys were created on first load");
         store
             .with_conn(|c| {
-                crate::store::tenants::rename(
-                    c,
-                    &crate::store::TenantId::from_db("t1".into()),
-                    "Acme Corp",
-                    chrono::Utc::now().naive_utc(),
-                )
+                let t = crate::store::TenantId::from_db("t1".into());
+                let now = chrono::Utc::now().naive_utc();
+                crate::store::tenants::rename(c, &t, "Acme Corp", now)?;
+                crate::store::tenants::bump_version(c, &t, now)
             })
             .unwrap();
         assert!(h.addr.send(Reload).await.unwrap().unwrap());

@@ -6,6 +6,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tempfile::TempDir;
 
+/// The master key of test servers and of the CLI runs against their databases.
+/// base64: an all-digit hex key would be read as a number from the environment.
+pub const TEST_MASTER_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
 /// A fresh database for one test, dropped afterwards.
 pub enum TestDb {
     Sqlite {
@@ -105,7 +109,7 @@ pub fn test_config(dir: &Path, db: &TestDb) -> Config {
     c.tenants.dir = dir.join("tenants");
     c.tenants.shards = 2;
     c.tenants.reload_interval = Duration::from_millis(200);
-    c.security.master_key = Some(SecretString::new("00".repeat(32)));
+    c.security.master_key = Some(SecretString::new(TEST_MASTER_KEY));
     c.security.master_key_file = None;
     c.passwords = PasswordConfig {
         memory_kib: 64,

@@ -8,13 +8,13 @@ use std::path::Path;
 
 fn apply(app: &TestApp, path: &Path) -> Result<Vec<Plan>, ApplyError> {
     let specs = declarative::load_path(path, &parse_options(&app.config))?;
-    declarative::apply(
-        &app.state.store,
-        &specs,
-        &app.state.passwords,
-        &SystemClock,
-        "test",
-    )
+    let ctx = declarative::ApplyContext {
+        hasher: &app.state.passwords,
+        clock: &SystemClock,
+        master_key: &app.state.master_key,
+        actor: "test",
+    };
+    declarative::apply(&app.state.store, &specs, &ctx)
 }
 
 fn changes(plans: &[Plan]) -> Vec<String> {

@@ -5,6 +5,8 @@ use super::error::ApplyError;
 use super::plan::{Change, Plan, UserChange, plan};
 use super::spec::TenantSpec;
 use crate::clock::Clock;
+use crate::config::MasterKey;
+use crate::tokens::keyring::{self, KeyError};
 use crate::identity::password::PasswordHasher;
 use crate::store::audit::AuditEvent;
 use crate::store::tenants::{STATUS_ACTIVE, TenantRow};
@@ -12,6 +14,16 @@ use crate::store::users::UserRow;
 use crate::store::{self, DbConnection, Store, StoreError, TenantId, write_tx};
 use chrono::NaiveDateTime;
 use std::path::Path;
+
+/// What applying needs besides the files.
+#[derive(Clone, Copy)]
+pub struct ApplyContext<'a> {
+    pub hasher: &'a PasswordHasher,
+    pub clock: &'a dyn Clock,
+    pub master_key: &'a MasterKey,
+    /// Who applied, for the audit log.
+    pub actor: &'a str,
+}
 
 /// Plans every file without writing anything.
 pub fn dry_run(
@@ -27,10 +39,9 @@ pub fn dry_run(
 pub fn apply(
     store: &Store,
     specs: &[TenantSpec],
-    hasher: &PasswordHasher,
-    clock: &dyn Clock,
-    actor: &str,
+    ctx: &ApplyContext<'_>,
 ) -> Result<Vec<Plan>, ApplyError> {
+    let ApplyContext { hasher, clock, master_key, actor } = *ctx;
     store.with_conn(|conn| {
         write_tx(conn, |conn| {
             let now = clock.db_now();
@@ -39,6 +50,13 @@ pub fn apply(
                 let mut p = plan(conn, spec, hasher)?;
                 if !p.is_empty() {
                     let tenant = execute(conn, spec, &p, now)?;
+                    // New tenants get their keys with them; a changed signing
+                    // algorithm gets a new JWS key (the old one keeps verifying).
+                    keyring::ensure_keys(conn, &tenant, spec.signing_algorithm, master_key, now)
+                        .map_err(|e| match e {
+                            KeyError::Store(s) => ApplyError::Store(s),
+                            other => ApplyError::Keys(other.to_string()),
+                        })?;
                     let detail = serde_json::json!({
                         "file": spec.source.display().to_string(),
                         "changes": p.changes.iter().map(ToString::to_string).collect::<Vec<_>>(),
@@ -90,7 +108,10 @@ fn execute_one(
     now: NaiveDateTime,
 ) -> Result<(), ApplyError> {
     match change {
-        Change::CreateTenant { name } => store::tenants::insert(
+        Change::CreateTenant {
+            name,
+            signing_algorithm,
+        } => store::tenants::insert(
             conn,
             &TenantRow {
                 id: tenant.to_string(),
@@ -100,9 +121,13 @@ fn execute_one(
                 config_version: 1,
                 created_at: now,
                 updated_at: now,
+                jws_algorithm: signing_algorithm.as_str().into(),
             },
         )?,
         Change::RenameTenant { name } => store::tenants::rename(conn, tenant, name, now)?,
+        Change::SetSigningAlgorithm { algorithm } => {
+            store::tenants::set_jws_algorithm(conn, tenant, algorithm.as_str(), now)?
+        }
         Change::CreateScope { name, description } => store::scopes::insert(
             conn,
             tenant,
@@ -134,12 +159,14 @@ fn execute_one(
         } => store::roles::update(conn, tenant, id, description, permissions, now)?,
         Change::DeleteRole { id, .. } => store::roles::delete(conn, tenant, id)?,
         Change::CreateClient { client_id, spec } => {
-            store::clients::insert(conn, tenant, client_id, spec, now)?
+            store::clients::insert(conn, tenant, client_id, spec, store::clients::MANAGED_BY_FILE, now)?
         }
         Change::UpdateClient {
             client_id, spec, ..
         } => store::clients::update(conn, tenant, client_id, spec, now)?,
-        Change::DeleteClient { client_id } => store::clients::delete(conn, tenant, client_id)?,
+        Change::DeleteClient { client_id } => {
+            store::clients::delete(conn, tenant, client_id)?;
+        }
         Change::CreateUser { user } => create_user(conn, tenant, &spec.source, user, now)?,
         Change::UpdateUser { user_id, user, .. } => {
             update_user(conn, tenant, &spec.source, user_id, user, now)?

@@ -19,6 +19,8 @@ pub enum ApplyError {
     },
     #[error("{}: {message}", file.display())]
     Conflict { file: PathBuf, message: String },
+    #[error("tenant keys: {0}")]
+    Keys(String),
     #[error("password hashing failed: {0}")]
     Password(#[from] crate::identity::password::PasswordError),
     #[error(transparent)]

@@ -7,7 +7,9 @@ use super::spec::{
 };
 use crate::config::SecretString;
 use crate::identity::password::PasswordHasher;
-use crate::oauth::{ClientId, GrantType, RedirectUri, ScopeName};
+use crate::oauth::{AuthMethod, ClientId, GrantType, RedirectUri, ScopeName};
+use crate::tokens::{AccessTokenFormat, JwsAlgorithm};
+use std::time::Duration;
 use marked_yaml::{LoaderOptions, Spanned};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,6 +29,7 @@ pub struct ParseOptions<'a> {
 struct RawTenant {
     slug: Spanned<String>,
     name: Spanned<String>,
+    signing_algorithm: Option<Spanned<String>>,
     #[serde(default)]
     scopes: Vec<RawScope>,
     #[serde(default)]
@@ -70,6 +73,12 @@ struct RawClient {
     grant_types: Vec<Spanned<String>>,
     #[serde(default)]
     scopes: Vec<Spanned<String>>,
+    token_endpoint_auth_method: Option<Spanned<String>>,
+    jwks: Option<serde_json::Value>,
+    default_scopes: Option<Vec<Spanned<String>>>,
+    access_token_format: Option<Spanned<String>>,
+    access_token_ttl: Option<Spanned<String>>,
+    refresh_token_ttl: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -216,6 +225,12 @@ impl Validator<'_> {
         if name.is_empty() || name.len() > 200 {
             return Err(self.err(&raw.name, "name must be 1-200 characters"));
         }
+        let signing_algorithm = match &raw.signing_algorithm {
+            Some(a) => JwsAlgorithm::parse(a).ok_or_else(|| {
+                self.err(a, format!("signing_algorithm must be ES256, RS256 or EdDSA, not {:?}", a.as_str()))
+            })?,
+            None => JwsAlgorithm::ES256,
+        };
         let scopes = self.scopes(raw.scopes)?;
         let roles = self.roles(raw.roles)?;
         let clients = self.clients(raw.clients, &scopes)?;
@@ -224,6 +239,7 @@ impl Validator<'_> {
             source: self.file.to_path_buf(),
             slug,
             name,
+            signing_algorithm,
             scopes,
             roles,
             clients,
@@ -308,27 +324,17 @@ impl Validator<'_> {
         scopes: &BTreeMap<ScopeName, ScopeSpec>,
     ) -> Result<ClientDecl, ApplyError> {
         let at = &c.client_id;
-        let sources = [&c.secret, &c.secret_sha256, &c.secret_env]
-            .iter()
-            .filter(|s| s.is_some())
-            .count();
-        let secret = if c.public {
-            if sources > 0 {
-                return Err(self.err(
-                    at,
-                    format!("client {id} is public and must not have a secret"),
-                ));
+        let auth_method = self.auth_method(id, &c)?;
+        let secret = match auth_method {
+            AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost => Some(self.client_secret(id, &c)?),
+            AuthMethod::None | AuthMethod::PrivateKeyJwt => {
+                if c.secret.is_some() || c.secret_sha256.is_some() || c.secret_env.is_some() {
+                    return Err(self.err(at, format!("client {id} uses {} and must not have a secret", auth_method.as_str())));
+                }
+                None
             }
-            None
-        } else {
-            if sources != 1 {
-                return Err(self.err(
-                    at,
-                    format!("confidential client {id} needs exactly one of secret, secret_sha256, secret_env"),
-                ));
-            }
-            Some(self.client_secret(id, &c)?)
         };
+        let jwks = self.jwks(id, &c, auth_method)?;
         let mut grant_types = Vec::new();
         for g in &c.grant_types {
             let grant = GrantType::parse(g)
@@ -372,6 +378,31 @@ impl Validator<'_> {
                 client_scopes.push(scope);
             }
         }
+        let default_scopes = match &c.default_scopes {
+            Some(list) => {
+                let mut out = Vec::new();
+                for s in list {
+                    let scope = ScopeName::parse(s).map_err(|m| self.err(s, m))?;
+                    if !client_scopes.contains(&scope) {
+                        return Err(self.err(
+                            s,
+                            format!("default scope {scope} is not among client {id}'s scopes"),
+                        ));
+                    }
+                    out.push(scope);
+                }
+                Some(out)
+            }
+            None => None,
+        };
+        let access_token_format = match &c.access_token_format {
+            Some(f) => AccessTokenFormat::parse(f)
+                .ok_or_else(|| self.err(f, "access_token_format must be biscuit or jwt"))?,
+            None => AccessTokenFormat::Biscuit,
+        };
+        let access_token_ttl = self.duration(c.access_token_ttl.as_ref(), 3600, (60, 86_400))?;
+        let refresh_token_ttl =
+            self.duration(c.refresh_token_ttl.as_ref(), 30 * 86_400, (3600, 365 * 86_400))?;
         Ok(ClientDecl {
             name: c
                 .name
@@ -382,10 +413,95 @@ impl Validator<'_> {
             redirect_uris,
             grant_types,
             scopes: client_scopes,
+            auth_method,
+            jwks,
+            default_scopes,
+            access_token_format,
+            access_token_ttl,
+            refresh_token_ttl,
         })
     }
 
+    fn auth_method(&self, id: &ClientId, c: &RawClient) -> Result<AuthMethod, ApplyError> {
+        let at = &c.client_id;
+        let method = match &c.token_endpoint_auth_method {
+            Some(m) => AuthMethod::parse(m).ok_or_else(|| {
+                self.err(m, format!("unknown token_endpoint_auth_method {:?}", m.as_str()))
+            })?,
+            None if c.public => AuthMethod::None,
+            None => AuthMethod::ClientSecretBasic,
+        };
+        match (c.public, method) {
+            (true, AuthMethod::None) => Ok(method),
+            (true, _) => Err(self.err(
+                at,
+                format!("public client {id} must use token_endpoint_auth_method none"),
+            )),
+            (false, AuthMethod::None) => Err(self.err(
+                at,
+                format!("confidential client {id} cannot use token_endpoint_auth_method none"),
+            )),
+            (false, _) => Ok(method),
+        }
+    }
+
+    /// The client's public keys for `private_key_jwt`: a JWK Set of public keys.
+    fn jwks(
+        &self,
+        id: &ClientId,
+        c: &RawClient,
+        method: AuthMethod,
+    ) -> Result<Option<String>, ApplyError> {
+        let at = &c.client_id;
+        let Some(value) = &c.jwks else {
+            if method == AuthMethod::PrivateKeyJwt {
+                return Err(self.err(at, format!("client {id} uses private_key_jwt and needs jwks")));
+            }
+            return Ok(None);
+        };
+        let text = value.to_string();
+        let set = josekit::jwk::JwkSet::from_bytes(text.as_bytes())
+            .map_err(|e| self.err(at, format!("client {id}: jwks is not a JWK Set: {e}")))?;
+        if set.keys().is_empty() {
+            return Err(self.err(at, format!("client {id}: jwks has no keys")));
+        }
+        if set.keys().iter().any(|k| k.parameter("d").is_some()) {
+            return Err(self.err(at, format!("client {id}: jwks must hold public keys only")));
+        }
+        Ok(Some(text))
+    }
+
+    fn duration(
+        &self,
+        raw: Option<&Spanned<String>>,
+        default_secs: u64,
+        (min, max): (u64, u64),
+    ) -> Result<Duration, ApplyError> {
+        let Some(raw) = raw else {
+            return Ok(Duration::from_secs(default_secs));
+        };
+        let d = humantime::parse_duration(raw.trim())
+            .map_err(|e| self.err(raw, format!("invalid duration {:?}: {e}", raw.as_str())))?;
+        if d.as_secs() < min || d.as_secs() > max {
+            return Err(self.err(
+                raw,
+                format!("duration {:?} must be between {min}s and {max}s", raw.as_str()),
+            ));
+        }
+        Ok(d)
+    }
+
     fn client_secret(&self, id: &ClientId, c: &RawClient) -> Result<ClientSecret, ApplyError> {
+        let sources = [&c.secret, &c.secret_sha256, &c.secret_env]
+            .iter()
+            .filter(|s| s.is_some())
+            .count();
+        if sources != 1 {
+            return Err(self.err(
+                &c.client_id,
+                format!("client {id} needs exactly one of secret, secret_sha256, secret_env"),
+            ));
+        }
         if let Some(plain) = &c.secret {
             self.plain_allowed(plain, "secret", "secret_sha256 or secret_env")?;
             if plain.len() < 16 && !self.opts.allow_plain_secrets {
@@ -707,7 +823,7 @@ users:
     #[test]
     fn client_rules() {
         let public_with_secret = GOOD.replace("public: false", "public: true");
-        assert!(error_of(&public_with_secret).contains("is public and must not have a secret"));
+        assert!(error_of(&public_with_secret).contains("demo-web uses none and must not have a secret"));
         let std_scope = GOOD.replace("{ name: notes:read,", "{ name: openid,");
         assert!(error_of(&std_scope).contains("built-in OpenID Connect scope"));
         let http = GOOD.replace("http://127.0.0.1:3000", "http://app.example.com");

@@ -9,7 +9,7 @@ mod file;
 mod plan;
 mod spec;
 
-pub use apply::{apply, dry_run};
+pub use apply::{ApplyContext, apply, dry_run};
 pub use error::ApplyError;
 pub use file::{ParseOptions, load_path, parse_str};
 pub use plan::{Change, Plan};

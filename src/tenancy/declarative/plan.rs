@@ -4,6 +4,7 @@ use super::error::ApplyError;
 use super::spec::{PasswordSource, TenantSpec, UserSpec};
 use crate::identity::password::PasswordHasher;
 use crate::oauth::GrantType;
+use crate::tokens::JwsAlgorithm;
 use crate::store::clients::ClientSpec;
 use crate::store::{self, DbConnection, StoreError, TenantId};
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,9 +14,13 @@ use std::collections::{BTreeMap, BTreeSet};
 pub enum Change {
     CreateTenant {
         name: String,
+        signing_algorithm: JwsAlgorithm,
     },
     RenameTenant {
         name: String,
+    },
+    SetSigningAlgorithm {
+        algorithm: JwsAlgorithm,
     },
     CreateScope {
         name: String,
@@ -88,8 +93,11 @@ impl std::fmt::Debug for UserChange {
 impl std::fmt::Display for Change {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Change::CreateTenant { name } => write!(f, "+ tenant ({name})"),
+            Change::CreateTenant { name, .. } => write!(f, "+ tenant ({name})"),
             Change::RenameTenant { name } => write!(f, "~ tenant name -> {name}"),
+            Change::SetSigningAlgorithm { algorithm } => {
+                write!(f, "~ tenant signing_algorithm -> {}", algorithm.as_str())
+            }
             Change::CreateScope { name, .. } => write!(f, "+ scope {name}"),
             Change::UpdateScope { name, .. } => write!(f, "~ scope {name} (description)"),
             Change::DeleteScope { name } => write!(f, "- scope {name}"),
@@ -150,6 +158,7 @@ pub fn plan(
     let Some(tenant) = store::tenants::find_by_slug(conn, spec.slug.as_str())? else {
         changes.push(Change::CreateTenant {
             name: spec.name.clone(),
+            signing_algorithm: spec.signing_algorithm,
         });
         plan_contents(conn, spec, hasher, &mut changes, &Existing::default())?;
         return Ok(Plan {
@@ -162,6 +171,11 @@ pub fn plan(
     if tenant.name != spec.name {
         changes.push(Change::RenameTenant {
             name: spec.name.clone(),
+        });
+    }
+    if tenant.jws_algorithm != spec.signing_algorithm.as_str() {
+        changes.push(Change::SetSigningAlgorithm {
+            algorithm: spec.signing_algorithm,
         });
     }
     let existing = Existing::load(conn, &tenant_id)?;
@@ -180,6 +194,8 @@ struct Existing {
     scopes: BTreeMap<String, String>,
     roles: BTreeMap<String, (String, String, BTreeSet<String>)>,
     clients: BTreeMap<String, ClientSpec>,
+    /// Clients created with the CLI: the file leaves them alone.
+    cli_clients: BTreeSet<String>,
 }
 
 impl Existing {
@@ -193,7 +209,11 @@ impl Existing {
             .map(|r| (r.row.name, (r.row.id, r.row.description, r.permissions)))
             .collect();
         let mut clients = BTreeMap::new();
+        let mut cli_clients = BTreeSet::new();
         for row in store::clients::list(conn, tenant)? {
+            if row.managed_by == store::clients::MANAGED_BY_CLI {
+                cli_clients.insert(row.client_id.clone());
+            }
             clients.insert(row.client_id.clone(), row.spec()?);
         }
         Ok(Self {
@@ -201,6 +221,7 @@ impl Existing {
             scopes,
             roles,
             clients,
+            cli_clients,
         })
     }
 }
@@ -292,6 +313,15 @@ fn plan_clients(spec: &TenantSpec, existing: &Existing, changes: &mut Vec<Change
                 .map(|g| GrantType::as_str(*g).to_owned())
                 .collect(),
             scopes: c.scopes.iter().map(|s| s.to_string()).collect(),
+            token_endpoint_auth_method: c.auth_method.as_str().to_owned(),
+            jwks: c.jwks.clone(),
+            default_scopes: c
+                .default_scopes
+                .as_ref()
+                .map(|d| d.iter().map(|s| s.to_string()).collect()),
+            access_token_format: c.access_token_format.as_str().to_owned(),
+            access_token_ttl_secs: i64::try_from(c.access_token_ttl.as_secs()).unwrap_or(i64::MAX),
+            refresh_token_ttl_secs: i64::try_from(c.refresh_token_ttl.as_secs()).unwrap_or(i64::MAX),
         };
         match existing.clients.get(id.as_str()) {
             None => changes.push(Change::CreateClient {
@@ -310,6 +340,9 @@ fn plan_clients(spec: &TenantSpec, existing: &Existing, changes: &mut Vec<Change
         }
     }
     for client_id in existing.clients.keys() {
+        if existing.cli_clients.contains(client_id) {
+            continue;
+        }
         if !spec.clients.keys().any(|c| c.as_str() == client_id) {
             changes.push(Change::DeleteClient {
                 client_id: client_id.clone(),
@@ -337,6 +370,24 @@ fn client_fields(a: &ClientSpec, b: &ClientSpec) -> Vec<&'static str> {
     }
     if a.scopes != b.scopes {
         fields.push("scopes");
+    }
+    if a.token_endpoint_auth_method != b.token_endpoint_auth_method {
+        fields.push("token_endpoint_auth_method");
+    }
+    if a.jwks != b.jwks {
+        fields.push("jwks");
+    }
+    if a.default_scopes != b.default_scopes {
+        fields.push("default_scopes");
+    }
+    if a.access_token_format != b.access_token_format {
+        fields.push("access_token_format");
+    }
+    if a.access_token_ttl_secs != b.access_token_ttl_secs {
+        fields.push("access_token_ttl");
+    }
+    if a.refresh_token_ttl_secs != b.refresh_token_ttl_secs {
+        fields.push("refresh_token_ttl");
     }
     fields
 }

@@ -1,7 +1,9 @@
 //! A tenant file after validation: every value here is valid.
 
 use crate::config::SecretString;
-use crate::oauth::{ClientId, GrantType, RedirectUri, ScopeName};
+use crate::oauth::{AuthMethod, ClientId, GrantType, RedirectUri, ScopeName};
+use crate::tokens::{AccessTokenFormat, JwsAlgorithm};
+use std::time::Duration;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -81,6 +83,13 @@ pub struct ClientDecl {
     pub redirect_uris: Vec<RedirectUri>,
     pub grant_types: Vec<GrantType>,
     pub scopes: Vec<ScopeName>,
+    pub auth_method: AuthMethod,
+    /// Compact JSON of the client's public JWK Set (`private_key_jwt`).
+    pub jwks: Option<String>,
+    pub default_scopes: Option<Vec<ScopeName>>,
+    pub access_token_format: AccessTokenFormat,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
 }
 
 impl std::fmt::Debug for ClientDecl {
@@ -125,6 +134,7 @@ pub struct TenantSpec {
     pub source: PathBuf,
     pub slug: Slug,
     pub name: String,
+    pub signing_algorithm: JwsAlgorithm,
     pub scopes: BTreeMap<ScopeName, ScopeSpec>,
     pub roles: BTreeMap<String, RoleSpec>,
     pub clients: BTreeMap<ClientId, ClientDecl>,

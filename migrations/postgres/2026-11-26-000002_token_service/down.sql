@@ -1,0 +1,11 @@
+DROP TABLE client_assertion_jtis;
+DROP TABLE revoked_tokens;
+DROP TABLE signing_keys;
+ALTER TABLE clients DROP COLUMN managed_by;
+ALTER TABLE clients DROP COLUMN refresh_token_ttl_secs;
+ALTER TABLE clients DROP COLUMN access_token_ttl_secs;
+ALTER TABLE clients DROP COLUMN access_token_format;
+ALTER TABLE clients DROP COLUMN default_scopes;
+ALTER TABLE clients DROP COLUMN jwks;
+ALTER TABLE clients DROP COLUMN token_endpoint_auth_method;
+ALTER TABLE tenants DROP COLUMN jws_algorithm;

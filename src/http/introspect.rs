@@ -1,0 +1,49 @@
+use super::Tenant;
+use super::form::{authenticate, form};
+use crate::app::AppState;
+use crate::oauth::{OAuthError, OAuthErrorCode};
+use crate::tokens::access;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+/// RFC 7662 token introspection. Callers authenticate as confidential clients of
+/// the tenant; anything that is not an active token of this tenant answers
+/// `{"active": false}` and nothing else (§2.2).
+pub async fn introspect(
+    tenant: Tenant,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, OAuthError> {
+    let snapshot = &tenant.snapshot;
+    let params = form(&req, &body)?;
+    let caller = authenticate(&state, snapshot, &req, &params, &snapshot.metadata.introspection_endpoint).await?;
+    if caller.client.public {
+        return Err(OAuthError::new(OAuthErrorCode::InvalidClient, "public clients cannot introspect"));
+    }
+    let token = params.require("token")?;
+    let facts = access::inspect(
+        &snapshot.keys,
+        &snapshot.slug,
+        &snapshot.issuer,
+        token,
+        state.clock.now(),
+        |id| tenant.handle.is_revoked(id),
+    );
+    let body = match facts {
+        None => serde_json::json!({ "active": false }),
+        Some(f) => serde_json::json!({
+            "active": true,
+            "scope": f.scopes.into_iter().collect::<Vec<_>>().join(" "),
+            "client_id": f.client_id,
+            "sub": f.subject.as_deref().unwrap_or(&f.client_id),
+            "exp": f.expires_at,
+            "iat": f.issued_at,
+            "iss": snapshot.issuer,
+            "token_type": "Bearer",
+        }),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body))
+}

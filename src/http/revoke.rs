@@ -1,0 +1,49 @@
+use super::Tenant;
+use super::form::{authenticate, form};
+use crate::app::AppState;
+use crate::oauth::{OAuthError, OAuthErrorCode};
+use crate::tenancy::RevokeToken;
+use crate::tokens::access;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+/// RFC 7009 token revocation. Unknown, invalid or expired tokens answer 200
+/// (§2.2); a client may revoke only tokens issued to it (§2.1).
+pub async fn revoke(
+    tenant: Tenant,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, OAuthError> {
+    let snapshot = &tenant.snapshot;
+    let params = form(&req, &body)?;
+    let caller = authenticate(&state, snapshot, &req, &params, &snapshot.metadata.revocation_endpoint).await?;
+    let token = params.require("token")?;
+    let now = state.clock.now();
+    let facts = access::inspect(&snapshot.keys, &snapshot.slug, &snapshot.issuer, token, now, |id| {
+        tenant.handle.is_revoked(id)
+    });
+    let Some(facts) = facts else {
+        return Ok(HttpResponse::Ok().finish());
+    };
+    if facts.client_id != caller.client.client_id.as_str() {
+        return Err(OAuthError::new(
+            OAuthErrorCode::UnauthorizedClient,
+            "the token was not issued to this client",
+        ));
+    }
+    let expires_at = facts
+        .expires_at
+        .and_then(|e| chrono::DateTime::from_timestamp(e, 0))
+        .unwrap_or(now + chrono::Duration::days(1))
+        .naive_utc();
+    tenant
+        .handle
+        .addr
+        .send(RevokeToken {
+            revocation_id: facts.revocation_id,
+            expires_at,
+        })
+        .await
+        .map_err(|_| OAuthError::server_error())??;
+    Ok(HttpResponse::Ok().finish())
+}

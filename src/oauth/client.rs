@@ -1,0 +1,90 @@
+//! A registered client as the protocol sees it.
+
+use super::{ClientId, GrantType, RedirectUri};
+use crate::tokens::AccessTokenFormat;
+use josekit::jwk::JwkSet;
+use std::collections::BTreeSet;
+use std::time::Duration;
+use subtle::ConstantTimeEq;
+
+/// How a client authenticates at the token, introspection and revocation
+/// endpoints (RFC 7591 §2 names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    ClientSecretBasic,
+    ClientSecretPost,
+    PrivateKeyJwt,
+    None,
+}
+
+impl AuthMethod {
+    pub const CONFIDENTIAL: [AuthMethod; 3] = [
+        AuthMethod::ClientSecretBasic,
+        AuthMethod::ClientSecretPost,
+        AuthMethod::PrivateKeyJwt,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::ClientSecretBasic => "client_secret_basic",
+            AuthMethod::ClientSecretPost => "client_secret_post",
+            AuthMethod::PrivateKeyJwt => "private_key_jwt",
+            AuthMethod::None => "none",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            AuthMethod::ClientSecretBasic,
+            AuthMethod::ClientSecretPost,
+            AuthMethod::PrivateKeyJwt,
+            AuthMethod::None,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == raw)
+    }
+}
+
+pub struct Client {
+    pub client_id: ClientId,
+    pub name: String,
+    pub public: bool,
+    /// SHA-256 of the secret (client secrets have 256 bits of entropy, so a
+    /// fast hash is enough and keeps client_credentials fast).
+    pub secret_sha256: Option<[u8; 32]>,
+    pub auth_method: AuthMethod,
+    pub jwks: Option<JwkSet>,
+    pub redirect_uris: Vec<RedirectUri>,
+    pub grant_types: BTreeSet<GrantType>,
+    pub scopes: BTreeSet<String>,
+    pub default_scopes: BTreeSet<String>,
+    pub access_token_format: AccessTokenFormat,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("client_id", &self.client_id)
+            .field("public", &self.public)
+            .field("auth_method", &self.auth_method)
+            .field("grant_types", &self.grant_types)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Compares the presented secret's SHA-256 with the stored one in constant time.
+    pub fn secret_matches(&self, presented: &str) -> bool {
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(presented.as_bytes());
+        match &self.secret_sha256 {
+            Some(stored) => stored.ct_eq(digest.as_slice()).into(),
+            None => false,
+        }
+    }
+
+    pub fn allows_grant(&self, grant: GrantType) -> bool {
+        self.grant_types.contains(&grant)
+    }
+}

@@ -1,0 +1,60 @@
+//! Authorization server metadata (RFC 8414 §2), which is also the OpenID
+//! Provider metadata document (OpenID Connect Discovery §3). Only what works is
+//! advertised.
+
+use super::client::AuthMethod;
+use super::grant;
+use crate::tokens::JwsAlgorithm;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Metadata {
+    pub issuer: String,
+    pub token_endpoint: String,
+    pub jwks_uri: String,
+    pub introspection_endpoint: String,
+    pub revocation_endpoint: String,
+    pub scopes_supported: Vec<String>,
+    /// No authorization endpoint yet, so no response types (RFC 8414 §2).
+    pub response_types_supported: Vec<String>,
+    pub grant_types_supported: Vec<String>,
+    pub token_endpoint_auth_methods_supported: Vec<String>,
+    pub token_endpoint_auth_signing_alg_values_supported: Vec<String>,
+    pub introspection_endpoint_auth_methods_supported: Vec<String>,
+    pub introspection_endpoint_auth_signing_alg_values_supported: Vec<String>,
+    pub revocation_endpoint_auth_methods_supported: Vec<String>,
+    pub revocation_endpoint_auth_signing_alg_values_supported: Vec<String>,
+    pub service_documentation: String,
+    pub ui_locales_supported: Vec<String>,
+    /// Gatehouse extension: where the tenant's Biscuit root public keys are.
+    pub biscuit_public_keys_uri: String,
+    /// Gatehouse extension: access token formats clients can be configured for.
+    pub access_token_formats_supported: Vec<String>,
+}
+
+impl Metadata {
+    pub fn new(issuer: &str, scopes: impl IntoIterator<Item = String>) -> Self {
+        let methods: Vec<String> = AuthMethod::CONFIDENTIAL.iter().map(|m| m.as_str().to_owned()).collect();
+        let algs: Vec<String> = JwsAlgorithm::ALL.iter().map(|a| a.as_str().to_owned()).collect();
+        Self {
+            issuer: issuer.to_owned(),
+            token_endpoint: format!("{issuer}/token"),
+            jwks_uri: format!("{issuer}/jwks"),
+            introspection_endpoint: format!("{issuer}/introspect"),
+            revocation_endpoint: format!("{issuer}/revoke"),
+            scopes_supported: scopes.into_iter().collect(),
+            response_types_supported: Vec::new(),
+            grant_types_supported: grant::SUPPORTED.iter().map(|g| g.as_str().to_owned()).collect(),
+            token_endpoint_auth_methods_supported: methods.clone(),
+            token_endpoint_auth_signing_alg_values_supported: algs.clone(),
+            introspection_endpoint_auth_methods_supported: methods.clone(),
+            introspection_endpoint_auth_signing_alg_values_supported: algs.clone(),
+            revocation_endpoint_auth_methods_supported: methods,
+            revocation_endpoint_auth_signing_alg_values_supported: algs,
+            service_documentation: format!("{issuer}/docs"),
+            ui_locales_supported: vec!["en".into()],
+            biscuit_public_keys_uri: format!("{issuer}/biscuit-keys"),
+            access_token_formats_supported: vec!["biscuit".into(), "jwt".into()],
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Signing keys per tenant: the Biscuit root key and the JWS key, each in
+//! generations. Private parts are stored sealed with the master key.
+
+use super::schema::signing_keys;
+use super::{DbConnection, StoreError, TenantId};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = signing_keys)]
+pub struct KeyRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub purpose: String,
+    pub algorithm: String,
+    pub generation: i64,
+    pub public_key: String,
+    pub private_key: String,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub publish_until: Option<NaiveDateTime>,
+}
+
+impl std::fmt::Debug for KeyRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRow")
+            .field("id", &self.id)
+            .field("purpose", &self.purpose)
+            .field("algorithm", &self.algorithm)
+            .field("generation", &self.generation)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+pub const PURPOSE_BISCUIT: &str = "biscuit";
+pub const PURPOSE_JWS: &str = "jws";
+pub const STATUS_ACTIVE: &str = "active";
+pub const STATUS_RETIRED: &str = "retired";
+
+/// The keys that sign or still verify: active ones, and retired ones whose
+/// `publish_until` is after `now`. Newest generation first.
+pub fn published(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    now: NaiveDateTime,
+) -> Result<Vec<KeyRow>, StoreError> {
+    Ok(signing_keys::table
+        .filter(signing_keys::tenant_id.eq(tenant.as_str()))
+        .filter(
+            signing_keys::status
+                .eq(STATUS_ACTIVE)
+                .or(signing_keys::publish_until.gt(now)),
+        )
+        .order((signing_keys::purpose.asc(), signing_keys::generation.desc()))
+        .select(KeyRow::as_select())
+        .load(conn)?)
+}
+
+/// Every key of the tenant, newest first.
+pub fn list(conn: &mut DbConnection, tenant: &TenantId) -> Result<Vec<KeyRow>, StoreError> {
+    Ok(signing_keys::table
+        .filter(signing_keys::tenant_id.eq(tenant.as_str()))
+        .order((signing_keys::purpose.asc(), signing_keys::generation.desc()))
+        .select(KeyRow::as_select())
+        .load(conn)?)
+}
+
+pub fn active(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    purpose: &str,
+) -> Result<Option<KeyRow>, StoreError> {
+    Ok(signing_keys::table
+        .filter(signing_keys::tenant_id.eq(tenant.as_str()))
+        .filter(signing_keys::purpose.eq(purpose))
+        .filter(signing_keys::status.eq(STATUS_ACTIVE))
+        .select(KeyRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn max_generation(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    purpose: &str,
+) -> Result<i64, StoreError> {
+    let max: Option<i64> = signing_keys::table
+        .filter(signing_keys::tenant_id.eq(tenant.as_str()))
+        .filter(signing_keys::purpose.eq(purpose))
+        .select(diesel::dsl::max(signing_keys::generation))
+        .first(conn)?;
+    Ok(max.unwrap_or(0))
+}
+
+pub fn insert(conn: &mut DbConnection, tenant: &TenantId, row: &KeyRow) -> Result<(), StoreError> {
+    debug_assert_eq!(row.tenant_id, tenant.as_str());
+    diesel::insert_into(signing_keys::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Retires the active key of `purpose`; it stays published until `publish_until`.
+pub fn retire_active(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    purpose: &str,
+    publish_until: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        signing_keys::table
+            .filter(signing_keys::tenant_id.eq(tenant.as_str()))
+            .filter(signing_keys::purpose.eq(purpose))
+            .filter(signing_keys::status.eq(STATUS_ACTIVE)),
+    )
+    .set((
+        signing_keys::status.eq(STATUS_RETIRED),
+        signing_keys::publish_until.eq(publish_until),
+    ))
+    .execute(conn)?)
+}

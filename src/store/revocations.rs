@@ -1,0 +1,80 @@
+//! Revoked access tokens (their Biscuit revocation ids or JWT `jti`s), and the
+//! single-use guard for client assertion `jti`s (RFC 7523 §3).
+
+use super::schema::{client_assertion_jtis, revoked_tokens};
+use super::{DbConnection, StoreError, TenantId};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// Records a revocation. Revoking twice is not an error.
+pub fn revoke(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    revocation_id: &str,
+    expires_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let inserted = diesel::insert_into(revoked_tokens::table)
+        .values((
+            revoked_tokens::tenant_id.eq(tenant.as_str()),
+            revoked_tokens::revocation_id.eq(revocation_id),
+            revoked_tokens::revoked_at.eq(now),
+            revoked_tokens::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+        .map_err(StoreError::from);
+    match inserted {
+        Err(e) if e.is_unique_violation() => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
+/// Revocation ids recorded at or after `since` whose tokens have not expired.
+pub fn since(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    since: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<Vec<(String, NaiveDateTime)>, StoreError> {
+    Ok(revoked_tokens::table
+        .filter(revoked_tokens::tenant_id.eq(tenant.as_str()))
+        .filter(revoked_tokens::revoked_at.ge(since))
+        .filter(revoked_tokens::expires_at.gt(now))
+        .select((revoked_tokens::revocation_id, revoked_tokens::revoked_at))
+        .load(conn)?)
+}
+
+/// Records a client assertion's `jti`; false when it was already used.
+pub fn use_assertion_jti(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    client_id: &str,
+    jti: &str,
+    expires_at: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let inserted = diesel::insert_into(client_assertion_jtis::table)
+        .values((
+            client_assertion_jtis::tenant_id.eq(tenant.as_str()),
+            client_assertion_jtis::client_id.eq(client_id),
+            client_assertion_jtis::jti.eq(jti),
+            client_assertion_jtis::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+        .map_err(StoreError::from);
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) if e.is_unique_violation() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Deletes expired rows of both tables.
+pub fn purge_expired(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, StoreError> {
+    let a = diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.le(now)))
+        .execute(conn)?;
+    let b = diesel::delete(
+        client_assertion_jtis::table.filter(client_assertion_jtis::expires_at.le(now)),
+    )
+    .execute(conn)?;
+    Ok(a + b)
+}

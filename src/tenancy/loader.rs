@@ -1,0 +1,151 @@
+//! Building a tenant's snapshot from the database: keys (created if missing),
+//! clients and scopes.
+
+use super::snapshot::{TenantSnapshot, TenantStatus};
+use crate::config::{MasterKey, PublicUrl};
+use crate::oauth::discovery::Metadata;
+use crate::oauth::{AuthMethod, Client, ClientId, GrantType, RedirectUri, STANDARD_SCOPES, scope};
+use crate::store::clients::ClientRow;
+use crate::store::tenants::{STATUS_ACTIVE, TenantRow};
+use crate::store::{self, DbConnection, StoreError, write_tx};
+use crate::tokens::keyring::{self, KeyError};
+use crate::tokens::{AccessTokenFormat, JwsAlgorithm, KeyRing};
+use chrono::NaiveDateTime;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What loading needs besides the database.
+#[derive(Debug, Clone)]
+pub struct LoadContext {
+    pub public_url: PublicUrl,
+    pub master_key: MasterKey,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("tenant keys: {0}")]
+    Keys(#[from] KeyError),
+    #[error("stored client {client_id} is invalid: {reason}")]
+    Client { client_id: String, reason: String },
+}
+
+pub fn load(
+    conn: &mut DbConnection,
+    row: &TenantRow,
+    ctx: &LoadContext,
+    now: NaiveDateTime,
+) -> Result<TenantSnapshot, LoadError> {
+    let tenant = row.tenant_id();
+    let algorithm = JwsAlgorithm::parse(&row.jws_algorithm).unwrap_or(JwsAlgorithm::ES256);
+    let mut rows = store::keys::published(conn, &tenant, now)?;
+    if !has_active_keys(&rows, algorithm) {
+        // Tenants get their keys on first load; a concurrent creator in another
+        // process loses on the unique generation index and simply reads.
+        let created = write_tx(conn, |c| {
+            keyring::ensure_keys(c, &tenant, algorithm, &ctx.master_key, now)
+        });
+        match created {
+            Ok(_) => {}
+            Err(KeyError::Store(e)) if e.is_unique_violation() => {}
+            Err(e) => return Err(e.into()),
+        }
+        rows = store::keys::published(conn, &tenant, now)?;
+    }
+    let keys = KeyRing::open(&tenant, &rows, &ctx.master_key)?;
+    let mut clients = HashMap::new();
+    for c in store::clients::list(conn, &tenant)? {
+        let client = client_from_row(&c).map_err(|reason| LoadError::Client {
+            client_id: c.client_id.clone(),
+            reason,
+        })?;
+        clients.insert(c.client_id.clone(), Arc::new(client));
+    }
+    let scopes: Vec<(String, String)> = store::scopes::list(conn, &tenant)?
+        .into_iter()
+        .map(|s| (s.name, s.description))
+        .collect();
+    let issuer = ctx.public_url.issuer(&row.slug);
+    let supported = STANDARD_SCOPES
+        .iter()
+        .map(|s| s.to_string())
+        .chain(scopes.iter().map(|(n, _)| n.clone()));
+    let metadata = Metadata::new(&issuer, supported);
+    Ok(TenantSnapshot {
+        id: tenant,
+        slug: row.slug.clone(),
+        name: row.name.clone(),
+        status: if row.status == STATUS_ACTIVE {
+            TenantStatus::Active
+        } else {
+            TenantStatus::Suspended
+        },
+        config_version: row.config_version,
+        issuer,
+        jws_algorithm: algorithm,
+        keys: Arc::new(keys),
+        clients,
+        scopes,
+        metadata,
+    })
+}
+
+fn has_active_keys(rows: &[store::keys::KeyRow], algorithm: JwsAlgorithm) -> bool {
+    let active = |purpose: &str| {
+        rows.iter()
+            .find(|r| r.purpose == purpose && r.status == store::keys::STATUS_ACTIVE)
+    };
+    active(store::keys::PURPOSE_BISCUIT).is_some()
+        && active(store::keys::PURPOSE_JWS).is_some_and(|k| k.algorithm == algorithm.as_str())
+}
+
+/// Decodes a stored client into the protocol's view of it.
+pub fn client_from_row(row: &ClientRow) -> Result<Client, String> {
+    let spec = row.spec().map_err(|e| e.to_string())?;
+    let secret_sha256 = match &spec.secret_sha256 {
+        Some(h) => Some(
+            hex::decode(h)
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .ok_or("secret_sha256 is not 32 bytes of hex")?,
+        ),
+        None => None,
+    };
+    let jwks = spec
+        .jwks
+        .as_deref()
+        .map(|j| josekit::jwk::JwkSet::from_bytes(j.as_bytes()).map_err(|e| e.to_string()))
+        .transpose()?;
+    let scopes: BTreeSet<String> = spec.scopes.iter().cloned().collect();
+    let default_scopes = match &spec.default_scopes {
+        Some(d) => d.iter().cloned().collect(),
+        None => scope::default_scopes(&scopes),
+    };
+    Ok(Client {
+        client_id: ClientId::parse(&row.client_id)?,
+        name: spec.name.clone(),
+        public: spec.public,
+        secret_sha256,
+        auth_method: AuthMethod::parse(&spec.token_endpoint_auth_method)
+            .ok_or("unknown token_endpoint_auth_method")?,
+        jwks,
+        redirect_uris: spec
+            .redirect_uris
+            .iter()
+            .map(|u| RedirectUri::parse(u))
+            .collect::<Result<_, _>>()?,
+        grant_types: spec
+            .grant_types
+            .iter()
+            .map(|g| GrantType::parse(g).ok_or(format!("unknown grant type {g}")))
+            .collect::<Result<_, _>>()?,
+        scopes,
+        default_scopes,
+        access_token_format: AccessTokenFormat::parse(&spec.access_token_format)
+            .ok_or("unknown access_token_format")?,
+        access_token_ttl: Duration::from_secs(u64::try_from(spec.access_token_ttl_secs).unwrap_or(0)),
+        refresh_token_ttl: Duration::from_secs(u64::try_from(spec.refresh_token_ttl_secs).unwrap_or(0)),
+    })
+}

@@ -1,0 +1,229 @@
+//! Access tokens: minted as Biscuits (default) or RFC 9068 JWTs, and inspected
+//! for introspection and revocation.
+
+use super::keyring::KeyRing;
+use crate::verify::{Verified, Verifier};
+use biscuit_auth::Biscuit;
+use biscuit_auth::builder::{Term, date, fact, string};
+use chrono::{DateTime, Utc};
+use josekit::jws::JwsHeader;
+use josekit::jwt::{self, JwtPayload};
+use std::collections::{BTreeSet, HashMap};
+use std::time::SystemTime;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessTokenFormat {
+    Biscuit,
+    /// RFC 9068, for resource servers that only understand JWT.
+    Jwt,
+}
+
+impl AccessTokenFormat {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "biscuit" => Some(Self::Biscuit),
+            "jwt" => Some(Self::Jwt),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Biscuit => "biscuit",
+            Self::Jwt => "jwt",
+        }
+    }
+}
+
+/// What an access token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessClaims {
+    pub tenant: String,
+    pub issuer: String,
+    pub client_id: String,
+    /// The user; `None` for client_credentials tokens.
+    pub subject: Option<String>,
+    pub scopes: BTreeSet<String>,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A minted token and the id that revokes it.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub token: String,
+    pub revocation_id: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MintError {
+    #[error("biscuit: {0}")]
+    Biscuit(#[from] biscuit_auth::error::Token),
+    #[error("jwt: {0}")]
+    Jwt(#[from] josekit::JoseError),
+}
+
+fn system_time(t: DateTime<Utc>) -> SystemTime {
+    SystemTime::from(t)
+}
+
+/// Mints a Biscuit signed by the tenant's active root key.
+pub fn mint_biscuit(keys: &KeyRing, c: &AccessClaims) -> Result<IssuedToken, MintError> {
+    let (root_key_id, root) = keys.biscuit_signer();
+    let mut b = Biscuit::builder()
+        .fact(fact("tenant", &[string(&c.tenant)]))?
+        .fact(fact("client", &[string(&c.client_id)]))?
+        .fact(fact("issued_at", &[date(&system_time(c.issued_at))]))?
+        .fact(fact("expires_at", &[date(&system_time(c.expires_at))]))?;
+    if let Some(sub) = &c.subject {
+        b = b.fact(fact("sub", &[string(sub)]))?;
+    }
+    for s in &c.scopes {
+        b = b.fact(fact("scope", &[string(s)]))?;
+    }
+    let exp = u64::try_from(c.expires_at.timestamp()).unwrap_or(0);
+    b = b.code_with_params(
+        "check if time($time), $time < {exp};",
+        HashMap::from([("exp".to_owned(), Term::Date(exp))]),
+        HashMap::new(),
+    )?;
+    let token = b.root_key_id(root_key_id).build(root)?;
+    let revocation_id = token
+        .revocation_identifiers()
+        .last()
+        .map(hex::encode)
+        .unwrap_or_default();
+    Ok(IssuedToken {
+        token: token.to_base64()?,
+        revocation_id,
+    })
+}
+
+/// Mints an RFC 9068 JWT access token with the tenant's active JWS key.
+pub fn mint_jwt(keys: &KeyRing, c: &AccessClaims) -> Result<IssuedToken, MintError> {
+    let jws = keys.jws();
+    let mut header = JwsHeader::new();
+    // RFC 9068 §2.1: typ "at+jwt".
+    header.set_token_type("at+jwt");
+    header.set_key_id(&jws.kid);
+    let jti = uuid::Uuid::new_v4().to_string();
+    let mut p = JwtPayload::new();
+    p.set_issuer(&c.issuer);
+    // RFC 9068 §2.2: sub is the client for grants without a resource owner.
+    p.set_subject(c.subject.as_deref().unwrap_or(&c.client_id));
+    p.set_audience(vec![c.issuer.clone()]);
+    p.set_issued_at(&system_time(c.issued_at));
+    p.set_expires_at(&system_time(c.expires_at));
+    p.set_jwt_id(&jti);
+    let scope = c.scopes.iter().cloned().collect::<Vec<_>>().join(" ");
+    p.set_claim("client_id", Some(c.client_id.clone().into()))?;
+    p.set_claim("scope", Some(scope.into()))?;
+    let token = jwt::encode_with_signer(&p, &header, jws.signer.as_ref())?;
+    Ok(IssuedToken {
+        token,
+        revocation_id: jti,
+    })
+}
+
+/// What introspection reports about an active token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenFacts {
+    pub client_id: String,
+    pub subject: Option<String>,
+    /// The scopes usable now, after any narrowing blocks.
+    pub scopes: BTreeSet<String>,
+    pub issued_at: Option<i64>,
+    pub expires_at: Option<i64>,
+    /// The id that revokes this token (and anything derived from it).
+    pub revocation_id: String,
+    pub format: AccessTokenFormat,
+}
+
+fn unix(t: Option<SystemTime>) -> Option<i64> {
+    t.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+}
+
+/// Checks a token of this tenant: signature, tenant, expiry, revocation and
+/// narrowing blocks. `None` for anything that is not an active token — the
+/// caller never learns why (RFC 7662 §2.2).
+pub fn inspect(
+    keys: &KeyRing,
+    tenant: &str,
+    issuer: &str,
+    token: &str,
+    now: DateTime<Utc>,
+    is_revoked: impl Fn(&str) -> bool,
+) -> Option<TokenFacts> {
+    if token.split('.').count() == 3 {
+        return inspect_jwt(keys, issuer, token, now, is_revoked);
+    }
+    let now = system_time(now);
+    let verifier = Verifier::new(tenant).with_root_keys(keys.biscuit_public_keys());
+    let biscuit = verifier.parse_token(token).ok()?;
+    let facts: Verified = verifier.trusted_facts(&biscuit, now, &is_revoked).ok()?;
+    let scopes = Verifier::effective_scopes(&biscuit, &facts, now);
+    // A token whose every scope is denied now (expired, or narrowed to nothing
+    // usable without request context) is not active.
+    if scopes.is_empty() && !facts.scopes.is_empty() {
+        return None;
+    }
+    if facts.scopes.is_empty() && !expiry_ok(facts.expires_at, now) {
+        return None;
+    }
+    Some(TokenFacts {
+        client_id: facts.client_id,
+        subject: facts.subject,
+        scopes,
+        issued_at: unix(facts.issued_at),
+        expires_at: unix(facts.expires_at),
+        revocation_id: facts.revocation_ids.last().cloned().unwrap_or_default(),
+        format: AccessTokenFormat::Biscuit,
+    })
+}
+
+fn expiry_ok(exp: Option<SystemTime>, now: SystemTime) -> bool {
+    exp.is_some_and(|e| e > now)
+}
+
+fn inspect_jwt(
+    keys: &KeyRing,
+    issuer: &str,
+    token: &str,
+    now: DateTime<Utc>,
+    is_revoked: impl Fn(&str) -> bool,
+) -> Option<TokenFacts> {
+    let header = jwt::decode_header(token).ok()?;
+    let kid = header.claim("kid")?.as_str()?.to_owned();
+    if header.claim("typ")?.as_str()? != "at+jwt" {
+        return None;
+    }
+    let verifier = keys.jws_verifier(&kid)?;
+    let (payload, _) = jwt::decode_with_verifier(token, verifier).ok()?;
+    let now_st = system_time(now);
+    if payload.issuer()? != issuer || !expiry_ok(payload.expires_at(), now_st) {
+        return None;
+    }
+    let jti = payload.jwt_id()?.to_owned();
+    if is_revoked(&jti) {
+        return None;
+    }
+    let client_id = payload.claim("client_id")?.as_str()?.to_owned();
+    let subject = payload.subject().map(str::to_owned).filter(|s| *s != client_id);
+    let scopes = payload
+        .claim("scope")
+        .and_then(|s| s.as_str())
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    Some(TokenFacts {
+        client_id,
+        subject,
+        scopes,
+        issued_at: unix(payload.issued_at()),
+        expires_at: unix(payload.expires_at()),
+        revocation_id: jti,
+        format: AccessTokenFormat::Jwt,
+    })
+}

@@ -1,0 +1,324 @@
+//! A tenant's keys in memory: the active Biscuit root key and JWS signer, and
+//! every public key that must still verify (active + retired-but-published).
+
+use super::seal::{self, SealError};
+use crate::config::MasterKey;
+use crate::store::keys::{self as key_store, KeyRow, PURPOSE_BISCUIT, PURPOSE_JWS};
+use crate::store::{DbConnection, StoreError, TenantId};
+use biscuit_auth::{Algorithm as BiscuitAlgorithm, KeyPair, PrivateKey, PublicKey};
+use chrono::NaiveDateTime;
+use josekit::jwk::{Jwk, KeyPair as _};
+use josekit::jws::{ES256, EdDSA, JwsSigner, JwsVerifier, RS256};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// The JWS algorithms a tenant can sign ID tokens and JWT access tokens with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum JwsAlgorithm {
+    ES256,
+    RS256,
+    EdDSA,
+}
+
+impl JwsAlgorithm {
+    pub const ALL: [JwsAlgorithm; 3] = [JwsAlgorithm::ES256, JwsAlgorithm::RS256, JwsAlgorithm::EdDSA];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JwsAlgorithm::ES256 => "ES256",
+            JwsAlgorithm::RS256 => "RS256",
+            JwsAlgorithm::EdDSA => "EdDSA",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == raw)
+    }
+
+    /// A verifier for a public JWK of this algorithm.
+    pub fn verifier(self, jwk: &Jwk) -> Result<Box<dyn JwsVerifier>, KeyError> {
+        let v: Box<dyn JwsVerifier> = match self {
+            JwsAlgorithm::ES256 => Box::new(ES256.verifier_from_jwk(jwk).map_err(KeyError::jose)?),
+            JwsAlgorithm::RS256 => Box::new(RS256.verifier_from_jwk(jwk).map_err(KeyError::jose)?),
+            JwsAlgorithm::EdDSA => Box::new(EdDSA.verifier_from_jwk(jwk).map_err(KeyError::jose)?),
+        };
+        Ok(v)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error(transparent)]
+    Seal(#[from] SealError),
+    #[error("key material is invalid: {0}")]
+    Invalid(String),
+    #[error("the tenant has no active {0} key")]
+    Missing(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl KeyError {
+    fn jose(e: josekit::JoseError) -> Self {
+        KeyError::Invalid(e.to_string())
+    }
+}
+
+impl From<diesel::result::Error> for KeyError {
+    fn from(e: diesel::result::Error) -> Self {
+        KeyError::Store(e.into())
+    }
+}
+
+/// The signing half of the active JWS key.
+pub struct JwsKey {
+    pub kid: String,
+    pub algorithm: JwsAlgorithm,
+    pub signer: Box<dyn JwsSigner>,
+}
+
+/// A tenant's keys, opened. Debug shows no key material.
+pub struct KeyRing {
+    biscuit_generation: u32,
+    biscuit: KeyPair,
+    biscuit_public: BTreeMap<u32, PublicKey>,
+    jws: JwsKey,
+    jws_verifiers: HashMap<String, (JwsAlgorithm, Box<dyn JwsVerifier>)>,
+    jwks: serde_json::Value,
+    biscuit_keys: serde_json::Value,
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRing")
+            .field("biscuit_generation", &self.biscuit_generation)
+            .field("jws_kid", &self.jws.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+fn aad(tenant: &TenantId, kid: &str) -> String {
+    format!("gatehouse/{tenant}/{kid}")
+}
+
+fn new_kid() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..16].to_owned()
+}
+
+/// A fresh Biscuit root key row (Ed25519).
+pub fn new_biscuit_key(
+    tenant: &TenantId,
+    generation: i64,
+    master: &MasterKey,
+    now: NaiveDateTime,
+) -> Result<KeyRow, KeyError> {
+    let kp = KeyPair::new_with_algorithm(BiscuitAlgorithm::Ed25519);
+    let kid = new_kid();
+    let sealed = seal::seal(master, &aad(tenant, &kid), &kp.private().to_bytes())?;
+    Ok(KeyRow {
+        id: kid,
+        tenant_id: tenant.to_string(),
+        purpose: PURPOSE_BISCUIT.into(),
+        algorithm: "Ed25519".into(),
+        generation,
+        public_key: kp.public().to_bytes_hex(),
+        private_key: sealed,
+        status: key_store::STATUS_ACTIVE.into(),
+        created_at: now,
+        publish_until: None,
+    })
+}
+
+/// A fresh JWS key row of `algorithm`.
+pub fn new_jws_key(
+    tenant: &TenantId,
+    algorithm: JwsAlgorithm,
+    generation: i64,
+    master: &MasterKey,
+    now: NaiveDateTime,
+) -> Result<KeyRow, KeyError> {
+    let kid = new_kid();
+    let (der, mut jwk) = match algorithm {
+        JwsAlgorithm::ES256 => {
+            let kp = ES256.generate_key_pair().map_err(KeyError::jose)?;
+            (kp.to_der_private_key(), kp.to_jwk_public_key())
+        }
+        JwsAlgorithm::RS256 => {
+            let kp = RS256.generate_key_pair(2048).map_err(KeyError::jose)?;
+            (kp.to_der_private_key(), kp.to_jwk_public_key())
+        }
+        JwsAlgorithm::EdDSA => {
+            let kp = EdDSA
+                .generate_key_pair(josekit::jwk::alg::ed::EdCurve::Ed25519)
+                .map_err(KeyError::jose)?;
+            (kp.to_der_private_key(), kp.to_jwk_public_key())
+        }
+    };
+    jwk.set_key_id(&kid);
+    jwk.set_algorithm(algorithm.as_str());
+    jwk.set_key_use("sig");
+    let der = zeroize::Zeroizing::new(der);
+    let sealed = seal::seal(master, &aad(tenant, &kid), &der)?;
+    Ok(KeyRow {
+        id: kid,
+        tenant_id: tenant.to_string(),
+        purpose: PURPOSE_JWS.into(),
+        algorithm: algorithm.as_str().into(),
+        generation,
+        public_key: jwk.to_string(),
+        private_key: sealed,
+        status: key_store::STATUS_ACTIVE.into(),
+        created_at: now,
+        publish_until: None,
+    })
+}
+
+/// Creates the active keys a tenant lacks. Call inside a write transaction.
+/// Returns true when a key was created.
+pub fn ensure_keys(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    algorithm: JwsAlgorithm,
+    master: &MasterKey,
+    now: NaiveDateTime,
+) -> Result<bool, KeyError> {
+    let mut created = false;
+    if key_store::active(conn, tenant, PURPOSE_BISCUIT)?.is_none() {
+        let generation = key_store::max_generation(conn, tenant, PURPOSE_BISCUIT)? + 1;
+        key_store::insert(conn, tenant, &new_biscuit_key(tenant, generation, master, now)?)?;
+        created = true;
+    }
+    let jws = key_store::active(conn, tenant, PURPOSE_JWS)?;
+    if jws.as_ref().is_none_or(|k| k.algorithm != algorithm.as_str()) {
+        let generation = key_store::max_generation(conn, tenant, PURPOSE_JWS)? + 1;
+        // A changed algorithm retires the old key; it keeps verifying for a day.
+        key_store::retire_active(conn, tenant, PURPOSE_JWS, now + chrono::Duration::days(1))?;
+        key_store::insert(conn, tenant, &new_jws_key(tenant, algorithm, generation, master, now)?)?;
+        created = true;
+    }
+    Ok(created)
+}
+
+/// Replaces the active keys with new ones. The retired keys stay published and
+/// keep verifying until `publish_until` (now + the longest token lifetime).
+pub fn rotate(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    algorithm: JwsAlgorithm,
+    master: &MasterKey,
+    now: NaiveDateTime,
+    publish_until: NaiveDateTime,
+) -> Result<(), KeyError> {
+    for purpose in [PURPOSE_BISCUIT, PURPOSE_JWS] {
+        key_store::retire_active(conn, tenant, purpose, publish_until)?;
+    }
+    ensure_keys(conn, tenant, algorithm, master, now)?;
+    Ok(())
+}
+
+impl KeyRing {
+    /// Opens the published keys of a tenant (see `store::keys::published`).
+    pub fn open(tenant: &TenantId, rows: &[KeyRow], master: &MasterKey) -> Result<Self, KeyError> {
+        let mut biscuit = None;
+        let mut biscuit_public = BTreeMap::new();
+        let mut jws = None;
+        let mut jws_verifiers = HashMap::new();
+        let mut jwks = Vec::new();
+        let mut biscuit_keys = Vec::new();
+        for row in rows {
+            let active = row.status == key_store::STATUS_ACTIVE;
+            let generation = u32::try_from(row.generation)
+                .map_err(|_| KeyError::Invalid("generation out of range".into()))?;
+            match row.purpose.as_str() {
+                PURPOSE_BISCUIT => {
+                    let public = PublicKey::from_bytes_hex(&row.public_key, BiscuitAlgorithm::Ed25519)
+                        .map_err(|e| KeyError::Invalid(e.to_string()))?;
+                    biscuit_public.insert(generation, public);
+                    biscuit_keys.push(serde_json::json!({
+                        "root_key_id": generation,
+                        "algorithm": "ed25519",
+                        "public_key": row.public_key,
+                        "status": row.status,
+                        "valid_until": row.publish_until.map(|t| t.and_utc().to_rfc3339()),
+                    }));
+                    if active {
+                        let bytes = seal::open(master, &aad(tenant, &row.id), &row.private_key)?;
+                        let private = PrivateKey::from_bytes(&bytes, BiscuitAlgorithm::Ed25519)
+                            .map_err(|e| KeyError::Invalid(e.to_string()))?;
+                        biscuit = Some((generation, KeyPair::from(&private)));
+                    }
+                }
+                PURPOSE_JWS => {
+                    let algorithm = JwsAlgorithm::parse(&row.algorithm)
+                        .ok_or_else(|| KeyError::Invalid(format!("algorithm {}", row.algorithm)))?;
+                    let jwk = Jwk::from_bytes(row.public_key.as_bytes()).map_err(KeyError::jose)?;
+                    jws_verifiers.insert(row.id.clone(), (algorithm, algorithm.verifier(&jwk)?));
+                    jwks.push(serde_json::Value::Object(jwk.as_ref().clone()));
+                    if active {
+                        let der = seal::open(master, &aad(tenant, &row.id), &row.private_key)?;
+                        let mut signer: Box<dyn JwsSigner> = match algorithm {
+                            JwsAlgorithm::ES256 => Box::new(ES256.signer_from_der(&*der).map_err(KeyError::jose)?),
+                            JwsAlgorithm::RS256 => Box::new(RS256.signer_from_der(&*der).map_err(KeyError::jose)?),
+                            JwsAlgorithm::EdDSA => Box::new(EdDSA.signer_from_der(&*der).map_err(KeyError::jose)?),
+                        };
+                        let _ = &mut signer;
+                        jws = Some(JwsKey {
+                            kid: row.id.clone(),
+                            algorithm,
+                            signer,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        let (biscuit_generation, biscuit) = biscuit.ok_or(KeyError::Missing("biscuit"))?;
+        let jws = jws.ok_or(KeyError::Missing("jws"))?;
+        Ok(Self {
+            biscuit_generation,
+            biscuit,
+            biscuit_public,
+            jws,
+            jws_verifiers,
+            jwks: serde_json::json!({ "keys": jwks }),
+            biscuit_keys: serde_json::json!({ "keys": biscuit_keys }),
+        })
+    }
+
+    /// The active Biscuit root key and its `root_key_id`.
+    pub fn biscuit_signer(&self) -> (u32, &KeyPair) {
+        (self.biscuit_generation, &self.biscuit)
+    }
+
+    /// The public root key for a token's `root_key_id`, if it still verifies.
+    pub fn biscuit_public(&self, root_key_id: Option<u32>) -> Option<PublicKey> {
+        self.biscuit_public.get(&root_key_id?).copied()
+    }
+
+    /// Every Biscuit public key that verifies, by root key id.
+    pub fn biscuit_public_keys(&self) -> &BTreeMap<u32, PublicKey> {
+        &self.biscuit_public
+    }
+
+    pub fn jws(&self) -> &JwsKey {
+        &self.jws
+    }
+
+    /// The verifier for a JWS `kid`, if that key is published.
+    pub fn jws_verifier(&self, kid: &str) -> Option<&dyn JwsVerifier> {
+        self.jws_verifiers.get(kid).map(|(_, v)| v.as_ref())
+    }
+
+    /// The public JWK Set document (RFC 7517 §5).
+    pub fn jwks(&self) -> &serde_json::Value {
+        &self.jwks
+    }
+
+    /// The Biscuit public keys document.
+    pub fn biscuit_keys(&self) -> &serde_json::Value {
+        &self.biscuit_keys
+    }
+}
+
+/// Shared, immutable.
+pub type SharedKeyRing = Arc<KeyRing>;

@@ -1,0 +1,10 @@
+//! Tokens: per-tenant key rings (Biscuit root keys, JWS keys), minting access
+//! tokens (Biscuit by default, RFC 9068 JWT per client), and checking them.
+
+pub mod access;
+pub mod issue;
+pub mod keyring;
+pub mod seal;
+
+pub use access::{AccessClaims, AccessTokenFormat, IssuedToken, TokenFacts};
+pub use keyring::{JwsAlgorithm, KeyRing};

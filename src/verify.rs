@@ -1,0 +1,288 @@
+//! Offline verification of Gatehouse access tokens, for resource servers.
+//!
+//! A Gatehouse access token is a [Biscuit](https://www.biscuitsec.org) whose
+//! authority block, signed by the tenant's root key, states who the token is for
+//! and what it may do:
+//!
+//! ```text
+//! tenant("acme"); client("svc"); sub("…");        // sub only for user tokens
+//! scope("notes:read"); scope("notes:write");
+//! issued_at(2026-11-26T10:00:00Z); expires_at(2026-11-26T11:00:00Z);
+//! check if time($time), $time < 2026-11-26T11:00:00Z;
+//! ```
+//!
+//! A holder may append blocks that narrow the token (they can only add checks:
+//! facts in appended blocks are not trusted by the verifier). [`Verifier`] checks
+//! the signature with the tenant's public key, the tenant, expiry, revocation,
+//! every appended check, and that the token carries the scope the request needs:
+//!
+//! ```
+//! use gatehouse::verify::{Request, Verifier};
+//! # use biscuit_auth::{KeyPair, Biscuit};
+//! # let root = KeyPair::new();
+//! # let token = Biscuit::builder()
+//! #     .code(r#"tenant("acme"); client("svc"); scope("notes:read");
+//! #              check if time($t), $t < 2099-01-01T00:00:00Z;"#).unwrap()
+//! #     .root_key_id(1).build(&root).unwrap().to_base64().unwrap();
+//! # let public_key_hex = root.public().to_bytes_hex();
+//! let verifier = Verifier::new("acme").with_root_key(1, &public_key_hex)?;
+//! let ok = verifier.verify(&token, &Request::scope("notes:read"))?;
+//! assert_eq!(ok.client_id, "svc");
+//! assert!(verifier.verify(&token, &Request::scope("notes:write")).is_err());
+//! # Ok::<(), gatehouse::verify::VerifyError>(())
+//! ```
+//!
+//! The keys come from the tenant's `{issuer}/biscuit-keys` document
+//! ([`Verifier::from_keys_document`]); revoked tokens from whatever revocation
+//! list the resource server keeps ([`Verifier::with_revoked`]).
+
+use biscuit_auth::builder::Term;
+use biscuit_auth::{Algorithm, AuthorizerBuilder, AuthorizerLimits, Biscuit, PublicKey};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::time::{Duration, SystemTime};
+
+/// Why a token was not accepted. Deliberately coarse: a resource server should
+/// answer 401/403 and not tell the caller which check failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    #[error("the token is malformed or its signature does not verify")]
+    Invalid,
+    #[error("the token belongs to another tenant")]
+    WrongTenant,
+    #[error("the token has been revoked")]
+    Revoked,
+    #[error("the token does not allow this request (expired, narrowed, or lacking the scope)")]
+    Denied,
+    #[error("the public key is invalid: {0}")]
+    BadKey(String),
+}
+
+/// What the resource server is about to do. Holders' checks can refer to these
+/// facts: `required_scope($s)`, `resource($r)`, `audience($a)`, `time($t)`.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub scope: &'a str,
+    pub resource: Option<&'a str>,
+    pub audience: Option<&'a str>,
+    pub now: SystemTime,
+}
+
+impl<'a> Request<'a> {
+    /// A request needing `scope`, now, without resource or audience.
+    pub fn scope(scope: &'a str) -> Self {
+        Self {
+            scope,
+            resource: None,
+            audience: None,
+            now: SystemTime::now(),
+        }
+    }
+
+    pub fn resource(mut self, resource: &'a str) -> Self {
+        self.resource = Some(resource);
+        self
+    }
+
+    pub fn audience(mut self, audience: &'a str) -> Self {
+        self.audience = Some(audience);
+        self
+    }
+
+    pub fn at(mut self, now: SystemTime) -> Self {
+        self.now = now;
+        self
+    }
+}
+
+/// The trusted (authority-block) facts of a token that verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub tenant: String,
+    pub client_id: String,
+    pub subject: Option<String>,
+    /// The scopes the authority block grants (appended blocks may narrow what a
+    /// given request can use; see [`Verifier::effective_scopes`]).
+    pub scopes: BTreeSet<String>,
+    pub issued_at: Option<SystemTime>,
+    pub expires_at: Option<SystemTime>,
+    /// Hex revocation ids, one per block; the last one identifies this token.
+    pub revocation_ids: Vec<String>,
+}
+
+/// Datalog evaluation bounds. Generous enough for any honest token under CPU
+/// contention, small enough that a pathological block is denied quickly.
+pub fn run_limits() -> AuthorizerLimits {
+    AuthorizerLimits {
+        max_facts: 1000,
+        max_iterations: 100,
+        max_time: Duration::from_millis(20),
+    }
+}
+
+/// Checks tokens of one tenant offline.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    tenant: String,
+    keys: BTreeMap<u32, PublicKey>,
+    revoked: HashSet<String>,
+}
+
+impl Verifier {
+    pub fn new(tenant: impl Into<String>) -> Self {
+        Self {
+            tenant: tenant.into(),
+            keys: BTreeMap::new(),
+            revoked: HashSet::new(),
+        }
+    }
+
+    /// Trusts an Ed25519 root public key (hex) for tokens with `root_key_id`.
+    pub fn with_root_key(mut self, root_key_id: u32, public_key_hex: &str) -> Result<Self, VerifyError> {
+        let key = PublicKey::from_bytes_hex(public_key_hex, Algorithm::Ed25519)
+            .map_err(|e| VerifyError::BadKey(e.to_string()))?;
+        self.keys.insert(root_key_id, key);
+        Ok(self)
+    }
+
+    /// Trusts a set of root keys already parsed.
+    pub fn with_root_keys(mut self, keys: &BTreeMap<u32, PublicKey>) -> Self {
+        self.keys.extend(keys.iter().map(|(k, v)| (*k, *v)));
+        self
+    }
+
+    /// Trusts every key of a tenant's `{issuer}/biscuit-keys` document.
+    pub fn from_keys_document(tenant: impl Into<String>, doc: &serde_json::Value) -> Result<Self, VerifyError> {
+        let mut v = Self::new(tenant);
+        let keys = doc["keys"]
+            .as_array()
+            .ok_or_else(|| VerifyError::BadKey("no keys array".into()))?;
+        for k in keys {
+            let id = k["root_key_id"]
+                .as_u64()
+                .and_then(|i| u32::try_from(i).ok())
+                .ok_or_else(|| VerifyError::BadKey("root_key_id".into()))?;
+            let hex = k["public_key"]
+                .as_str()
+                .ok_or_else(|| VerifyError::BadKey("public_key".into()))?;
+            v = v.with_root_key(id, hex)?;
+        }
+        Ok(v)
+    }
+
+    /// Treats tokens with any of these (hex) revocation ids as revoked.
+    pub fn with_revoked(mut self, ids: impl IntoIterator<Item = String>) -> Self {
+        self.revoked.extend(ids);
+        self
+    }
+
+    fn parse(&self, token: &str) -> Result<Biscuit, VerifyError> {
+        Biscuit::from_base64(token.trim(), |id: Option<u32>| {
+            id.and_then(|id| self.keys.get(&id).copied())
+                .ok_or(biscuit_auth::error::Format::UnknownPublicKey)
+        })
+        .map_err(|_| VerifyError::Invalid)
+    }
+
+    /// Verifies `token` for `request`: signature, tenant, revocation, every
+    /// check (expiry included), and the required scope in the authority block.
+    pub fn verify(&self, token: &str, request: &Request<'_>) -> Result<Verified, VerifyError> {
+        let biscuit = self.parse(token)?;
+        let facts = self.trusted_facts(&biscuit, request.now, |id| self.revoked.contains(id))?;
+        authorize(&biscuit, request)?;
+        Ok(facts)
+    }
+
+    /// Parses and checks signature, tenant and revocation, and reads the
+    /// authority facts; does not evaluate checks.
+    pub fn trusted_facts(
+        &self,
+        biscuit: &Biscuit,
+        now: SystemTime,
+        is_revoked: impl Fn(&str) -> bool,
+    ) -> Result<Verified, VerifyError> {
+        let revocation_ids: Vec<String> = biscuit.revocation_identifiers().iter().map(hex::encode).collect();
+        if revocation_ids.iter().any(|id| is_revoked(id)) {
+            return Err(VerifyError::Revoked);
+        }
+        let mut authorizer = AuthorizerBuilder::new()
+            .set_limits(run_limits())
+            .code_with_params("time({now});", time_param(now), HashMap::new())
+            .and_then(|b| b.build(biscuit))
+            .map_err(|_| VerifyError::Invalid)?;
+        let one = |a: &mut biscuit_auth::Authorizer, rule: &str| -> Result<Vec<String>, VerifyError> {
+            let rows: Vec<(String,)> = a.query(rule).map_err(|_| VerifyError::Invalid)?;
+            Ok(rows.into_iter().map(|(s,)| s).collect())
+        };
+        let tenants = one(&mut authorizer, "q($t) <- tenant($t)")?;
+        if tenants != [self.tenant.as_str()] {
+            return Err(VerifyError::WrongTenant);
+        }
+        let client_id = one(&mut authorizer, "q($c) <- client($c)")?
+            .pop()
+            .ok_or(VerifyError::Invalid)?;
+        let subject = one(&mut authorizer, "q($s) <- sub($s)")?.pop();
+        let scopes = one(&mut authorizer, "q($s) <- scope($s)")?.into_iter().collect();
+        let date = |a: &mut biscuit_auth::Authorizer, rule: &str| -> Option<SystemTime> {
+            let rows: Vec<(SystemTime,)> = a.query(rule).ok()?;
+            rows.into_iter().next().map(|(t,)| t)
+        };
+        let issued_at = date(&mut authorizer, "q($t) <- issued_at($t)");
+        let expires_at = date(&mut authorizer, "q($t) <- expires_at($t)");
+        Ok(Verified {
+            tenant: self.tenant.clone(),
+            client_id,
+            subject,
+            scopes,
+            issued_at,
+            expires_at,
+            revocation_ids,
+        })
+    }
+
+    /// The scopes of `facts` that a request at `now` (no resource, no audience)
+    /// may use: each is tried with every check of every block.
+    pub fn effective_scopes(biscuit: &Biscuit, facts: &Verified, now: SystemTime) -> BTreeSet<String> {
+        facts
+            .scopes
+            .iter()
+            .filter(|s| authorize(biscuit, &Request::scope(s).at(now)).is_ok())
+            .cloned()
+            .collect()
+    }
+
+    /// Parses a token with this verifier's keys.
+    pub fn parse_token(&self, token: &str) -> Result<Biscuit, VerifyError> {
+        self.parse(token)
+    }
+}
+
+fn time_param(now: SystemTime) -> HashMap<String, Term> {
+    let secs = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    HashMap::from([("now".to_owned(), Term::Date(secs))])
+}
+
+/// Runs every check of the token with the request's facts and allows the
+/// request only if the authority block grants the required scope.
+fn authorize(biscuit: &Biscuit, request: &Request<'_>) -> Result<(), VerifyError> {
+    let mut params = time_param(request.now);
+    params.insert("scope".into(), Term::Str(request.scope.to_owned()));
+    let mut code = String::from("time({now}); required_scope({scope});");
+    if let Some(r) = request.resource {
+        params.insert("resource".into(), Term::Str(r.to_owned()));
+        code.push_str("resource({resource});");
+    }
+    if let Some(a) = request.audience {
+        params.insert("audience".into(), Term::Str(a.to_owned()));
+        code.push_str("audience({audience});");
+    }
+    code.push_str("allow if required_scope($s), scope($s);");
+    let mut authorizer = AuthorizerBuilder::new()
+        .set_limits(run_limits())
+        .code_with_params(code, params, HashMap::new())
+        .and_then(|b| b.build(biscuit))
+        .map_err(|_| VerifyError::Invalid)?;
+    authorizer.authorize().map(|_| ()).map_err(|_| VerifyError::Denied)
+}
