@@ -137,7 +137,11 @@ impl Verifier {
     }
 
     /// Trusts an Ed25519 root public key (hex) for tokens with `root_key_id`.
-    pub fn with_root_key(mut self, root_key_id: u32, public_key_hex: &str) -> Result<Self, VerifyError> {
+    pub fn with_root_key(
+        mut self,
+        root_key_id: u32,
+        public_key_hex: &str,
+    ) -> Result<Self, VerifyError> {
         let key = PublicKey::from_bytes_hex(public_key_hex, Algorithm::Ed25519)
             .map_err(|e| VerifyError::BadKey(e.to_string()))?;
         self.keys.insert(root_key_id, key);
@@ -151,7 +155,10 @@ impl Verifier {
     }
 
     /// Trusts every key of a tenant's `{issuer}/biscuit-keys` document.
-    pub fn from_keys_document(tenant: impl Into<String>, doc: &serde_json::Value) -> Result<Self, VerifyError> {
+    pub fn from_keys_document(
+        tenant: impl Into<String>,
+        doc: &serde_json::Value,
+    ) -> Result<Self, VerifyError> {
         let mut v = Self::new(tenant);
         let keys = doc["keys"]
             .as_array()
@@ -200,7 +207,11 @@ impl Verifier {
         now: SystemTime,
         is_revoked: impl Fn(&str) -> bool,
     ) -> Result<Verified, VerifyError> {
-        let revocation_ids: Vec<String> = biscuit.revocation_identifiers().iter().map(hex::encode).collect();
+        let revocation_ids: Vec<String> = biscuit
+            .revocation_identifiers()
+            .iter()
+            .map(hex::encode)
+            .collect();
         if revocation_ids.iter().any(|id| is_revoked(id)) {
             return Err(VerifyError::Revoked);
         }
@@ -209,10 +220,11 @@ impl Verifier {
             .code_with_params("time({now});", time_param(now), HashMap::new())
             .and_then(|b| b.build(biscuit))
             .map_err(|_| VerifyError::Invalid)?;
-        let one = |a: &mut biscuit_auth::Authorizer, rule: &str| -> Result<Vec<String>, VerifyError> {
-            let rows: Vec<(String,)> = a.query(rule).map_err(|_| VerifyError::Invalid)?;
-            Ok(rows.into_iter().map(|(s,)| s).collect())
-        };
+        let one =
+            |a: &mut biscuit_auth::Authorizer, rule: &str| -> Result<Vec<String>, VerifyError> {
+                let rows: Vec<(String,)> = a.query(rule).map_err(|_| VerifyError::Invalid)?;
+                Ok(rows.into_iter().map(|(s,)| s).collect())
+            };
         let tenants = one(&mut authorizer, "q($t) <- tenant($t)")?;
         if tenants != [self.tenant.as_str()] {
             return Err(VerifyError::WrongTenant);
@@ -221,7 +233,9 @@ impl Verifier {
             .pop()
             .ok_or(VerifyError::Invalid)?;
         let subject = one(&mut authorizer, "q($s) <- sub($s)")?.pop();
-        let scopes = one(&mut authorizer, "q($s) <- scope($s)")?.into_iter().collect();
+        let scopes = one(&mut authorizer, "q($s) <- scope($s)")?
+            .into_iter()
+            .collect();
         let date = |a: &mut biscuit_auth::Authorizer, rule: &str| -> Option<SystemTime> {
             let rows: Vec<(SystemTime,)> = a.query(rule).ok()?;
             rows.into_iter().next().map(|(t,)| t)
@@ -241,7 +255,11 @@ impl Verifier {
 
     /// The scopes of `facts` that a request at `now` (no resource, no audience)
     /// may use: each is tried with every check of every block.
-    pub fn effective_scopes(biscuit: &Biscuit, facts: &Verified, now: SystemTime) -> BTreeSet<String> {
+    pub fn effective_scopes(
+        biscuit: &Biscuit,
+        facts: &Verified,
+        now: SystemTime,
+    ) -> BTreeSet<String> {
         facts
             .scopes
             .iter()
@@ -284,5 +302,8 @@ fn authorize(biscuit: &Biscuit, request: &Request<'_>) -> Result<(), VerifyError
         .code_with_params(code, params, HashMap::new())
         .and_then(|b| b.build(biscuit))
         .map_err(|_| VerifyError::Invalid)?;
-    authorizer.authorize().map(|_| ()).map_err(|_| VerifyError::Denied)
+    authorizer
+        .authorize()
+        .map(|_| ())
+        .map_err(|_| VerifyError::Denied)
 }

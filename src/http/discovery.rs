@@ -18,7 +18,10 @@ pub async fn metadata(tenant: Tenant) -> HttpResponse {
 
 /// RFC 8414 §3 path insertion:
 /// `{public_url}/.well-known/oauth-authorization-server/t/{tenant}`.
-pub async fn metadata_inserted(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+pub async fn metadata_inserted(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
     let slug = req.match_info().get("tenant").unwrap_or_default();
     let unknown = || Problem::not_found(format!("no tenant named {slug:?}"));
     let handle = state.tenants.get(slug).await?.ok_or_else(unknown)?;
@@ -44,4 +47,22 @@ pub async fn docs(tenant: Tenant) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(crate::console::tenant_docs(&tenant.snapshot).into_string())
+}
+
+/// Revocation ids (hex) of revoked access tokens that have not expired yet, for
+/// resource servers that verify offline (`gatehouse::verify::Verifier::with_revoked`).
+pub async fn revocation_list(
+    tenant: Tenant,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let id = tenant.snapshot.id.clone();
+    let now = state.clock.db_now();
+    let rows = state
+        .store
+        .run(move |c| crate::store::revocations::since(c, &id, chrono::NaiveDateTime::MIN, now))
+        .await?;
+    let ids: Vec<String> = rows.into_iter().map(|(id, _)| id).collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .json(serde_json::json!({ "revoked": ids })))
 }

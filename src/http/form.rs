@@ -16,7 +16,10 @@ pub fn form(req: &HttpRequest, body: &[u8]) -> Result<FormParams, OAuthError> {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+        .is_some_and(|m| {
+            m.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
     if !is_form {
         return Err(OAuthError::invalid_request(
             "the content type must be application/x-www-form-urlencoded",
@@ -57,7 +60,9 @@ pub async fn authenticate(
         let expires = assertion.expires_at.naive_utc();
         let fresh = state
             .store
-            .run(move |c| store::revocations::use_assertion_jti(c, &tenant, &client_id, &jti, expires))
+            .run(move |c| {
+                store::revocations::use_assertion_jti(c, &tenant, &client_id, &jti, expires)
+            })
             .await?;
         if !fresh {
             // RFC 7523 §3 item 7: a jti is used once.

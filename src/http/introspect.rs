@@ -17,9 +17,19 @@ pub async fn introspect(
 ) -> Result<HttpResponse, OAuthError> {
     let snapshot = &tenant.snapshot;
     let params = form(&req, &body)?;
-    let caller = authenticate(&state, snapshot, &req, &params, &snapshot.metadata.introspection_endpoint).await?;
+    let caller = authenticate(
+        &state,
+        snapshot,
+        &req,
+        &params,
+        &snapshot.metadata.introspection_endpoint,
+    )
+    .await?;
     if caller.client.public {
-        return Err(OAuthError::new(OAuthErrorCode::InvalidClient, "public clients cannot introspect"));
+        return Err(OAuthError::new(
+            OAuthErrorCode::InvalidClient,
+            "public clients cannot introspect",
+        ));
     }
     let token = params.require("token")?;
     let facts = access::inspect(

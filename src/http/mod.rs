@@ -34,10 +34,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(discovery::metadata_inserted),
         )
         .route("/t/{tenant}/jwks", web::get().to(discovery::jwks))
-        .route("/t/{tenant}/biscuit-keys", web::get().to(discovery::biscuit_keys))
+        .route(
+            "/t/{tenant}/biscuit-keys",
+            web::get().to(discovery::biscuit_keys),
+        )
         .route("/t/{tenant}/docs", web::get().to(discovery::docs))
+        .route(
+            "/t/{tenant}/revocations",
+            web::get().to(discovery::revocation_list),
+        )
         .service(web::resource("/t/{tenant}/token").route(web::post().to(token::token)))
-        .service(web::resource("/t/{tenant}/introspect").route(web::post().to(introspect::introspect)))
+        .service(
+            web::resource("/t/{tenant}/introspect").route(web::post().to(introspect::introspect)),
+        )
         .service(web::resource("/t/{tenant}/revoke").route(web::post().to(revoke::revoke)))
         .default_service(web::to(error::not_found));
 }

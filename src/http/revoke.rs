@@ -16,12 +16,24 @@ pub async fn revoke(
 ) -> Result<HttpResponse, OAuthError> {
     let snapshot = &tenant.snapshot;
     let params = form(&req, &body)?;
-    let caller = authenticate(&state, snapshot, &req, &params, &snapshot.metadata.revocation_endpoint).await?;
+    let caller = authenticate(
+        &state,
+        snapshot,
+        &req,
+        &params,
+        &snapshot.metadata.revocation_endpoint,
+    )
+    .await?;
     let token = params.require("token")?;
     let now = state.clock.now();
-    let facts = access::inspect(&snapshot.keys, &snapshot.slug, &snapshot.issuer, token, now, |id| {
-        tenant.handle.is_revoked(id)
-    });
+    let facts = access::inspect(
+        &snapshot.keys,
+        &snapshot.slug,
+        &snapshot.issuer,
+        token,
+        now,
+        |id| tenant.handle.is_revoked(id),
+    );
     let Some(facts) = facts else {
         return Ok(HttpResponse::Ok().finish());
     };

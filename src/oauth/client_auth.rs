@@ -16,10 +16,20 @@ pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-be
 /// The credentials of one request. Exactly one method per request (§2.3).
 #[derive(Debug)]
 pub enum Presented {
-    Basic { client_id: String, secret: SecretString },
-    Post { client_id: String, secret: SecretString },
-    Assertion { assertion: String },
-    None { client_id: String },
+    Basic {
+        client_id: String,
+        secret: SecretString,
+    },
+    Post {
+        client_id: String,
+        secret: SecretString,
+    },
+    Assertion {
+        assertion: String,
+    },
+    None {
+        client_id: String,
+    },
 }
 
 impl Presented {
@@ -49,11 +59,12 @@ pub fn extract(authorization: Option<&str>, params: &FormParams) -> Result<Prese
                 "use exactly one client authentication method",
             ));
         }
-        let (client_id, secret) = decode_basic(encoded.trim()).ok_or_else(|| {
-            invalid_client("malformed Basic credentials", true)
-        })?;
+        let (client_id, secret) = decode_basic(encoded.trim())
+            .ok_or_else(|| invalid_client("malformed Basic credentials", true))?;
         if params.get("client_id").is_some_and(|id| id != client_id) {
-            return Err(OAuthError::invalid_request("client_id does not match the credentials"));
+            return Err(OAuthError::invalid_request(
+                "client_id does not match the credentials",
+            ));
         }
         return Ok(Presented::Basic { client_id, secret });
     }
@@ -138,25 +149,43 @@ pub fn authenticate(
     let fail = |d: &str| invalid_client(d, basic);
     match presented {
         Presented::Basic { client_id, secret } | Presented::Post { client_id, secret } => {
-            let method = if basic { AuthMethod::ClientSecretBasic } else { AuthMethod::ClientSecretPost };
+            let method = if basic {
+                AuthMethod::ClientSecretBasic
+            } else {
+                AuthMethod::ClientSecretPost
+            };
             let client = lookup(&client_id);
             // Hash even for unknown clients so timing does not tell them apart.
-            let ok = client.as_ref().is_some_and(|c| c.secret_matches(secret.expose()));
-            let client = client.filter(|_| ok).ok_or_else(|| fail("client authentication failed"))?;
+            let ok = client
+                .as_ref()
+                .is_some_and(|c| c.secret_matches(secret.expose()));
+            let client = client
+                .filter(|_| ok)
+                .ok_or_else(|| fail("client authentication failed"))?;
             if client.auth_method != method {
                 return Err(fail(&format!(
                     "this client authenticates with {}",
                     client.auth_method.as_str()
                 )));
             }
-            Ok(Authenticated { client, method, assertion: None, used_basic: basic })
+            Ok(Authenticated {
+                client,
+                method,
+                assertion: None,
+                used_basic: basic,
+            })
         }
         Presented::None { client_id } => {
             let client = lookup(&client_id).ok_or_else(|| fail("client authentication failed"))?;
             if !client.public {
                 return Err(fail("client authentication is required"));
             }
-            Ok(Authenticated { client, method: AuthMethod::None, assertion: None, used_basic: false })
+            Ok(Authenticated {
+                client,
+                method: AuthMethod::None,
+                assertion: None,
+                used_basic: false,
+            })
         }
         Presented::Assertion { assertion } => verify_assertion(&assertion, lookup, audience, now),
     }
@@ -177,10 +206,15 @@ fn verify_assertion(
             read_unverified(assertion).ok_or(())
         })
         .map_err(|_| fail("malformed client assertion"))?;
-    let client_id = unverified.subject().ok_or_else(|| fail("client assertion has no sub"))?;
+    let client_id = unverified
+        .subject()
+        .ok_or_else(|| fail("client assertion has no sub"))?;
     let client = lookup(client_id).ok_or_else(|| fail("client authentication failed"))?;
     if client.auth_method != AuthMethod::PrivateKeyJwt {
-        return Err(fail(&format!("this client authenticates with {}", client.auth_method.as_str())));
+        return Err(fail(&format!(
+            "this client authenticates with {}",
+            client.auth_method.as_str()
+        )));
     }
     let alg = header
         .claim("alg")
@@ -188,7 +222,10 @@ fn verify_assertion(
         .and_then(JwsAlgorithm::parse)
         .ok_or_else(|| fail("unsupported assertion signing algorithm"))?;
     let kid = header.claim("kid").and_then(|k| k.as_str());
-    let jwks = client.jwks.as_ref().ok_or_else(|| fail("client has no registered keys"))?;
+    let jwks = client
+        .jwks
+        .as_ref()
+        .ok_or_else(|| fail("client has no registered keys"))?;
     let verified = jwks
         .keys()
         .into_iter()
@@ -222,11 +259,16 @@ fn verify_assertion(
     {
         return Err(fail("client assertion is not valid yet"));
     }
-    let jti = verified.jwt_id().ok_or_else(|| fail("client assertion has no jti"))?;
+    let jti = verified
+        .jwt_id()
+        .ok_or_else(|| fail("client assertion has no jti"))?;
     let expires_at = DateTime::<Utc>::from_timestamp(exp + CLOCK_SKEW_SECS, 0).unwrap_or(now);
     Ok(Authenticated {
         method: AuthMethod::PrivateKeyJwt,
-        assertion: Some(AssertionUse { jti: jti.to_owned(), expires_at }),
+        assertion: Some(AssertionUse {
+            jti: jti.to_owned(),
+            expires_at,
+        }),
         client,
         used_basic: false,
     })
@@ -239,8 +281,10 @@ fn read_unverified(token: &str) -> Option<(josekit::jwt::JwtPayload, josekit::jw
         return None;
     }
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let header: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&b64.decode(h).ok()?).ok()?;
-    let payload: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&b64.decode(p).ok()?).ok()?;
+    let header: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&b64.decode(h).ok()?).ok()?;
+    let payload: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&b64.decode(p).ok()?).ok()?;
     Some((
         josekit::jwt::JwtPayload::from_map(payload).ok()?,
         josekit::jws::JwsHeader::from_map(header).ok()?,

@@ -28,14 +28,22 @@ pub struct Metadata {
     pub ui_locales_supported: Vec<String>,
     /// Gatehouse extension: where the tenant's Biscuit root public keys are.
     pub biscuit_public_keys_uri: String,
+    /// Gatehouse extension: revocation ids of revoked, unexpired access tokens.
+    pub revocation_list_uri: String,
     /// Gatehouse extension: access token formats clients can be configured for.
     pub access_token_formats_supported: Vec<String>,
 }
 
 impl Metadata {
     pub fn new(issuer: &str, scopes: impl IntoIterator<Item = String>) -> Self {
-        let methods: Vec<String> = AuthMethod::CONFIDENTIAL.iter().map(|m| m.as_str().to_owned()).collect();
-        let algs: Vec<String> = JwsAlgorithm::ALL.iter().map(|a| a.as_str().to_owned()).collect();
+        let methods: Vec<String> = AuthMethod::CONFIDENTIAL
+            .iter()
+            .map(|m| m.as_str().to_owned())
+            .collect();
+        let algs: Vec<String> = JwsAlgorithm::ALL
+            .iter()
+            .map(|a| a.as_str().to_owned())
+            .collect();
         Self {
             issuer: issuer.to_owned(),
             token_endpoint: format!("{issuer}/token"),
@@ -44,7 +52,10 @@ impl Metadata {
             revocation_endpoint: format!("{issuer}/revoke"),
             scopes_supported: scopes.into_iter().collect(),
             response_types_supported: Vec::new(),
-            grant_types_supported: grant::SUPPORTED.iter().map(|g| g.as_str().to_owned()).collect(),
+            grant_types_supported: grant::SUPPORTED
+                .iter()
+                .map(|g| g.as_str().to_owned())
+                .collect(),
             token_endpoint_auth_methods_supported: methods.clone(),
             token_endpoint_auth_signing_alg_values_supported: algs.clone(),
             introspection_endpoint_auth_methods_supported: methods.clone(),
@@ -54,6 +65,7 @@ impl Metadata {
             service_documentation: format!("{issuer}/docs"),
             ui_locales_supported: vec!["en".into()],
             biscuit_public_keys_uri: format!("{issuer}/biscuit-keys"),
+            revocation_list_uri: format!("{issuer}/revocations"),
             access_token_formats_supported: vec!["biscuit".into(), "jwt".into()],
         }
     }

@@ -48,7 +48,10 @@ mod tests {
     #[test]
     fn grant_type_rules() {
         assert_eq!(parse("").unwrap_err().error, OAuthErrorCode::InvalidRequest);
-        assert_eq!(parse("grant_type=password").unwrap_err().error, OAuthErrorCode::UnsupportedGrantType);
+        assert_eq!(
+            parse("grant_type=password").unwrap_err().error,
+            OAuthErrorCode::UnsupportedGrantType
+        );
         assert!(matches!(
             parse("grant_type=client_credentials&scope=a").unwrap(),
             TokenRequest::ClientCredentials { scope: Some(_) }

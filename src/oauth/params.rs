@@ -46,7 +46,10 @@ mod tests {
     #[test]
     fn repeated_parameters_are_invalid() {
         let e = FormParams::parse(b"scope=a&scope=b").unwrap_err();
-        assert_eq!(e.to_string(), "invalid_request: parameter scope is repeated");
+        assert_eq!(
+            e.to_string(),
+            "invalid_request: parameter scope is repeated"
+        );
     }
 
     #[test]

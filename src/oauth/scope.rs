@@ -1,6 +1,6 @@
 //! Scope sets and the rule that decides what a token may carry (RFC 6749 §3.3).
 
-use super::{OAuthError, OAuthErrorCode, ScopeName, STANDARD_SCOPES};
+use super::{OAuthError, OAuthErrorCode, STANDARD_SCOPES, ScopeName};
 use std::collections::BTreeSet;
 
 /// A parsed `scope` parameter: space-delimited, case-sensitive tokens.
@@ -11,8 +11,12 @@ impl ScopeSet {
     pub fn parse(raw: &str) -> Result<Self, OAuthError> {
         let mut set = BTreeSet::new();
         for token in raw.split(' ').filter(|t| !t.is_empty()) {
-            let name = ScopeName::parse(token)
-                .map_err(|_| OAuthError::new(OAuthErrorCode::InvalidScope, "the scope parameter is malformed"))?;
+            let name = ScopeName::parse(token).map_err(|_| {
+                OAuthError::new(
+                    OAuthErrorCode::InvalidScope,
+                    "the scope parameter is malformed",
+                )
+            })?;
             set.insert(name.to_string());
         }
         Ok(Self(set))
@@ -38,7 +42,12 @@ pub fn grant(
 ) -> Result<BTreeSet<String>, OAuthError> {
     match requested {
         Some(req) if !req.0.is_empty() => {
-            let outside: Vec<&str> = req.0.iter().filter(|s| !allowed.contains(*s)).map(String::as_str).collect();
+            let outside: Vec<&str> = req
+                .0
+                .iter()
+                .filter(|s| !allowed.contains(*s))
+                .map(String::as_str)
+                .collect();
             if !outside.is_empty() {
                 return Err(OAuthError::new(
                     OAuthErrorCode::InvalidScope,
@@ -77,17 +86,26 @@ mod tests {
     fn requested_must_be_within_allowed() {
         let allowed = set(&["a", "b"]);
         let req = ScopeSet::parse("a").unwrap();
-        assert_eq!(grant(Some(&req), &allowed, &set(&["b"])).unwrap(), set(&["a"]));
+        assert_eq!(
+            grant(Some(&req), &allowed, &set(&["b"])).unwrap(),
+            set(&["a"])
+        );
         let req = ScopeSet::parse("a c").unwrap();
         let e = grant(Some(&req), &allowed, &set(&[])).unwrap_err();
         assert_eq!(e.error, OAuthErrorCode::InvalidScope);
-        assert_eq!(e.error_description.as_deref(), Some("scope not allowed for this client: c"));
+        assert_eq!(
+            e.error_description.as_deref(),
+            Some("scope not allowed for this client: c")
+        );
     }
 
     #[test]
     fn nothing_requested_means_defaults() {
         let allowed = set(&["a", "openid"]);
-        assert_eq!(grant(None, &allowed, &default_scopes(&allowed)).unwrap(), set(&["a"]));
+        assert_eq!(
+            grant(None, &allowed, &default_scopes(&allowed)).unwrap(),
+            set(&["a"])
+        );
         assert_eq!(
             grant(None, &allowed, &set(&[])).unwrap_err().error,
             OAuthErrorCode::InvalidScope
@@ -96,7 +114,13 @@ mod tests {
 
     #[test]
     fn malformed_scope_is_invalid_scope() {
-        assert_eq!(ScopeSet::parse("a \"b").unwrap_err().error, OAuthErrorCode::InvalidScope);
-        assert_eq!(ScopeSet::parse("a  b").unwrap().into_set(), set(&["a", "b"]));
+        assert_eq!(
+            ScopeSet::parse("a \"b").unwrap_err().error,
+            OAuthErrorCode::InvalidScope
+        );
+        assert_eq!(
+            ScopeSet::parse("a  b").unwrap().into_set(),
+            set(&["a", "b"])
+        );
     }
 }

@@ -70,7 +70,10 @@ impl std::fmt::Debug for ClientSpec {
             .field("redirect_uris", &self.redirect_uris)
             .field("grant_types", &self.grant_types)
             .field("scopes", &self.scopes)
-            .field("token_endpoint_auth_method", &self.token_endpoint_auth_method)
+            .field(
+                "token_endpoint_auth_method",
+                &self.token_endpoint_auth_method,
+            )
             .field("access_token_format", &self.access_token_format)
             .finish_non_exhaustive()
     }

@@ -7,8 +7,8 @@
 
 pub mod audit;
 pub mod clients;
-pub mod keys;
 mod error;
+pub mod keys;
 mod migrate;
 mod pool;
 pub mod revocations;

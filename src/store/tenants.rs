@@ -67,13 +67,19 @@ pub fn set_jws_algorithm(
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
     diesel::update(tenants::table.filter(tenants::id.eq(tenant.as_str())))
-        .set((tenants::jws_algorithm.eq(algorithm), tenants::updated_at.eq(now)))
+        .set((
+            tenants::jws_algorithm.eq(algorithm),
+            tenants::updated_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(())
 }
 
 /// The tenant's configuration version; cheap, polled by live tenants.
-pub fn config_version(conn: &mut DbConnection, tenant: &TenantId) -> Result<Option<i64>, StoreError> {
+pub fn config_version(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+) -> Result<Option<i64>, StoreError> {
     Ok(tenants::table
         .filter(tenants::id.eq(tenant.as_str()))
         .select(tenants::config_version)

@@ -145,7 +145,11 @@ pub fn client_from_row(row: &ClientRow) -> Result<Client, String> {
         default_scopes,
         access_token_format: AccessTokenFormat::parse(&spec.access_token_format)
             .ok_or("unknown access_token_format")?,
-        access_token_ttl: Duration::from_secs(u64::try_from(spec.access_token_ttl_secs).unwrap_or(0)),
-        refresh_token_ttl: Duration::from_secs(u64::try_from(spec.refresh_token_ttl_secs).unwrap_or(0)),
+        access_token_ttl: Duration::from_secs(
+            u64::try_from(spec.access_token_ttl_secs).unwrap_or(0),
+        ),
+        refresh_token_ttl: Duration::from_secs(
+            u64::try_from(spec.refresh_token_ttl_secs).unwrap_or(0),
+        ),
     })
 }

@@ -21,7 +21,10 @@ impl Revocations {
     }
 
     pub fn contains(&self, id: &str) -> bool {
-        self.ids.read().unwrap_or_else(|p| p.into_inner()).contains(id)
+        self.ids
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(id)
     }
 
     pub(super) fn insert_all(&self, ids: impl IntoIterator<Item = String>) {

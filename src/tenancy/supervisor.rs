@@ -133,7 +133,9 @@ impl Supervisor {
                 None => Ok(None),
             })
             .await?;
-        let Some(snapshot) = snapshot else { return Ok(None) };
+        let Some(snapshot) = snapshot else {
+            return Ok(None);
+        };
         Ok(Some(self.start_actor(slug, snapshot)))
     }
 
@@ -285,6 +287,13 @@ mod tests {
             first.addr.send(Boom).await.is_err(),
             "the panic drops the actor"
         );
+        // The mailbox closes as the panicked task unwinds, a moment later.
+        for _ in 0..200 {
+            if !first.addr.connected() {
+                break;
+            }
+            actix_rt::time::sleep(Duration::from_millis(10)).await;
+        }
         assert!(!first.addr.connected());
 
         let second = sup.get("acme").await.unwrap().unwrap();
@@ -314,7 +323,11 @@ mod tests {
         let sup = Supervisor::start(store.clone(), options(Duration::from_secs(600)));
         let h = sup.get("acme").await.unwrap().unwrap();
         let before = h.snapshot();
-        assert_eq!(before.keys.biscuit_signer().0, 1, "keys were created on first load");
+        assert_eq!(
+            before.keys.biscuit_signer().0,
+            1,
+            "keys were created on first load"
+        );
         store
             .with_conn(|c| {
                 let t = crate::store::TenantId::from_db("t1".into());

@@ -209,7 +209,10 @@ fn inspect_jwt(
         return None;
     }
     let client_id = payload.claim("client_id")?.as_str()?.to_owned();
-    let subject = payload.subject().map(str::to_owned).filter(|s| *s != client_id);
+    let subject = payload
+        .subject()
+        .map(str::to_owned)
+        .filter(|s| *s != client_id);
     let scopes = payload
         .claim("scope")
         .and_then(|s| s.as_str())

@@ -21,7 +21,11 @@ pub enum JwsAlgorithm {
 }
 
 impl JwsAlgorithm {
-    pub const ALL: [JwsAlgorithm; 3] = [JwsAlgorithm::ES256, JwsAlgorithm::RS256, JwsAlgorithm::EdDSA];
+    pub const ALL: [JwsAlgorithm; 3] = [
+        JwsAlgorithm::ES256,
+        JwsAlgorithm::RS256,
+        JwsAlgorithm::EdDSA,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -185,15 +189,26 @@ pub fn ensure_keys(
     let mut created = false;
     if key_store::active(conn, tenant, PURPOSE_BISCUIT)?.is_none() {
         let generation = key_store::max_generation(conn, tenant, PURPOSE_BISCUIT)? + 1;
-        key_store::insert(conn, tenant, &new_biscuit_key(tenant, generation, master, now)?)?;
+        key_store::insert(
+            conn,
+            tenant,
+            &new_biscuit_key(tenant, generation, master, now)?,
+        )?;
         created = true;
     }
     let jws = key_store::active(conn, tenant, PURPOSE_JWS)?;
-    if jws.as_ref().is_none_or(|k| k.algorithm != algorithm.as_str()) {
+    if jws
+        .as_ref()
+        .is_none_or(|k| k.algorithm != algorithm.as_str())
+    {
         let generation = key_store::max_generation(conn, tenant, PURPOSE_JWS)? + 1;
         // A changed algorithm retires the old key; it keeps verifying for a day.
         key_store::retire_active(conn, tenant, PURPOSE_JWS, now + chrono::Duration::days(1))?;
-        key_store::insert(conn, tenant, &new_jws_key(tenant, algorithm, generation, master, now)?)?;
+        key_store::insert(
+            conn,
+            tenant,
+            &new_jws_key(tenant, algorithm, generation, master, now)?,
+        )?;
         created = true;
     }
     Ok(created)
@@ -231,8 +246,9 @@ impl KeyRing {
                 .map_err(|_| KeyError::Invalid("generation out of range".into()))?;
             match row.purpose.as_str() {
                 PURPOSE_BISCUIT => {
-                    let public = PublicKey::from_bytes_hex(&row.public_key, BiscuitAlgorithm::Ed25519)
-                        .map_err(|e| KeyError::Invalid(e.to_string()))?;
+                    let public =
+                        PublicKey::from_bytes_hex(&row.public_key, BiscuitAlgorithm::Ed25519)
+                            .map_err(|e| KeyError::Invalid(e.to_string()))?;
                     biscuit_public.insert(generation, public);
                     biscuit_keys.push(serde_json::json!({
                         "root_key_id": generation,
@@ -257,9 +273,15 @@ impl KeyRing {
                     if active {
                         let der = seal::open(master, &aad(tenant, &row.id), &row.private_key)?;
                         let mut signer: Box<dyn JwsSigner> = match algorithm {
-                            JwsAlgorithm::ES256 => Box::new(ES256.signer_from_der(&*der).map_err(KeyError::jose)?),
-                            JwsAlgorithm::RS256 => Box::new(RS256.signer_from_der(&*der).map_err(KeyError::jose)?),
-                            JwsAlgorithm::EdDSA => Box::new(EdDSA.signer_from_der(&*der).map_err(KeyError::jose)?),
+                            JwsAlgorithm::ES256 => {
+                                Box::new(ES256.signer_from_der(&*der).map_err(KeyError::jose)?)
+                            }
+                            JwsAlgorithm::RS256 => {
+                                Box::new(RS256.signer_from_der(&*der).map_err(KeyError::jose)?)
+                            }
+                            JwsAlgorithm::EdDSA => {
+                                Box::new(EdDSA.signer_from_der(&*der).map_err(KeyError::jose)?)
+                            }
                         };
                         let _ = &mut signer;
                         jws = Some(JwsKey {

@@ -71,9 +71,18 @@ mod tests {
     #[test]
     fn round_trip_and_tamper_detection() {
         let sealed = seal(&key(1), "t1/k1", b"private").unwrap();
-        assert_eq!(open(&key(1), "t1/k1", &sealed).unwrap().as_slice(), b"private");
-        assert_eq!(open(&key(2), "t1/k1", &sealed).unwrap_err(), SealError::Open);
-        assert_eq!(open(&key(1), "t2/k1", &sealed).unwrap_err(), SealError::Open);
+        assert_eq!(
+            open(&key(1), "t1/k1", &sealed).unwrap().as_slice(),
+            b"private"
+        );
+        assert_eq!(
+            open(&key(2), "t1/k1", &sealed).unwrap_err(),
+            SealError::Open
+        );
+        assert_eq!(
+            open(&key(1), "t2/k1", &sealed).unwrap_err(),
+            SealError::Open
+        );
         assert!(!sealed.contains("private"));
     }
 }

@@ -1,8 +1,10 @@
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use gatehouse::app::{AppState, Application};
+use gatehouse::clock::{Clock, SystemClock};
 use gatehouse::config::{Config, PasswordConfig, PublicUrl, SecretString};
 use gatehouse::store::DatabaseUrl;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use tempfile::TempDir;
 
@@ -18,6 +20,10 @@ pub enum TestDb {
     Postgres {
         admin_url: String,
         name: String,
+        url: String,
+    },
+    /// Another test server's database; dropped by that server's TestDb.
+    Shared {
         url: String,
     },
 }
@@ -47,12 +53,12 @@ impl TestDb {
 
     pub fn url(&self) -> &str {
         match self {
-            TestDb::Sqlite { url } | TestDb::Postgres { url, .. } => url,
+            TestDb::Sqlite { url } | TestDb::Postgres { url, .. } | TestDb::Shared { url } => url,
         }
     }
 
     pub fn is_postgres(&self) -> bool {
-        matches!(self, TestDb::Postgres { .. })
+        matches!(self, TestDb::Postgres { .. }) || self.url().starts_with("postgres")
     }
 
     /// Makes the database stop answering: PostgreSQL refuses new connections and
@@ -73,6 +79,7 @@ impl TestDb {
                 .execute(&mut admin)
                 .unwrap();
             }
+            TestDb::Shared { .. } => panic!("break the owning server's database"),
             TestDb::Sqlite { url } => {
                 let path = url.trim_start_matches("sqlite://");
                 let mut c = diesel::SqliteConnection::establish(path).unwrap();
@@ -165,6 +172,15 @@ pub async fn spawn_app() -> TestApp {
 /// Starts a server after `tweak` adjusts the configuration; `tenant_yaml`, if
 /// given, is written to the tenants directory first (applied at start-up).
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config), tenant_yaml: Option<&str>) -> TestApp {
+    spawn_app_at(tweak, tenant_yaml, Arc::new(SystemClock)).await
+}
+
+/// Like [`spawn_app_with`], with the server reading time from `clock`.
+pub async fn spawn_app_at(
+    tweak: impl FnOnce(&mut Config),
+    tenant_yaml: Option<&str>,
+    clock: Arc<dyn Clock>,
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::new(dir.path());
     let mut config = test_config(dir.path(), &db);
@@ -173,7 +189,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config), tenant_yaml: Option
         std::fs::create_dir_all(&config.tenants.dir).unwrap();
         std::fs::write(config.tenants.dir.join("tenant.yaml"), yaml).unwrap();
     }
-    let app = Application::build(config.clone())
+    let app = Application::build_with_clock(config.clone(), clock)
         .await
         .expect("server builds");
     let port = app.port();
@@ -231,4 +247,32 @@ pub async fn eventually(timeout: Duration, mut f: impl FnMut() -> bool) -> bool 
         actix_web::rt::time::sleep(Duration::from_millis(20)).await;
     }
     f()
+}
+
+/// A second server process on `first`'s database (as a launcher worker or a
+/// replica would be), with its own tenant actors and caches.
+pub async fn spawn_second(first: &TestApp) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::Shared {
+        url: first.db.url().to_owned(),
+    };
+    let mut config = first.config.clone();
+    config.server.bind = "127.0.0.1:0".parse().unwrap();
+    config.tenants.apply_on_start = false;
+    let app = Application::build(config.clone())
+        .await
+        .expect("second server builds");
+    let port = app.port();
+    let state = app.state();
+    let handle = app.handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        state,
+        client: reqwest::Client::new(),
+        config,
+        dir,
+        handle,
+        db,
+    }
 }

@@ -3,10 +3,13 @@
 //! GATEHOUSE_TEST_DATABASE_URL is set) and talks HTTP to it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod attenuation;
 mod cli;
 mod health;
 mod helpers;
+mod interop;
 mod isolation;
 mod migrations;
 mod tenancy;
 mod tenants_apply;
+mod tokens;

@@ -21,7 +21,10 @@ fn migrations_create_every_table_and_are_idempotent() {
     )
     .unwrap();
     let applied = store.migrate().unwrap();
-    assert_eq!(applied, vec!["20261126000001".to_owned(), "20261126000002".to_owned()]);
+    assert_eq!(
+        applied,
+        vec!["20261126000001".to_owned(), "20261126000002".to_owned()]
+    );
     assert!(
         store.migrate().unwrap().is_empty(),
         "second run applies nothing"

@@ -6,12 +6,12 @@ use super::plan::{Change, Plan, UserChange, plan};
 use super::spec::TenantSpec;
 use crate::clock::Clock;
 use crate::config::MasterKey;
-use crate::tokens::keyring::{self, KeyError};
 use crate::identity::password::PasswordHasher;
 use crate::store::audit::AuditEvent;
 use crate::store::tenants::{STATUS_ACTIVE, TenantRow};
 use crate::store::users::UserRow;
 use crate::store::{self, DbConnection, Store, StoreError, TenantId, write_tx};
+use crate::tokens::keyring::{self, KeyError};
 use chrono::NaiveDateTime;
 use std::path::Path;
 
@@ -41,7 +41,12 @@ pub fn apply(
     specs: &[TenantSpec],
     ctx: &ApplyContext<'_>,
 ) -> Result<Vec<Plan>, ApplyError> {
-    let ApplyContext { hasher, clock, master_key, actor } = *ctx;
+    let ApplyContext {
+        hasher,
+        clock,
+        master_key,
+        actor,
+    } = *ctx;
     store.with_conn(|conn| {
         write_tx(conn, |conn| {
             let now = clock.db_now();
@@ -158,9 +163,14 @@ fn execute_one(
             ..
         } => store::roles::update(conn, tenant, id, description, permissions, now)?,
         Change::DeleteRole { id, .. } => store::roles::delete(conn, tenant, id)?,
-        Change::CreateClient { client_id, spec } => {
-            store::clients::insert(conn, tenant, client_id, spec, store::clients::MANAGED_BY_FILE, now)?
-        }
+        Change::CreateClient { client_id, spec } => store::clients::insert(
+            conn,
+            tenant,
+            client_id,
+            spec,
+            store::clients::MANAGED_BY_FILE,
+            now,
+        )?,
         Change::UpdateClient {
             client_id, spec, ..
         } => store::clients::update(conn, tenant, client_id, spec, now)?,

@@ -9,11 +9,11 @@ use crate::config::SecretString;
 use crate::identity::password::PasswordHasher;
 use crate::oauth::{AuthMethod, ClientId, GrantType, RedirectUri, ScopeName};
 use crate::tokens::{AccessTokenFormat, JwsAlgorithm};
-use std::time::Duration;
 use marked_yaml::{LoaderOptions, Spanned};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Environment and policy that parsing depends on.
 pub struct ParseOptions<'a> {
@@ -227,7 +227,13 @@ impl Validator<'_> {
         }
         let signing_algorithm = match &raw.signing_algorithm {
             Some(a) => JwsAlgorithm::parse(a).ok_or_else(|| {
-                self.err(a, format!("signing_algorithm must be ES256, RS256 or EdDSA, not {:?}", a.as_str()))
+                self.err(
+                    a,
+                    format!(
+                        "signing_algorithm must be ES256, RS256 or EdDSA, not {:?}",
+                        a.as_str()
+                    ),
+                )
             })?,
             None => JwsAlgorithm::ES256,
         };
@@ -326,10 +332,18 @@ impl Validator<'_> {
         let at = &c.client_id;
         let auth_method = self.auth_method(id, &c)?;
         let secret = match auth_method {
-            AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost => Some(self.client_secret(id, &c)?),
+            AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost => {
+                Some(self.client_secret(id, &c)?)
+            }
             AuthMethod::None | AuthMethod::PrivateKeyJwt => {
                 if c.secret.is_some() || c.secret_sha256.is_some() || c.secret_env.is_some() {
-                    return Err(self.err(at, format!("client {id} uses {} and must not have a secret", auth_method.as_str())));
+                    return Err(self.err(
+                        at,
+                        format!(
+                            "client {id} uses {} and must not have a secret",
+                            auth_method.as_str()
+                        ),
+                    ));
                 }
                 None
             }
@@ -401,8 +415,11 @@ impl Validator<'_> {
             None => AccessTokenFormat::Biscuit,
         };
         let access_token_ttl = self.duration(c.access_token_ttl.as_ref(), 3600, (60, 86_400))?;
-        let refresh_token_ttl =
-            self.duration(c.refresh_token_ttl.as_ref(), 30 * 86_400, (3600, 365 * 86_400))?;
+        let refresh_token_ttl = self.duration(
+            c.refresh_token_ttl.as_ref(),
+            30 * 86_400,
+            (3600, 365 * 86_400),
+        )?;
         Ok(ClientDecl {
             name: c
                 .name
@@ -426,7 +443,10 @@ impl Validator<'_> {
         let at = &c.client_id;
         let method = match &c.token_endpoint_auth_method {
             Some(m) => AuthMethod::parse(m).ok_or_else(|| {
-                self.err(m, format!("unknown token_endpoint_auth_method {:?}", m.as_str()))
+                self.err(
+                    m,
+                    format!("unknown token_endpoint_auth_method {:?}", m.as_str()),
+                )
             })?,
             None if c.public => AuthMethod::None,
             None => AuthMethod::ClientSecretBasic,
@@ -455,7 +475,10 @@ impl Validator<'_> {
         let at = &c.client_id;
         let Some(value) = &c.jwks else {
             if method == AuthMethod::PrivateKeyJwt {
-                return Err(self.err(at, format!("client {id} uses private_key_jwt and needs jwks")));
+                return Err(self.err(
+                    at,
+                    format!("client {id} uses private_key_jwt and needs jwks"),
+                ));
             }
             return Ok(None);
         };
@@ -485,7 +508,10 @@ impl Validator<'_> {
         if d.as_secs() < min || d.as_secs() > max {
             return Err(self.err(
                 raw,
-                format!("duration {:?} must be between {min}s and {max}s", raw.as_str()),
+                format!(
+                    "duration {:?} must be between {min}s and {max}s",
+                    raw.as_str()
+                ),
             ));
         }
         Ok(d)
@@ -823,7 +849,9 @@ users:
     #[test]
     fn client_rules() {
         let public_with_secret = GOOD.replace("public: false", "public: true");
-        assert!(error_of(&public_with_secret).contains("demo-web uses none and must not have a secret"));
+        assert!(
+            error_of(&public_with_secret).contains("demo-web uses none and must not have a secret")
+        );
         let std_scope = GOOD.replace("{ name: notes:read,", "{ name: openid,");
         assert!(error_of(&std_scope).contains("built-in OpenID Connect scope"));
         let http = GOOD.replace("http://127.0.0.1:3000", "http://app.example.com");

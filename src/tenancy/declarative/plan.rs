@@ -4,9 +4,9 @@ use super::error::ApplyError;
 use super::spec::{PasswordSource, TenantSpec, UserSpec};
 use crate::identity::password::PasswordHasher;
 use crate::oauth::GrantType;
-use crate::tokens::JwsAlgorithm;
 use crate::store::clients::ClientSpec;
 use crate::store::{self, DbConnection, StoreError, TenantId};
+use crate::tokens::JwsAlgorithm;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One change. Carries what executing it needs; never a plain secret.
@@ -321,7 +321,8 @@ fn plan_clients(spec: &TenantSpec, existing: &Existing, changes: &mut Vec<Change
                 .map(|d| d.iter().map(|s| s.to_string()).collect()),
             access_token_format: c.access_token_format.as_str().to_owned(),
             access_token_ttl_secs: i64::try_from(c.access_token_ttl.as_secs()).unwrap_or(i64::MAX),
-            refresh_token_ttl_secs: i64::try_from(c.refresh_token_ttl.as_secs()).unwrap_or(i64::MAX),
+            refresh_token_ttl_secs: i64::try_from(c.refresh_token_ttl.as_secs())
+                .unwrap_or(i64::MAX),
         };
         match existing.clients.get(id.as_str()) {
             None => changes.push(Change::CreateClient {

@@ -3,9 +3,9 @@
 use crate::config::SecretString;
 use crate::oauth::{AuthMethod, ClientId, GrantType, RedirectUri, ScopeName};
 use crate::tokens::{AccessTokenFormat, JwsAlgorithm};
-use std::time::Duration;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// A tenant slug: the issuer path segment. `[a-z0-9-]`, 2–63 characters, no
 /// leading or trailing hyphen.

@@ -7,6 +7,9 @@ use crate::identity::password::PasswordHasher;
 use crate::store::{self, Store};
 use crate::tenancy::declarative;
 use anyhow::Context;
+
+mod clients;
+mod keys;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +42,16 @@ pub enum Command {
     Tenants {
         #[command(subcommand)]
         command: TenantsCommand,
+    },
+    /// A tenant's signing keys (Biscuit root key, JWS key).
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
+    },
+    /// OAuth clients managed outside tenant files.
+    Clients {
+        #[command(subcommand)]
+        command: clients::ClientsCommand,
     },
 }
 
@@ -92,6 +105,8 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Tenants {
             command: TenantsCommand::List,
         } => tenants_list(&config),
+        Command::Keys { command } => keys::run(&config, command),
+        Command::Clients { command } => clients::run(&config, command),
     }
 }
 

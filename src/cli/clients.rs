@@ -1,0 +1,267 @@
+//! `gatehouse clients`: clients created outside tenant files. Tenant files
+//! leave these alone (they are `managed_by = cli`). Secrets are generated with
+//! 256 bits of entropy, stored as SHA-256, and printed once.
+
+use super::keys::tenant_id;
+use crate::app;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::oauth::{AuthMethod, ClientId, GrantType, RedirectUri, STANDARD_SCOPES, ScopeName};
+use crate::store::audit::AuditEvent;
+use crate::store::clients::{ClientSpec, MANAGED_BY_CLI};
+use crate::store::{self, DbConnection, TenantId, write_tx};
+use crate::tokens::AccessTokenFormat;
+use anyhow::{anyhow, bail};
+use base64::Engine;
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum ClientsCommand {
+    /// List the tenant's clients.
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Create a client and print its secret (once).
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// A public client (no secret; PKCE).
+        #[arg(long)]
+        public: bool,
+        /// Allowed grant type; repeat for several.
+        #[arg(long = "grant-type", required = true)]
+        grant_types: Vec<String>,
+        /// Allowed scope; repeat for several.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// Registered redirect URI; repeat for several.
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        /// client_secret_basic (default), client_secret_post, or none (public).
+        #[arg(long)]
+        auth_method: Option<String>,
+        /// biscuit (default) or jwt (RFC 9068).
+        #[arg(long, default_value = "biscuit")]
+        access_token_format: String,
+        /// Access token lifetime, e.g. 15m or 1h.
+        #[arg(long, default_value = "1h")]
+        access_token_ttl: String,
+    },
+    /// Replace a confidential client's secret and print the new one (once).
+    RotateSecret {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        client_id: String,
+    },
+    /// Delete a client.
+    Delete {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        client_id: String,
+    },
+}
+
+/// A new client secret: 256 random bits, base64url.
+pub fn generate_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn sha256_hex(secret: &str) -> String {
+    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(secret.as_bytes()))
+}
+
+pub fn run(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
+    let store = app::open_store(config)?;
+    let clock = SystemClock;
+    match command {
+        ClientsCommand::List { tenant } => {
+            let rows = store.with_conn(|c| {
+                let t = tenant_id(c, &tenant)?;
+                Ok::<_, anyhow::Error>(store::clients::list(c, &t)?)
+            })?;
+            println!(
+                "{:<24} {:<12} {:<20} {:<8}  GRANT TYPES",
+                "CLIENT ID", "TYPE", "AUTH METHOD", "SOURCE"
+            );
+            for r in rows {
+                let kind = if r.public { "public" } else { "confidential" };
+                let grants = r.spec()?.grant_types.join(",");
+                println!(
+                    "{:<24} {:<12} {:<20} {:<8}  {grants}",
+                    r.client_id, kind, r.token_endpoint_auth_method, r.managed_by
+                );
+            }
+            Ok(())
+        }
+        ClientsCommand::Create {
+            tenant,
+            client_id,
+            name,
+            public,
+            grant_types,
+            scopes,
+            redirect_uris,
+            auth_method,
+            access_token_format,
+            access_token_ttl,
+        } => {
+            let id = ClientId::parse(&client_id).map_err(anyhow::Error::msg)?;
+            let method = match auth_method.as_deref() {
+                Some(m) => {
+                    AuthMethod::parse(m).ok_or_else(|| anyhow!("unknown auth method {m}"))?
+                }
+                None if public => AuthMethod::None,
+                None => AuthMethod::ClientSecretBasic,
+            };
+            if public != (method == AuthMethod::None) || method == AuthMethod::PrivateKeyJwt {
+                bail!(
+                    "public clients use auth method none; confidential clients client_secret_basic or client_secret_post (private_key_jwt clients are declared in tenant files, with their jwks)"
+                );
+            }
+            let grants = grant_types
+                .iter()
+                .map(|g| GrantType::parse(g).ok_or_else(|| anyhow!("unknown grant type {g}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            if public && grants.contains(&GrantType::ClientCredentials) {
+                bail!("public clients cannot use client_credentials");
+            }
+            let uris = redirect_uris
+                .iter()
+                .map(|u| RedirectUri::parse(u).map(|u| u.to_string()))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(anyhow::Error::msg)?;
+            if grants.contains(&GrantType::AuthorizationCode) && uris.is_empty() {
+                bail!("authorization_code needs at least one --redirect-uri");
+            }
+            let format = AccessTokenFormat::parse(&access_token_format)
+                .ok_or_else(|| anyhow!("--access-token-format is biscuit or jwt"))?;
+            let ttl = humantime::parse_duration(&access_token_ttl)?;
+            if !(60..=86_400).contains(&ttl.as_secs()) {
+                bail!("--access-token-ttl must be between 1m and 24h");
+            }
+            let secret = (!public).then(generate_secret);
+            let spec = ClientSpec {
+                name: name.unwrap_or_else(|| client_id.clone()),
+                public,
+                secret_sha256: secret.as_deref().map(sha256_hex),
+                redirect_uris: uris,
+                grant_types: grants.iter().map(|g| g.as_str().to_owned()).collect(),
+                scopes: scopes.clone(),
+                token_endpoint_auth_method: method.as_str().to_owned(),
+                jwks: None,
+                default_scopes: None,
+                access_token_format: format.as_str().to_owned(),
+                access_token_ttl_secs: i64::try_from(ttl.as_secs())?,
+                refresh_token_ttl_secs: 30 * 86_400,
+            };
+            store.with_conn(|c| create(c, &tenant, id.as_str(), &spec, &clock))?;
+            println!("client_id: {client_id}");
+            if let Some(secret) = secret {
+                println!("client_secret: {secret}");
+                eprintln!("The secret is shown once; only its SHA-256 is stored.");
+            }
+            Ok(())
+        }
+        ClientsCommand::RotateSecret { tenant, client_id } => {
+            let secret = generate_secret();
+            let hash = sha256_hex(&secret);
+            store.with_conn(|c| {
+                change(
+                    c,
+                    &tenant,
+                    &client_id,
+                    "client.secret_rotated",
+                    &clock,
+                    |c, t| {
+                        let row = store::clients::find(c, t, &client_id)?
+                            .ok_or_else(|| anyhow!("no client {client_id:?} in tenant {tenant}"))?;
+                        if row.public || row.secret_sha256.is_none() {
+                            bail!("client {client_id} has no secret to rotate");
+                        }
+                        store::clients::set_secret(c, t, &client_id, &hash, clock.db_now())?;
+                        Ok(())
+                    },
+                )
+            })?;
+            println!("client_secret: {secret}");
+            eprintln!("The old secret stops working within the server's reload interval.");
+            Ok(())
+        }
+        ClientsCommand::Delete { tenant, client_id } => {
+            store.with_conn(|c| {
+                change(c, &tenant, &client_id, "client.deleted", &clock, |c, t| {
+                    if store::clients::delete(c, t, &client_id)? == 0 {
+                        bail!("no client {client_id:?} in tenant {tenant}");
+                    }
+                    Ok(())
+                })
+            })?;
+            println!("deleted client {client_id}");
+            Ok(())
+        }
+    }
+}
+
+fn create(
+    c: &mut DbConnection,
+    tenant: &str,
+    client_id: &str,
+    spec: &ClientSpec,
+    clock: &dyn Clock,
+) -> anyhow::Result<()> {
+    change(c, tenant, client_id, "client.created", clock, |c, t| {
+        let known: Vec<String> = store::scopes::list(c, t)?
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        for s in &spec.scopes {
+            ScopeName::parse(s).map_err(anyhow::Error::msg)?;
+            if !STANDARD_SCOPES.contains(&s.as_str()) && !known.contains(s) {
+                bail!("scope {s} is neither built in nor a scope of tenant {tenant}");
+            }
+        }
+        if store::clients::find(c, t, client_id)?.is_some() {
+            bail!("client {client_id} already exists in tenant {tenant}");
+        }
+        store::clients::insert(c, t, client_id, spec, MANAGED_BY_CLI, clock.db_now())?;
+        Ok(())
+    })
+}
+
+/// Runs `f` in one transaction with a config version bump and an audit event.
+fn change(
+    c: &mut DbConnection,
+    tenant: &str,
+    client_id: &str,
+    action: &str,
+    clock: &dyn Clock,
+    f: impl FnOnce(&mut DbConnection, &TenantId) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    write_tx(c, |c| {
+        let t = tenant_id(c, tenant)?;
+        f(c, &t)?;
+        let now = clock.db_now();
+        store::tenants::bump_version(c, &t, now)?;
+        store::audit::append(
+            c,
+            &t,
+            AuditEvent {
+                actor: "cli",
+                action,
+                target: client_id,
+                detail: serde_json::json!({}),
+            },
+            now,
+        )?;
+        Ok(())
+    })
+}

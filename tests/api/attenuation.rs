@@ -1,0 +1,103 @@
+//! Holder attenuation: a holder appends a Biscuit block that narrows its token
+//! offline; introspection and the offline verifier honour it; nothing appended
+//! can widen a token.
+
+use crate::tokens::{RS, SVC, acme, client_token, introspect};
+use biscuit_auth::builder::BlockBuilder;
+use biscuit_auth::{Algorithm, Biscuit, PublicKey};
+use gatehouse::verify::{Request, Verifier, VerifyError};
+use serde_json::Value;
+
+fn append(token: &str, keys: &Value, code: &str) -> String {
+    let key = PublicKey::from_bytes_hex(
+        keys["keys"][0]["public_key"].as_str().unwrap(),
+        Algorithm::Ed25519,
+    )
+    .unwrap();
+    let biscuit = Biscuit::from_base64(token, key).unwrap();
+    let block = BlockBuilder::new().code(code).unwrap();
+    biscuit.append(block).unwrap().to_base64().unwrap()
+}
+
+#[actix_web::test]
+async fn a_narrowed_token_works_for_the_narrower_use_only() {
+    let acme = acme().await;
+    let app = &acme.app;
+    let token = client_token(app, "acme", SVC, Some("notes:read notes:write")).await;
+    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+    let v = Verifier::from_keys_document("acme", &keys).unwrap();
+
+    // Narrow to notes:read.
+    let read_only = append(
+        &token,
+        &keys,
+        r#"check if required_scope($s), ["notes:read"].contains($s);"#,
+    );
+    assert!(v.verify(&read_only, &Request::scope("notes:read")).is_ok());
+    assert_eq!(
+        v.verify(&read_only, &Request::scope("notes:write"))
+            .unwrap_err(),
+        VerifyError::Denied
+    );
+    let body = introspect(app, "acme", RS, &read_only).await;
+    assert_eq!(body["active"], true);
+    assert_eq!(body["scope"], "notes:read");
+
+    // Narrow to one resource: fine for note-42, denied for others.
+    let one_note = append(&token, &keys, r#"check if resource("note-42");"#);
+    assert!(
+        v.verify(&one_note, &Request::scope("notes:read").resource("note-42"))
+            .is_ok()
+    );
+    assert_eq!(
+        v.verify(&one_note, &Request::scope("notes:read").resource("note-7"))
+            .unwrap_err(),
+        VerifyError::Denied
+    );
+
+    // Narrow the expiry into the past: inactive everywhere.
+    let expired = append(
+        &token,
+        &keys,
+        "check if time($t), $t < 2020-01-01T00:00:00Z;",
+    );
+    assert_eq!(
+        v.verify(&expired, &Request::scope("notes:read"))
+            .unwrap_err(),
+        VerifyError::Denied
+    );
+    assert_eq!(
+        introspect(app, "acme", RS, &expired).await,
+        serde_json::json!({"active": false})
+    );
+
+    // The original is untouched.
+    assert!(v.verify(&token, &Request::scope("notes:write")).is_ok());
+}
+
+#[actix_web::test]
+async fn nothing_appended_can_widen_a_token() {
+    let acme = acme().await;
+    let app = &acme.app;
+    let token = client_token(app, "acme", SVC, Some("notes:read")).await;
+    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+    let v = Verifier::from_keys_document("acme", &keys).unwrap();
+    for code in [
+        r#"scope("admin:all"); scope("notes:write");"#,
+        r#"tenant("other"); client("root");"#,
+        r#"scope($s) <- required_scope($s);"#,
+        "check if true;",
+    ] {
+        let widened = append(&token, &keys, code);
+        for scope in ["admin:all", "notes:write"] {
+            assert_eq!(
+                v.verify(&widened, &Request::scope(scope)).unwrap_err(),
+                VerifyError::Denied,
+                "{code} must not grant {scope}"
+            );
+        }
+        let body = introspect(app, "acme", RS, &widened).await;
+        assert_eq!(body["scope"], "notes:read", "{code}");
+        assert_eq!(body["client_id"], "svc", "{code}");
+    }
+}
