@@ -270,3 +270,200 @@ async fn the_shipped_demo_tenant_applies_and_serves() {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["name"], "Demo Organisation");
 }
+
+#[actix_web::test]
+async fn clients_created_by_cli_get_a_secret_once_and_survive_tenant_apply() {
+    let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
+    let out = gatehouse(
+        &app,
+        &[
+            "clients",
+            "create",
+            "--tenant",
+            "acme",
+            "--client-id",
+            "batch",
+            "--grant-type",
+            "client_credentials",
+            "--scope",
+            "notes:read",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let secret = text
+        .lines()
+        .find_map(|l| l.strip_prefix("client_secret: "))
+        .expect("the secret is printed")
+        .to_owned();
+    assert_eq!(secret.len(), 43, "256 bits, base64url");
+    assert!(stderr(&out).contains("shown once"));
+
+    let token = |secret: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/t/acme/token"))
+                .basic_auth("batch", Some(secret))
+                .form(&[("grant_type", "client_credentials")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    // The running server picks the new client up within its reload interval.
+    let mut ok = false;
+    for _ in 0..100 {
+        if token(secret.clone()).await == 200 {
+            ok = true;
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ok, "the new client can get tokens");
+
+    // Re-applying the tenant file does not remove a CLI-managed client.
+    let path = app.write_tenant("tenant.yaml", &demo_yaml("acme"));
+    let out = gatehouse(&app, &["tenants", "apply", path.to_str().unwrap()]);
+    assert_eq!(stdout(&out), "tenant acme: no changes\n");
+    let out = gatehouse(&app, &["clients", "list", "--tenant", "acme"]);
+    let listing = stdout(&out);
+    assert!(
+        listing.contains("batch") && listing.contains("cli"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("demo-web") && listing.contains("file"),
+        "{listing}"
+    );
+
+    let out = gatehouse(
+        &app,
+        &[
+            "clients",
+            "rotate-secret",
+            "--tenant",
+            "acme",
+            "--client-id",
+            "batch",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let new_secret = stdout(&out)
+        .trim()
+        .strip_prefix("client_secret: ")
+        .unwrap()
+        .to_owned();
+    assert_ne!(new_secret, secret);
+    let mut rotated = false;
+    for _ in 0..100 {
+        if token(secret.clone()).await == 401 && token(new_secret.clone()).await == 200 {
+            rotated = true;
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(rotated, "the old secret stops working, the new one works");
+
+    let out = gatehouse(
+        &app,
+        &[
+            "clients",
+            "create",
+            "--tenant",
+            "acme",
+            "--client-id",
+            "batch",
+            "--grant-type",
+            "client_credentials",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("client batch already exists in tenant acme"),
+        "{}",
+        stderr(&out)
+    );
+    let out = gatehouse(
+        &app,
+        &[
+            "clients",
+            "create",
+            "--tenant",
+            "acme",
+            "--client-id",
+            "x",
+            "--grant-type",
+            "client_credentials",
+            "--scope",
+            "nope",
+        ],
+    );
+    assert!(
+        stderr(&out).contains("scope nope is neither built in nor a scope of tenant acme"),
+        "{}",
+        stderr(&out)
+    );
+    let out = gatehouse(
+        &app,
+        &[
+            "clients",
+            "delete",
+            "--tenant",
+            "acme",
+            "--client-id",
+            "batch",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = gatehouse(
+        &app,
+        &[
+            "clients",
+            "delete",
+            "--tenant",
+            "acme",
+            "--client-id",
+            "batch",
+        ],
+    );
+    assert!(
+        stderr(&out).contains("no client \"batch\" in tenant acme"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[actix_web::test]
+async fn keys_list_shows_generations() {
+    let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
+    let out = gatehouse(&app, &["keys", "rotate", "--tenant", "acme"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = gatehouse(&app, &["keys", "list", "--tenant", "acme"]);
+    let rows: Vec<Vec<String>> = stdout(&out)
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().take(5).map(str::to_owned).collect())
+        .collect();
+    let summary: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| (r[0].clone(), r[1].clone(), r[4].clone()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("biscuit".into(), "2".into(), "active".into()),
+            ("biscuit".into(), "1".into(), "retired".into()),
+            ("jws".into(), "2".into(), "active".into()),
+            ("jws".into(), "1".into(), "retired".into()),
+        ]
+    );
+    let out = gatehouse(&app, &["keys", "rotate", "--tenant", "nosuch"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no tenant named \"nosuch\""),
+        "{}",
+        stderr(&out)
+    );
+}

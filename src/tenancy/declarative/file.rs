@@ -857,4 +857,76 @@ users:
         let http = GOOD.replace("http://127.0.0.1:3000", "http://app.example.com");
         assert!(error_of(&http).contains("http is only allowed for loopback hosts"));
     }
+
+    #[test]
+    fn token_settings_are_validated() {
+        let with = |extra: &str| {
+            GOOD.replace(
+                "    scopes: [openid,",
+                &format!("{extra}\n    scopes: [openid,"),
+            )
+        };
+        let spec = parse(
+            &with("    access_token_format: jwt\n    access_token_ttl: 15m"),
+            true,
+        )
+        .unwrap();
+        let c = &spec.clients[&ClientId::parse("demo-web").unwrap()];
+        assert_eq!(c.access_token_format, AccessTokenFormat::Jwt);
+        assert_eq!(c.access_token_ttl, Duration::from_secs(900));
+        assert_eq!(c.auth_method, AuthMethod::ClientSecretBasic);
+        assert_eq!(
+            error_of(&with("    access_token_ttl: 3d")),
+            "t.yaml:14: duration \"3d\" must be between 60s and 86400s"
+        );
+        assert_eq!(
+            error_of(&with("    access_token_format: paseto")),
+            "t.yaml:14: access_token_format must be biscuit or jwt"
+        );
+        assert_eq!(
+            error_of(&with("    token_endpoint_auth_method: private_key_jwt")),
+            "t.yaml:8: client demo-web uses private_key_jwt and must not have a secret"
+        );
+        assert_eq!(
+            error_of(&with("    default_scopes: [phone]")),
+            "t.yaml:14: default scope phone is not among client demo-web's scopes"
+        );
+        assert_eq!(
+            error_of(&GOOD.replace(
+                "name: Demo Organisation",
+                "name: Demo Organisation\nsigning_algorithm: HS256"
+            )),
+            "t.yaml:3: signing_algorithm must be ES256, RS256 or EdDSA, not \"HS256\""
+        );
+    }
+
+    #[test]
+    fn private_key_jwt_needs_public_keys() {
+        let base = GOOD.replace(
+            "    secret: change-me\n",
+            "    token_endpoint_auth_method: private_key_jwt\n",
+        );
+        assert_eq!(
+            error_of(&base),
+            "t.yaml:8: client demo-web uses private_key_jwt and needs jwks"
+        );
+        let with_keys = |jwk: &str| {
+            base.replace(
+                "    scopes: [openid,",
+                &format!("    jwks: {{\"keys\": [{jwk}]}}\n    scopes: [openid,"),
+            )
+        };
+        let public = r#"{"kty":"EC","crv":"P-256","x":"N-yQovc5Lv5Nw5kPv4_9t0PohfV3TEuBzCDCMpT2SOM","y":"p96SU0_DmgeyitSSlOjn1Q3hk1fdAweODW9BZ-Fzp2Y","kid":"k1"}"#;
+        let spec = parse(&with_keys(public), true).unwrap();
+        assert!(
+            spec.clients[&ClientId::parse("demo-web").unwrap()]
+                .jwks
+                .is_some()
+        );
+        let private = public.replace("\"kid\"", "\"d\":\"c2VjcmV0\",\"kid\"");
+        assert_eq!(
+            error_of(&with_keys(&private)),
+            "t.yaml:8: client demo-web: jwks must hold public keys only"
+        );
+    }
 }
