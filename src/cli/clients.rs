@@ -162,6 +162,10 @@ pub fn run(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
                 access_token_format: format.as_str().to_owned(),
                 access_token_ttl_secs: i64::try_from(ttl.as_secs())?,
                 refresh_token_ttl_secs: 30 * 86_400,
+                first_party: false,
+                allow_plain_pkce: false,
+                refresh_grace_secs: 0,
+                post_logout_redirect_uris: Vec::new(),
             };
             store.with_conn(|c| create(c, &tenant, id.as_str(), &spec, &clock))?;
             println!("client_id: {client_id}");

@@ -1,12 +1,14 @@
 //! OAuth 2.1 / OpenID Connect protocol rules. Knows nothing of actix or Diesel,
 //! so its rules are unit-tested alone.
 
+pub mod authorize;
 pub mod client;
 pub mod client_auth;
 pub mod discovery;
 mod error;
 pub mod grant;
 pub mod params;
+pub mod pkce;
 pub mod scope;
 mod types;
 

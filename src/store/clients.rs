@@ -27,6 +27,10 @@ pub struct ClientRow {
     pub access_token_ttl_secs: i64,
     pub refresh_token_ttl_secs: i64,
     pub managed_by: String,
+    pub first_party: bool,
+    pub allow_plain_pkce: bool,
+    pub refresh_grace_secs: i64,
+    pub post_logout_redirect_uris: String,
 }
 
 /// Clients created from a tenant file; apply removes them when the file does.
@@ -60,6 +64,14 @@ pub struct ClientSpec {
     pub access_token_format: String,
     pub access_token_ttl_secs: i64,
     pub refresh_token_ttl_secs: i64,
+    /// Trusted clients of the operator: users are not asked for consent.
+    pub first_party: bool,
+    /// Allow PKCE `plain` (RFC 7636 §4.2); S256 otherwise.
+    pub allow_plain_pkce: bool,
+    /// Seconds during which a just-rotated refresh token may be used again
+    /// (concurrent refreshes); 0 = off.
+    pub refresh_grace_secs: i64,
+    pub post_logout_redirect_uris: Vec<String>,
 }
 
 impl std::fmt::Debug for ClientSpec {
@@ -106,6 +118,13 @@ impl ClientRow {
             access_token_format: self.access_token_format.clone(),
             access_token_ttl_secs: self.access_token_ttl_secs,
             refresh_token_ttl_secs: self.refresh_token_ttl_secs,
+            first_party: self.first_party,
+            allow_plain_pkce: self.allow_plain_pkce,
+            refresh_grace_secs: self.refresh_grace_secs,
+            post_logout_redirect_uris: decode_list(
+                "post_logout_redirect_uris",
+                &self.post_logout_redirect_uris,
+            )?,
         })
     }
 }
@@ -158,6 +177,10 @@ pub fn insert(
         access_token_ttl_secs: spec.access_token_ttl_secs,
         refresh_token_ttl_secs: spec.refresh_token_ttl_secs,
         managed_by: managed_by.to_owned(),
+        first_party: spec.first_party,
+        allow_plain_pkce: spec.allow_plain_pkce,
+        refresh_grace_secs: spec.refresh_grace_secs,
+        post_logout_redirect_uris: encode_list(&spec.post_logout_redirect_uris),
     };
     diesel::insert_into(clients::table)
         .values(&row)
@@ -191,6 +214,10 @@ pub fn update(
         clients::access_token_ttl_secs.eq(spec.access_token_ttl_secs),
         clients::refresh_token_ttl_secs.eq(spec.refresh_token_ttl_secs),
         clients::managed_by.eq(MANAGED_BY_FILE),
+        clients::first_party.eq(spec.first_party),
+        clients::allow_plain_pkce.eq(spec.allow_plain_pkce),
+        clients::refresh_grace_secs.eq(spec.refresh_grace_secs),
+        clients::post_logout_redirect_uris.eq(encode_list(&spec.post_logout_redirect_uris)),
         clients::updated_at.eq(now),
     ))
     .execute(conn)?;

@@ -7,14 +7,18 @@
 
 pub mod audit;
 pub mod clients;
+pub mod codes;
+pub mod consents;
 mod error;
 pub mod keys;
 mod migrate;
 mod pool;
+pub mod refresh;
 pub mod revocations;
 pub mod roles;
 pub mod schema;
 pub mod scopes;
+pub mod sessions;
 pub mod tenants;
 mod tx;
 pub mod users;

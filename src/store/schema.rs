@@ -88,6 +88,10 @@ diesel::table! {
         access_token_ttl_secs -> BigInt,
         refresh_token_ttl_secs -> BigInt,
         managed_by -> Text,
+        first_party -> Bool,
+        allow_plain_pkce -> Bool,
+        refresh_grace_secs -> BigInt,
+        post_logout_redirect_uris -> Text,
     }
 }
 
@@ -136,6 +140,82 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        tenant_id -> Text,
+        user_id -> Text,
+        token_sha256 -> Text,
+        auth_time -> Timestamp,
+        amr -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    consents (tenant_id, user_id, client_id) {
+        tenant_id -> Text,
+        user_id -> Text,
+        client_id -> Text,
+        scopes -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    authorization_codes (code_sha256) {
+        code_sha256 -> Text,
+        tenant_id -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        session_id -> Text,
+        redirect_uri -> Text,
+        scopes -> Text,
+        nonce -> Nullable<Text>,
+        code_challenge -> Nullable<Text>,
+        code_challenge_method -> Nullable<Text>,
+        auth_time -> Timestamp,
+        amr -> Text,
+        state -> Text,
+        family_id -> Nullable<Text>,
+        access_revocation_id -> Nullable<Text>,
+        access_expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_families (id) {
+        id -> Text,
+        tenant_id -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        session_id -> Nullable<Text>,
+        scopes -> Text,
+        auth_time -> Timestamp,
+        amr -> Text,
+        state -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_sha256) {
+        token_sha256 -> Text,
+        tenant_id -> Text,
+        family_id -> Text,
+        state -> Text,
+        rotated_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(refresh_tokens -> refresh_families (family_id));
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(scopes -> tenants (tenant_id));
 diesel::joinable!(roles -> tenants (tenant_id));
@@ -156,4 +236,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     signing_keys,
     revoked_tokens,
     client_assertion_jtis,
+    sessions,
+    consents,
+    authorization_codes,
+    refresh_families,
+    refresh_tokens,
 );

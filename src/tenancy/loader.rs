@@ -151,5 +151,13 @@ pub fn client_from_row(row: &ClientRow) -> Result<Client, String> {
         refresh_token_ttl: Duration::from_secs(
             u64::try_from(spec.refresh_token_ttl_secs).unwrap_or(0),
         ),
+        first_party: spec.first_party,
+        allow_plain_pkce: spec.allow_plain_pkce,
+        refresh_grace: Duration::from_secs(u64::try_from(spec.refresh_grace_secs).unwrap_or(0)),
+        post_logout_redirect_uris: spec
+            .post_logout_redirect_uris
+            .iter()
+            .map(|u| RedirectUri::parse(u))
+            .collect::<Result<_, _>>()?,
     })
 }

@@ -79,6 +79,13 @@ struct RawClient {
     access_token_format: Option<Spanned<String>>,
     access_token_ttl: Option<Spanned<String>>,
     refresh_token_ttl: Option<Spanned<String>>,
+    #[serde(default)]
+    first_party: bool,
+    #[serde(default)]
+    allow_plain_pkce: bool,
+    refresh_grace_period: Option<Spanned<String>>,
+    #[serde(default)]
+    post_logout_redirect_uris: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -420,6 +427,13 @@ impl Validator<'_> {
             30 * 86_400,
             (3600, 365 * 86_400),
         )?;
+        // RFC 9700 §4.14.2: reuse detection is the point; a grace period only
+        // for clients that refresh concurrently, and short.
+        let refresh_grace = self.duration(c.refresh_grace_period.as_ref(), 0, (0, 60))?;
+        let mut post_logout_redirect_uris = Vec::new();
+        for u in &c.post_logout_redirect_uris {
+            post_logout_redirect_uris.push(RedirectUri::parse(u).map_err(|m| self.err(u, m))?);
+        }
         Ok(ClientDecl {
             name: c
                 .name
@@ -436,6 +450,10 @@ impl Validator<'_> {
             access_token_format,
             access_token_ttl,
             refresh_token_ttl,
+            first_party: c.first_party,
+            allow_plain_pkce: c.allow_plain_pkce,
+            refresh_grace,
+            post_logout_redirect_uris,
         })
     }
 

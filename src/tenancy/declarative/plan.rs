@@ -323,6 +323,14 @@ fn plan_clients(spec: &TenantSpec, existing: &Existing, changes: &mut Vec<Change
             access_token_ttl_secs: i64::try_from(c.access_token_ttl.as_secs()).unwrap_or(i64::MAX),
             refresh_token_ttl_secs: i64::try_from(c.refresh_token_ttl.as_secs())
                 .unwrap_or(i64::MAX),
+            first_party: c.first_party,
+            allow_plain_pkce: c.allow_plain_pkce,
+            refresh_grace_secs: i64::try_from(c.refresh_grace.as_secs()).unwrap_or(0),
+            post_logout_redirect_uris: c
+                .post_logout_redirect_uris
+                .iter()
+                .map(|u| u.to_string())
+                .collect(),
         };
         match existing.clients.get(id.as_str()) {
             None => changes.push(Change::CreateClient {
@@ -389,6 +397,18 @@ fn client_fields(a: &ClientSpec, b: &ClientSpec) -> Vec<&'static str> {
     }
     if a.refresh_token_ttl_secs != b.refresh_token_ttl_secs {
         fields.push("refresh_token_ttl");
+    }
+    if a.first_party != b.first_party {
+        fields.push("first_party");
+    }
+    if a.allow_plain_pkce != b.allow_plain_pkce {
+        fields.push("allow_plain_pkce");
+    }
+    if a.refresh_grace_secs != b.refresh_grace_secs {
+        fields.push("refresh_grace_period");
+    }
+    if a.post_logout_redirect_uris != b.post_logout_redirect_uris {
+        fields.push("post_logout_redirect_uris");
     }
     fields
 }

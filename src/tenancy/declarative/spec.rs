@@ -90,6 +90,10 @@ pub struct ClientDecl {
     pub access_token_format: AccessTokenFormat,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    pub first_party: bool,
+    pub allow_plain_pkce: bool,
+    pub refresh_grace: Duration,
+    pub post_logout_redirect_uris: Vec<RedirectUri>,
 }
 
 impl std::fmt::Debug for ClientDecl {

@@ -1,0 +1,200 @@
+//! Authorization requests (RFC 6749 §4.1.1, OpenID Connect Core §3.1.2.1,
+//! RFC 7636 §4.3), validated before anything is shown to the user.
+
+use super::client::Client;
+use super::pkce::{self, Method};
+use super::scope::ScopeSet;
+use super::{FormParams, GrantType, OAuthError, OAuthErrorCode};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// The `prompt` parameter (OIDC Core §3.1.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Prompt {
+    pub none: bool,
+    pub login: bool,
+    pub consent: bool,
+}
+
+/// A valid authorization request, carried (sealed) through login and consent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorizationRequest {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scopes: BTreeSet<String>,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: String,
+    pub code_challenge_method: Method,
+    pub prompt: Prompt,
+    pub max_age: Option<i64>,
+    pub login_hint: Option<String>,
+}
+
+/// Why a request fails: shown as a page when the client or redirect URI cannot
+/// be trusted (RFC 6749 §4.1.2.1), otherwise sent back to the redirect URI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorizeError {
+    Page(String),
+    Redirect {
+        redirect_uri: String,
+        state: Option<String>,
+        error: OAuthError,
+    },
+}
+
+pub fn parse(
+    params: &FormParams,
+    lookup: impl Fn(&str) -> Option<Arc<Client>>,
+) -> Result<AuthorizationRequest, AuthorizeError> {
+    let client_id = params
+        .get("client_id")
+        .ok_or_else(|| AuthorizeError::Page("The request names no client (client_id is missing).".into()))?;
+    let client = lookup(client_id)
+        .ok_or_else(|| AuthorizeError::Page(format!("There is no client {client_id:?} here.")))?;
+    let redirect_uri = match params.get("redirect_uri") {
+        // RFC 6749 §3.1.2.3 and OAuth 2.1 §2.3.1: exact string match.
+        Some(uri) if client.redirect_uris.iter().any(|r| r.as_str() == uri) => uri.to_owned(),
+        Some(_) => {
+            return Err(AuthorizeError::Page(
+                "The redirect_uri is not registered for this client.".into(),
+            ));
+        }
+        None if client.redirect_uris.len() == 1 && !wants_openid(params) => {
+            client.redirect_uris[0].to_string()
+        }
+        None => {
+            return Err(AuthorizeError::Page("The request has no redirect_uri.".into()));
+        }
+    };
+    let state = params.get("state").map(str::to_owned);
+    let fail = |code: OAuthErrorCode, d: &str| AuthorizeError::Redirect {
+        redirect_uri: redirect_uri.clone(),
+        state: state.clone(),
+        error: OAuthError::new(code, d),
+    };
+    use OAuthErrorCode::*;
+    if params.contains("request") {
+        return Err(fail(InvalidRequest, "request objects are not supported"));
+    }
+    if params.contains("request_uri") {
+        return Err(fail(InvalidRequest, "request_uri is not supported"));
+    }
+    match params.get("response_type") {
+        None => return Err(fail(InvalidRequest, "response_type is required")),
+        Some("code") => {}
+        Some(_) => return Err(fail(UnsupportedResponseType, "only response_type=code is supported")),
+    }
+    if params.get("response_mode").is_some_and(|m| m != "query") {
+        return Err(fail(InvalidRequest, "only response_mode=query is supported"));
+    }
+    if !client.allows_grant(GrantType::AuthorizationCode) {
+        return Err(fail(UnauthorizedClient, "this client may not use the authorization code grant"));
+    }
+    let scopes = match params.get("scope") {
+        Some(raw) => ScopeSet::parse(raw).map_err(|e| fail(e.error, "the scope parameter is malformed"))?,
+        None => return Err(fail(InvalidScope, "scope is required")),
+    }
+    .into_set();
+    if let Some(s) = scopes.iter().find(|s| !client.scopes.contains(*s)) {
+        return Err(fail(InvalidScope, &format!("scope not allowed for this client: {s}")));
+    }
+    let (code_challenge, code_challenge_method) = pkce_params(params, &client).map_err(|d| fail(InvalidRequest, d))?;
+    let prompt = parse_prompt(params.get("prompt")).map_err(|d| fail(InvalidRequest, d))?;
+    let max_age = match params.get("max_age") {
+        Some(v) => Some(
+            v.parse::<i64>()
+                .ok()
+                .filter(|m| *m >= 0)
+                .ok_or_else(|| fail(InvalidRequest, "max_age must be a non-negative integer"))?,
+        ),
+        None => None,
+    };
+    Ok(AuthorizationRequest {
+        client_id: client_id.to_owned(),
+        redirect_uri: redirect_uri.clone(),
+        scopes,
+        state: state.clone(),
+        nonce: params.get("nonce").map(str::to_owned),
+        code_challenge,
+        code_challenge_method,
+        prompt,
+        max_age,
+        login_hint: params.get("login_hint").map(str::to_owned),
+    })
+}
+
+fn wants_openid(params: &FormParams) -> bool {
+    params
+        .get("scope")
+        .is_some_and(|s| s.split(' ').any(|t| t == "openid"))
+}
+
+/// PKCE is required of every client (OAuth 2.1 §4.1.1); `plain` only where the
+/// client explicitly allows it. RFC 7636 §4.3: an absent method means `plain`.
+fn pkce_params(params: &FormParams, client: &Client) -> Result<(String, Method), &'static str> {
+    let challenge = params
+        .get("code_challenge")
+        .ok_or("code_challenge is required (PKCE, RFC 7636)")?;
+    let method = match params.get("code_challenge_method") {
+        Some(m) => Method::parse(m).ok_or("code_challenge_method must be S256")?,
+        None => Method::Plain,
+    };
+    if method == Method::Plain && !client.allow_plain_pkce {
+        return Err("code_challenge_method must be S256");
+    }
+    if !pkce::well_formed(challenge) {
+        return Err("code_challenge is malformed");
+    }
+    Ok((challenge.to_owned(), method))
+}
+
+fn parse_prompt(raw: Option<&str>) -> Result<Prompt, &'static str> {
+    let mut p = Prompt::default();
+    for v in raw.unwrap_or_default().split(' ').filter(|v| !v.is_empty()) {
+        match v {
+            "none" => p.none = true,
+            "login" | "select_account" => p.login = true,
+            "consent" => p.consent = true,
+            _ => return Err("unsupported prompt value"),
+        }
+    }
+    if p.none && (p.login || p.consent) {
+        return Err("prompt=none cannot be combined with other values");
+    }
+    Ok(p)
+}
+
+/// The redirect that carries a result or an error back to the client, with
+/// `iss` (RFC 9207 §2) so the client can tell which server answered.
+pub fn redirect_url(redirect_uri: &str, issuer: &str, pairs: &[(&str, &str)], state: Option<&str>) -> String {
+    let mut url = match url::Url::parse(redirect_uri) {
+        Ok(u) => u,
+        Err(_) => return redirect_uri.to_owned(),
+    };
+    {
+        let mut q = url.query_pairs_mut();
+        for (k, v) in pairs {
+            q.append_pair(k, v);
+        }
+        if let Some(s) = state {
+            q.append_pair("state", s);
+        }
+        q.append_pair("iss", issuer);
+    }
+    url.to_string()
+}
+
+/// The redirect for an error response (RFC 6749 §4.1.2.1).
+pub fn error_redirect(redirect_uri: &str, issuer: &str, error: &OAuthError, state: Option<&str>) -> String {
+    let code = serde_json::to_value(error.error)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let mut pairs = vec![("error", code.as_str())];
+    if let Some(d) = &error.error_description {
+        pairs.push(("error_description", d));
+    }
+    redirect_url(redirect_uri, issuer, &pairs, state)
+}

@@ -1,0 +1,69 @@
+//! Browser sessions. The cookie holds a random token; only its SHA-256 is stored.
+
+use super::schema::sessions;
+use super::{DbConnection, StoreError, TenantId};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub user_id: String,
+    pub token_sha256: String,
+    pub auth_time: NaiveDateTime,
+    pub amr: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub ended_at: Option<NaiveDateTime>,
+}
+
+impl std::fmt::Debug for SessionRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionRow")
+            .field("id", &self.id)
+            .field("user_id", &self.user_id)
+            .field("auth_time", &self.auth_time)
+            .finish_non_exhaustive()
+    }
+}
+
+pub fn insert(conn: &mut DbConnection, tenant: &TenantId, row: &SessionRow) -> Result<(), StoreError> {
+    debug_assert_eq!(row.tenant_id, tenant.as_str());
+    diesel::insert_into(sessions::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// The live session whose cookie hashes to `token_sha256`, in this tenant only.
+pub fn find_live(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    token_sha256: &str,
+    now: NaiveDateTime,
+) -> Result<Option<SessionRow>, StoreError> {
+    Ok(sessions::table
+        .filter(sessions::tenant_id.eq(tenant.as_str()))
+        .filter(sessions::token_sha256.eq(token_sha256))
+        .filter(sessions::ended_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .select(SessionRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn end(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    session_id: &str,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        sessions::table
+            .filter(sessions::tenant_id.eq(tenant.as_str()))
+            .filter(sessions::id.eq(session_id))
+            .filter(sessions::ended_at.is_null()),
+    )
+    .set(sessions::ended_at.eq(now))
+    .execute(conn)?)
+}
