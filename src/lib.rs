@@ -2,6 +2,7 @@
 //! management server. See `docs/architecture.md` for how the modules fit.
 
 pub mod app;
+pub mod authn;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -105,6 +105,7 @@ mod tests {
         let cfg = SecurityConfig {
             master_key: None,
             master_key_file: Some(dir.path().join("sub/master.key")),
+            ..SecurityConfig::default()
         };
         let first = MasterKey::resolve(&cfg, true).unwrap();
         let second = MasterKey::resolve(&cfg, true).unwrap();
@@ -112,6 +113,7 @@ mod tests {
         let missing = SecurityConfig {
             master_key: None,
             master_key_file: Some(dir.path().join("absent.key")),
+            ..SecurityConfig::default()
         };
         assert!(MasterKey::resolve(&missing, false).is_err());
     }

@@ -120,6 +120,9 @@ impl Default for TenantsConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SecurityConfig {
+    /// How long a browser sign-in lasts.
+    #[serde(with = "humantime_serde")]
+    pub session_ttl: Duration,
     /// Master key (32 bytes, base64 or hex) that encrypts private keys at rest.
     pub master_key: Option<SecretString>,
     /// File holding the master key; created with a fresh random key if missing.
@@ -130,6 +133,7 @@ pub struct SecurityConfig {
 impl Default for SecurityConfig {
     fn default() -> Self {
         Self {
+            session_ttl: Duration::from_secs(12 * 3600),
             master_key: None,
             master_key_file: Some(PathBuf::from("data/master.key")),
         }
@@ -143,6 +147,8 @@ pub struct PasswordConfig {
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
+    /// Shortest password accepted when one is set.
+    pub min_length: usize,
 }
 
 impl Default for PasswordConfig {
@@ -152,6 +158,7 @@ impl Default for PasswordConfig {
             memory_kib: 19456,
             iterations: 2,
             parallelism: 1,
+            min_length: 8,
         }
     }
 }

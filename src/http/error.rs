@@ -102,6 +102,12 @@ impl From<crate::store::StoreError> for OAuthError {
     }
 }
 
+impl From<diesel::result::Error> for OAuthError {
+    fn from(e: diesel::result::Error) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
 /// Logs an internal error with its whole cause chain.
 pub fn log_internal(e: &(dyn std::error::Error + 'static)) {
     let mut chain = e.to_string();

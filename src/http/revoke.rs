@@ -35,6 +35,22 @@ pub async fn revoke(
         |id| tenant.handle.is_revoked(id),
     );
     let Some(facts) = facts else {
+        // Not an active access token: perhaps a refresh token, whose whole
+        // family is revoked (RFC 7009 §2.1).
+        let tenant_id = snapshot.id.clone();
+        let client_id = caller.client.client_id.to_string();
+        let token = token.to_owned();
+        let db_now = now.naive_utc();
+        let revoked = state
+            .store
+            .run(move |c| crate::authn::grants::revoke_refresh(c, &tenant_id, &client_id, &token, db_now))
+            .await?;
+        if revoked == Some(false) {
+            return Err(OAuthError::new(
+                OAuthErrorCode::UnauthorizedClient,
+                "the token was not issued to this client",
+            ));
+        }
         return Ok(HttpResponse::Ok().finish());
     };
     if facts.client_id != caller.client.client_id.as_str() {

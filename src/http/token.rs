@@ -1,11 +1,20 @@
 use super::Tenant;
 use super::form::{authenticate, form};
 use crate::app::AppState;
+use crate::authn::grants::{self, Issuer};
 use crate::oauth::grant::TokenRequest;
 use crate::oauth::{OAuthError, OAuthErrorCode};
 use crate::tokens::issue;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+
+fn no_store(body: &impl serde::Serialize) -> HttpResponse {
+    // RFC 6749 §5.1: token responses are never cached.
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(body)
+}
 
 /// RFC 6749 §3.2 token endpoint.
 pub async fn token(
@@ -14,24 +23,60 @@ pub async fn token(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, OAuthError> {
-    let snapshot = &tenant.snapshot;
+    let snapshot = tenant.snapshot.clone();
     let params = form(&req, &body)?;
-    let client = authenticate(&state, snapshot, &req, &params, snapshot.token_endpoint()).await?;
+    let caller = authenticate(&state, &snapshot, &req, &params, snapshot.token_endpoint()).await?;
     let request = TokenRequest::parse(&params)?;
-    if !client.client.allows_grant(request.grant_type()) {
+    let client = caller.client;
+    if !client.allows_grant(request.grant_type()) {
         return Err(OAuthError::new(
             OAuthErrorCode::UnauthorizedClient,
             format!("this client may not use {}", request.grant_type().as_str()),
         ));
     }
-    let issuer = issue::Issuer {
-        tenant: &snapshot.slug,
-        issuer: &snapshot.issuer,
-        keys: &snapshot.keys,
-    };
-    let response = issue::issue(&issuer, &client.client, request, state.clock.now())?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::PRAGMA, "no-cache"))
-        .json(response))
+    let now = state.clock.now();
+    if let TokenRequest::ClientCredentials { .. } = request {
+        let issuer = issue::Issuer {
+            tenant: &snapshot.slug,
+            issuer: &snapshot.issuer,
+            keys: &snapshot.keys,
+        };
+        return Ok(no_store(&issue::issue(&issuer, &client, request, now)?));
+    }
+    // Code and refresh grants are exact state transitions in the database.
+    let response = state
+        .store
+        .run(move |conn| {
+            let by = Issuer {
+                tenant: &snapshot.id,
+                slug: &snapshot.slug,
+                issuer: &snapshot.issuer,
+                keys: &snapshot.keys,
+            };
+            match request {
+                TokenRequest::AuthorizationCode {
+                    code,
+                    redirect_uri,
+                    code_verifier,
+                } => grants::redeem_code(
+                    conn,
+                    &by,
+                    &client,
+                    &code,
+                    redirect_uri.as_deref(),
+                    code_verifier.as_deref(),
+                    now,
+                ),
+                TokenRequest::RefreshToken {
+                    refresh_token,
+                    scope,
+                } => {
+                    let scope = scope.map(|s| s.into_set());
+                    grants::refresh(conn, &by, &client, &refresh_token, scope.as_ref(), now)
+                }
+                TokenRequest::ClientCredentials { .. } => Err(OAuthError::server_error()),
+            }
+        })
+        .await?;
+    Ok(no_store(&response))
 }

@@ -19,6 +19,19 @@ pub enum PasswordError {
 #[derive(Clone)]
 pub struct PasswordHasher {
     params: Params,
+    min_length: usize,
+    /// A hash of a random password, verified against when the user does not
+    /// exist, so that a login answer takes the same time either way.
+    dummy: std::sync::Arc<std::sync::OnceLock<String>>,
+}
+
+/// Why a new password is refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PolicyError {
+    #[error("the password must be at least {0} characters long")]
+    TooShort(usize),
+    #[error("the password must not be the username or the email address")]
+    SameAsIdentity,
 }
 
 impl std::fmt::Debug for PasswordHasher {
@@ -40,7 +53,42 @@ impl PasswordHasher {
             None,
         )
         .map_err(|e| PasswordError::Params(e.to_string()))?;
-        Ok(Self { params })
+        Ok(Self {
+            params,
+            min_length: config.min_length,
+            dummy: Default::default(),
+        })
+    }
+
+    /// The password policy: a minimum length, and not the user's own name or email.
+    pub fn check_policy(
+        &self,
+        password: &SecretString,
+        username: &str,
+        email: Option<&str>,
+    ) -> Result<(), PolicyError> {
+        let pw = password.expose();
+        if pw.chars().count() < self.min_length {
+            return Err(PolicyError::TooShort(self.min_length));
+        }
+        let same = |other: &str| pw.trim().eq_ignore_ascii_case(other.trim());
+        if same(username) || email.is_some_and(same) {
+            return Err(PolicyError::SameAsIdentity);
+        }
+        Ok(())
+    }
+
+    /// Spends the same work as [`Self::verify`] on a hash nobody knows the
+    /// password of; always false. For unknown users.
+    pub fn verify_dummy(&self, password: &SecretString) -> bool {
+        let dummy = self.dummy.get_or_init(|| {
+            let mut random = [0u8; 16];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut random);
+            self.hash(&SecretString::new(hex::encode(random)))
+                .unwrap_or_default()
+        });
+        let _ = self.verify(password, dummy);
+        false
     }
 
     fn argon2(&self) -> Argon2<'static> {
@@ -101,8 +149,28 @@ mod tests {
             memory_kib: 64,
             iterations: 1,
             parallelism: 1,
+            min_length: 8,
         })
         .unwrap()
+    }
+
+    #[test]
+    fn policy() {
+        let h = fast();
+        assert_eq!(
+            h.check_policy(&SecretString::new("short"), "bob", None),
+            Err(PolicyError::TooShort(8))
+        );
+        assert_eq!(
+            h.check_policy(&SecretString::new("Alice@Example.com"), "alice", Some("alice@example.com")),
+            Err(PolicyError::SameAsIdentity)
+        );
+        assert_eq!(
+            h.check_policy(&SecretString::new("longusername"), "LongUsername", None),
+            Err(PolicyError::SameAsIdentity)
+        );
+        assert!(h.check_policy(&SecretString::new("correct horse"), "alice", None).is_ok());
+        assert!(!h.verify_dummy(&SecretString::new("anything")));
     }
 
     #[test]
@@ -122,6 +190,7 @@ mod tests {
             memory_kib: 128,
             iterations: 1,
             parallelism: 1,
+            min_length: 8,
         })
         .unwrap();
         assert!(stronger.needs_rehash(&phc));

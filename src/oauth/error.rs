@@ -18,6 +18,9 @@ pub enum OAuthErrorCode {
     UnsupportedTokenType,
     ServerError,
     TemporarilyUnavailable,
+    /// OIDC Core §3.1.2.6.
+    LoginRequired,
+    ConsentRequired,
 }
 
 impl OAuthErrorCode {

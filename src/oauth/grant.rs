@@ -8,6 +8,17 @@ use super::{FormParams, GrantType, OAuthError, OAuthErrorCode};
 pub enum TokenRequest {
     /// RFC 6749 §4.4.2.
     ClientCredentials { scope: Option<ScopeSet> },
+    /// RFC 6749 §4.1.3, RFC 7636 §4.5.
+    AuthorizationCode {
+        code: String,
+        redirect_uri: Option<String>,
+        code_verifier: Option<String>,
+    },
+    /// RFC 6749 §6.
+    RefreshToken {
+        refresh_token: String,
+        scope: Option<ScopeSet>,
+    },
 }
 
 impl TokenRequest {
@@ -23,6 +34,15 @@ impl TokenRequest {
             GrantType::ClientCredentials => Ok(TokenRequest::ClientCredentials {
                 scope: params.get("scope").map(ScopeSet::parse).transpose()?,
             }),
+            GrantType::AuthorizationCode => Ok(TokenRequest::AuthorizationCode {
+                code: params.require("code")?.to_owned(),
+                redirect_uri: params.get("redirect_uri").map(str::to_owned),
+                code_verifier: params.get("code_verifier").map(str::to_owned),
+            }),
+            GrantType::RefreshToken => Ok(TokenRequest::RefreshToken {
+                refresh_token: params.require("refresh_token")?.to_owned(),
+                scope: params.get("scope").map(ScopeSet::parse).transpose()?,
+            }),
             _ => Err(unsupported()),
         }
     }
@@ -30,12 +50,18 @@ impl TokenRequest {
     pub fn grant_type(&self) -> GrantType {
         match self {
             TokenRequest::ClientCredentials { .. } => GrantType::ClientCredentials,
+            TokenRequest::AuthorizationCode { .. } => GrantType::AuthorizationCode,
+            TokenRequest::RefreshToken { .. } => GrantType::RefreshToken,
         }
     }
 }
 
 /// The grant types the token endpoint implements, for discovery.
-pub const SUPPORTED: [GrantType; 1] = [GrantType::ClientCredentials];
+pub const SUPPORTED: [GrantType; 3] = [
+    GrantType::AuthorizationCode,
+    GrantType::RefreshToken,
+    GrantType::ClientCredentials,
+];
 
 #[cfg(test)]
 mod tests {

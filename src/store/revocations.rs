@@ -29,6 +29,33 @@ pub fn revoke(
     }
 }
 
+/// Records a revocation inside a transaction (no unique-violation recovery,
+/// which would abort a PostgreSQL transaction): checks first.
+pub fn revoke_in_tx(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    revocation_id: &str,
+    expires_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let exists: i64 = revoked_tokens::table
+        .filter(revoked_tokens::tenant_id.eq(tenant.as_str()))
+        .filter(revoked_tokens::revocation_id.eq(revocation_id))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        diesel::insert_into(revoked_tokens::table)
+            .values((
+                revoked_tokens::tenant_id.eq(tenant.as_str()),
+                revoked_tokens::revocation_id.eq(revocation_id),
+                revoked_tokens::revoked_at.eq(now),
+                revoked_tokens::expires_at.eq(expires_at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Revocation ids recorded at or after `since` whose tokens have not expired.
 pub fn since(
     conn: &mut DbConnection,

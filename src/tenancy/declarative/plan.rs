@@ -241,6 +241,15 @@ fn plan_contents(
             Some(t) => current_user(conn, t, &user.username)?,
             None => None,
         };
+        if let Some(PasswordSource::Plain(p)) = &user.password {
+            hasher
+                .check_policy(p, &user.username, user.email.as_deref())
+                .map_err(|e| ApplyError::Invalid {
+                    file: spec.source.clone(),
+                    line: None,
+                    message: format!("user {}: {e}", user.username),
+                })?;
+        }
         if let Some(change) = plan_user(user, current, hasher)? {
             changes.push(change);
         }

@@ -1,0 +1,411 @@
+//! Authorization codes and refresh tokens: issued, and redeemed exactly once by
+//! conditional updates inside one write transaction — so any number of server
+//! processes behave like one (see docs/architecture.md, "Exactly once").
+
+use super::session::{random_token, sha256_hex};
+use crate::oauth::pkce::{self, Method};
+use crate::oauth::{Client, GrantType, OAuthError, OAuthErrorCode};
+use crate::store::codes::{self, CodeRow};
+use crate::store::refresh::{self, FamilyRow, TokenRow};
+use crate::store::sessions::SessionRow;
+use crate::store::{self, DbConnection, StoreError, TenantId, write_tx};
+use crate::tokens::access::{self, AccessClaims, AccessTokenFormat, IssuedToken};
+use crate::tokens::id_token::{self, IdClaims};
+use crate::tokens::KeyRing;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// Authorization codes live this long (RFC 6749 §4.1.2 recommends ≤ 10 min).
+pub const CODE_TTL_SECS: i64 = 60;
+/// ID tokens live this long.
+pub const ID_TOKEN_TTL_SECS: i64 = 300;
+
+fn encode(scopes: &BTreeSet<String>) -> String {
+    serde_json::Value::from(scopes.iter().cloned().collect::<Vec<_>>()).to_string()
+}
+
+fn decode(raw: &str) -> BTreeSet<String> {
+    serde_json::from_str(raw).unwrap_or_default()
+}
+
+/// Creates a code for a signed-in user's granted scopes; returns the code.
+#[allow(clippy::too_many_arguments)]
+pub fn issue_code(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    client_id: &str,
+    session: &SessionRow,
+    redirect_uri: &str,
+    scopes: &BTreeSet<String>,
+    nonce: Option<&str>,
+    challenge: (&str, Method),
+    now: NaiveDateTime,
+) -> Result<String, StoreError> {
+    let code = random_token();
+    store::codes::insert(
+        conn,
+        tenant,
+        &CodeRow {
+            code_sha256: sha256_hex(&code),
+            tenant_id: tenant.to_string(),
+            client_id: client_id.to_owned(),
+            user_id: session.user_id.clone(),
+            session_id: session.id.clone(),
+            redirect_uri: redirect_uri.to_owned(),
+            scopes: encode(scopes),
+            nonce: nonce.map(str::to_owned),
+            code_challenge: Some(challenge.0.to_owned()),
+            code_challenge_method: Some(challenge.1.as_str().to_owned()),
+            auth_time: session.auth_time,
+            amr: session.amr.clone(),
+            state: codes::ACTIVE.into(),
+            family_id: None,
+            access_revocation_id: None,
+            access_expires_at: None,
+            created_at: now,
+            expires_at: now + chrono::Duration::seconds(CODE_TTL_SECS),
+        },
+    )?;
+    Ok(code)
+}
+
+/// RFC 6749 §5.1, with the OpenID Connect `id_token`.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserTokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub scope: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+}
+
+/// Who issues: the tenant's slug, issuer and keys.
+pub struct Issuer<'a> {
+    pub tenant: &'a TenantId,
+    pub slug: &'a str,
+    pub issuer: &'a str,
+    pub keys: &'a KeyRing,
+}
+
+/// The sign-in a token is issued for.
+struct Grant<'a> {
+    user_id: &'a str,
+    scopes: &'a BTreeSet<String>,
+    session_id: Option<&'a str>,
+    auth_time: NaiveDateTime,
+    amr: &'a str,
+    nonce: Option<&'a str>,
+}
+
+struct Minted {
+    response: UserTokenResponse,
+    access: IssuedToken,
+    access_expires: NaiveDateTime,
+}
+
+fn internal<E: std::error::Error + 'static>(e: E) -> OAuthError {
+    crate::http::error::log_internal(&e);
+    OAuthError::server_error()
+}
+
+fn mint(
+    by: &Issuer<'_>,
+    client: &Client,
+    grant: &Grant<'_>,
+    refresh_token: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Minted, OAuthError> {
+    let ttl = chrono::Duration::from_std(client.access_token_ttl).unwrap_or(chrono::Duration::hours(1));
+    let claims = AccessClaims {
+        tenant: by.slug.to_owned(),
+        issuer: by.issuer.to_owned(),
+        client_id: client.client_id.to_string(),
+        subject: Some(grant.user_id.to_owned()),
+        scopes: grant.scopes.clone(),
+        issued_at: now,
+        expires_at: now + ttl,
+    };
+    let access = match client.access_token_format {
+        AccessTokenFormat::Biscuit => access::mint_biscuit(by.keys, &claims),
+        AccessTokenFormat::Jwt => access::mint_jwt(by.keys, &claims),
+    }
+    .map_err(internal)?;
+    let id_token = if grant.scopes.contains("openid") {
+        let amr: Vec<String> = serde_json::from_str(grant.amr).unwrap_or_default();
+        Some(
+            id_token::mint(
+                by.keys,
+                &IdClaims {
+                    issuer: by.issuer,
+                    subject: grant.user_id,
+                    audience: client.client_id.as_str(),
+                    issued_at: now,
+                    expires_at: now + chrono::Duration::seconds(ID_TOKEN_TTL_SECS),
+                    auth_time: grant.auth_time.and_utc(),
+                    nonce: grant.nonce,
+                    session_id: grant.session_id,
+                    amr: &amr,
+                    access_token: &access.token,
+                },
+            )
+            .map_err(internal)?,
+        )
+    } else {
+        None
+    };
+    Ok(Minted {
+        response: UserTokenResponse {
+            access_token: access.token.clone(),
+            token_type: "Bearer",
+            expires_in: ttl.num_seconds(),
+            scope: grant.scopes.iter().cloned().collect::<Vec<_>>().join(" "),
+            refresh_token,
+            id_token,
+        },
+        access_expires: (now + ttl).naive_utc(),
+        access,
+    })
+}
+
+/// A refresh token is issued only when the user granted `offline_access` and
+/// the client may use the refresh_token grant (OIDC Core §11).
+fn wants_refresh(client: &Client, scopes: &BTreeSet<String>) -> bool {
+    scopes.contains("offline_access") && client.allows_grant(GrantType::RefreshToken)
+}
+
+fn new_refresh_token(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    family_id: &str,
+    client: &Client,
+    now: NaiveDateTime,
+) -> Result<String, StoreError> {
+    let token = random_token();
+    let ttl = chrono::Duration::from_std(client.refresh_token_ttl).unwrap_or(chrono::Duration::days(30));
+    refresh::insert_token(
+        conn,
+        tenant,
+        &TokenRow {
+            token_sha256: sha256_hex(&token),
+            tenant_id: tenant.to_string(),
+            family_id: family_id.to_owned(),
+            state: refresh::ACTIVE.into(),
+            rotated_at: None,
+            created_at: now,
+            expires_at: now + ttl,
+        },
+    )?;
+    Ok(token)
+}
+
+fn invalid_grant(d: &str) -> OAuthError {
+    OAuthError::new(OAuthErrorCode::InvalidGrant, d)
+}
+
+enum Outcome<T> {
+    Issued(T),
+    /// Committed (e.g. a replay's revocations), then answered with this error.
+    Refused(OAuthError),
+}
+
+/// The authorization_code grant (RFC 6749 §4.1.3, RFC 7636 §4.6). A second
+/// redemption fails and revokes what the first issued (RFC 6749 §4.1.2).
+pub fn redeem_code(
+    conn: &mut DbConnection,
+    by: &Issuer<'_>,
+    client: &Client,
+    code: &str,
+    redirect_uri: Option<&str>,
+    verifier: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<UserTokenResponse, OAuthError> {
+    let db_now = now.naive_utc();
+    let hash = sha256_hex(code);
+    let outcome = write_tx(conn, |conn| -> Result<Outcome<UserTokenResponse>, OAuthError> {
+        let Some(row) = codes::find(conn, by.tenant, &hash)? else {
+            return Ok(Outcome::Refused(invalid_grant("the code is invalid")));
+        };
+        if row.client_id != client.client_id.as_str() {
+            return Ok(Outcome::Refused(invalid_grant("the code was issued to another client")));
+        }
+        if !codes::redeem(conn, by.tenant, &hash, db_now)? {
+            if row.state == codes::REDEEMED {
+                revoke_issued(conn, by.tenant, &row, db_now)?;
+                return Ok(Outcome::Refused(invalid_grant("the code was already used")));
+            }
+            return Ok(Outcome::Refused(invalid_grant("the code has expired")));
+        }
+        if redirect_uri != Some(row.redirect_uri.as_str()) {
+            return Ok(Outcome::Refused(invalid_grant("redirect_uri does not match the authorization request")));
+        }
+        let method = row.code_challenge_method.as_deref().and_then(Method::parse);
+        let pkce_ok = match (row.code_challenge.as_deref(), method, verifier) {
+            (Some(c), Some(m), Some(v)) => pkce::verify(c, m, v),
+            _ => false,
+        };
+        if !pkce_ok {
+            return Ok(Outcome::Refused(invalid_grant("code_verifier does not match the code_challenge")));
+        }
+        let user_ok = store::users::get(conn, by.tenant, &row.user_id)?.is_some_and(|u| u.status == "active");
+        if !user_ok {
+            return Ok(Outcome::Refused(invalid_grant("the user is no longer active")));
+        }
+        let scopes = decode(&row.scopes);
+        let (family_id, refresh_token) = if wants_refresh(client, &scopes) {
+            let family_id = store::new_id();
+            refresh::insert_family(
+                conn,
+                by.tenant,
+                &FamilyRow {
+                    id: family_id.clone(),
+                    tenant_id: by.tenant.to_string(),
+                    client_id: row.client_id.clone(),
+                    user_id: row.user_id.clone(),
+                    session_id: Some(row.session_id.clone()),
+                    scopes: row.scopes.clone(),
+                    auth_time: row.auth_time,
+                    amr: row.amr.clone(),
+                    state: refresh::ACTIVE.into(),
+                    created_at: db_now,
+                    revoked_at: None,
+                },
+            )?;
+            let token = new_refresh_token(conn, by.tenant, &family_id, client, db_now)?;
+            (Some(family_id), Some(token))
+        } else {
+            (None, None)
+        };
+        let grant = Grant {
+            user_id: &row.user_id,
+            scopes: &scopes,
+            session_id: Some(&row.session_id),
+            auth_time: row.auth_time,
+            amr: &row.amr,
+            nonce: row.nonce.as_deref(),
+        };
+        let minted = mint(by, client, &grant, refresh_token, now)?;
+        codes::record_issued(
+            conn,
+            by.tenant,
+            &hash,
+            family_id.as_deref(),
+            &minted.access.revocation_id,
+            minted.access_expires,
+        )?;
+        Ok(Outcome::Issued(minted.response))
+    })?;
+    match outcome {
+        Outcome::Issued(r) => Ok(r),
+        Outcome::Refused(e) => Err(e),
+    }
+}
+
+/// A replayed code: revoke the refresh family and the access token the first
+/// redemption issued.
+fn revoke_issued(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    row: &CodeRow,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    if let Some(family) = &row.family_id {
+        refresh::revoke_family(conn, tenant, family, now)?;
+    }
+    if let (Some(id), Some(exp)) = (&row.access_revocation_id, row.access_expires_at) {
+        store::revocations::revoke_in_tx(conn, tenant, id, exp, now)?;
+    }
+    Ok(())
+}
+
+/// The refresh_token grant (RFC 6749 §6) with rotation and reuse detection
+/// (RFC 9700 §4.14.2): each token works once; a spent token presented again
+/// (outside the client's grace period) revokes its whole family.
+pub fn refresh(
+    conn: &mut DbConnection,
+    by: &Issuer<'_>,
+    client: &Client,
+    token: &str,
+    requested: Option<&BTreeSet<String>>,
+    now: DateTime<Utc>,
+) -> Result<UserTokenResponse, OAuthError> {
+    let db_now = now.naive_utc();
+    let hash = sha256_hex(token);
+    let outcome = write_tx(conn, |conn| -> Result<Outcome<UserTokenResponse>, OAuthError> {
+        let Some((row, family)) = refresh::find(conn, by.tenant, &hash)? else {
+            return Ok(Outcome::Refused(invalid_grant("the refresh token is invalid")));
+        };
+        if family.client_id != client.client_id.as_str() {
+            return Ok(Outcome::Refused(invalid_grant("the refresh token was issued to another client")));
+        }
+        if family.state != refresh::ACTIVE {
+            return Ok(Outcome::Refused(invalid_grant("the refresh token has been revoked")));
+        }
+        if !refresh::rotate(conn, by.tenant, &hash, db_now)? {
+            let grace = chrono::Duration::from_std(client.refresh_grace).unwrap_or_default();
+            let in_grace = row.state == refresh::ROTATED
+                && !grace.is_zero()
+                && row.rotated_at.is_some_and(|t| db_now - t <= grace);
+            if !in_grace {
+                if row.state == refresh::ROTATED {
+                    refresh::revoke_family(conn, by.tenant, &family.id, db_now)?;
+                    return Ok(Outcome::Refused(invalid_grant(
+                        "the refresh token was already used; its family has been revoked",
+                    )));
+                }
+                return Ok(Outcome::Refused(invalid_grant("the refresh token has expired")));
+            }
+        }
+        let granted = decode(&family.scopes);
+        let scopes = match requested {
+            // RFC 6749 §6: a narrower scope may be requested, never a wider one.
+            Some(r) if !r.is_subset(&granted) => {
+                return Err(OAuthError::new(OAuthErrorCode::InvalidScope, "scope exceeds what was granted"));
+            }
+            Some(r) => r.clone(),
+            None => granted,
+        };
+        let user_ok = store::users::get(conn, by.tenant, &family.user_id)?.is_some_and(|u| u.status == "active");
+        if !user_ok {
+            refresh::revoke_family(conn, by.tenant, &family.id, db_now)?;
+            return Ok(Outcome::Refused(invalid_grant("the user is no longer active")));
+        }
+        let next = new_refresh_token(conn, by.tenant, &family.id, client, db_now)?;
+        let grant = Grant {
+            user_id: &family.user_id,
+            scopes: &scopes,
+            session_id: family.session_id.as_deref(),
+            auth_time: family.auth_time,
+            amr: &family.amr,
+            nonce: None,
+        };
+        Ok(Outcome::Issued(mint(by, client, &grant, Some(next), now)?.response))
+    })?;
+    match outcome {
+        Outcome::Issued(r) => Ok(r),
+        Outcome::Refused(e) => Err(e),
+    }
+}
+
+/// Revokes the family of a refresh token presented for revocation (RFC 7009
+/// §2.1: revoking a refresh token revokes what it belongs to). Returns whether
+/// the token was a refresh token of this client.
+pub fn revoke_refresh(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    client_id: &str,
+    token: &str,
+    now: NaiveDateTime,
+) -> Result<Option<bool>, StoreError> {
+    let Some((_, family)) = refresh::find(conn, tenant, &sha256_hex(token))? else {
+        return Ok(None);
+    };
+    if family.client_id != client_id {
+        return Ok(Some(false));
+    }
+    write_tx(conn, |c| refresh::revoke_family(c, tenant, &family.id, now))?;
+    Ok(Some(true))
+}

@@ -1,0 +1,7 @@
+//! Interactive sign-in: sessions, the authorization decision (login, consent),
+//! authorization codes, and the code and refresh grants that redeem them.
+
+pub mod decide;
+pub mod grants;
+pub mod sealed;
+pub mod session;

@@ -1,0 +1,92 @@
+//! Browser sessions and the checks on the credentials that start them.
+
+use crate::config::SecretString;
+use crate::identity::password::PasswordHasher;
+use crate::store::sessions::SessionRow;
+use crate::store::users::UserRow;
+use crate::store::{self, DbConnection, StoreError, TenantId};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::NaiveDateTime;
+
+/// 256 random bits, base64url.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn sha256_hex(value: &str) -> String {
+    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(value.as_bytes()))
+}
+
+/// The user whose username (or email) and password match, if any. The answer
+/// takes the same time whether or not the user exists (a dummy hash is checked
+/// for unknown users). Runs argon2: call on a blocking thread.
+pub fn check_credentials(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    login: &str,
+    password: &SecretString,
+    hasher: &PasswordHasher,
+) -> Result<Option<UserRow>, StoreError> {
+    let login = login.trim();
+    let user = if login.contains('@') {
+        store::users::find_by_email(conn, tenant, login)?
+    } else {
+        store::users::find_by_username(conn, tenant, &login.to_lowercase())?
+    };
+    let usable = user
+        .filter(|u| u.status == "active")
+        .and_then(|u| u.password_hash.clone().map(|h| (u, h)));
+    match usable {
+        Some((user, hash)) => Ok(hasher.verify(password, &hash).unwrap_or(false).then_some(user)),
+        None => {
+            hasher.verify_dummy(password);
+            Ok(None)
+        }
+    }
+}
+
+/// A new session and the cookie value that names it (shown to the browser only).
+pub struct NewSession {
+    pub cookie_value: String,
+    pub row: SessionRow,
+}
+
+pub fn create(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    user_id: &str,
+    now: NaiveDateTime,
+    ttl: chrono::Duration,
+) -> Result<NewSession, StoreError> {
+    let cookie_value = random_token();
+    let row = SessionRow {
+        id: store::new_id(),
+        tenant_id: tenant.to_string(),
+        user_id: user_id.to_owned(),
+        token_sha256: sha256_hex(&cookie_value),
+        auth_time: now,
+        amr: r#"["pwd"]"#.into(),
+        created_at: now,
+        expires_at: now + ttl,
+        ended_at: None,
+    };
+    store::sessions::insert(conn, tenant, &row)?;
+    Ok(NewSession { cookie_value, row })
+}
+
+/// The live session of this tenant named by a cookie value.
+pub fn lookup(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    cookie_value: &str,
+    now: NaiveDateTime,
+) -> Result<Option<SessionRow>, StoreError> {
+    store::sessions::find_live(conn, tenant, &sha256_hex(cookie_value), now)
+}
+
+pub fn amr(row: &SessionRow) -> Vec<String> {
+    serde_json::from_str(&row.amr).unwrap_or_default()
+}
