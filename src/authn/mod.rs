@@ -2,6 +2,7 @@
 //! authorization codes, and the code and refresh grants that redeem them.
 
 pub mod decide;
+pub mod flow;
 pub mod grants;
 pub mod sealed;
 pub mod session;

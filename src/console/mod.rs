@@ -1,11 +1,17 @@
-//! Server-rendered pages (maud). Only the error page exists so far; login and
-//! consent come with interactive sign-in.
+//! Server-rendered pages (maud). They work without JavaScript and label every
+//! field; the HTTP layer adds the security headers (`http::pages`).
+
+pub mod signin;
 
 use actix_web::http::StatusCode;
-use maud::{DOCTYPE, Markup, html};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-/// A readable error page for people in a browser.
-pub fn error_page(status: StatusCode, title: &str, message: &str) -> Markup {
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}\
+label{display:block;margin:.8rem 0 .2rem}input[type=text],input[type=password]{width:100%;padding:.5rem;box-sizing:border-box}\
+button{margin-top:1rem;padding:.5rem 1.2rem}.error{color:#a40000}ul.scopes{list-style:none;padding:0}ul.scopes li{margin:.4rem 0}";
+
+/// The frame every page shares.
+pub fn layout(title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -13,16 +19,23 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — Gatehouse" }
+                style { (PreEscaped(STYLE)) }
             }
-            body {
-                main {
-                    h1 { (title) }
-                    p { (message) }
-                    p { small { "HTTP " (status.as_u16()) } }
-                }
-            }
+            body { main { (body) } }
         }
     }
+}
+
+/// A readable error page for people in a browser.
+pub fn error_page(status: StatusCode, title: &str, message: &str) -> Markup {
+    layout(
+        title,
+        html! {
+            h1 { (title) }
+            p { (message) }
+            p { small { "HTTP " (status.as_u16()) } }
+        },
+    )
 }
 
 /// Integration notes for a tenant: its endpoints and how to verify tokens.

@@ -1,15 +1,19 @@
 //! actix-web handlers, by endpoint family. Handlers stay thin: extract, call a
 //! service, map the result; errors become HTTP in `error.rs` only.
 
+mod authorize;
 mod discovery;
 pub mod error;
 mod form;
 mod health;
 mod introspect;
+mod logout;
+pub(crate) mod pages;
 pub(crate) mod request_id;
 mod revoke;
 mod tenant;
 mod token;
+mod userinfo;
 
 use actix_web::web;
 
@@ -42,6 +46,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/t/{tenant}/revocations",
             web::get().to(discovery::revocation_list),
+        )
+        .service(web::resource("/t/{tenant}/authorize").route(web::get().to(authorize::authorize)))
+        .service(web::resource("/t/{tenant}/login").route(web::post().to(authorize::login)))
+        .service(web::resource("/t/{tenant}/consent").route(web::post().to(authorize::consent)))
+        .service(
+            web::resource("/t/{tenant}/userinfo")
+                .route(web::get().to(userinfo::userinfo))
+                .route(web::post().to(userinfo::userinfo)),
+        )
+        .service(
+            web::resource("/t/{tenant}/logout")
+                .route(web::get().to(logout::logout_get))
+                .route(web::post().to(logout::logout_post)),
         )
         .service(web::resource("/t/{tenant}/token").route(web::post().to(token::token)))
         .service(

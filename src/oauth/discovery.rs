@@ -10,13 +10,23 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Metadata {
     pub issuer: String,
+    pub authorization_endpoint: String,
     pub token_endpoint: String,
+    pub userinfo_endpoint: String,
+    pub end_session_endpoint: String,
     pub jwks_uri: String,
     pub introspection_endpoint: String,
     pub revocation_endpoint: String,
     pub scopes_supported: Vec<String>,
-    /// No authorization endpoint yet, so no response types (RFC 8414 §2).
     pub response_types_supported: Vec<String>,
+    pub response_modes_supported: Vec<String>,
+    pub code_challenge_methods_supported: Vec<String>,
+    pub subject_types_supported: Vec<String>,
+    pub id_token_signing_alg_values_supported: Vec<String>,
+    pub claims_supported: Vec<String>,
+    pub prompt_values_supported: Vec<String>,
+    /// RFC 9207: authorization responses carry `iss`.
+    pub authorization_response_iss_parameter_supported: bool,
     pub grant_types_supported: Vec<String>,
     pub token_endpoint_auth_methods_supported: Vec<String>,
     pub token_endpoint_auth_signing_alg_values_supported: Vec<String>,
@@ -46,17 +56,30 @@ impl Metadata {
             .collect();
         Self {
             issuer: issuer.to_owned(),
+            authorization_endpoint: format!("{issuer}/authorize"),
             token_endpoint: format!("{issuer}/token"),
+            userinfo_endpoint: format!("{issuer}/userinfo"),
+            end_session_endpoint: format!("{issuer}/logout"),
             jwks_uri: format!("{issuer}/jwks"),
             introspection_endpoint: format!("{issuer}/introspect"),
             revocation_endpoint: format!("{issuer}/revoke"),
             scopes_supported: scopes.into_iter().collect(),
-            response_types_supported: Vec::new(),
+            response_types_supported: strings(&["code"]),
+            response_modes_supported: strings(&["query"]),
+            code_challenge_methods_supported: strings(&["S256"]),
+            subject_types_supported: strings(&["public"]),
+            id_token_signing_alg_values_supported: vec![id_token_alg.as_str().to_owned()],
+            claims_supported: strings(&[
+                "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "amr",
+                "acr", "name", "preferred_username", "updated_at", "email", "email_verified",
+            ]),
+            prompt_values_supported: strings(&["none", "login", "consent", "select_account"]),
+            authorization_response_iss_parameter_supported: true,
             grant_types_supported: grant::SUPPORTED
                 .iter()
                 .map(|g| g.as_str().to_owned())
                 .collect(),
-            token_endpoint_auth_methods_supported: methods.clone(),
+            token_endpoint_auth_methods_supported: token_methods,
             token_endpoint_auth_signing_alg_values_supported: algs.clone(),
             introspection_endpoint_auth_methods_supported: methods.clone(),
             introspection_endpoint_auth_signing_alg_values_supported: algs.clone(),

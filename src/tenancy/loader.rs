@@ -72,7 +72,7 @@ pub fn load(
         .iter()
         .map(|s| s.to_string())
         .chain(scopes.iter().map(|(n, _)| n.clone()));
-    let metadata = Metadata::new(&issuer, supported);
+    let metadata = Metadata::new(&issuer, supported, algorithm);
     Ok(TenantSnapshot {
         id: tenant,
         slug: row.slug.clone(),

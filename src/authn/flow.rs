@@ -1,0 +1,159 @@
+//! The steps of an interactive authorization: from a valid request (and maybe
+//! a session) to a login page, a consent page, or a redirect with a code.
+
+use super::decide::{self, Next, SignIn};
+use super::grants;
+use crate::app::AppState;
+use crate::config::SecretString;
+use crate::oauth::OAuthError;
+use crate::oauth::authorize::{self, AuthorizationRequest};
+use crate::store::sessions::SessionRow;
+use crate::store::users::UserRow;
+use crate::store::{self, StoreError};
+use crate::tenancy::TenantSnapshot;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// What to show or do next.
+pub enum Step {
+    Login { request: AuthorizationRequest, error: Option<&'static str> },
+    Consent { request: AuthorizationRequest, user: UserRow },
+    Redirect(String),
+    /// The request no longer makes sense (e.g. the client disappeared).
+    Page(String),
+}
+
+/// A fresh sign-in to attach to the browser.
+pub struct Started {
+    pub session: SessionRow,
+    pub cookie_value: String,
+}
+
+/// Continues a valid request given the browser's session (if any).
+pub async fn advance(
+    state: &AppState,
+    snapshot: &Arc<TenantSnapshot>,
+    request: AuthorizationRequest,
+    session: Option<SessionRow>,
+) -> Result<Step, StoreError> {
+    let Some(client) = snapshot.client(&request.client_id) else {
+        return Ok(Step::Page("The client no longer exists.".into()));
+    };
+    let now = state.clock.db_now();
+    let remembered = match &session {
+        Some(s) => {
+            let (tenant, user, client_id) = (snapshot.id.clone(), s.user_id.clone(), request.client_id.clone());
+            state
+                .store
+                .run(move |c| store::consents::get(c, &tenant, &user, &client_id))
+                .await?
+        }
+        None => None,
+    };
+    let sign_in = session.as_ref().map(|s| SignIn { auth_time: s.auth_time });
+    match decide::decide(&request, &client, sign_in, remembered.as_ref(), now) {
+        Next::Login => Ok(Step::Login { request, error: None }),
+        Next::Error(e) => Ok(Step::Redirect(error_url(snapshot, &request, &e))),
+        Next::Consent => {
+            let Some(session) = session else {
+                return Ok(Step::Login { request, error: None });
+            };
+            let (tenant, user_id) = (snapshot.id.clone(), session.user_id.clone());
+            match state.store.run(move |c| store::users::get(c, &tenant, &user_id)).await? {
+                Some(user) => Ok(Step::Consent { request, user }),
+                None => Ok(Step::Login { request, error: None }),
+            }
+        }
+        Next::Issue(scopes) => match session {
+            Some(session) => issue(state, snapshot, &request, &session, scopes).await,
+            None => Ok(Step::Login { request, error: None }),
+        },
+    }
+}
+
+/// Checks the credentials and starts a session; `None` when they are wrong.
+pub async fn sign_in(
+    state: &AppState,
+    snapshot: &TenantSnapshot,
+    login: String,
+    password: SecretString,
+) -> Result<Option<Started>, StoreError> {
+    let tenant = snapshot.id.clone();
+    let hasher = state.passwords.clone();
+    let now = state.clock.db_now();
+    let ttl = chrono::Duration::from_std(state.config.security.session_ttl).unwrap_or(chrono::Duration::hours(12));
+    state
+        .store
+        .run(move |c| {
+            let Some(user) = super::session::check_credentials(c, &tenant, &login, &password, &hasher)? else {
+                return Ok(None);
+            };
+            let s = super::session::create(c, &tenant, &user.id, now, ttl)?;
+            Ok(Some(Started {
+                session: s.row,
+                cookie_value: s.cookie_value,
+            }))
+        })
+        .await
+}
+
+/// Records what the user granted on the consent page and issues the code.
+pub async fn consented(
+    state: &AppState,
+    snapshot: &Arc<TenantSnapshot>,
+    request: AuthorizationRequest,
+    session: SessionRow,
+    ticked: BTreeSet<String>,
+) -> Result<Step, StoreError> {
+    let granted = decide::granted(&request, &ticked);
+    let (tenant, user, client_id, g) = (snapshot.id.clone(), session.user_id.clone(), request.client_id.clone(), granted.clone());
+    let now = state.clock.db_now();
+    state
+        .store
+        .run(move |c| store::consents::put(c, &tenant, &user, &client_id, &g, now))
+        .await?;
+    issue(state, snapshot, &request, &session, granted).await
+}
+
+/// The redirect for a denied consent (RFC 6749 §4.1.2.1 `access_denied`).
+pub fn denied(snapshot: &TenantSnapshot, request: &AuthorizationRequest) -> Step {
+    let e = OAuthError::new(crate::oauth::OAuthErrorCode::AccessDenied, "the user denied the request");
+    Step::Redirect(error_url(snapshot, request, &e))
+}
+
+async fn issue(
+    state: &AppState,
+    snapshot: &Arc<TenantSnapshot>,
+    request: &AuthorizationRequest,
+    session: &SessionRow,
+    scopes: BTreeSet<String>,
+) -> Result<Step, StoreError> {
+    let (tenant, r, s) = (snapshot.id.clone(), request.clone(), session.clone());
+    let now = state.clock.db_now();
+    let code = state
+        .store
+        .run(move |c| {
+            grants::issue_code(
+                c,
+                &tenant,
+                &r.client_id,
+                &s,
+                &r.redirect_uri,
+                &scopes,
+                r.nonce.as_deref(),
+                (&r.code_challenge, r.code_challenge_method),
+                now,
+            )
+        })
+        .await?;
+    Ok(Step::Redirect(authorize::redirect_url(
+        &request.redirect_uri,
+        &snapshot.issuer,
+        &[("code", &code)],
+        request.state.as_deref(),
+    )))
+}
+
+pub fn error_url(snapshot: &TenantSnapshot, request: &AuthorizationRequest, e: &OAuthError) -> String {
+    authorize::error_redirect(&request.redirect_uri, &snapshot.issuer, e, request.state.as_deref())
+}

@@ -1,0 +1,117 @@
+//! The sign-in pages: login, consent, sign-out confirmation, signed out.
+
+use super::layout;
+use maud::{Markup, html};
+
+/// What the login and consent forms carry between requests.
+pub struct FormState<'a> {
+    pub action: &'a str,
+    pub csrf: &'a str,
+    pub request: &'a str,
+}
+
+fn hidden(f: &FormState<'_>) -> Markup {
+    html! {
+        input type="hidden" name="csrf" value=(f.csrf);
+        input type="hidden" name="request" value=(f.request);
+    }
+}
+
+pub fn login(tenant: &str, client: &str, f: &FormState<'_>, login_hint: Option<&str>, error: Option<&str>) -> Markup {
+    layout(
+        "Sign in",
+        html! {
+            h1 { "Sign in to " (tenant) }
+            p { "to continue to " strong { (client) } }
+            @if let Some(e) = error { p.error role="alert" { (e) } }
+            form method="post" action=(f.action) {
+                (hidden(f))
+                label for="username" { "Username or email" }
+                input #username type="text" name="username" autocomplete="username" required
+                    value=(login_hint.unwrap_or_default()) autofocus;
+                label for="password" { "Password" }
+                input #password type="password" name="password" autocomplete="current-password" required;
+                button type="submit" { "Sign in" }
+            }
+        },
+    )
+}
+
+/// One requested scope: name, description, and whether the user may untick it.
+pub struct ScopeItem<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub required: bool,
+}
+
+pub fn consent(tenant: &str, client: &str, user: &str, f: &FormState<'_>, scopes: &[ScopeItem<'_>]) -> Markup {
+    layout(
+        "Allow access",
+        html! {
+            h1 { (client) " wants to access your " (tenant) " account" }
+            p { "Signed in as " strong { (user) } ". Untick anything you do not want to share." }
+            form method="post" action=(f.action) {
+                (hidden(f))
+                fieldset {
+                    legend { "Permissions" }
+                    ul.scopes {
+                        @for s in scopes {
+                            li {
+                                @if s.required {
+                                    input type="hidden" name="scope" value=(s.name);
+                                    input id=(format!("scope-{}", s.name)) type="checkbox" checked disabled;
+                                } @else {
+                                    input id=(format!("scope-{}", s.name)) type="checkbox" name="scope" value=(s.name) checked;
+                                }
+                                " "
+                                label for=(format!("scope-{}", s.name)) style="display:inline" {
+                                    (s.description) " " code { "(" (s.name) ")" }
+                                }
+                            }
+                        }
+                    }
+                }
+                button type="submit" name="decision" value="allow" { "Allow" }
+                " "
+                button type="submit" name="decision" value="deny" { "Deny" }
+            }
+        },
+    )
+}
+
+pub fn confirm_logout(tenant: &str, action: &str, csrf: &str, carried: &[(&str, &str)]) -> Markup {
+    layout(
+        "Sign out",
+        html! {
+            h1 { "Sign out of " (tenant) "?" }
+            form method="post" action=(action) {
+                input type="hidden" name="csrf" value=(csrf);
+                @for (k, v) in carried { input type="hidden" name=(k) value=(v); }
+                button type="submit" { "Sign out" }
+            }
+        },
+    )
+}
+
+pub fn logged_out(tenant: &str) -> Markup {
+    layout(
+        "Signed out",
+        html! {
+            h1 { "You are signed out" }
+            p { "You have signed out of " (tenant) ". You can close this window." }
+        },
+    )
+}
+
+/// Human descriptions of the OpenID Connect scopes.
+pub fn standard_description(scope: &str) -> Option<&'static str> {
+    Some(match scope {
+        "openid" => "Sign you in",
+        "profile" => "Your name and username",
+        "email" => "Your email address",
+        "address" => "Your postal address",
+        "phone" => "Your phone number",
+        "offline_access" => "Stay connected when you are not using it",
+        _ => return None,
+    })
+}

@@ -1,0 +1,101 @@
+//! Responses for browser pages: security headers and the per-tenant cookies.
+
+use crate::tenancy::TenantSnapshot;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use maud::Markup;
+use subtle::ConstantTimeEq;
+
+pub const SESSION_COOKIE: &str = "gh_session";
+pub const CSRF_COOKIE: &str = "gh_csrf";
+
+/// No caching, no framing, no scripts: the pages need none.
+pub fn secure(mut b: HttpResponseBuilder) -> HttpResponseBuilder {
+    b.insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"));
+    b
+}
+
+pub fn html(status: StatusCode, page: Markup, cookies: Vec<Cookie<'static>>) -> HttpResponse {
+    let mut b = secure(HttpResponse::build(status));
+    for c in cookies {
+        b.cookie(c);
+    }
+    b.content_type("text/html; charset=utf-8").body(page.into_string())
+}
+
+pub fn redirect(location: &str, cookies: Vec<Cookie<'static>>) -> HttpResponse {
+    let mut b = secure(HttpResponse::Found());
+    for c in cookies {
+        b.cookie(c);
+    }
+    b.insert_header((header::LOCATION, location)).finish()
+}
+
+/// A cookie scoped to one tenant's paths: a browser never sends tenant A's
+/// cookies to tenant B (and the server checks the tenant anyway).
+pub fn tenant_cookie(s: &TenantSnapshot, name: &'static str, value: String, same_site: SameSite) -> Cookie<'static> {
+    let https = s.issuer.starts_with("https://");
+    Cookie::build(name, value)
+        .path(format!("/t/{}", s.slug))
+        .http_only(true)
+        .secure(https)
+        .same_site(same_site)
+        .finish()
+}
+
+pub fn expired_cookie(s: &TenantSnapshot, name: &'static str) -> Cookie<'static> {
+    let mut c = tenant_cookie(s, name, String::new(), SameSite::Lax);
+    c.make_removal();
+    c
+}
+
+/// The CSRF token of this browser (double-submit cookie), and the cookie to
+/// set when it had none.
+pub fn csrf_token(req: &HttpRequest, s: &TenantSnapshot) -> (String, Option<Cookie<'static>>) {
+    match req.cookie(CSRF_COOKIE) {
+        Some(c) if c.value().len() >= 32 => (c.value().to_owned(), None),
+        _ => {
+            let token = crate::authn::session::random_token();
+            let cookie = tenant_cookie(s, CSRF_COOKIE, token.clone(), SameSite::Strict);
+            (token.clone(), Some(cookie))
+        }
+    }
+}
+
+/// True when the form's CSRF field equals this browser's CSRF cookie.
+pub fn csrf_ok(req: &HttpRequest, submitted: Option<&str>) -> bool {
+    match (req.cookie(CSRF_COOKIE), submitted) {
+        (Some(c), Some(s)) if !s.is_empty() => c.value().as_bytes().ct_eq(s.as_bytes()).into(),
+        _ => false,
+    }
+}
+
+/// A page form's fields; repeated names (checkboxes) are kept.
+pub struct PageForm(Vec<(String, String)>);
+
+impl PageForm {
+    pub fn parse(body: &[u8]) -> Self {
+        Self(
+            url::form_urlencoded::parse(body)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn all(&self, name: &str) -> impl Iterator<Item = &str> {
+        self.0.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}

@@ -1,0 +1,64 @@
+//! The UserInfo endpoint (OpenID Connect Core §5.3): the claims of the scopes
+//! the user granted, for a Bearer access token that includes `openid`.
+
+use super::Tenant;
+use crate::app::AppState;
+use crate::store;
+use crate::tokens::access;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+/// RFC 6750 §3.1 error: 401 with a `Bearer` challenge.
+fn invalid_token(description: &str) -> HttpResponse {
+    HttpResponse::build(StatusCode::UNAUTHORIZED)
+        .insert_header((
+            header::WWW_AUTHENTICATE,
+            format!("Bearer error=\"invalid_token\", error_description=\"{description}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({ "error": "invalid_token", "error_description": description }))
+}
+
+pub async fn userinfo(tenant: Tenant, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, super::error::Problem> {
+    let s = &tenant.snapshot;
+    let Some(token) = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return Ok(HttpResponse::build(StatusCode::UNAUTHORIZED)
+            .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
+            .finish());
+    };
+    let facts = access::inspect(&s.keys, &s.slug, &s.issuer, token.trim(), state.clock.now(), |id| tenant.handle.is_revoked(id));
+    let Some(facts) = facts.filter(|f| f.scopes.contains("openid")) else {
+        return Ok(invalid_token("the access token is not valid for userinfo"));
+    };
+    let Some(subject) = facts.subject.clone() else {
+        return Ok(invalid_token("the access token has no user"));
+    };
+    let tenant_id = s.id.clone();
+    let user = state.store.run(move |c| store::users::get(c, &tenant_id, &subject)).await?;
+    let Some(user) = user.filter(|u| u.status == "active") else {
+        return Ok(invalid_token("the user no longer exists"));
+    };
+    let mut claims = serde_json::Map::new();
+    claims.insert("sub".into(), user.id.clone().into());
+    if facts.scopes.contains("profile") {
+        claims.insert("preferred_username".into(), user.username.clone().into());
+        if let Some(name) = &user.display_name {
+            claims.insert("name".into(), name.clone().into());
+        }
+        claims.insert("updated_at".into(), user.updated_at.and_utc().timestamp().into());
+    }
+    if facts.scopes.contains("email")
+        && let Some(email) = &user.email
+    {
+        claims.insert("email".into(), email.clone().into());
+        claims.insert("email_verified".into(), user.email_verified.into());
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(claims))
+}
