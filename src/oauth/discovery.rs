@@ -45,11 +45,18 @@ pub struct Metadata {
 }
 
 impl Metadata {
-    pub fn new(issuer: &str, scopes: impl IntoIterator<Item = String>) -> Self {
+    pub fn new(
+        issuer: &str,
+        scopes: impl IntoIterator<Item = String>,
+        id_token_alg: JwsAlgorithm,
+    ) -> Self {
         let methods: Vec<String> = AuthMethod::CONFIDENTIAL
             .iter()
             .map(|m| m.as_str().to_owned())
             .collect();
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let mut token_methods = methods.clone();
+        token_methods.push(AuthMethod::None.as_str().to_owned());
         let algs: Vec<String> = JwsAlgorithm::ALL
             .iter()
             .map(|a| a.as_str().to_owned())
