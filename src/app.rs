@@ -38,6 +38,18 @@ impl Application {
     }
 
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.server.bind)
+            .with_context(|| format!("failed to bind {}", config.server.bind))?;
+        Self::build_on(config, clock, listener).await
+    }
+
+    /// Builds on a listener bound by the caller (tests bind port 0 first so that
+    /// the public URL can name the real port).
+    pub async fn build_on(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
         let config = Arc::new(config);
         let prepared = {
             let config = config.clone();
@@ -59,8 +71,6 @@ impl Application {
             passwords,
             master_key,
         });
-        let listener = TcpListener::bind(config.server.bind)
-            .with_context(|| format!("failed to bind {}", config.server.bind))?;
         let port = listener.local_addr()?.port();
         let server = {
             let state = state.clone();

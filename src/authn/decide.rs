@@ -40,7 +40,10 @@ pub fn decide(
     };
     if needs_login {
         return if request.prompt.none {
-            Next::Error(OAuthError::new(OAuthErrorCode::LoginRequired, "the user is not signed in"))
+            Next::Error(OAuthError::new(
+                OAuthErrorCode::LoginRequired,
+                "the user is not signed in",
+            ))
         } else {
             Next::Login
         };
@@ -48,7 +51,12 @@ pub fn decide(
     if client.first_party {
         return Next::Issue(request.scopes.clone());
     }
-    let covered = remembered.is_some_and(|r| request.scopes.iter().all(|s| r.contains(s) || s == "openid"));
+    let covered = remembered.is_some_and(|r| {
+        request
+            .scopes
+            .iter()
+            .all(|s| r.contains(s) || s == "openid")
+    });
     if covered && !request.prompt.consent {
         return Next::Issue(request.scopes.clone());
     }

@@ -16,8 +16,14 @@ use std::sync::Arc;
 
 /// What to show or do next.
 pub enum Step {
-    Login { request: AuthorizationRequest, error: Option<&'static str> },
-    Consent { request: AuthorizationRequest, user: UserRow },
+    Login {
+        request: AuthorizationRequest,
+        error: Option<&'static str>,
+    },
+    Consent {
+        request: AuthorizationRequest,
+        user: UserRow,
+    },
     Redirect(String),
     /// The request no longer makes sense (e.g. the client disappeared).
     Page(String),
@@ -42,7 +48,11 @@ pub async fn advance(
     let now = state.clock.db_now();
     let remembered = match &session {
         Some(s) => {
-            let (tenant, user, client_id) = (snapshot.id.clone(), s.user_id.clone(), request.client_id.clone());
+            let (tenant, user, client_id) = (
+                snapshot.id.clone(),
+                s.user_id.clone(),
+                request.client_id.clone(),
+            );
             state
                 .store
                 .run(move |c| store::consents::get(c, &tenant, &user, &client_id))
@@ -50,23 +60,41 @@ pub async fn advance(
         }
         None => None,
     };
-    let sign_in = session.as_ref().map(|s| SignIn { auth_time: s.auth_time });
+    let sign_in = session.as_ref().map(|s| SignIn {
+        auth_time: s.auth_time,
+    });
     match decide::decide(&request, &client, sign_in, remembered.as_ref(), now) {
-        Next::Login => Ok(Step::Login { request, error: None }),
+        Next::Login => Ok(Step::Login {
+            request,
+            error: None,
+        }),
         Next::Error(e) => Ok(Step::Redirect(error_url(snapshot, &request, &e))),
         Next::Consent => {
             let Some(session) = session else {
-                return Ok(Step::Login { request, error: None });
+                return Ok(Step::Login {
+                    request,
+                    error: None,
+                });
             };
             let (tenant, user_id) = (snapshot.id.clone(), session.user_id.clone());
-            match state.store.run(move |c| store::users::get(c, &tenant, &user_id)).await? {
+            match state
+                .store
+                .run(move |c| store::users::get(c, &tenant, &user_id))
+                .await?
+            {
                 Some(user) => Ok(Step::Consent { request, user }),
-                None => Ok(Step::Login { request, error: None }),
+                None => Ok(Step::Login {
+                    request,
+                    error: None,
+                }),
             }
         }
         Next::Issue(scopes) => match session {
             Some(session) => issue(state, snapshot, &request, &session, scopes).await,
-            None => Ok(Step::Login { request, error: None }),
+            None => Ok(Step::Login {
+                request,
+                error: None,
+            }),
         },
     }
 }
@@ -81,11 +109,14 @@ pub async fn sign_in(
     let tenant = snapshot.id.clone();
     let hasher = state.passwords.clone();
     let now = state.clock.db_now();
-    let ttl = chrono::Duration::from_std(state.config.security.session_ttl).unwrap_or(chrono::Duration::hours(12));
+    let ttl = chrono::Duration::from_std(state.config.security.session_ttl)
+        .unwrap_or(chrono::Duration::hours(12));
     state
         .store
         .run(move |c| {
-            let Some(user) = super::session::check_credentials(c, &tenant, &login, &password, &hasher)? else {
+            let Some(user) =
+                super::session::check_credentials(c, &tenant, &login, &password, &hasher)?
+            else {
                 return Ok(None);
             };
             let s = super::session::create(c, &tenant, &user.id, now, ttl)?;
@@ -106,7 +137,12 @@ pub async fn consented(
     ticked: BTreeSet<String>,
 ) -> Result<Step, StoreError> {
     let granted = decide::granted(&request, &ticked);
-    let (tenant, user, client_id, g) = (snapshot.id.clone(), session.user_id.clone(), request.client_id.clone(), granted.clone());
+    let (tenant, user, client_id, g) = (
+        snapshot.id.clone(),
+        session.user_id.clone(),
+        request.client_id.clone(),
+        granted.clone(),
+    );
     let now = state.clock.db_now();
     state
         .store
@@ -117,7 +153,10 @@ pub async fn consented(
 
 /// The redirect for a denied consent (RFC 6749 §4.1.2.1 `access_denied`).
 pub fn denied(snapshot: &TenantSnapshot, request: &AuthorizationRequest) -> Step {
-    let e = OAuthError::new(crate::oauth::OAuthErrorCode::AccessDenied, "the user denied the request");
+    let e = OAuthError::new(
+        crate::oauth::OAuthErrorCode::AccessDenied,
+        "the user denied the request",
+    );
     Step::Redirect(error_url(snapshot, request, &e))
 }
 
@@ -154,6 +193,15 @@ async fn issue(
     )))
 }
 
-pub fn error_url(snapshot: &TenantSnapshot, request: &AuthorizationRequest, e: &OAuthError) -> String {
-    authorize::error_redirect(&request.redirect_uri, &snapshot.issuer, e, request.state.as_deref())
+pub fn error_url(
+    snapshot: &TenantSnapshot,
+    request: &AuthorizationRequest,
+    e: &OAuthError,
+) -> String {
+    authorize::error_redirect(
+        &request.redirect_uri,
+        &snapshot.issuer,
+        e,
+        request.state.as_deref(),
+    )
 }

@@ -9,9 +9,9 @@ use crate::store::codes::{self, CodeRow};
 use crate::store::refresh::{self, FamilyRow, TokenRow};
 use crate::store::sessions::SessionRow;
 use crate::store::{self, DbConnection, StoreError, TenantId, write_tx};
+use crate::tokens::KeyRing;
 use crate::tokens::access::{self, AccessClaims, AccessTokenFormat, IssuedToken};
 use crate::tokens::id_token::{self, IdClaims};
-use crate::tokens::KeyRing;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -119,7 +119,8 @@ fn mint(
     refresh_token: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Minted, OAuthError> {
-    let ttl = chrono::Duration::from_std(client.access_token_ttl).unwrap_or(chrono::Duration::hours(1));
+    let ttl =
+        chrono::Duration::from_std(client.access_token_ttl).unwrap_or(chrono::Duration::hours(1));
     let claims = AccessClaims {
         tenant: by.slug.to_owned(),
         issuer: by.issuer.to_owned(),
@@ -185,7 +186,8 @@ fn new_refresh_token(
     now: NaiveDateTime,
 ) -> Result<String, StoreError> {
     let token = random_token();
-    let ttl = chrono::Duration::from_std(client.refresh_token_ttl).unwrap_or(chrono::Duration::days(30));
+    let ttl =
+        chrono::Duration::from_std(client.refresh_token_ttl).unwrap_or(chrono::Duration::days(30));
     refresh::insert_token(
         conn,
         tenant,
@@ -210,6 +212,31 @@ enum Outcome<T> {
     Issued(T),
     /// Committed (e.g. a replay's revocations), then answered with this error.
     Refused(OAuthError),
+    /// A replayed code: its access token was revoked; the caller must tell
+    /// this process's revocation set at once.
+    Replayed(OAuthError),
+}
+
+/// A refused grant, and whether access tokens were revoked on the way.
+#[derive(Debug)]
+pub struct GrantError {
+    pub error: OAuthError,
+    pub revoked_access_tokens: bool,
+}
+
+impl From<OAuthError> for GrantError {
+    fn from(error: OAuthError) -> Self {
+        Self {
+            error,
+            revoked_access_tokens: false,
+        }
+    }
+}
+
+impl From<StoreError> for GrantError {
+    fn from(e: StoreError) -> Self {
+        OAuthError::from(e).into()
+    }
 }
 
 /// The authorization_code grant (RFC 6749 §4.1.3, RFC 7636 §4.6). A second
@@ -222,85 +249,103 @@ pub fn redeem_code(
     redirect_uri: Option<&str>,
     verifier: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<UserTokenResponse, OAuthError> {
+) -> Result<UserTokenResponse, GrantError> {
     let db_now = now.naive_utc();
     let hash = sha256_hex(code);
-    let outcome = write_tx(conn, |conn| -> Result<Outcome<UserTokenResponse>, OAuthError> {
-        let Some(row) = codes::find(conn, by.tenant, &hash)? else {
-            return Ok(Outcome::Refused(invalid_grant("the code is invalid")));
-        };
-        if row.client_id != client.client_id.as_str() {
-            return Ok(Outcome::Refused(invalid_grant("the code was issued to another client")));
-        }
-        if !codes::redeem(conn, by.tenant, &hash, db_now)? {
-            if row.state == codes::REDEEMED {
-                revoke_issued(conn, by.tenant, &row, db_now)?;
-                return Ok(Outcome::Refused(invalid_grant("the code was already used")));
+    let outcome = write_tx(
+        conn,
+        |conn| -> Result<Outcome<UserTokenResponse>, OAuthError> {
+            let Some(row) = codes::find(conn, by.tenant, &hash)? else {
+                return Ok(Outcome::Refused(invalid_grant("the code is invalid")));
+            };
+            if row.client_id != client.client_id.as_str() {
+                return Ok(Outcome::Refused(invalid_grant(
+                    "the code was issued to another client",
+                )));
             }
-            return Ok(Outcome::Refused(invalid_grant("the code has expired")));
-        }
-        if redirect_uri != Some(row.redirect_uri.as_str()) {
-            return Ok(Outcome::Refused(invalid_grant("redirect_uri does not match the authorization request")));
-        }
-        let method = row.code_challenge_method.as_deref().and_then(Method::parse);
-        let pkce_ok = match (row.code_challenge.as_deref(), method, verifier) {
-            (Some(c), Some(m), Some(v)) => pkce::verify(c, m, v),
-            _ => false,
-        };
-        if !pkce_ok {
-            return Ok(Outcome::Refused(invalid_grant("code_verifier does not match the code_challenge")));
-        }
-        let user_ok = store::users::get(conn, by.tenant, &row.user_id)?.is_some_and(|u| u.status == "active");
-        if !user_ok {
-            return Ok(Outcome::Refused(invalid_grant("the user is no longer active")));
-        }
-        let scopes = decode(&row.scopes);
-        let (family_id, refresh_token) = if wants_refresh(client, &scopes) {
-            let family_id = store::new_id();
-            refresh::insert_family(
+            if !codes::redeem(conn, by.tenant, &hash, db_now)? {
+                if row.state == codes::REDEEMED {
+                    revoke_issued(conn, by.tenant, &row, db_now)?;
+                    return Ok(Outcome::Replayed(invalid_grant(
+                        "the code was already used",
+                    )));
+                }
+                return Ok(Outcome::Refused(invalid_grant("the code has expired")));
+            }
+            if redirect_uri != Some(row.redirect_uri.as_str()) {
+                return Ok(Outcome::Refused(invalid_grant(
+                    "redirect_uri does not match the authorization request",
+                )));
+            }
+            let method = row.code_challenge_method.as_deref().and_then(Method::parse);
+            let pkce_ok = match (row.code_challenge.as_deref(), method, verifier) {
+                (Some(c), Some(m), Some(v)) => pkce::verify(c, m, v),
+                _ => false,
+            };
+            if !pkce_ok {
+                return Ok(Outcome::Refused(invalid_grant(
+                    "code_verifier does not match the code_challenge",
+                )));
+            }
+            let user_ok = store::users::get(conn, by.tenant, &row.user_id)?
+                .is_some_and(|u| u.status == "active");
+            if !user_ok {
+                return Ok(Outcome::Refused(invalid_grant(
+                    "the user is no longer active",
+                )));
+            }
+            let scopes = decode(&row.scopes);
+            let (family_id, refresh_token) = if wants_refresh(client, &scopes) {
+                let family_id = store::new_id();
+                refresh::insert_family(
+                    conn,
+                    by.tenant,
+                    &FamilyRow {
+                        id: family_id.clone(),
+                        tenant_id: by.tenant.to_string(),
+                        client_id: row.client_id.clone(),
+                        user_id: row.user_id.clone(),
+                        session_id: Some(row.session_id.clone()),
+                        scopes: row.scopes.clone(),
+                        auth_time: row.auth_time,
+                        amr: row.amr.clone(),
+                        state: refresh::ACTIVE.into(),
+                        created_at: db_now,
+                        revoked_at: None,
+                    },
+                )?;
+                let token = new_refresh_token(conn, by.tenant, &family_id, client, db_now)?;
+                (Some(family_id), Some(token))
+            } else {
+                (None, None)
+            };
+            let grant = Grant {
+                user_id: &row.user_id,
+                scopes: &scopes,
+                session_id: Some(&row.session_id),
+                auth_time: row.auth_time,
+                amr: &row.amr,
+                nonce: row.nonce.as_deref(),
+            };
+            let minted = mint(by, client, &grant, refresh_token, now)?;
+            codes::record_issued(
                 conn,
                 by.tenant,
-                &FamilyRow {
-                    id: family_id.clone(),
-                    tenant_id: by.tenant.to_string(),
-                    client_id: row.client_id.clone(),
-                    user_id: row.user_id.clone(),
-                    session_id: Some(row.session_id.clone()),
-                    scopes: row.scopes.clone(),
-                    auth_time: row.auth_time,
-                    amr: row.amr.clone(),
-                    state: refresh::ACTIVE.into(),
-                    created_at: db_now,
-                    revoked_at: None,
-                },
+                &hash,
+                family_id.as_deref(),
+                &minted.access.revocation_id,
+                minted.access_expires,
             )?;
-            let token = new_refresh_token(conn, by.tenant, &family_id, client, db_now)?;
-            (Some(family_id), Some(token))
-        } else {
-            (None, None)
-        };
-        let grant = Grant {
-            user_id: &row.user_id,
-            scopes: &scopes,
-            session_id: Some(&row.session_id),
-            auth_time: row.auth_time,
-            amr: &row.amr,
-            nonce: row.nonce.as_deref(),
-        };
-        let minted = mint(by, client, &grant, refresh_token, now)?;
-        codes::record_issued(
-            conn,
-            by.tenant,
-            &hash,
-            family_id.as_deref(),
-            &minted.access.revocation_id,
-            minted.access_expires,
-        )?;
-        Ok(Outcome::Issued(minted.response))
-    })?;
+            Ok(Outcome::Issued(minted.response))
+        },
+    )?;
     match outcome {
         Outcome::Issued(r) => Ok(r),
-        Outcome::Refused(e) => Err(e),
+        Outcome::Refused(e) => Err(e.into()),
+        Outcome::Replayed(error) => Err(GrantError {
+            error,
+            revoked_access_tokens: true,
+        }),
     }
 }
 
@@ -334,59 +379,78 @@ pub fn refresh(
 ) -> Result<UserTokenResponse, OAuthError> {
     let db_now = now.naive_utc();
     let hash = sha256_hex(token);
-    let outcome = write_tx(conn, |conn| -> Result<Outcome<UserTokenResponse>, OAuthError> {
-        let Some((row, family)) = refresh::find(conn, by.tenant, &hash)? else {
-            return Ok(Outcome::Refused(invalid_grant("the refresh token is invalid")));
-        };
-        if family.client_id != client.client_id.as_str() {
-            return Ok(Outcome::Refused(invalid_grant("the refresh token was issued to another client")));
-        }
-        if family.state != refresh::ACTIVE {
-            return Ok(Outcome::Refused(invalid_grant("the refresh token has been revoked")));
-        }
-        if !refresh::rotate(conn, by.tenant, &hash, db_now)? {
-            let grace = chrono::Duration::from_std(client.refresh_grace).unwrap_or_default();
-            let in_grace = row.state == refresh::ROTATED
-                && !grace.is_zero()
-                && row.rotated_at.is_some_and(|t| db_now - t <= grace);
-            if !in_grace {
-                if row.state == refresh::ROTATED {
-                    refresh::revoke_family(conn, by.tenant, &family.id, db_now)?;
+    let outcome = write_tx(
+        conn,
+        |conn| -> Result<Outcome<UserTokenResponse>, OAuthError> {
+            let Some((row, family)) = refresh::find(conn, by.tenant, &hash)? else {
+                return Ok(Outcome::Refused(invalid_grant(
+                    "the refresh token is invalid",
+                )));
+            };
+            if family.client_id != client.client_id.as_str() {
+                return Ok(Outcome::Refused(invalid_grant(
+                    "the refresh token was issued to another client",
+                )));
+            }
+            if family.state != refresh::ACTIVE {
+                return Ok(Outcome::Refused(invalid_grant(
+                    "the refresh token has been revoked",
+                )));
+            }
+            if !refresh::rotate(conn, by.tenant, &hash, db_now)? {
+                let grace = chrono::Duration::from_std(client.refresh_grace).unwrap_or_default();
+                let in_grace = row.state == refresh::ROTATED
+                    && !grace.is_zero()
+                    && row.rotated_at.is_some_and(|t| db_now - t <= grace);
+                if !in_grace {
+                    if row.state == refresh::ROTATED {
+                        refresh::revoke_family(conn, by.tenant, &family.id, db_now)?;
+                        return Ok(Outcome::Refused(invalid_grant(
+                            "the refresh token was already used; its family has been revoked",
+                        )));
+                    }
                     return Ok(Outcome::Refused(invalid_grant(
-                        "the refresh token was already used; its family has been revoked",
+                        "the refresh token has expired",
                     )));
                 }
-                return Ok(Outcome::Refused(invalid_grant("the refresh token has expired")));
             }
-        }
-        let granted = decode(&family.scopes);
-        let scopes = match requested {
-            // RFC 6749 §6: a narrower scope may be requested, never a wider one.
-            Some(r) if !r.is_subset(&granted) => {
-                return Err(OAuthError::new(OAuthErrorCode::InvalidScope, "scope exceeds what was granted"));
+            let granted = decode(&family.scopes);
+            let scopes = match requested {
+                // RFC 6749 §6: a narrower scope may be requested, never a wider one.
+                Some(r) if !r.is_subset(&granted) => {
+                    return Err(OAuthError::new(
+                        OAuthErrorCode::InvalidScope,
+                        "scope exceeds what was granted",
+                    ));
+                }
+                Some(r) => r.clone(),
+                None => granted,
+            };
+            let user_ok = store::users::get(conn, by.tenant, &family.user_id)?
+                .is_some_and(|u| u.status == "active");
+            if !user_ok {
+                refresh::revoke_family(conn, by.tenant, &family.id, db_now)?;
+                return Ok(Outcome::Refused(invalid_grant(
+                    "the user is no longer active",
+                )));
             }
-            Some(r) => r.clone(),
-            None => granted,
-        };
-        let user_ok = store::users::get(conn, by.tenant, &family.user_id)?.is_some_and(|u| u.status == "active");
-        if !user_ok {
-            refresh::revoke_family(conn, by.tenant, &family.id, db_now)?;
-            return Ok(Outcome::Refused(invalid_grant("the user is no longer active")));
-        }
-        let next = new_refresh_token(conn, by.tenant, &family.id, client, db_now)?;
-        let grant = Grant {
-            user_id: &family.user_id,
-            scopes: &scopes,
-            session_id: family.session_id.as_deref(),
-            auth_time: family.auth_time,
-            amr: &family.amr,
-            nonce: None,
-        };
-        Ok(Outcome::Issued(mint(by, client, &grant, Some(next), now)?.response))
-    })?;
+            let next = new_refresh_token(conn, by.tenant, &family.id, client, db_now)?;
+            let grant = Grant {
+                user_id: &family.user_id,
+                scopes: &scopes,
+                session_id: family.session_id.as_deref(),
+                auth_time: family.auth_time,
+                amr: &family.amr,
+                nonce: None,
+            };
+            Ok(Outcome::Issued(
+                mint(by, client, &grant, Some(next), now)?.response,
+            ))
+        },
+    )?;
     match outcome {
         Outcome::Issued(r) => Ok(r),
-        Outcome::Refused(e) => Err(e),
+        Outcome::Refused(e) | Outcome::Replayed(e) => Err(e),
     }
 }
 

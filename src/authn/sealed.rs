@@ -40,7 +40,12 @@ pub fn seal_request(
 }
 
 /// The request, if the blob is ours, for this tenant, and not expired.
-pub fn open_request(key: &MasterKey, tenant: &TenantId, blob: &str, now: i64) -> Option<AuthorizationRequest> {
+pub fn open_request(
+    key: &MasterKey,
+    tenant: &TenantId,
+    blob: &str,
+    now: i64,
+) -> Option<AuthorizationRequest> {
     let inner = String::from_utf8(URL_SAFE_NO_PAD.decode(blob).ok()?).ok()?;
     let json = seal::open(key, &aad(tenant), &inner).ok()?;
     let envelope: Envelope = serde_json::from_slice(&json).ok()?;

@@ -40,7 +40,10 @@ pub fn check_credentials(
         .filter(|u| u.status == "active")
         .and_then(|u| u.password_hash.clone().map(|h| (u, h)));
     match usable {
-        Some((user, hash)) => Ok(hasher.verify(password, &hash).unwrap_or(false).then_some(user)),
+        Some((user, hash)) => Ok(hasher
+            .verify(password, &hash)
+            .unwrap_or(false)
+            .then_some(user)),
         None => {
             hasher.verify_dummy(password);
             Ok(None)

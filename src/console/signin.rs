@@ -17,7 +17,13 @@ fn hidden(f: &FormState<'_>) -> Markup {
     }
 }
 
-pub fn login(tenant: &str, client: &str, f: &FormState<'_>, login_hint: Option<&str>, error: Option<&str>) -> Markup {
+pub fn login(
+    tenant: &str,
+    client: &str,
+    f: &FormState<'_>,
+    login_hint: Option<&str>,
+    error: Option<&str>,
+) -> Markup {
     layout(
         "Sign in",
         html! {
@@ -44,7 +50,13 @@ pub struct ScopeItem<'a> {
     pub required: bool,
 }
 
-pub fn consent(tenant: &str, client: &str, user: &str, f: &FormState<'_>, scopes: &[ScopeItem<'_>]) -> Markup {
+pub fn consent(
+    tenant: &str,
+    client: &str,
+    user: &str,
+    f: &FormState<'_>,
+    scopes: &[ScopeItem<'_>],
+) -> Markup {
     layout(
         "Allow access",
         html! {

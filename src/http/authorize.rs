@@ -26,59 +26,122 @@ fn bad_request(message: impl Into<String>) -> PageError {
 }
 
 /// The browser's live session in this tenant, if any.
-async fn current_session(state: &AppState, s: &TenantSnapshot, req: &HttpRequest) -> Result<Option<SessionRow>, Problem> {
-    let Some(cookie) = req.cookie(SESSION_COOKIE) else { return Ok(None) };
-    let (tenant, value, now) = (s.id.clone(), cookie.value().to_owned(), state.clock.db_now());
-    Ok(state.store.run(move |c| session::lookup(c, &tenant, &value, now)).await?)
+async fn current_session(
+    state: &AppState,
+    s: &TenantSnapshot,
+    req: &HttpRequest,
+) -> Result<Option<SessionRow>, Problem> {
+    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let (tenant, value, now) = (
+        s.id.clone(),
+        cookie.value().to_owned(),
+        state.clock.db_now(),
+    );
+    Ok(state
+        .store
+        .run(move |c| session::lookup(c, &tenant, &value, now))
+        .await?)
 }
 
 /// GET /t/{tenant}/authorize
-pub async fn authorize(tenant: Tenant, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
+pub async fn authorize(
+    tenant: Tenant,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, actix_web::Error> {
     let s = tenant.snapshot.clone();
-    let params = FormParams::parse(req.query_string().as_bytes()).map_err(|e| bad_request(e.error_description.unwrap_or_default()))?;
+    let params = FormParams::parse(req.query_string().as_bytes())
+        .map_err(|e| bad_request(e.error_description.unwrap_or_default()))?;
     let request = match authorize::parse(&params, |id| s.client(id)) {
         Ok(r) => r,
         Err(AuthorizeError::Page(m)) => return Err(bad_request(m).into()),
-        Err(AuthorizeError::Redirect { redirect_uri, state: st, error }) => {
-            return Ok(pages::redirect(&authorize::error_redirect(&redirect_uri, &s.issuer, &error, st.as_deref()), vec![]));
+        Err(AuthorizeError::Redirect {
+            redirect_uri,
+            state: st,
+            error,
+        }) => {
+            return Ok(pages::redirect(
+                &authorize::error_redirect(&redirect_uri, &s.issuer, &error, st.as_deref()),
+                vec![],
+            ));
         }
     };
     let session = current_session(&state, &s, &req).await?;
-    let step = flow::advance(&state, &s, request, session).await.map_err(Problem::from)?;
+    let step = flow::advance(&state, &s, request, session)
+        .await
+        .map_err(Problem::from)?;
     render(&state, &s, &req, step, vec![])
 }
 
 /// POST /t/{tenant}/login
-pub async fn login(tenant: Tenant, state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, actix_web::Error> {
+pub async fn login(
+    tenant: Tenant,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, actix_web::Error> {
     let s = tenant.snapshot.clone();
     let form = PageForm::parse(&body);
     let mut request = open(&state, &s, &req, &form)?;
     let login = form.get("username").unwrap_or_default().to_owned();
     let password = SecretString::new(form.get("password").unwrap_or_default());
-    match flow::sign_in(&state, &s, login, password).await.map_err(Problem::from)? {
-        None => render(&state, &s, &req, Step::Login { request, error: Some("The username or password is wrong.") }, vec![]),
+    match flow::sign_in(&state, &s, login, password)
+        .await
+        .map_err(Problem::from)?
+    {
+        None => render(
+            &state,
+            &s,
+            &req,
+            Step::Login {
+                request,
+                error: Some("The username or password is wrong."),
+            },
+            vec![],
+        ),
         Some(started) => {
             // The user just signed in: prompt=login and max_age are satisfied.
             request.prompt.login = false;
             request.max_age = None;
-            let cookie = pages::tenant_cookie(&s, SESSION_COOKIE, started.cookie_value, SameSite::Lax);
-            let step = flow::advance(&state, &s, request, Some(started.session)).await.map_err(Problem::from)?;
+            let cookie =
+                pages::tenant_cookie(&s, SESSION_COOKIE, started.cookie_value, SameSite::Lax);
+            let step = flow::advance(&state, &s, request, Some(started.session))
+                .await
+                .map_err(Problem::from)?;
             render(&state, &s, &req, step, vec![cookie])
         }
     }
 }
 
 /// POST /t/{tenant}/consent
-pub async fn consent(tenant: Tenant, state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, actix_web::Error> {
+pub async fn consent(
+    tenant: Tenant,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, actix_web::Error> {
     let s = tenant.snapshot.clone();
     let form = PageForm::parse(&body);
     let request = open(&state, &s, &req, &form)?;
     let Some(session) = current_session(&state, &s, &req).await? else {
-        return render(&state, &s, &req, Step::Login { request, error: Some("Please sign in again.") }, vec![]);
+        return render(
+            &state,
+            &s,
+            &req,
+            Step::Login {
+                request,
+                error: Some("Please sign in again."),
+            },
+            vec![],
+        );
     };
     let step = if form.get("decision") == Some("allow") {
         let ticked = form.all("scope").map(str::to_owned).collect();
-        flow::consented(&state, &s, request, session, ticked).await.map_err(Problem::from)?
+        flow::consented(&state, &s, request, session, ticked)
+            .await
+            .map_err(Problem::from)?
     } else {
         flow::denied(&s, &request)
     };
@@ -86,7 +149,12 @@ pub async fn consent(tenant: Tenant, state: web::Data<AppState>, req: HttpReques
 }
 
 /// The sealed request of a login or consent form, after the CSRF check.
-fn open(state: &AppState, s: &TenantSnapshot, req: &HttpRequest, form: &PageForm) -> Result<authorize::AuthorizationRequest, PageError> {
+fn open(
+    state: &AppState,
+    s: &TenantSnapshot,
+    req: &HttpRequest,
+    form: &PageForm,
+) -> Result<authorize::AuthorizationRequest, PageError> {
     if !pages::csrf_ok(req, form.get("csrf")) {
         return Err(PageError {
             status: StatusCode::FORBIDDEN,
@@ -99,40 +167,80 @@ fn open(state: &AppState, s: &TenantSnapshot, req: &HttpRequest, form: &PageForm
         .ok_or_else(|| bad_request("The sign-in took too long or the form was altered. Go back to the application and try again."))
 }
 
-fn render(state: &AppState, s: &Arc<TenantSnapshot>, req: &HttpRequest, step: Step, mut cookies: Vec<Cookie<'static>>) -> Result<HttpResponse, actix_web::Error> {
+fn render(
+    state: &AppState,
+    s: &Arc<TenantSnapshot>,
+    req: &HttpRequest,
+    step: Step,
+    mut cookies: Vec<Cookie<'static>>,
+) -> Result<HttpResponse, actix_web::Error> {
     let (csrf, csrf_cookie) = pages::csrf_token(req, s);
     cookies.extend(csrf_cookie);
     let sealed_for = |r: &authorize::AuthorizationRequest| {
-        sealed::seal_request(&state.master_key, &s.id, r, state.clock.now().timestamp()).ok_or_else(Problem::internal)
+        sealed::seal_request(&state.master_key, &s.id, r, state.clock.now().timestamp())
+            .ok_or_else(Problem::internal)
     };
-    let client_name = |id: &str| s.client(id).map(|c| c.name.clone()).unwrap_or_else(|| id.to_owned());
+    let client_name = |id: &str| {
+        s.client(id)
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| id.to_owned())
+    };
     Ok(match step {
         Step::Redirect(url) => pages::redirect(&url, cookies),
         Step::Page(m) => return Err(bad_request(m).into()),
         Step::Login { request, error } => {
             let blob = sealed_for(&request)?;
             let action = format!("/t/{}/login", s.slug);
-            let f = FormState { action: &action, csrf: &csrf, request: &blob };
-            let page = signin::login(&s.name, &client_name(&request.client_id), &f, request.login_hint.as_deref(), error);
-            let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+            let f = FormState {
+                action: &action,
+                csrf: &csrf,
+                request: &blob,
+            };
+            let page = signin::login(
+                &s.name,
+                &client_name(&request.client_id),
+                &f,
+                request.login_hint.as_deref(),
+                error,
+            );
+            let status = if error.is_some() {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::OK
+            };
             pages::html(status, page, cookies)
         }
         Step::Consent { request, user } => {
             let blob = sealed_for(&request)?;
             let action = format!("/t/{}/consent", s.slug);
-            let f = FormState { action: &action, csrf: &csrf, request: &blob };
+            let f = FormState {
+                action: &action,
+                csrf: &csrf,
+                request: &blob,
+            };
             let items: Vec<ScopeItem<'_>> = request
                 .scopes
                 .iter()
                 .map(|name| ScopeItem {
                     name,
                     description: signin::standard_description(name)
-                        .or_else(|| s.scopes.iter().find(|(n, _)| n == name).map(|(_, d)| d.as_str()))
+                        .or_else(|| {
+                            s.scopes
+                                .iter()
+                                .find(|(n, _)| n == name)
+                                .map(|(_, d)| d.as_str())
+                        })
                         .unwrap_or(name),
                     required: name == "openid",
                 })
                 .collect();
-            let page = signin::consent(&s.name, &client_name(&request.client_id), &user.username, &f, &items);
+            let page = signin::consent(
+                &s.name,
+                &client_name(&request.client_id),
+                &user.username,
+                &f,
+                &items,
+            );
             pages::html(StatusCode::OK, page, cookies)
         }
     })

@@ -14,7 +14,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 /// The client named by `client_id` or by the `aud` of a valid `id_token_hint`
 /// (its expiry does not matter here).
-fn hinted_client(s: &TenantSnapshot, client_id: Option<&str>, hint: Option<&str>) -> Option<String> {
+fn hinted_client(
+    s: &TenantSnapshot,
+    client_id: Option<&str>,
+    hint: Option<&str>,
+) -> Option<String> {
     if let Some(id) = client_id {
         return Some(id.to_owned());
     }
@@ -37,29 +41,54 @@ fn bad(message: &str) -> PageError {
 /// GET /t/{tenant}/logout: with a valid `id_token_hint` the user is signed out
 /// at once; otherwise asked to confirm (so a third-party page cannot sign
 /// people out).
-pub async fn logout_get(tenant: Tenant, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
-    let params = FormParams::parse(req.query_string().as_bytes()).map_err(|_| bad("repeated parameters"))?;
+pub async fn logout_get(
+    tenant: Tenant,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, actix_web::Error> {
+    let params =
+        FormParams::parse(req.query_string().as_bytes()).map_err(|_| bad("repeated parameters"))?;
     let get = |k: &str| params.get(k).map(str::to_owned);
-    let fields = ["client_id", "post_logout_redirect_uri", "state", "id_token_hint"];
+    let fields = [
+        "client_id",
+        "post_logout_redirect_uri",
+        "state",
+        "id_token_hint",
+    ];
     let hint_ok = hinted_client(&tenant.snapshot, None, params.get("id_token_hint")).is_some();
     if hint_ok {
         return finish(&state, &tenant.snapshot, &req, |k| get(k)).await;
     }
     let (csrf, cookie) = pages::csrf_token(&req, &tenant.snapshot);
-    let carried: Vec<(&str, String)> = fields.iter().filter_map(|k| params.get(k).map(|v| (*k, v.to_owned()))).collect();
+    let carried: Vec<(&str, String)> = fields
+        .iter()
+        .filter_map(|k| params.get(k).map(|v| (*k, v.to_owned())))
+        .collect();
     let carried_ref: Vec<(&str, &str)> = carried.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let action = format!("/t/{}/logout", tenant.snapshot.slug);
     let page = signin::confirm_logout(&tenant.snapshot.name, &action, &csrf, &carried_ref);
-    Ok(pages::html(StatusCode::OK, page, cookie.into_iter().collect()))
+    Ok(pages::html(
+        StatusCode::OK,
+        page,
+        cookie.into_iter().collect(),
+    ))
 }
 
 /// POST /t/{tenant}/logout: the confirmation form.
-pub async fn logout_post(tenant: Tenant, state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, actix_web::Error> {
+pub async fn logout_post(
+    tenant: Tenant,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, actix_web::Error> {
     let form = PageForm::parse(&body);
     if !pages::csrf_ok(&req, form.get("csrf")) {
         return Err(bad("The form expired; sign out again from the application.").into());
     }
-    finish(&state, &tenant.snapshot, &req, |k| form.get(k).map(str::to_owned)).await
+    finish(&state, &tenant.snapshot, &req, |k| {
+        form.get(k).map(str::to_owned)
+    })
+    .await
 }
 
 async fn finish(
@@ -70,18 +99,32 @@ async fn finish(
 ) -> Result<HttpResponse, actix_web::Error> {
     let target = match get("post_logout_redirect_uri") {
         Some(uri) => {
-            let client = hinted_client(s, get("client_id").as_deref(), get("id_token_hint").as_deref())
-                .and_then(|id| s.client(&id))
-                .ok_or_else(|| bad("post_logout_redirect_uri needs client_id or id_token_hint"))?;
-            if !client.post_logout_redirect_uris.iter().any(|u| u.as_str() == uri) {
-                return Err(bad("post_logout_redirect_uri is not registered for this client").into());
+            let client = hinted_client(
+                s,
+                get("client_id").as_deref(),
+                get("id_token_hint").as_deref(),
+            )
+            .and_then(|id| s.client(&id))
+            .ok_or_else(|| bad("post_logout_redirect_uri needs client_id or id_token_hint"))?;
+            if !client
+                .post_logout_redirect_uris
+                .iter()
+                .any(|u| u.as_str() == uri)
+            {
+                return Err(
+                    bad("post_logout_redirect_uri is not registered for this client").into(),
+                );
             }
             Some(uri)
         }
         None => None,
     };
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
-        let (tenant, hash, now) = (s.id.clone(), sha256_hex(cookie.value()), state.clock.db_now());
+        let (tenant, hash, now) = (
+            s.id.clone(),
+            sha256_hex(cookie.value()),
+            state.clock.db_now(),
+        );
         state
             .store
             .run(move |c| {
@@ -102,7 +145,8 @@ async fn finish(
             let state_param = get("state");
             let url = match &state_param {
                 Some(st) => {
-                    let mut u = url::Url::parse(&uri).map_err(|_| bad("invalid post_logout_redirect_uri"))?;
+                    let mut u = url::Url::parse(&uri)
+                        .map_err(|_| bad("invalid post_logout_redirect_uri"))?;
                     u.query_pairs_mut().append_pair("state", st);
                     u.to_string()
                 }

@@ -29,7 +29,8 @@ pub fn html(status: StatusCode, page: Markup, cookies: Vec<Cookie<'static>>) -> 
     for c in cookies {
         b.cookie(c);
     }
-    b.content_type("text/html; charset=utf-8").body(page.into_string())
+    b.content_type("text/html; charset=utf-8")
+        .body(page.into_string())
 }
 
 pub fn redirect(location: &str, cookies: Vec<Cookie<'static>>) -> HttpResponse {
@@ -42,7 +43,12 @@ pub fn redirect(location: &str, cookies: Vec<Cookie<'static>>) -> HttpResponse {
 
 /// A cookie scoped to one tenant's paths: a browser never sends tenant A's
 /// cookies to tenant B (and the server checks the tenant anyway).
-pub fn tenant_cookie(s: &TenantSnapshot, name: &'static str, value: String, same_site: SameSite) -> Cookie<'static> {
+pub fn tenant_cookie(
+    s: &TenantSnapshot,
+    name: &'static str,
+    value: String,
+    same_site: SameSite,
+) -> Cookie<'static> {
     let https = s.issuer.starts_with("https://");
     Cookie::build(name, value)
         .path(format!("/t/{}", s.slug))
@@ -92,10 +98,16 @@ impl PageForm {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn all(&self, name: &str) -> impl Iterator<Item = &str> {
-        self.0.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }

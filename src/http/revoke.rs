@@ -43,7 +43,9 @@ pub async fn revoke(
         let db_now = now.naive_utc();
         let revoked = state
             .store
-            .run(move |c| crate::authn::grants::revoke_refresh(c, &tenant_id, &client_id, &token, db_now))
+            .run(move |c| {
+                crate::authn::grants::revoke_refresh(c, &tenant_id, &client_id, &token, db_now)
+            })
             .await?;
         if revoked == Some(false) {
             return Err(OAuthError::new(

@@ -1,9 +1,10 @@
 use super::Tenant;
 use super::form::{authenticate, form};
 use crate::app::AppState;
-use crate::authn::grants::{self, Issuer};
+use crate::authn::grants::{self, GrantError, Issuer};
 use crate::oauth::grant::TokenRequest;
 use crate::oauth::{OAuthError, OAuthErrorCode};
+use crate::tenancy::SyncRevocations;
 use crate::tokens::issue;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -73,10 +74,23 @@ pub async fn token(
                 } => {
                     let scope = scope.map(|s| s.into_set());
                     grants::refresh(conn, &by, &client, &refresh_token, scope.as_ref(), now)
+                        .map_err(Into::into)
                 }
-                TokenRequest::ClientCredentials { .. } => Err(OAuthError::server_error()),
+                TokenRequest::ClientCredentials { .. } => Err(OAuthError::server_error().into()),
             }
         })
-        .await?;
-    Ok(no_store(&response))
+        .await;
+    match response {
+        Ok(r) => Ok(no_store(&r)),
+        Err(GrantError {
+            error,
+            revoked_access_tokens,
+        }) => {
+            if revoked_access_tokens {
+                // Make the revocation exact in this process at once.
+                let _ = tenant.handle.addr.send(SyncRevocations).await;
+            }
+            Err(error)
+        }
+    }
 }

@@ -19,7 +19,11 @@ fn invalid_token(description: &str) -> HttpResponse {
         .json(serde_json::json!({ "error": "invalid_token", "error_description": description }))
 }
 
-pub async fn userinfo(tenant: Tenant, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, super::error::Problem> {
+pub async fn userinfo(
+    tenant: Tenant,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, super::error::Problem> {
     let s = &tenant.snapshot;
     let Some(token) = req
         .headers()
@@ -31,7 +35,14 @@ pub async fn userinfo(tenant: Tenant, state: web::Data<AppState>, req: HttpReque
             .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
             .finish());
     };
-    let facts = access::inspect(&s.keys, &s.slug, &s.issuer, token.trim(), state.clock.now(), |id| tenant.handle.is_revoked(id));
+    let facts = access::inspect(
+        &s.keys,
+        &s.slug,
+        &s.issuer,
+        token.trim(),
+        state.clock.now(),
+        |id| tenant.handle.is_revoked(id),
+    );
     let Some(facts) = facts.filter(|f| f.scopes.contains("openid")) else {
         return Ok(invalid_token("the access token is not valid for userinfo"));
     };
@@ -39,7 +50,10 @@ pub async fn userinfo(tenant: Tenant, state: web::Data<AppState>, req: HttpReque
         return Ok(invalid_token("the access token has no user"));
     };
     let tenant_id = s.id.clone();
-    let user = state.store.run(move |c| store::users::get(c, &tenant_id, &subject)).await?;
+    let user = state
+        .store
+        .run(move |c| store::users::get(c, &tenant_id, &subject))
+        .await?;
     let Some(user) = user.filter(|u| u.status == "active") else {
         return Ok(invalid_token("the user no longer exists"));
     };
@@ -50,7 +64,10 @@ pub async fn userinfo(tenant: Tenant, state: web::Data<AppState>, req: HttpReque
         if let Some(name) = &user.display_name {
             claims.insert("name".into(), name.clone().into());
         }
-        claims.insert("updated_at".into(), user.updated_at.and_utc().timestamp().into());
+        claims.insert(
+            "updated_at".into(),
+            user.updated_at.and_utc().timestamp().into(),
+        );
     }
     if facts.scopes.contains("email")
         && let Some(email) = &user.email

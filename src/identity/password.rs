@@ -162,14 +162,21 @@ mod tests {
             Err(PolicyError::TooShort(8))
         );
         assert_eq!(
-            h.check_policy(&SecretString::new("Alice@Example.com"), "alice", Some("alice@example.com")),
+            h.check_policy(
+                &SecretString::new("Alice@Example.com"),
+                "alice",
+                Some("alice@example.com")
+            ),
             Err(PolicyError::SameAsIdentity)
         );
         assert_eq!(
             h.check_policy(&SecretString::new("longusername"), "LongUsername", None),
             Err(PolicyError::SameAsIdentity)
         );
-        assert!(h.check_policy(&SecretString::new("correct horse"), "alice", None).is_ok());
+        assert!(
+            h.check_policy(&SecretString::new("correct horse"), "alice", None)
+                .is_ok()
+        );
         assert!(!h.verify_dummy(&SecretString::new("anything")));
     }
 

@@ -48,9 +48,9 @@ pub fn parse(
     params: &FormParams,
     lookup: impl Fn(&str) -> Option<Arc<Client>>,
 ) -> Result<AuthorizationRequest, AuthorizeError> {
-    let client_id = params
-        .get("client_id")
-        .ok_or_else(|| AuthorizeError::Page("The request names no client (client_id is missing).".into()))?;
+    let client_id = params.get("client_id").ok_or_else(|| {
+        AuthorizeError::Page("The request names no client (client_id is missing).".into())
+    })?;
     let client = lookup(client_id)
         .ok_or_else(|| AuthorizeError::Page(format!("There is no client {client_id:?} here.")))?;
     let redirect_uri = match params.get("redirect_uri") {
@@ -65,7 +65,9 @@ pub fn parse(
             client.redirect_uris[0].to_string()
         }
         None => {
-            return Err(AuthorizeError::Page("The request has no redirect_uri.".into()));
+            return Err(AuthorizeError::Page(
+                "The request has no redirect_uri.".into(),
+            ));
         }
     };
     let state = params.get("state").map(str::to_owned);
@@ -84,23 +86,40 @@ pub fn parse(
     match params.get("response_type") {
         None => return Err(fail(InvalidRequest, "response_type is required")),
         Some("code") => {}
-        Some(_) => return Err(fail(UnsupportedResponseType, "only response_type=code is supported")),
+        Some(_) => {
+            return Err(fail(
+                UnsupportedResponseType,
+                "only response_type=code is supported",
+            ));
+        }
     }
     if params.get("response_mode").is_some_and(|m| m != "query") {
-        return Err(fail(InvalidRequest, "only response_mode=query is supported"));
+        return Err(fail(
+            InvalidRequest,
+            "only response_mode=query is supported",
+        ));
     }
     if !client.allows_grant(GrantType::AuthorizationCode) {
-        return Err(fail(UnauthorizedClient, "this client may not use the authorization code grant"));
+        return Err(fail(
+            UnauthorizedClient,
+            "this client may not use the authorization code grant",
+        ));
     }
     let scopes = match params.get("scope") {
-        Some(raw) => ScopeSet::parse(raw).map_err(|e| fail(e.error, "the scope parameter is malformed"))?,
+        Some(raw) => {
+            ScopeSet::parse(raw).map_err(|e| fail(e.error, "the scope parameter is malformed"))?
+        }
         None => return Err(fail(InvalidScope, "scope is required")),
     }
     .into_set();
     if let Some(s) = scopes.iter().find(|s| !client.scopes.contains(*s)) {
-        return Err(fail(InvalidScope, &format!("scope not allowed for this client: {s}")));
+        return Err(fail(
+            InvalidScope,
+            &format!("scope not allowed for this client: {s}"),
+        ));
     }
-    let (code_challenge, code_challenge_method) = pkce_params(params, &client).map_err(|d| fail(InvalidRequest, d))?;
+    let (code_challenge, code_challenge_method) =
+        pkce_params(params, &client).map_err(|d| fail(InvalidRequest, d))?;
     let prompt = parse_prompt(params.get("prompt")).map_err(|d| fail(InvalidRequest, d))?;
     let max_age = match params.get("max_age") {
         Some(v) => Some(
@@ -168,7 +187,12 @@ fn parse_prompt(raw: Option<&str>) -> Result<Prompt, &'static str> {
 
 /// The redirect that carries a result or an error back to the client, with
 /// `iss` (RFC 9207 §2) so the client can tell which server answered.
-pub fn redirect_url(redirect_uri: &str, issuer: &str, pairs: &[(&str, &str)], state: Option<&str>) -> String {
+pub fn redirect_url(
+    redirect_uri: &str,
+    issuer: &str,
+    pairs: &[(&str, &str)],
+    state: Option<&str>,
+) -> String {
     let mut url = match url::Url::parse(redirect_uri) {
         Ok(u) => u,
         Err(_) => return redirect_uri.to_owned(),
@@ -187,7 +211,12 @@ pub fn redirect_url(redirect_uri: &str, issuer: &str, pairs: &[(&str, &str)], st
 }
 
 /// The redirect for an error response (RFC 6749 §4.1.2.1).
-pub fn error_redirect(redirect_uri: &str, issuer: &str, error: &OAuthError, state: Option<&str>) -> String {
+pub fn error_redirect(
+    redirect_uri: &str,
+    issuer: &str,
+    error: &OAuthError,
+    state: Option<&str>,
+) -> String {
     let code = serde_json::to_value(error.error)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))

@@ -42,7 +42,9 @@ pub fn verify(challenge: &str, method: Method, verifier: &str) -> bool {
         return false;
     }
     let computed = match method {
-        Method::S256 => URL_SAFE_NO_PAD.encode(<sha2::Sha256 as sha2::Digest>::digest(verifier.as_bytes())),
+        Method::S256 => {
+            URL_SAFE_NO_PAD.encode(<sha2::Sha256 as sha2::Digest>::digest(verifier.as_bytes()))
+        }
         Method::Plain => verifier.to_owned(),
     };
     computed.as_bytes().ct_eq(challenge.as_bytes()).into()
@@ -55,10 +57,17 @@ mod tests {
     #[test]
     fn rfc7636_appendix_b_example() {
         let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeUdtkXjsFD8vPnLWrUU";
+        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
         assert!(verify(challenge, Method::S256, verifier));
-        assert!(!verify(challenge, Method::S256, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXX"));
+        assert!(!verify(
+            challenge,
+            Method::S256,
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXX"
+        ));
         assert!(!verify(challenge, Method::Plain, verifier));
-        assert!(!verify("short", Method::Plain, "short"), "verifiers are 43+ characters");
+        assert!(
+            !verify("short", Method::Plain, "short"),
+            "verifiers are 43+ characters"
+        );
     }
 }

@@ -42,7 +42,9 @@ pub const REDEEMED: &str = "redeemed";
 
 pub fn insert(conn: &mut DbConnection, tenant: &TenantId, row: &CodeRow) -> Result<(), StoreError> {
     debug_assert_eq!(row.tenant_id, tenant.as_str());
-    diesel::insert_into(codes::table).values(row).execute(conn)?;
+    diesel::insert_into(codes::table)
+        .values(row)
+        .execute(conn)?;
     Ok(())
 }
 

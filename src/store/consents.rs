@@ -19,8 +19,10 @@ pub fn get(
         .select(consents::scopes)
         .first(conn)
         .optional()?;
-    raw.map(|r| serde_json::from_str(&r).map_err(|e| StoreError::Corrupt(format!("consents.scopes: {e}"))))
-        .transpose()
+    raw.map(|r| {
+        serde_json::from_str(&r).map_err(|e| StoreError::Corrupt(format!("consents.scopes: {e}")))
+    })
+    .transpose()
 }
 
 /// Records the scopes the user granted (replacing an earlier grant).

@@ -57,15 +57,27 @@ pub const ACTIVE: &str = "active";
 pub const ROTATED: &str = "rotated";
 pub const REVOKED: &str = "revoked";
 
-pub fn insert_family(conn: &mut DbConnection, tenant: &TenantId, row: &FamilyRow) -> Result<(), StoreError> {
+pub fn insert_family(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    row: &FamilyRow,
+) -> Result<(), StoreError> {
     debug_assert_eq!(row.tenant_id, tenant.as_str());
-    diesel::insert_into(families::table).values(row).execute(conn)?;
+    diesel::insert_into(families::table)
+        .values(row)
+        .execute(conn)?;
     Ok(())
 }
 
-pub fn insert_token(conn: &mut DbConnection, tenant: &TenantId, row: &TokenRow) -> Result<(), StoreError> {
+pub fn insert_token(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    row: &TokenRow,
+) -> Result<(), StoreError> {
     debug_assert_eq!(row.tenant_id, tenant.as_str());
-    diesel::insert_into(tokens::table).values(row).execute(conn)?;
+    diesel::insert_into(tokens::table)
+        .values(row)
+        .execute(conn)?;
     Ok(())
 }
 

@@ -29,9 +29,15 @@ impl std::fmt::Debug for SessionRow {
     }
 }
 
-pub fn insert(conn: &mut DbConnection, tenant: &TenantId, row: &SessionRow) -> Result<(), StoreError> {
+pub fn insert(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    row: &SessionRow,
+) -> Result<(), StoreError> {
     debug_assert_eq!(row.tenant_id, tenant.as_str());
-    diesel::insert_into(sessions::table).values(row).execute(conn)?;
+    diesel::insert_into(sessions::table)
+        .values(row)
+        .execute(conn)?;
     Ok(())
 }
 

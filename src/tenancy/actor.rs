@@ -169,3 +169,17 @@ impl Handler<RevokeToken> for TenantActor {
         })
     }
 }
+
+/// Read revocations recorded in the database now (after a write elsewhere in
+/// this process revoked tokens outside `RevokeToken`).
+#[derive(Message)]
+#[rtype(result = "Result<(), StoreError>")]
+pub struct SyncRevocations;
+
+impl Handler<SyncRevocations> for TenantActor {
+    type Result = ResponseFuture<Result<(), StoreError>>;
+
+    fn handle(&mut self, _: SyncRevocations, _: &mut Self::Context) -> Self::Result {
+        Box::pin(self.sync_revocations())
+    }
+}

@@ -9,7 +9,7 @@ mod revocations;
 mod snapshot;
 mod supervisor;
 
-pub use actor::{Reload, RevokeToken, TenantActor};
+pub use actor::{Reload, RevokeToken, SyncRevocations, TenantActor};
 pub use loader::{LoadContext, LoadError};
 pub use snapshot::{TenantSnapshot, TenantStatus};
 pub use supervisor::{Supervisor, SupervisorOptions, TenantHandle};

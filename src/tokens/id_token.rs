@@ -34,7 +34,9 @@ pub const ACR_PASSWORD: &str = "urn:gatehouse:acr:password";
 /// for EdDSA with Ed25519).
 pub fn at_hash(algorithm: JwsAlgorithm, access_token: &str) -> String {
     let digest: Vec<u8> = match algorithm {
-        JwsAlgorithm::ES256 | JwsAlgorithm::RS256 => sha2::Sha256::digest(access_token.as_bytes()).to_vec(),
+        JwsAlgorithm::ES256 | JwsAlgorithm::RS256 => {
+            sha2::Sha256::digest(access_token.as_bytes()).to_vec()
+        }
         JwsAlgorithm::EdDSA => sha2::Sha512::digest(access_token.as_bytes()).to_vec(),
     };
     URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
@@ -60,7 +62,10 @@ pub fn mint(keys: &KeyRing, c: &IdClaims<'_>) -> Result<String, josekit::JoseErr
     }
     p.set_claim("amr", Some(c.amr.to_vec().into()))?;
     p.set_claim("acr", Some(ACR_PASSWORD.into()))?;
-    p.set_claim("at_hash", Some(at_hash(jws.algorithm, c.access_token).into()))?;
+    p.set_claim(
+        "at_hash",
+        Some(at_hash(jws.algorithm, c.access_token).into()),
+    )?;
     jwt::encode_with_signer(&p, &header, jws.signer.as_ref())
 }
 
@@ -72,7 +77,10 @@ mod tests {
     fn at_hash_of_the_oidc_core_example() {
         // OIDC Core Appendix A.3 (RS256, SHA-256).
         assert_eq!(
-            at_hash(JwsAlgorithm::RS256, "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
+            at_hash(
+                JwsAlgorithm::RS256,
+                "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"
+            ),
             "77QmUPtjPfzWtF2AnpK9RQ"
         );
     }

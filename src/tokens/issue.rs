@@ -65,8 +65,11 @@ pub fn issue(
                 scope: claims.scopes.into_iter().collect::<Vec<_>>().join(" "),
             })
         }
-        TokenRequest::AuthorizationCode { .. } | TokenRequest::RefreshToken { .. } => Err(
-            OAuthError::new(OAuthErrorCode::UnsupportedGrantType, "handled by authn::grants"),
-        ),
+        TokenRequest::AuthorizationCode { .. } | TokenRequest::RefreshToken { .. } => {
+            Err(OAuthError::new(
+                OAuthErrorCode::UnsupportedGrantType,
+                "handled by authn::grants",
+            ))
+        }
     }
 }

@@ -122,6 +122,7 @@ pub fn test_config(dir: &Path, db: &TestDb) -> Config {
         memory_kib: 64,
         iterations: 1,
         parallelism: 1,
+        min_length: 8,
     };
     c
 }
@@ -181,6 +182,20 @@ pub async fn spawn_app_at(
     tenant_yaml: Option<&str>,
     clock: Arc<dyn Clock>,
 ) -> TestApp {
+    spawn(tweak, tenant_yaml, clock, false).await
+}
+
+/// A server whose public URL (and so every issuer) is its real address.
+pub async fn spawn_app_real_url(tenant_yaml: &str, clock: Arc<dyn Clock>) -> TestApp {
+    spawn(|_| {}, Some(tenant_yaml), clock, true).await
+}
+
+async fn spawn(
+    tweak: impl FnOnce(&mut Config),
+    tenant_yaml: Option<&str>,
+    clock: Arc<dyn Clock>,
+    real_url: bool,
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::new(dir.path());
     let mut config = test_config(dir.path(), &db);
@@ -189,7 +204,13 @@ pub async fn spawn_app_at(
         std::fs::create_dir_all(&config.tenants.dir).unwrap();
         std::fs::write(config.tenants.dir.join("tenant.yaml"), yaml).unwrap();
     }
-    let app = Application::build_with_clock(config.clone(), clock)
+    let listener = std::net::TcpListener::bind(config.server.bind).unwrap();
+    if real_url {
+        // The issuer names the real port, as OpenID Connect libraries require.
+        let port = listener.local_addr().unwrap().port();
+        config.server.public_url = public_url(&format!("http://127.0.0.1:{port}"));
+    }
+    let app = Application::build_on(config.clone(), clock, listener)
         .await
         .expect("server builds");
     let port = app.port();

@@ -10,6 +10,7 @@ mod helpers;
 mod interop;
 mod isolation;
 mod migrations;
+mod signin;
 mod tenancy;
 mod tenants_apply;
 mod tokens;

@@ -1,0 +1,750 @@
+//! Interactive sign-in over plain HTTP: authorize, login, consent, code
+//! exchange, ID token, userinfo, refresh rotation, and what must fail.
+
+use crate::helpers::{TestApp, spawn_app_at};
+use crate::tokens::{RS, introspect, post_form};
+use base64::Engine;
+use gatehouse::clock::{ManualClock, SystemClock};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub const WEB: (&str, &str) = ("web", "web-secret-0123456789abcdef");
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+pub const CB: &str = "http://127.0.0.1:3000/cb";
+
+pub fn yaml(slug: &str) -> String {
+    format!(
+        r#"slug: {slug}
+name: Acme
+scopes:
+  - {{ name: notes:read, description: Read your notes }}
+clients:
+  - client_id: web
+    name: Notes Web
+    secret: web-secret-0123456789abcdef
+    redirect_uris: [{CB}]
+    post_logout_redirect_uris: [http://127.0.0.1:3000/bye]
+    grant_types: [authorization_code, refresh_token]
+    scopes: [openid, profile, email, offline_access, notes:read]
+  - client_id: trusted
+    secret: trusted-secret-0123456789
+    first_party: true
+    redirect_uris: [{CB}]
+    grant_types: [authorization_code]
+    scopes: [openid, profile]
+  - client_id: spa
+    public: true
+    redirect_uris: [{CB}]
+    grant_types: [authorization_code, refresh_token]
+    scopes: [openid, notes:read, offline_access]
+  - client_id: rs
+    secret: rs-secret-0123456789abcdef
+    grant_types: [client_credentials]
+    scopes: [notes:read]
+users:
+  - username: alice
+    email: alice@example.com
+    display_name: Alice Liddell
+    password: alice-password-1
+"#
+    )
+}
+
+/// A browser: keeps cookies, never follows redirects.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub fn field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name} in {html}"))
+        + marker.len();
+    let end = html[start..].find('"').unwrap() + start;
+    html[start..end].to_owned()
+}
+
+pub fn authorize_path(slug: &str, client: &str, scope: &str, extra: &str) -> String {
+    format!(
+        "/t/{slug}/authorize?response_type=code&client_id={client}&redirect_uri={}&scope={}&state=st-1&nonce=n-1&code_challenge={CHALLENGE}&code_challenge_method=S256{extra}",
+        urlencode(CB),
+        urlencode(scope)
+    )
+}
+
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+pub fn query(location: &str) -> std::collections::HashMap<String, String> {
+    url::Url::parse(location)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect()
+}
+
+pub async fn login(
+    app: &TestApp,
+    b: &reqwest::Client,
+    slug: &str,
+    html: &str,
+    password: &str,
+) -> reqwest::Response {
+    b.post(app.url(&format!("/t/{slug}/login")))
+        .form(&[
+            ("csrf", field(html, "csrf").as_str()),
+            ("request", field(html, "request").as_str()),
+            ("username", "alice"),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Runs authorize → login → consent (granting `grant`) and returns the redirect.
+pub async fn sign_in(app: &TestApp, b: &reqwest::Client, scope: &str, grant: &[&str]) -> String {
+    let res = b
+        .get(app.url(&authorize_path("acme", "web", scope, "")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Sign in to Acme"), "{html}");
+    let res = login(app, b, "acme", &html, "alice-password-1").await;
+    let consent_page = match res.status().as_u16() {
+        200 => res.text().await.unwrap(),
+        302 => return res.headers()["location"].to_str().unwrap().to_owned(),
+        s => panic!("login answered {s}"),
+    };
+    assert!(
+        consent_page.contains("Notes Web wants to access your Acme account"),
+        "{consent_page}"
+    );
+    let mut form = vec![
+        ("csrf".to_owned(), field(&consent_page, "csrf")),
+        ("request".to_owned(), field(&consent_page, "request")),
+        ("decision".to_owned(), "allow".to_owned()),
+    ];
+    for g in grant {
+        form.push(("scope".to_owned(), g.to_string()));
+    }
+    let res = b
+        .post(app.url("/t/acme/consent"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    res.headers()["location"].to_str().unwrap().to_owned()
+}
+
+pub async fn exchange(app: &TestApp, code: &str, verifier: &str) -> reqwest::Response {
+    post_form(
+        app,
+        "/t/acme/token",
+        Some(WEB),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", CB),
+            ("code_verifier", verifier),
+        ],
+    )
+    .await
+}
+
+async fn acme(clock: Arc<dyn gatehouse::clock::Clock>) -> TestApp {
+    spawn_app_at(|_| {}, Some(&yaml("acme")), clock).await
+}
+
+fn claims(jwt: &str) -> Value {
+    let payload = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[actix_web::test]
+async fn the_code_flow_respects_the_scopes_the_user_ticked() {
+    let app = acme(Arc::new(SystemClock)).await;
+    let b = browser();
+    let location = sign_in(
+        &app,
+        &b,
+        "openid profile email offline_access notes:read",
+        &["profile", "offline_access", "notes:read"],
+    )
+    .await;
+    assert!(location.starts_with(CB), "{location}");
+    let q = query(&location);
+    assert_eq!(q["state"], "st-1");
+    assert_eq!(q["iss"], "http://127.0.0.1:8080/t/acme");
+    let res = exchange(&app, &q["code"], VERIFIER).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let tokens: Value = res.json().await.unwrap();
+    assert_eq!(
+        tokens["scope"], "notes:read offline_access openid profile",
+        "email was unticked"
+    );
+    assert!(tokens["refresh_token"].is_string());
+    let id = claims(tokens["id_token"].as_str().unwrap());
+    assert_eq!(id["iss"], "http://127.0.0.1:8080/t/acme");
+    assert_eq!(id["aud"], "web");
+    assert_eq!(id["nonce"], "n-1");
+    assert_eq!(id["amr"], json!(["pwd"]));
+    for c in ["sub", "exp", "iat", "auth_time", "at_hash", "sid", "acr"] {
+        assert!(id.get(c).is_some(), "ID token lacks {c}: {id}");
+    }
+    // Userinfo: profile claims, no email (not granted).
+    let access = tokens["access_token"].as_str().unwrap();
+    let res = app
+        .client
+        .get(app.url("/t/acme/userinfo"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let info: Value = res.json().await.unwrap();
+    assert_eq!(info["sub"], id["sub"]);
+    assert_eq!(info["preferred_username"], "alice");
+    assert_eq!(info["name"], "Alice Liddell");
+    assert!(info.get("email").is_none(), "{info}");
+    // The access token carries the user and the granted scopes.
+    let body = introspect(&app, "acme", RS, access).await;
+    assert_eq!(body["sub"], id["sub"]);
+    assert_eq!(body["scope"], "notes:read offline_access openid profile");
+
+    // Consent is remembered: a second authorization skips the consent page.
+    let res = b
+        .get(app.url(&authorize_path("acme", "web", "openid notes:read", "")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    assert!(query(res.headers()["location"].to_str().unwrap()).contains_key("code"));
+    // ...unless the client asks again (prompt=consent) or wants more.
+    let res = b
+        .get(app.url(&authorize_path(
+            "acme",
+            "web",
+            "openid notes:read",
+            "&prompt=consent",
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = b
+        .get(app.url(&authorize_path("acme", "web", "openid email", "")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "email was never granted");
+    let res = b
+        .get(app.url(&authorize_path(
+            "acme",
+            "web",
+            "openid email",
+            "&prompt=none",
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        query(res.headers()["location"].to_str().unwrap())["error"],
+        "consent_required"
+    );
+}
+
+#[actix_web::test]
+async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
+    let app = acme(Arc::new(SystemClock)).await;
+    let b = browser();
+    let location = sign_in(
+        &app,
+        &b,
+        "openid offline_access notes:read",
+        &["offline_access", "notes:read"],
+    )
+    .await;
+    let tokens: Value = exchange(&app, &query(&location)["code"], VERIFIER)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let r1 = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let refresh = |t: String| {
+        let app = &app;
+        async move {
+            post_form(
+                app,
+                "/t/acme/token",
+                Some(WEB),
+                &[("grant_type", "refresh_token"), ("refresh_token", &t)],
+            )
+            .await
+        }
+    };
+    let res = refresh(r1.clone()).await;
+    assert_eq!(res.status(), 200);
+    let t2: Value = res.json().await.unwrap();
+    let r2 = t2["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(r1, r2);
+    // Narrowing on refresh is allowed, widening is not.
+    let res = post_form(
+        &app,
+        "/t/acme/token",
+        Some(WEB),
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &r2),
+            ("scope", "openid profile"),
+        ],
+    )
+    .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_scope");
+    // r1 again: reuse. The family is revoked, so r2 dies too.
+    let res = refresh(r1).await;
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"error": "invalid_grant", "error_description": "the refresh token was already used; its family has been revoked"})
+    );
+    let res = refresh(r2).await;
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"error": "invalid_grant", "error_description": "the refresh token has been revoked"})
+    );
+}
+
+#[actix_web::test]
+async fn revoking_a_refresh_token_revokes_its_family() {
+    let app = acme(Arc::new(SystemClock)).await;
+    let b = browser();
+    let location = sign_in(&app, &b, "openid offline_access", &["offline_access"]).await;
+    let tokens: Value = exchange(&app, &query(&location)["code"], VERIFIER)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let r1 = tokens["refresh_token"].as_str().unwrap();
+    let res = post_form(
+        &app,
+        "/t/acme/revoke",
+        Some(WEB),
+        &[("token", r1), ("token_type_hint", "refresh_token")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let res = post_form(
+        &app,
+        "/t/acme/token",
+        Some(WEB),
+        &[("grant_type", "refresh_token"), ("refresh_token", r1)],
+    )
+    .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+}
+
+#[actix_web::test]
+async fn codes_are_single_use_bound_and_short_lived() {
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let app = acme(clock.clone()).await;
+    let b = browser();
+    let location = sign_in(
+        &app,
+        &b,
+        "openid offline_access notes:read",
+        &["offline_access", "notes:read"],
+    )
+    .await;
+    let code = query(&location)["code"].clone();
+    // Wrong verifier: refused (and the code is spent).
+    let res = exchange(
+        &app,
+        &code,
+        "wrong-verifier-wrong-verifier-wrong-verifier-x",
+    )
+    .await;
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"error": "invalid_grant", "error_description": "code_verifier does not match the code_challenge"})
+    );
+    // A fresh code: redirect mismatch, then a good exchange, then a replay.
+    let res = b
+        .get(app.url(&authorize_path(
+            "acme",
+            "web",
+            "openid offline_access notes:read",
+            "",
+        )))
+        .send()
+        .await
+        .unwrap();
+    let code = query(res.headers()["location"].to_str().unwrap())["code"].clone();
+    let res = post_form(
+        &app,
+        "/t/acme/token",
+        Some(WEB),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error_description"],
+        "redirect_uri does not match the authorization request"
+    );
+    let res = b
+        .get(app.url(&authorize_path(
+            "acme",
+            "web",
+            "openid offline_access notes:read",
+            "",
+        )))
+        .send()
+        .await
+        .unwrap();
+    let code = query(res.headers()["location"].to_str().unwrap())["code"].clone();
+    let first: Value = exchange(&app, &code, VERIFIER).await.json().await.unwrap();
+    let access = first["access_token"].as_str().unwrap();
+    assert_eq!(introspect(&app, "acme", RS, access).await["active"], true);
+    let replay = exchange(&app, &code, VERIFIER).await;
+    assert_eq!(
+        replay.json::<Value>().await.unwrap(),
+        json!({"error": "invalid_grant", "error_description": "the code was already used"})
+    );
+    // RFC 6749 §4.1.2: what the first redemption issued is revoked.
+    assert_eq!(
+        introspect(&app, "acme", RS, access).await,
+        json!({"active": false})
+    );
+    let res = post_form(
+        &app,
+        "/t/acme/token",
+        Some(WEB),
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", first["refresh_token"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    // Expired: codes live 60 seconds.
+    let res = b
+        .get(app.url(&authorize_path("acme", "web", "openid", "")))
+        .send()
+        .await
+        .unwrap();
+    let code = query(res.headers()["location"].to_str().unwrap())["code"].clone();
+    clock.advance(chrono::Duration::seconds(61));
+    let res = exchange(&app, &code, VERIFIER).await;
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error_description"],
+        "the code has expired"
+    );
+}
+
+#[actix_web::test]
+async fn bad_authorization_requests() {
+    let app = acme(Arc::new(SystemClock)).await;
+    let b = browser();
+    // Untrusted redirect: a page, never a redirect.
+    let res = b
+        .get(
+            app.url(
+                &authorize_path("acme", "web", "openid", "")
+                    .replace(&urlencode(CB), &urlencode("http://127.0.0.1:3000/evil")),
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("The redirect_uri is not registered for this client.")
+    );
+    let res = b
+        .get(app.url("/t/acme/authorize?response_type=code&client_id=nobody"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    // Trusted redirect: errors go back to the client.
+    let no_pkce = format!(
+        "/t/acme/authorize?response_type=code&client_id=web&redirect_uri={}&scope=openid&state=s",
+        urlencode(CB)
+    );
+    let res = b.get(app.url(&no_pkce)).send().await.unwrap();
+    assert_eq!(res.status(), 302);
+    let q = query(res.headers()["location"].to_str().unwrap());
+    assert_eq!(q["error"], "invalid_request");
+    assert_eq!(
+        q["error_description"],
+        "code_challenge is required (PKCE, RFC 7636)"
+    );
+    assert_eq!(q["state"], "s");
+    let plain = authorize_path("acme", "web", "openid", "")
+        .replace("code_challenge_method=S256", "code_challenge_method=plain");
+    let q = query(
+        b.get(app.url(&plain)).send().await.unwrap().headers()["location"]
+            .to_str()
+            .unwrap(),
+    );
+    assert_eq!(q["error_description"], "code_challenge_method must be S256");
+    let token = authorize_path("acme", "web", "openid", "")
+        .replace("response_type=code", "response_type=token");
+    let q = query(
+        b.get(app.url(&token)).send().await.unwrap().headers()["location"]
+            .to_str()
+            .unwrap(),
+    );
+    assert_eq!(q["error"], "unsupported_response_type");
+    let wide = authorize_path("acme", "web", "openid admin", "");
+    let q = query(
+        b.get(app.url(&wide)).send().await.unwrap().headers()["location"]
+            .to_str()
+            .unwrap(),
+    );
+    assert_eq!(q["error"], "invalid_scope");
+    let none = authorize_path("acme", "web", "openid", "&prompt=none");
+    let q = query(
+        b.get(app.url(&none)).send().await.unwrap().headers()["location"]
+            .to_str()
+            .unwrap(),
+    );
+    assert_eq!(q["error"], "login_required");
+    // Unknown parameters are ignored (RFC 6749 §3.1).
+    let res = b
+        .get(app.url(&authorize_path("acme", "web", "openid", "&foo=bar")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[actix_web::test]
+async fn login_and_consent_forms_need_their_csrf_token() {
+    let app = acme(Arc::new(SystemClock)).await;
+    let b = browser();
+    let html = b
+        .get(app.url(&authorize_path("acme", "web", "openid", "")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = b
+        .post(app.url("/t/acme/login"))
+        .form(&[
+            ("request", field(&html, "request").as_str()),
+            ("username", "alice"),
+            ("password", "alice-password-1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("The form expired"));
+    let res = b
+        .post(app.url("/t/acme/login"))
+        .form(&[
+            ("csrf", "x".repeat(43).as_str()),
+            ("request", field(&html, "request").as_str()),
+            ("username", "alice"),
+            ("password", "alice-password-1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // Wrong password: the login page again, with a message, 401.
+    let res = login(&app, &b, "acme", &html, "wrong-password").await;
+    assert_eq!(res.status(), 401);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("The username or password is wrong."));
+    assert_eq!(res_headers_ok(&app, &b).await, ());
+}
+
+async fn res_headers_ok(app: &TestApp, b: &reqwest::Client) {
+    let res = b
+        .get(app.url(&authorize_path("acme", "web", "openid", "")))
+        .send()
+        .await
+        .unwrap();
+    let h = res.headers();
+    assert_eq!(h["cache-control"], "no-store");
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    assert_eq!(h["x-frame-options"], "DENY");
+    let cookies: Vec<&str> = h
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(
+        cookies.is_empty()
+            || cookies
+                .iter()
+                .all(|c| c.contains("HttpOnly") && c.contains("Path=/t/acme")),
+        "{cookies:?}"
+    );
+}
+
+#[actix_web::test]
+async fn a_session_of_tenant_a_is_not_a_session_at_tenant_b() {
+    let app = crate::helpers::spawn_app_with(|_| {}, None).await;
+    app.write_tenant("a.yaml", &yaml("acme"));
+    app.write_tenant("b.yaml", &yaml("other"));
+    let out = crate::cli::gatehouse(
+        &app,
+        &["tenants", "apply", app.tenants_dir().to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let b = browser();
+    let html = b
+        .get(app.url(&authorize_path("acme", "web", "openid", "")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = login(&app, &b, "acme", &html, "alice-password-1").await;
+    let session = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("gh_session="))
+        .expect("a session cookie");
+    assert!(session.contains("Path=/t/acme"), "{session}");
+    let value = session
+        .trim_start_matches("gh_session=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    // Present A's session cookie to B by hand: B does not know it.
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url(&authorize_path("other", "web", "openid", "")))
+        .header("cookie", format!("gh_session={value}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.text().await.unwrap().contains("Sign in to Acme"),
+        "B shows its login page"
+    );
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url(&authorize_path("other", "web", "openid", "&prompt=none")))
+        .header("cookie", format!("gh_session={value}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        query(res.headers()["location"].to_str().unwrap())["error"],
+        "login_required"
+    );
+}
+
+#[actix_web::test]
+async fn first_party_clients_skip_consent_and_logout_ends_the_session() {
+    let app = acme(Arc::new(SystemClock)).await;
+    let b = browser();
+    let path = authorize_path("acme", "trusted", "openid profile", "");
+    let html = b
+        .get(app.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = login(&app, &b, "acme", &html, "alice-password-1").await;
+    assert_eq!(
+        res.status(),
+        302,
+        "no consent page for a first-party client"
+    );
+    // Signed in: the next request goes straight through.
+    assert_eq!(b.get(app.url(&path)).send().await.unwrap().status(), 302);
+    // Logout without a hint asks first; the POST signs out.
+    let res = b.get(app.url("/t/acme/logout")).send().await.unwrap();
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Sign out of Acme?"));
+    let res = b
+        .post(app.url("/t/acme/logout"))
+        .form(&[
+            ("csrf", field(&html, "csrf").as_str()),
+            ("client_id", "web"),
+            ("post_logout_redirect_uri", "http://127.0.0.1:3000/bye"),
+            ("state", "s9"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    assert_eq!(
+        res.headers()["location"],
+        "http://127.0.0.1:3000/bye?state=s9"
+    );
+    assert_eq!(
+        b.get(app.url(&path)).send().await.unwrap().status(),
+        200,
+        "signed out: the login page"
+    );
+    let res = b
+        .get(app.url(
+            "/t/acme/logout?client_id=web&post_logout_redirect_uri=http%3A%2F%2Fevil.example%2F",
+        ))
+        .send()
+        .await
+        .unwrap();
+    let html = res.text().await.unwrap();
+    let res = b
+        .post(app.url("/t/acme/logout"))
+        .form(&[
+            ("csrf", field(&html, "csrf").as_str()),
+            ("client_id", "web"),
+            ("post_logout_redirect_uri", "http://evil.example/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400, "unregistered post-logout redirect");
+}
