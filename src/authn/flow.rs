@@ -22,7 +22,7 @@ pub enum Step {
     },
     Consent {
         request: AuthorizationRequest,
-        user: UserRow,
+        user: Box<UserRow>,
     },
     Redirect(String),
     /// The request no longer makes sense (e.g. the client disappeared).
@@ -82,7 +82,10 @@ pub async fn advance(
                 .run(move |c| store::users::get(c, &tenant, &user_id))
                 .await?
             {
-                Some(user) => Ok(Step::Consent { request, user }),
+                Some(user) => Ok(Step::Consent {
+                    request,
+                    user: Box::new(user),
+                }),
                 None => Ok(Step::Login {
                     request,
                     error: None,

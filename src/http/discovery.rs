@@ -59,7 +59,9 @@ pub async fn revocation_list(
     let now = state.clock.db_now();
     let rows = state
         .store
-        .run(move |c| crate::store::revocations::since(c, &id, chrono::NaiveDateTime::MIN, now))
+        .run(move |c| {
+            crate::store::revocations::since(c, &id, chrono::DateTime::UNIX_EPOCH.naive_utc(), now)
+        })
         .await?;
     let ids: Vec<String> = rows.into_iter().map(|(id, _)| id).collect();
     Ok(HttpResponse::Ok()

@@ -82,7 +82,7 @@ impl TenantActor {
         let since = revocations
             .synced_at()
             .map(|t| t - chrono::Duration::seconds(5))
-            .unwrap_or(NaiveDateTime::MIN);
+            .unwrap_or(chrono::DateTime::UNIX_EPOCH.naive_utc());
         async move {
             let rows = store
                 .run(move |c| store::revocations::since(c, &tenant, since, now))

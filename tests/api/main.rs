@@ -5,11 +5,13 @@
 
 mod attenuation;
 mod cli;
+mod exactly_once;
 mod health;
 mod helpers;
 mod interop;
 mod isolation;
 mod migrations;
+mod oidc_rp;
 mod signin;
 mod tenancy;
 mod tenants_apply;

@@ -23,7 +23,11 @@ fn migrations_create_every_table_and_are_idempotent() {
     let applied = store.migrate().unwrap();
     assert_eq!(
         applied,
-        vec!["20261126000001".to_owned(), "20261126000002".to_owned()]
+        vec![
+            "20261126000001".to_owned(),
+            "20261126000002".to_owned(),
+            "20261126000003".to_owned()
+        ]
     );
     assert!(
         store.migrate().unwrap().is_empty(),
@@ -48,12 +52,17 @@ fn migrations_create_every_table_and_are_idempotent() {
         names,
         vec![
             "audit_events",
+            "authorization_codes",
             "client_assertion_jtis",
             "clients",
+            "consents",
+            "refresh_families",
+            "refresh_tokens",
             "revoked_tokens",
             "role_permissions",
             "roles",
             "scopes",
+            "sessions",
             "signing_keys",
             "tenants",
             "user_roles",

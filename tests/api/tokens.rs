@@ -173,24 +173,32 @@ async fn discovery_documents_agree_and_advertise_what_works() {
     assert_eq!(a["jwks_uri"], format!("{issuer}/jwks"));
     assert_eq!(a["introspection_endpoint"], format!("{issuer}/introspect"));
     assert_eq!(a["revocation_endpoint"], format!("{issuer}/revoke"));
-    assert_eq!(a["grant_types_supported"], json!(["client_credentials"]));
-    assert_eq!(a["response_types_supported"], json!([]));
+    assert_eq!(
+        a["grant_types_supported"],
+        json!(["authorization_code", "refresh_token", "client_credentials"])
+    );
+    assert_eq!(a["response_types_supported"], json!(["code"]));
+    assert_eq!(a["code_challenge_methods_supported"], json!(["S256"]));
+    assert_eq!(a["authorization_endpoint"], format!("{issuer}/authorize"));
+    assert_eq!(a["userinfo_endpoint"], format!("{issuer}/userinfo"));
+    assert_eq!(a["end_session_endpoint"], format!("{issuer}/logout"));
+    assert_eq!(a["id_token_signing_alg_values_supported"], json!(["ES256"]));
+    assert_eq!(a["authorization_response_iss_parameter_supported"], true);
     assert_eq!(
         a["token_endpoint_auth_methods_supported"],
         json!([
             "client_secret_basic",
             "client_secret_post",
-            "private_key_jwt"
+            "private_key_jwt",
+            "none"
         ])
     );
     assert_eq!(a["service_documentation"], format!("{issuer}/docs"));
     assert_eq!(a["ui_locales_supported"], json!(["en"]));
     let scopes = a["scopes_supported"].as_array().unwrap();
     assert!(scopes.contains(&json!("openid")) && scopes.contains(&json!("notes:write")));
-    assert!(
-        a.get("authorization_endpoint").is_none(),
-        "not implemented yet, not advertised"
-    );
+    // Not implemented, so not advertised: the implicit flow, other response modes.
+    assert!(a.get("registration_endpoint").is_none());
     assert_eq!(
         app.get("/.well-known/oauth-authorization-server/t/nosuch")
             .await
