@@ -5,6 +5,8 @@
 #   3. every test on SQLite
 #   4. every test again on PostgreSQL (127.0.0.1:5432, trust auth, database `test`;
 #      installed and started here when it is not running)
+# The browser tests drive Debian's chromium through chromium-driver; both are
+# installed here when missing.
 # Set GATEHOUSE_TEST_POSTGRES_URL to use another PostgreSQL server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,7 +59,17 @@ ensure_postgres() {
     as_root su postgres -c "psql -h 127.0.0.1 -tAc \"SELECT 1 FROM pg_database WHERE datname = 'test'\" | grep -q 1 || createdb -h 127.0.0.1 test"
 }
 
+# Headless Chromium and its WebDriver for the page tests.
+ensure_browser() {
+    if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || [ -x /usr/bin/chromium ]; }; then
+        return 0
+    fi
+    say "installing chromium and chromium-driver"
+    apt_install chromium chromium-driver
+}
+
 ensure_build_tools
+ensure_browser
 ensure_postgres
 
 say "cargo fmt --check"

@@ -1,0 +1,149 @@
+//! The code flow in a real headless Chromium (Debian's chromium and
+//! chromium-driver, which `scripts/test.sh` installs): the login and consent
+//! pages work for a person with a browser, without JavaScript of ours.
+
+use crate::helpers::spawn_app_real_url;
+use crate::signin::{CB, VERIFIER, exchange, query, yaml};
+use fantoccini::{ClientBuilder, Locator};
+use gatehouse::clock::SystemClock;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts chromedriver on a port it chooses and reads that port from its output.
+fn chromedriver() -> Driver {
+    let mut child = Command::new("chromedriver")
+        .arg("--port=0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is installed (scripts/test.sh installs chromium-driver)");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let port = loop {
+        let line = lines
+            .next()
+            .expect("chromedriver printed its port")
+            .unwrap();
+        if let Some(rest) = line.split("started successfully on port ").nth(1) {
+            break rest.trim_end_matches('.').parse::<u16>().unwrap();
+        }
+    };
+    // Keep draining its output so it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Driver { child, port }
+}
+
+#[actix_web::test]
+async fn a_person_signs_in_and_grants_a_subset_in_chromium() {
+    let app = spawn_app_real_url(&yaml("acme"), Arc::new(SystemClock)).await;
+    let driver = chromedriver();
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }),
+    );
+    let c = ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a Chromium session");
+
+    let url = app.url(&crate::signin::authorize_path(
+        "acme",
+        "web",
+        "openid profile email notes:read",
+        "",
+    ));
+    c.goto(&url).await.unwrap();
+    assert_eq!(c.title().await.unwrap(), "Sign in — Gatehouse");
+    c.find(Locator::Css("#username"))
+        .await
+        .unwrap()
+        .send_keys("alice")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys("alice-password-1")
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    c.wait()
+        .for_element(Locator::Css("#scope-email"))
+        .await
+        .unwrap();
+    assert_eq!(c.title().await.unwrap(), "Allow access — Gatehouse");
+    // Labels are wired to their checkboxes: clicking the label unticks email.
+    c.find(Locator::Css("label[for=scope-email]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let email = c.find(Locator::Css("#scope-email")).await.unwrap();
+    assert_eq!(
+        email.prop("checked").await.unwrap().as_deref(),
+        Some("false")
+    );
+    c.find(Locator::Css("button[value=allow]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // The redirect goes to the client (nothing listens there; the URL is enough).
+    let mut landed = String::new();
+    for _ in 0..100 {
+        landed = c.current_url().await.unwrap().to_string();
+        if landed.starts_with(CB) {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(landed.starts_with(CB), "landed on {landed}");
+    c.close().await.unwrap();
+
+    let q = query(&landed);
+    assert_eq!(q["state"], "st-1");
+    let tokens: Value = exchange(&app, &q["code"], VERIFIER)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        tokens["scope"], "notes:read openid profile",
+        "email was unticked"
+    );
+}
