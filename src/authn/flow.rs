@@ -6,11 +6,12 @@ use super::grants;
 use crate::app::AppState;
 use crate::config::SecretString;
 use crate::oauth::OAuthError;
-use crate::oauth::authorize::{self, AuthorizationRequest};
+use crate::oauth::authorize::{self, AuthorizationRequest, ResponseType};
 use crate::store::sessions::SessionRow;
 use crate::store::users::UserRow;
 use crate::store::{self, StoreError};
 use crate::tenancy::TenantSnapshot;
+use crate::tokens::access::{self, AccessClaims, AccessTokenFormat};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -170,6 +171,9 @@ async fn issue(
     session: &SessionRow,
     scopes: BTreeSet<String>,
 ) -> Result<Step, StoreError> {
+    let Some((challenge, method)) = request.code_challenge.clone() else {
+        return Ok(implicit(state, snapshot, request, session, scopes));
+    };
     let (tenant, r, s) = (snapshot.id.clone(), request.clone(), session.clone());
     let now = state.clock.db_now();
     let code = state
@@ -183,7 +187,7 @@ async fn issue(
                 &r.redirect_uri,
                 &scopes,
                 r.nonce.as_deref(),
-                (&r.code_challenge, r.code_challenge_method),
+                (&challenge, method),
                 now,
             )
         })
@@ -201,10 +205,62 @@ pub fn error_url(
     request: &AuthorizationRequest,
     e: &OAuthError,
 ) -> String {
-    authorize::error_redirect(
+    let fragment = request.response_type == ResponseType::Token;
+    authorize::error_redirect_in(
         &request.redirect_uri,
         &snapshot.issuer,
         e,
         request.state.as_deref(),
+        fragment,
     )
+}
+
+/// Implicit-flow access tokens live at most this long.
+pub const IMPLICIT_MAX_TTL_MINUTES: i64 = 10;
+
+/// The implicit grant's response (RFC 6749 §4.2.2): a short-lived access token
+/// in the fragment, never a refresh token.
+fn implicit(
+    state: &AppState,
+    snapshot: &TenantSnapshot,
+    request: &AuthorizationRequest,
+    session: &SessionRow,
+    scopes: BTreeSet<String>,
+) -> Step {
+    let Some(client) = snapshot.client(&request.client_id) else {
+        return Step::Page("The client no longer exists.".into());
+    };
+    let now = state.clock.now();
+    let ttl = chrono::Duration::from_std(client.access_token_ttl)
+        .unwrap_or_default()
+        .min(chrono::Duration::minutes(IMPLICIT_MAX_TTL_MINUTES));
+    let claims = AccessClaims {
+        tenant: snapshot.slug.clone(),
+        issuer: snapshot.issuer.clone(),
+        client_id: request.client_id.clone(),
+        subject: Some(session.user_id.clone()),
+        scopes: scopes.clone(),
+        issued_at: now,
+        expires_at: now + ttl,
+    };
+    let minted = match client.access_token_format {
+        AccessTokenFormat::Biscuit => access::mint_biscuit(&snapshot.keys, &claims),
+        AccessTokenFormat::Jwt => access::mint_jwt(&snapshot.keys, &claims),
+    };
+    let Ok(minted) = minted else {
+        return Step::Redirect(error_url(snapshot, request, &OAuthError::server_error()));
+    };
+    let expires_in = ttl.num_seconds().to_string();
+    let scope = scopes.into_iter().collect::<Vec<_>>().join(" ");
+    Step::Redirect(authorize::fragment_url(
+        &request.redirect_uri,
+        &snapshot.issuer,
+        &[
+            ("access_token", &minted.token),
+            ("token_type", "Bearer"),
+            ("expires_in", &expires_in),
+            ("scope", &scope),
+        ],
+        request.state.as_deref(),
+    ))
 }

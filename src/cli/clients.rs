@@ -166,6 +166,7 @@ pub fn run(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
                 allow_plain_pkce: false,
                 refresh_grace_secs: 0,
                 post_logout_redirect_uris: Vec::new(),
+                allow_implicit: false,
             };
             store.with_conn(|c| create(c, &tenant, id.as_str(), &spec, &clock))?;
             println!("client_id: {client_id}");

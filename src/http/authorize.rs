@@ -61,11 +61,16 @@ pub async fn authorize(
             redirect_uri,
             state: st,
             error,
+            fragment,
         }) => {
-            return Ok(pages::redirect(
-                &authorize::error_redirect(&redirect_uri, &s.issuer, &error, st.as_deref()),
-                vec![],
-            ));
+            let url = authorize::error_redirect_in(
+                &redirect_uri,
+                &s.issuer,
+                &error,
+                st.as_deref(),
+                fragment,
+            );
+            return Ok(pages::redirect(&url, vec![]));
         }
     };
     let session = current_session(&state, &s, &req).await?;

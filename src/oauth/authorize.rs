@@ -17,16 +17,25 @@ pub struct Prompt {
     pub consent: bool,
 }
 
+/// RFC 6749 §3.1.1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResponseType {
+    Code,
+    /// The implicit grant (§4.2), for public clients that opt in.
+    Token,
+}
+
 /// A valid authorization request, carried (sealed) through login and consent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthorizationRequest {
     pub client_id: String,
+    pub response_type: ResponseType,
     pub redirect_uri: String,
     pub scopes: BTreeSet<String>,
     pub state: Option<String>,
     pub nonce: Option<String>,
-    pub code_challenge: String,
-    pub code_challenge_method: Method,
+    /// Required for `code`; absent for `token`.
+    pub code_challenge: Option<(String, Method)>,
     pub prompt: Prompt,
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
@@ -41,6 +50,8 @@ pub enum AuthorizeError {
         redirect_uri: String,
         state: Option<String>,
         error: OAuthError,
+        /// Implicit-flow errors travel in the fragment (RFC 6749 §4.2.2.1).
+        fragment: bool,
     },
 }
 
@@ -71,7 +82,9 @@ pub fn parse(
         }
     };
     let state = params.get("state").map(str::to_owned);
+    let implicit = params.get("response_type") == Some("token") && client.allow_implicit;
     let fail = |code: OAuthErrorCode, d: &str| AuthorizeError::Redirect {
+        fragment: implicit,
         redirect_uri: redirect_uri.clone(),
         state: state.clone(),
         error: OAuthError::new(code, d),
@@ -83,23 +96,28 @@ pub fn parse(
     if params.contains("request_uri") {
         return Err(fail(InvalidRequest, "request_uri is not supported"));
     }
-    match params.get("response_type") {
+    let response_type = match params.get("response_type") {
         None => return Err(fail(InvalidRequest, "response_type is required")),
-        Some("code") => {}
+        Some("code") => ResponseType::Code,
+        Some("token") if client.allow_implicit => ResponseType::Token,
         Some(_) => {
             return Err(fail(
                 UnsupportedResponseType,
                 "only response_type=code is supported",
             ));
         }
-    }
-    if params.get("response_mode").is_some_and(|m| m != "query") {
+    };
+    let default_mode = if implicit { "fragment" } else { "query" };
+    if params
+        .get("response_mode")
+        .is_some_and(|m| m != default_mode)
+    {
         return Err(fail(
             InvalidRequest,
-            "only response_mode=query is supported",
+            &format!("only response_mode={default_mode} is supported"),
         ));
     }
-    if !client.allows_grant(GrantType::AuthorizationCode) {
+    if response_type == ResponseType::Code && !client.allows_grant(GrantType::AuthorizationCode) {
         return Err(fail(
             UnauthorizedClient,
             "this client may not use the authorization code grant",
@@ -118,8 +136,21 @@ pub fn parse(
             &format!("scope not allowed for this client: {s}"),
         ));
     }
-    let (code_challenge, code_challenge_method) =
-        pkce_params(params, &client).map_err(|d| fail(InvalidRequest, d))?;
+    let code_challenge = match response_type {
+        ResponseType::Code => {
+            Some(pkce_params(params, &client).map_err(|d| fail(InvalidRequest, d))?)
+        }
+        ResponseType::Token => {
+            // Never a refresh token through the front channel.
+            if scopes.contains("offline_access") {
+                return Err(fail(
+                    InvalidScope,
+                    "offline_access is not available with response_type=token",
+                ));
+            }
+            None
+        }
+    };
     let prompt = parse_prompt(params.get("prompt")).map_err(|d| fail(InvalidRequest, d))?;
     let max_age = match params.get("max_age") {
         Some(v) => Some(
@@ -132,12 +163,12 @@ pub fn parse(
     };
     Ok(AuthorizationRequest {
         client_id: client_id.to_owned(),
+        response_type,
         redirect_uri: redirect_uri.clone(),
         scopes,
         state: state.clone(),
         nonce: params.get("nonce").map(str::to_owned),
         code_challenge,
-        code_challenge_method,
         prompt,
         max_age,
         login_hint: params.get("login_hint").map(str::to_owned),
@@ -208,6 +239,46 @@ pub fn redirect_url(
         q.append_pair("iss", issuer);
     }
     url.to_string()
+}
+
+/// The same in the fragment, for the implicit grant (RFC 6749 §4.2.2).
+pub fn fragment_url(
+    redirect_uri: &str,
+    issuer: &str,
+    pairs: &[(&str, &str)],
+    state: Option<&str>,
+) -> String {
+    let mut fragment = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        fragment.append_pair(k, v);
+    }
+    if let Some(s) = state {
+        fragment.append_pair("state", s);
+    }
+    fragment.append_pair("iss", issuer);
+    format!("{redirect_uri}#{}", fragment.finish())
+}
+
+/// An error response in the query (code) or fragment (implicit).
+pub fn error_redirect_in(
+    redirect_uri: &str,
+    issuer: &str,
+    error: &OAuthError,
+    state: Option<&str>,
+    fragment: bool,
+) -> String {
+    if !fragment {
+        return error_redirect(redirect_uri, issuer, error, state);
+    }
+    let code = serde_json::to_value(error.error)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let mut pairs = vec![("error", code.as_str())];
+    if let Some(d) = &error.error_description {
+        pairs.push(("error_description", d));
+    }
+    fragment_url(redirect_uri, issuer, &pairs, state)
 }
 
 /// The redirect for an error response (RFC 6749 §4.1.2.1).

@@ -31,6 +31,7 @@ pub struct ClientRow {
     pub allow_plain_pkce: bool,
     pub refresh_grace_secs: i64,
     pub post_logout_redirect_uris: String,
+    pub allow_implicit: bool,
 }
 
 /// Clients created from a tenant file; apply removes them when the file does.
@@ -72,6 +73,8 @@ pub struct ClientSpec {
     /// (concurrent refreshes); 0 = off.
     pub refresh_grace_secs: i64,
     pub post_logout_redirect_uris: Vec<String>,
+    /// May use response_type=token (public clients only).
+    pub allow_implicit: bool,
 }
 
 impl std::fmt::Debug for ClientSpec {
@@ -125,6 +128,7 @@ impl ClientRow {
                 "post_logout_redirect_uris",
                 &self.post_logout_redirect_uris,
             )?,
+            allow_implicit: self.allow_implicit,
         })
     }
 }
@@ -181,6 +185,7 @@ pub fn insert(
         allow_plain_pkce: spec.allow_plain_pkce,
         refresh_grace_secs: spec.refresh_grace_secs,
         post_logout_redirect_uris: encode_list(&spec.post_logout_redirect_uris),
+        allow_implicit: spec.allow_implicit,
     };
     diesel::insert_into(clients::table)
         .values(&row)
@@ -218,6 +223,7 @@ pub fn update(
         clients::allow_plain_pkce.eq(spec.allow_plain_pkce),
         clients::refresh_grace_secs.eq(spec.refresh_grace_secs),
         clients::post_logout_redirect_uris.eq(encode_list(&spec.post_logout_redirect_uris)),
+        clients::allow_implicit.eq(spec.allow_implicit),
         clients::updated_at.eq(now),
     ))
     .execute(conn)?;

@@ -92,6 +92,7 @@ diesel::table! {
         allow_plain_pkce -> Bool,
         refresh_grace_secs -> BigInt,
         post_logout_redirect_uris -> Text,
+        allow_implicit -> Bool,
     }
 }
 

@@ -72,7 +72,12 @@ pub fn load(
         .iter()
         .map(|s| s.to_string())
         .chain(scopes.iter().map(|(n, _)| n.clone()));
-    let metadata = Metadata::new(&issuer, supported, algorithm);
+    let mut metadata = Metadata::new(&issuer, supported, algorithm);
+    // Advertise the implicit flow only while some client may use it.
+    if clients.values().any(|c| c.allow_implicit) {
+        metadata.response_types_supported.push("token".into());
+        metadata.response_modes_supported.push("fragment".into());
+    }
     Ok(TenantSnapshot {
         id: tenant,
         slug: row.slug.clone(),
@@ -159,5 +164,6 @@ pub fn client_from_row(row: &ClientRow) -> Result<Client, String> {
             .iter()
             .map(|u| RedirectUri::parse(u))
             .collect::<Result<_, _>>()?,
+        allow_implicit: spec.allow_implicit,
     })
 }

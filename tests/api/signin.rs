@@ -38,6 +38,20 @@ clients:
     redirect_uris: [{CB}]
     grant_types: [authorization_code, refresh_token]
     scopes: [openid, notes:read, offline_access]
+  - client_id: legacy
+    public: true
+    allow_implicit: true
+    first_party: true
+    redirect_uris: [{CB}]
+    grant_types: [authorization_code]
+    scopes: [openid, notes:read, offline_access]
+  - client_id: grace
+    secret: grace-secret-0123456789abcdef
+    first_party: true
+    refresh_grace_period: 30s
+    redirect_uris: [{CB}]
+    grant_types: [authorization_code, refresh_token]
+    scopes: [openid, offline_access]
   - client_id: rs
     secret: rs-secret-0123456789abcdef
     grant_types: [client_credentials]
@@ -747,4 +761,128 @@ async fn first_party_clients_skip_consent_and_logout_ends_the_session() {
         .await
         .unwrap();
     assert_eq!(res.status(), 400, "unregistered post-logout redirect");
+}
+
+#[actix_web::test]
+async fn the_implicit_flow_is_opt_in_public_only_and_short_lived() {
+    let app = acme(Arc::new(SystemClock)).await;
+    let meta: Value = app
+        .get("/t/acme/.well-known/openid-configuration")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        meta["response_types_supported"],
+        json!(["code", "token"]),
+        "a client opted in"
+    );
+    let b = browser();
+    let path = format!(
+        "/t/acme/authorize?response_type=token&client_id=legacy&redirect_uri={}&scope=openid%20notes%3Aread&state=st-9",
+        urlencode(CB)
+    );
+    let html = b
+        .get(app.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = login(&app, &b, "acme", &html, "alice-password-1").await;
+    assert_eq!(res.status(), 302);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let (base, fragment) = location
+        .split_once('#')
+        .expect("the token is in the fragment");
+    assert_eq!(base, CB);
+    let f: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(fragment.as_bytes())
+            .into_owned()
+            .collect();
+    assert_eq!(f["token_type"], "Bearer");
+    assert_eq!(
+        f["expires_in"], "600",
+        "implicit tokens live at most 10 minutes"
+    );
+    assert_eq!(f["state"], "st-9");
+    assert!(!f.contains_key("refresh_token"));
+    assert_eq!(
+        introspect(&app, "acme", RS, &f["access_token"]).await["active"],
+        true
+    );
+    // offline_access cannot travel through the front channel.
+    let res = b
+        .get(app.url(&path.replace("openid%20notes%3Aread", "openid%20offline_access")))
+        .send()
+        .await
+        .unwrap();
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("#error=invalid_scope"), "{location}");
+    // A client that did not opt in gets unsupported_response_type, in the query.
+    let res = b
+        .get(app.url(&path.replace("client_id=legacy", "client_id=web")))
+        .send()
+        .await
+        .unwrap();
+    let q = query(res.headers()["location"].to_str().unwrap());
+    assert_eq!(q["error"], "unsupported_response_type");
+}
+
+#[actix_web::test]
+async fn a_grace_period_lets_a_concurrent_refresh_through_without_revoking() {
+    let app = acme(Arc::new(SystemClock)).await;
+    let b = browser();
+    let path = authorize_path("acme", "grace", "openid offline_access", "");
+    let html = b
+        .get(app.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = login(&app, &b, "acme", &html, "alice-password-1").await;
+    let code = query(res.headers()["location"].to_str().unwrap())["code"].clone();
+    let grace = ("grace", "grace-secret-0123456789abcdef");
+    let res = post_form(
+        &app,
+        "/t/acme/token",
+        Some(grace),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CB),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    let r1 = res.json::<Value>().await.unwrap()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refresh = |t: String| {
+        let app = &app;
+        async move {
+            post_form(
+                app,
+                "/t/acme/token",
+                Some(grace),
+                &[("grant_type", "refresh_token"), ("refresh_token", &t)],
+            )
+            .await
+        }
+    };
+    let r2 = refresh(r1.clone()).await.json::<Value>().await.unwrap()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let again = refresh(r1).await;
+    assert_eq!(again.status(), 200, "within the grace period");
+    assert_eq!(
+        refresh(r2).await.status(),
+        200,
+        "the family was not revoked"
+    );
 }

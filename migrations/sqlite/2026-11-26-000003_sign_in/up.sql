@@ -4,6 +4,8 @@ ALTER TABLE clients ADD COLUMN first_party BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE clients ADD COLUMN allow_plain_pkce BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE clients ADD COLUMN refresh_grace_secs BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE clients ADD COLUMN post_logout_redirect_uris TEXT NOT NULL DEFAULT '[]';
+-- The implicit flow (RFC 6749 §4.2): off unless a public client opts in.
+ALTER TABLE clients ADD COLUMN allow_implicit BOOLEAN NOT NULL DEFAULT FALSE;
 
 CREATE TABLE sessions (
     id           TEXT PRIMARY KEY,              -- the `sid` claim

@@ -86,6 +86,8 @@ struct RawClient {
     refresh_grace_period: Option<Spanned<String>>,
     #[serde(default)]
     post_logout_redirect_uris: Vec<Spanned<String>>,
+    #[serde(default)]
+    allow_implicit: bool,
 }
 
 #[derive(Deserialize)]
@@ -356,6 +358,14 @@ impl Validator<'_> {
             }
         };
         let jwks = self.jwks(id, &c, auth_method)?;
+        // OAuth 2.1 drops the implicit grant; Gatehouse keeps it only as an
+        // opt-in for public clients (RFC 9700 §2.1.2 explains the risks).
+        if c.allow_implicit && !c.public {
+            return Err(self.err(
+                at,
+                format!("only public clients may set allow_implicit (client {id})"),
+            ));
+        }
         let mut grant_types = Vec::new();
         for g in &c.grant_types {
             let grant = GrantType::parse(g)
@@ -454,6 +464,7 @@ impl Validator<'_> {
             allow_plain_pkce: c.allow_plain_pkce,
             refresh_grace,
             post_logout_redirect_uris,
+            allow_implicit: c.allow_implicit,
         })
     }
 

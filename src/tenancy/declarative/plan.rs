@@ -340,6 +340,7 @@ fn plan_clients(spec: &TenantSpec, existing: &Existing, changes: &mut Vec<Change
                 .iter()
                 .map(|u| u.to_string())
                 .collect(),
+            allow_implicit: c.allow_implicit,
         };
         match existing.clients.get(id.as_str()) {
             None => changes.push(Change::CreateClient {
@@ -418,6 +419,9 @@ fn client_fields(a: &ClientSpec, b: &ClientSpec) -> Vec<&'static str> {
     }
     if a.post_logout_redirect_uris != b.post_logout_redirect_uris {
         fields.push("post_logout_redirect_uris");
+    }
+    if a.allow_implicit != b.allow_implicit {
+        fields.push("allow_implicit");
     }
     fields
 }

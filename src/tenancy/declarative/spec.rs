@@ -94,6 +94,7 @@ pub struct ClientDecl {
     pub allow_plain_pkce: bool,
     pub refresh_grace: Duration,
     pub post_logout_redirect_uris: Vec<RedirectUri>,
+    pub allow_implicit: bool,
 }
 
 impl std::fmt::Debug for ClientDecl {
