@@ -210,6 +210,17 @@ async fn spawn(
         let port = listener.local_addr().unwrap().port();
         config.server.public_url = public_url(&format!("http://127.0.0.1:{port}"));
     }
+    start(config, clock, listener, dir, db).await
+}
+
+/// Runs a server on `listener` in the background.
+async fn start(
+    config: Config,
+    clock: Arc<dyn Clock>,
+    listener: std::net::TcpListener,
+    dir: TempDir,
+    db: TestDb,
+) -> TestApp {
     let app = Application::build_on(config.clone(), clock, listener)
         .await
         .expect("server builds");
@@ -280,20 +291,6 @@ pub async fn spawn_second(first: &TestApp) -> TestApp {
     let mut config = first.config.clone();
     config.server.bind = "127.0.0.1:0".parse().unwrap();
     config.tenants.apply_on_start = false;
-    let app = Application::build(config.clone())
-        .await
-        .expect("second server builds");
-    let port = app.port();
-    let state = app.state();
-    let handle = app.handle();
-    actix_web::rt::spawn(app.run_until_stopped());
-    TestApp {
-        address: format!("http://127.0.0.1:{port}"),
-        state,
-        client: reqwest::Client::new(),
-        config,
-        dir,
-        handle,
-        db,
-    }
+    let listener = std::net::TcpListener::bind(config.server.bind).unwrap();
+    start(config, Arc::new(SystemClock), listener, dir, db).await
 }
