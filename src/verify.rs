@@ -109,13 +109,16 @@ pub struct Verified {
     pub revocation_ids: Vec<String>,
 }
 
-/// Datalog evaluation bounds. Generous enough for any honest token under CPU
-/// contention, small enough that a pathological block is denied quickly.
+/// Datalog evaluation bounds. The fact and iteration limits bound the work a
+/// pathological block can cause, deterministically. The time limit is only a
+/// backstop: biscuit-auth measures it in wall-clock time, so a tight one
+/// denies honest tokens whenever the thread is descheduled under load (20 ms
+/// did in the benchmark: about 1 in 1,500 introspections of valid tokens).
 pub fn run_limits() -> AuthorizerLimits {
     AuthorizerLimits {
         max_facts: 1000,
         max_iterations: 100,
-        max_time: Duration::from_millis(20),
+        max_time: Duration::from_secs(1),
     }
 }
 
@@ -260,6 +263,15 @@ impl Verifier {
         facts: &Verified,
         now: SystemTime,
     ) -> BTreeSet<String> {
+        // A token nobody narrowed has only its authority block, whose one
+        // check is the expiry Gatehouse wrote: no Datalog run is needed.
+        if biscuit.block_count() == 1 {
+            return if facts.expires_at.is_some_and(|exp| exp > now) {
+                facts.scopes.clone()
+            } else {
+                BTreeSet::new()
+            };
+        }
         facts
             .scopes
             .iter()
