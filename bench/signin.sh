@@ -82,7 +82,9 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 # wrk → requests/s, failing on any bad response.
 run_wrk() { # $1 = lua, $2 = path
   local out
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$S/$1" "$BASE$2")
+  out=$(wrk --latency --timeout 10s -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$S/$1" "$BASE$2")
+  echo "$out" >>"$WORK/wrk.txt"
+  echo "$out" | grep -E "Latency|Socket errors" | sed "s/^/    /" >&2
   local bad
   bad=$(echo "$out" | awk '/^BAD/ {print $2}')
   [ "${bad:-1}" = 0 ] || { echo "$out" >&2; log "bad responses: $bad"; exit 2; }

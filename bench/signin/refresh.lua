@@ -30,7 +30,11 @@ function request()
 end
 
 function response(status, headers, body)
-  if status ~= 200 then errors = errors + 1; return end
+  if status ~= 200 then
+    if errors == 0 then io.stderr:write("first bad response: " .. status .. " " .. body .. "\n") end
+    errors = errors + 1
+    return
+  end
   local t = body:match('"refresh_token":"([^"]+)"')
   if t then table.insert(pool, t) else errors = errors + 1 end
 end
