@@ -16,6 +16,7 @@
 #   BENCH_GATEHOUSE_BIN  use this binary instead of building one
 #   BENCH_RESULTS     also write every run as TSV to this file
 #   QUIET_WAIT=120    seconds to wait for an idle machine before each run
+#   MANY_TOKENS=16384 distinct tokens for the introspect-many workload (Gatehouse only)
 #
 # Only loopback traffic. Exits 2 if any run saw a non-200 response, a body
 # without the expected field, or a socket error: such numbers are not results.
@@ -149,6 +150,13 @@ gh_token=$(curl -fsS -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credent
 curl -fsS -u "$CLIENT_ID:$CLIENT_SECRET" --data-urlencode "token=$gh_token" \
   "http://127.0.0.1:$GH_PORT/t/bench/introspect" | grep -q '"active":true' \
   || die "gatehouse does not report its own token active"
+# Many distinct tokens for the introspect-many workload: 4x the verified-token
+# cache, so that it measures the full verification path.
+MANY_TOKENS=${MANY_TOKENS:-16384}
+log "issuing $MANY_TOKENS tokens for introspect-many"
+command -v python3 >/dev/null || die "python3 is needed"
+python3 "$BENCH_DIR/wrk/issue_tokens.py" "$GH_PORT" /t/bench/token "$MANY_TOKENS" >"$WORK/many-tokens.txt" \
+  || die "could not issue the introspect-many tokens"
 
 # node-oidc-provider: one process per entry of NODE_MODES. Every worker holds the
 # same seeded token (see bench/node-oidc/server.mjs).
@@ -242,6 +250,7 @@ run_wrk() {
   case $2 in
     token) script=token.lua ;;
     introspect) script=introspect.lua ;;
+    introspect-many) script=introspect_many.lua ;;
   esac
   kill -0 "$pid" 2>/dev/null || die "$1 is no longer running"
   [ "$2" = introspect ] && [ "$tpath" = /token ] && node_seed_ready "$port"
@@ -252,7 +261,7 @@ run_wrk() {
   out=$(
     TIMEFORMAT='CPUTIMES %U %S'
     {
-      time BENCH_TOKEN_PATH=$tpath BENCH_INTROSPECT_PATH=$ipath BENCH_ACCESS_TOKEN=$tok \
+      time BENCH_TOKEN_PATH=$tpath BENCH_INTROSPECT_PATH=$ipath BENCH_ACCESS_TOKEN=$tok BENCH_TOKENS=$WORK/many-tokens.txt \
         timeout $(($(secs_of "$3") + 60)) wrk --latency -t"$THREADS" -c"$CONNECTIONS" -d"$3" --timeout 10s \
         -s "$BENCH_WRK_DIR/$script" "http://127.0.0.1:$port" 2>&1 || echo "WRKFAILED"
     } 2>&1
@@ -279,15 +288,19 @@ run_wrk() {
 RESULTS="$WORK/results.tsv"
 printf 'round\ttarget\tendpoint\trps\tnon200\tbadbody\tsockerr\tp50_ms\tp99_ms\tserver_cores\twrk_cores\tother_cores\n' >"$RESULTS"
 
+# Gatehouse also introspects many distinct tokens (its cache's cold path); node's
+# tokens are looked up in memory either way.
+endpoints_of() { if [ "$1" = gatehouse ]; then echo token introspect introspect-many; else echo token introspect; fi; }
+
 log "warm-up ($WARMUP per server and endpoint)"
 for t in "${TARGETS[@]}"; do
-  for e in token introspect; do run_wrk "$t" "$e" "$WARMUP" >/dev/null; done
+  for e in $(endpoints_of "$t"); do run_wrk "$t" "$e" "$WARMUP" >/dev/null; done
 done
 
 # Rounds interleave the servers so that drift in the machine hits all of them.
 for r in $(seq 1 "$ROUNDS"); do
   for t in "${TARGETS[@]}"; do
-    for e in token introspect; do
+    for e in $(endpoints_of "$t"); do
       line=$(run_wrk "$t" "$e" "$DURATION")
       printf '%s\t%s\t%s\t%s\n' "$r" "$t" "$e" "${line// /$'\t'}" >>"$RESULTS"
       log "round $r/$ROUNDS $t $e: $(echo "$line" | cut -d' ' -f1)/s"
@@ -322,16 +335,16 @@ echo
 echo "all runs (req/s):"
 column -t -s$'\t' "$RESULTS"
 echo
-printf '%-13s %-10s %8s %15s %7s %7s %7s %9s %6s %6s %6s\n' target endpoint "median" "min-max" "p50 ms" "p99 ms" "server" "per core" wrk other errors
-printf '%-13s %-10s %8s %15s %7s %7s %7s %9s %6s %6s %6s\n' "" "" "req/s" "req/s" "" "" "cores" "req/s" cores cores ""
+printf '%-13s %-15s %8s %15s %7s %7s %7s %9s %6s %6s %6s\n' target endpoint "median" "min-max" "p50 ms" "p99 ms" "server" "per core" wrk other errors
+printf '%-13s %-15s %8s %15s %7s %7s %7s %9s %6s %6s %6s\n' "" "" "req/s" "req/s" "" "" "cores" "req/s" cores cores ""
 declare -A MED
 for t in "${TARGETS[@]}"; do
-  for e in token introspect; do
+  for e in $(endpoints_of "$t"); do
     MED[$t/$e]=$(col "$t" "$e" 4 | median)
     range=$(col "$t" "$e" 4 | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.0f-%.0f", lo, hi }')
     per_core=$(awk -F'\t' -v t="$t" -v e="$e" 'NR > 1 && $2 == t && $3 == e && $10 > 0 { print $4 / $10 }' "$RESULTS" | median)
     errs=$(awk -F'\t' -v t="$t" -v e="$e" 'NR > 1 && $2 == t && $3 == e { s += $5 + $6 + $7 } END { print s + 0 }' "$RESULTS")
-    printf '%-13s %-10s %8.0f %15s %7.2f %7.2f %7.2f %9.0f %6.2f %6.2f %6s\n' "$t" "$e" "${MED[$t/$e]}" "$range" \
+    printf '%-13s %-15s %8.0f %15s %7.2f %7.2f %7.2f %9.0f %6.2f %6.2f %6s\n' "$t" "$e" "${MED[$t/$e]}" "$range" \
       "$(col "$t" "$e" 8 | median)" "$(col "$t" "$e" 9 | median)" "$(col "$t" "$e" 10 | median)" "$per_core" \
       "$(col "$t" "$e" 11 | median)" "$(col "$t" "$e" 12 | median)" "$errs"
   done
@@ -347,6 +360,7 @@ done
 awk -v i="${MED[gatehouse/token]}" -v s="${MED[gatehouse/introspect]}" 'BEGIN {
   printf "targets: issuance >= 15000/s: %s (%.0f); introspection >= 20000/s: %s (%.0f)\n",
     (i >= 15000 ? "met" : "NOT met"), i, (s >= 20000 ? "met" : "NOT met"), s }'
+echo "introspection of many distinct tokens (cache misses): ${MED[gatehouse/introspect-many]}/s"
 
 total_errs=$(awk -F'\t' 'NR > 1 { s += $5 + $6 + $7 } END { print s + 0 }' "$RESULTS")
 if [ "$total_errs" != 0 ]; then

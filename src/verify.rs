@@ -36,9 +36,9 @@
 //! ([`Verifier::from_keys_document`]); revoked tokens from whatever revocation
 //! list the resource server keeps ([`Verifier::with_revoked`]).
 
-use biscuit_auth::builder::Term;
+use biscuit_auth::builder::{Policy, PolicyKind, Rule, date, fact, pred, rule, string, var};
 use biscuit_auth::{Algorithm, AuthorizerBuilder, AuthorizerLimits, Biscuit, PublicKey};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::{Duration, SystemTime};
 
 /// Why a token was not accepted. Deliberately coarse: a resource server should
@@ -197,7 +197,7 @@ impl Verifier {
     /// check (expiry included), and the required scope in the authority block.
     pub fn verify(&self, token: &str, request: &Request<'_>) -> Result<Verified, VerifyError> {
         let biscuit = self.parse(token)?;
-        let facts = self.trusted_facts(&biscuit, request.now, |id| self.revoked.contains(id))?;
+        let facts = self.trusted_facts(&biscuit, |id| self.revoked.contains(id))?;
         authorize(&biscuit, request)?;
         Ok(facts)
     }
@@ -207,7 +207,6 @@ impl Verifier {
     pub fn trusted_facts(
         &self,
         biscuit: &Biscuit,
-        now: SystemTime,
         is_revoked: impl Fn(&str) -> bool,
     ) -> Result<Verified, VerifyError> {
         let revocation_ids: Vec<String> = biscuit
@@ -218,33 +217,34 @@ impl Verifier {
         if revocation_ids.iter().any(|id| is_revoked(id)) {
             return Err(VerifyError::Revoked);
         }
+        // Queries see only trusted facts: the authority block's (and the
+        // authorizer's, which has none here). The rules are built with the
+        // builder API, not parsed from source on every call.
         let mut authorizer = AuthorizerBuilder::new()
             .set_limits(run_limits())
-            .code_with_params("time({now});", time_param(now), HashMap::new())
-            .and_then(|b| b.build(biscuit))
+            .build(biscuit)
             .map_err(|_| VerifyError::Invalid)?;
-        let one =
-            |a: &mut biscuit_auth::Authorizer, rule: &str| -> Result<Vec<String>, VerifyError> {
-                let rows: Vec<(String,)> = a.query(rule).map_err(|_| VerifyError::Invalid)?;
-                Ok(rows.into_iter().map(|(s,)| s).collect())
-            };
-        let tenants = one(&mut authorizer, "q($t) <- tenant($t)")?;
+        let one = |a: &mut biscuit_auth::Authorizer,
+                   name: &str|
+         -> Result<Vec<String>, VerifyError> {
+            let rows: Vec<(String,)> = a.query(query(name)).map_err(|_| VerifyError::Invalid)?;
+            Ok(rows.into_iter().map(|(s,)| s).collect())
+        };
+        let tenants = one(&mut authorizer, "tenant")?;
         if tenants != [self.tenant.as_str()] {
             return Err(VerifyError::WrongTenant);
         }
-        let client_id = one(&mut authorizer, "q($c) <- client($c)")?
+        let client_id = one(&mut authorizer, "client")?
             .pop()
             .ok_or(VerifyError::Invalid)?;
-        let subject = one(&mut authorizer, "q($s) <- sub($s)")?.pop();
-        let scopes = one(&mut authorizer, "q($s) <- scope($s)")?
-            .into_iter()
-            .collect();
-        let date = |a: &mut biscuit_auth::Authorizer, rule: &str| -> Option<SystemTime> {
-            let rows: Vec<(SystemTime,)> = a.query(rule).ok()?;
+        let subject = one(&mut authorizer, "sub")?.pop();
+        let scopes = one(&mut authorizer, "scope")?.into_iter().collect();
+        let date = |a: &mut biscuit_auth::Authorizer, name: &str| -> Option<SystemTime> {
+            let rows: Vec<(SystemTime,)> = a.query(query(name)).ok()?;
             rows.into_iter().next().map(|(t,)| t)
         };
-        let issued_at = date(&mut authorizer, "q($t) <- issued_at($t)");
-        let expires_at = date(&mut authorizer, "q($t) <- expires_at($t)");
+        let issued_at = date(&mut authorizer, "issued_at");
+        let expires_at = date(&mut authorizer, "expires_at");
         Ok(Verified {
             tenant: self.tenant.clone(),
             client_id,
@@ -286,32 +286,41 @@ impl Verifier {
     }
 }
 
-fn time_param(now: SystemTime) -> HashMap<String, Term> {
-    let secs = now
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    HashMap::from([("now".to_owned(), Term::Date(secs))])
+/// `q($x) <- name($x)`: reads a one-term fact.
+fn query(name: &str) -> Rule {
+    rule("q", &[var("x")], &[pred(name, &[var("x")])])
+}
+
+/// `allow if required_scope($s), scope($s)`.
+fn allow_required_scope() -> Policy {
+    Policy {
+        queries: vec![rule(
+            "query",
+            &[] as &[biscuit_auth::builder::Term],
+            &[
+                pred("required_scope", &[var("s")]),
+                pred("scope", &[var("s")]),
+            ],
+        )],
+        kind: PolicyKind::Allow,
+    }
 }
 
 /// Runs every check of the token with the request's facts and allows the
 /// request only if the authority block grants the required scope.
 fn authorize(biscuit: &Biscuit, request: &Request<'_>) -> Result<(), VerifyError> {
-    let mut params = time_param(request.now);
-    params.insert("scope".into(), Term::Str(request.scope.to_owned()));
-    let mut code = String::from("time({now}); required_scope({scope});");
+    let mut b = AuthorizerBuilder::new()
+        .set_limits(run_limits())
+        .fact(fact("time", &[date(&request.now)]))
+        .and_then(|b| b.fact(fact("required_scope", &[string(request.scope)])));
     if let Some(r) = request.resource {
-        params.insert("resource".into(), Term::Str(r.to_owned()));
-        code.push_str("resource({resource});");
+        b = b.and_then(|b| b.fact(fact("resource", &[string(r)])));
     }
     if let Some(a) = request.audience {
-        params.insert("audience".into(), Term::Str(a.to_owned()));
-        code.push_str("audience({audience});");
+        b = b.and_then(|b| b.fact(fact("audience", &[string(a)])));
     }
-    code.push_str("allow if required_scope($s), scope($s);");
-    let mut authorizer = AuthorizerBuilder::new()
-        .set_limits(run_limits())
-        .code_with_params(code, params, HashMap::new())
+    let mut authorizer = b
+        .and_then(|b| b.policy(allow_required_scope()))
         .and_then(|b| b.build(biscuit))
         .map_err(|_| VerifyError::Invalid)?;
     authorizer

@@ -115,14 +115,23 @@ pub async fn sign_in(
     let now = state.clock.db_now();
     let ttl = chrono::Duration::from_std(state.config.security.session_ttl)
         .unwrap_or(chrono::Duration::hours(12));
+    // Three steps, so that no pooled connection is held through argon2's
+    // ~15 ms: read the user, hash on a blocking thread, write the session.
+    let t = tenant.clone();
+    let found = state
+        .store
+        .run(move |c| super::session::find_login(c, &t, &login))
+        .await?;
+    let user =
+        actix_web::web::block(move || super::session::check_password(found, &password, &hasher))
+            .await
+            .map_err(|_| StoreError::Cancelled)?;
+    let Some(user) = user else {
+        return Ok(None);
+    };
     state
         .store
         .run(move |c| {
-            let Some(user) =
-                super::session::check_credentials(c, &tenant, &login, &password, &hasher)?
-            else {
-                return Ok(None);
-            };
             let s = super::session::create(c, &tenant, &user.id, now, ttl)?;
             Ok(Some(Started {
                 session: s.row,

@@ -186,13 +186,25 @@ fn new_refresh_token(
     now: NaiveDateTime,
 ) -> Result<String, StoreError> {
     let token = random_token();
+    insert_refresh_token(conn, tenant, family_id, client, &token, now)?;
+    Ok(token)
+}
+
+fn insert_refresh_token(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    family_id: &str,
+    client: &Client,
+    token: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
     let ttl =
         chrono::Duration::from_std(client.refresh_token_ttl).unwrap_or(chrono::Duration::days(30));
     refresh::insert_token(
         conn,
         tenant,
         &TokenRow {
-            token_sha256: sha256_hex(&token),
+            token_sha256: sha256_hex(token),
             tenant_id: tenant.to_string(),
             family_id: family_id.to_owned(),
             state: refresh::ACTIVE.into(),
@@ -200,8 +212,7 @@ fn new_refresh_token(
             created_at: now,
             expires_at: now + ttl,
         },
-    )?;
-    Ok(token)
+    )
 }
 
 fn invalid_grant(d: &str) -> OAuthError {
@@ -369,7 +380,89 @@ fn revoke_issued(
 /// The refresh_token grant (RFC 6749 §6) with rotation and reuse detection
 /// (RFC 9700 §4.14.2): each token works once; a spent token presented again
 /// (outside the client's grace period) revokes its whole family.
+///
+/// For an active token the new tokens are minted *before* the write
+/// transaction, from what a plain read found, and thrown away if the
+/// conditional rotation then loses. Signing takes longer than the whole
+/// transaction, and on SQLite (one writer at a time) holding the write lock
+/// while signing serialised every refresh behind it. Exactly-once still rests
+/// on the conditional update alone (docs/architecture.md, "Exactly once").
 pub fn refresh(
+    conn: &mut DbConnection,
+    by: &Issuer<'_>,
+    client: &Client,
+    token: &str,
+    requested: Option<&BTreeSet<String>>,
+    now: DateTime<Utc>,
+) -> Result<UserTokenResponse, OAuthError> {
+    let db_now = now.naive_utc();
+    let hash = sha256_hex(token);
+    let fast = match refresh::find(conn, by.tenant, &hash)? {
+        Some((row, family))
+            if row.state == refresh::ACTIVE
+                && row.expires_at > db_now
+                && family.state == refresh::ACTIVE
+                && family.client_id == client.client_id.as_str() =>
+        {
+            family
+        }
+        // Unknown, spent, expired, revoked or another client's: the locked
+        // path gives the answer (and applies reuse detection).
+        _ => return refresh_locked(conn, by, client, token, requested, now),
+    };
+    let scopes = narrowed_scopes(&fast, requested)?;
+    let user_ok =
+        store::users::get(conn, by.tenant, &fast.user_id)?.is_some_and(|u| u.status == "active");
+    if !user_ok {
+        return refresh_locked(conn, by, client, token, requested, now);
+    }
+    let next = random_token();
+    let grant = Grant {
+        user_id: &fast.user_id,
+        scopes: &scopes,
+        session_id: fast.session_id.as_deref(),
+        auth_time: fast.auth_time,
+        amr: &fast.amr,
+        nonce: None,
+    };
+    let minted = mint(by, client, &grant, Some(next.clone()), now)?;
+    let rotated = write_tx(conn, |c| -> Result<bool, StoreError> {
+        if !refresh::rotate(c, by.tenant, &hash, db_now)? {
+            return Ok(false);
+        }
+        insert_refresh_token(c, by.tenant, &fast.id, client, &next, db_now)?;
+        Ok(true)
+    })?;
+    if rotated {
+        Ok(minted.response)
+    } else {
+        // Another request spent the token between the read and the update:
+        // what was minted is discarded and the locked path decides.
+        refresh_locked(conn, by, client, token, requested, now)
+    }
+}
+
+/// RFC 6749 §6: a refresh may ask for a narrower scope, never a wider one.
+fn narrowed_scopes(
+    family: &FamilyRow,
+    requested: Option<&BTreeSet<String>>,
+) -> Result<BTreeSet<String>, OAuthError> {
+    let granted = decode(&family.scopes);
+    match requested {
+        Some(r) if !r.is_subset(&granted) => Err(OAuthError::new(
+            OAuthErrorCode::InvalidScope,
+            "scope exceeds what was granted",
+        )),
+        Some(r) => Ok(r.clone()),
+        None => Ok(granted),
+    }
+}
+
+/// The whole refresh_token grant in one write transaction, minting included.
+/// Taken when the fast path in [`refresh`] does not apply: the token is spent
+/// or expired (reuse detection, the grace period), or another request rotated
+/// it between the fast path's read and its update.
+fn refresh_locked(
     conn: &mut DbConnection,
     by: &Issuer<'_>,
     client: &Client,
@@ -414,18 +507,7 @@ pub fn refresh(
                     )));
                 }
             }
-            let granted = decode(&family.scopes);
-            let scopes = match requested {
-                // RFC 6749 §6: a narrower scope may be requested, never a wider one.
-                Some(r) if !r.is_subset(&granted) => {
-                    return Err(OAuthError::new(
-                        OAuthErrorCode::InvalidScope,
-                        "scope exceeds what was granted",
-                    ));
-                }
-                Some(r) => r.clone(),
-                None => granted,
-            };
+            let scopes = narrowed_scopes(&family, requested)?;
             let user_ok = store::users::get(conn, by.tenant, &family.user_id)?
                 .is_some_and(|u| u.status == "active");
             if !user_ok {

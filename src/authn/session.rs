@@ -20,33 +20,41 @@ pub fn sha256_hex(value: &str) -> String {
     hex::encode(<sha2::Sha256 as sha2::Digest>::digest(value.as_bytes()))
 }
 
-/// The user whose username (or email) and password match, if any. The answer
-/// takes the same time whether or not the user exists (a dummy hash is checked
-/// for unknown users). Runs argon2: call on a blocking thread.
-pub fn check_credentials(
+/// The active user a login names (username, or email when it has an `@`) and
+/// their password hash, if they have one.
+pub fn find_login(
     conn: &mut DbConnection,
     tenant: &TenantId,
     login: &str,
-    password: &SecretString,
-    hasher: &PasswordHasher,
-) -> Result<Option<UserRow>, StoreError> {
+) -> Result<Option<(UserRow, String)>, StoreError> {
     let login = login.trim();
     let user = if login.contains('@') {
         store::users::find_by_email(conn, tenant, login)?
     } else {
         store::users::find_by_username(conn, tenant, &login.to_lowercase())?
     };
-    let usable = user
+    Ok(user
         .filter(|u| u.status == "active")
-        .and_then(|u| u.password_hash.clone().map(|h| (u, h)));
-    match usable {
-        Some((user, hash)) => Ok(hasher
+        .and_then(|u| u.password_hash.clone().map(|h| (u, h))))
+}
+
+/// The user of [`find_login`] if the password matches. The answer takes the
+/// same time whether or not the user exists (a dummy hash is checked for
+/// unknown users). Runs argon2: call on a blocking thread, holding no database
+/// connection.
+pub fn check_password(
+    found: Option<(UserRow, String)>,
+    password: &SecretString,
+    hasher: &PasswordHasher,
+) -> Option<UserRow> {
+    match found {
+        Some((user, hash)) => hasher
             .verify(password, &hash)
             .unwrap_or(false)
-            .then_some(user)),
+            .then_some(user),
         None => {
             hasher.verify_dummy(password);
-            Ok(None)
+            None
         }
     }
 }

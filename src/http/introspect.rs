@@ -32,7 +32,8 @@ pub async fn introspect(
         ));
     }
     let token = params.require("token")?;
-    let facts = access::inspect(
+    let facts = access::inspect_cached(
+        &snapshot.verified,
         &snapshot.keys,
         &snapshot.slug,
         &snapshot.issuer,
@@ -44,7 +45,7 @@ pub async fn introspect(
         None => serde_json::json!({ "active": false }),
         Some(f) => serde_json::json!({
             "active": true,
-            "scope": f.scopes.into_iter().collect::<Vec<_>>().join(" "),
+            "scope": f.scopes.iter().map(String::as_str).collect::<Vec<_>>().join(" "),
             "client_id": f.client_id,
             "sub": f.subject.as_deref().unwrap_or(&f.client_id),
             "exp": f.expires_at,

@@ -35,7 +35,8 @@ pub async fn userinfo(
             .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
             .finish());
     };
-    let facts = access::inspect(
+    let facts = access::inspect_cached(
+        &s.verified,
         &s.keys,
         &s.slug,
         &s.issuer,

@@ -23,6 +23,58 @@ pub struct PasswordHasher {
     /// A hash of a random password, verified against when the user does not
     /// exist, so that a login answer takes the same time either way.
     dummy: std::sync::Arc<std::sync::OnceLock<String>>,
+    /// At most one hash per CPU at a time (see [`Gate`]).
+    gate: std::sync::Arc<Gate>,
+}
+
+/// A counting semaphore for argon2 work. Each hash streams through
+/// `memory_kib` of RAM (19 MiB by default); with one per CPU they mostly stay
+/// in the shared cache and run at full speed, while dozens at once (one per
+/// waiting login on the blocking pool) evict each other and the CPUs spend
+/// their time on cache misses and context switches. Waiting here costs no CPU.
+#[derive(Debug)]
+struct Gate {
+    free: std::sync::Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+impl Gate {
+    fn new(permits: usize) -> Self {
+        Self {
+            free: std::sync::Mutex::new(permits.max(1)),
+            freed: std::sync::Condvar::new(),
+        }
+    }
+
+    fn run<T>(&self, f: impl FnOnce() -> T) -> T {
+        {
+            let mut free = self
+                .free
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            while *free == 0 {
+                free = self
+                    .freed
+                    .wait(free)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
+            *free -= 1;
+        }
+        // Released even if `f` panics.
+        struct Release<'a>(&'a Gate);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                *self
+                    .0
+                    .free
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
+                self.0.freed.notify_one();
+            }
+        }
+        let _release = Release(self);
+        f()
+    }
 }
 
 /// Why a new password is refused.
@@ -53,10 +105,12 @@ impl PasswordHasher {
             None,
         )
         .map_err(|e| PasswordError::Params(e.to_string()))?;
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
         Ok(Self {
             params,
             min_length: config.min_length,
             dummy: Default::default(),
+            gate: std::sync::Arc::new(Gate::new(cpus)),
         })
     }
 
@@ -81,13 +135,15 @@ impl PasswordHasher {
     /// Spends the same work as [`Self::verify`] on a hash nobody knows the
     /// password of; always false. For unknown users.
     pub fn verify_dummy(&self, password: &SecretString) -> bool {
-        let dummy = self.dummy.get_or_init(|| {
-            let mut random = [0u8; 16];
-            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut random);
-            self.hash(&SecretString::new(hex::encode(random)))
-                .unwrap_or_default()
+        self.gate.run(|| {
+            let dummy = self.dummy.get_or_init(|| {
+                let mut random = [0u8; 16];
+                rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut random);
+                self.hash_now(&SecretString::new(hex::encode(random)))
+                    .unwrap_or_default()
+            });
+            let _ = self.verify_now(password, dummy);
         });
-        let _ = self.verify(password, dummy);
         false
     }
 
@@ -97,6 +153,10 @@ impl PasswordHasher {
 
     /// A PHC string (`$argon2id$v=19$m=…`) with a fresh random salt.
     pub fn hash(&self, password: &SecretString) -> Result<String, PasswordError> {
+        self.gate.run(|| self.hash_now(password))
+    }
+
+    fn hash_now(&self, password: &SecretString) -> Result<String, PasswordError> {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
         self.argon2()
             .hash_password(password.expose().as_bytes(), &salt)
@@ -106,6 +166,10 @@ impl PasswordHasher {
 
     /// True when `password` matches `phc`. Uses the parameters stored in the hash.
     pub fn verify(&self, password: &SecretString, phc: &str) -> Result<bool, PasswordError> {
+        self.gate.run(|| self.verify_now(password, phc))
+    }
+
+    fn verify_now(&self, password: &SecretString, phc: &str) -> Result<bool, PasswordError> {
         let parsed = PasswordHash::new(phc).map_err(|_| PasswordError::MalformedHash)?;
         Ok(self
             .argon2()
@@ -201,6 +265,28 @@ mod tests {
         })
         .unwrap();
         assert!(stronger.needs_rehash(&phc));
+    }
+
+    #[test]
+    fn gate_bounds_concurrent_work() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let gate = std::sync::Arc::new(Gate::new(2));
+        let (now, peak) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    gate.run(|| {
+                        let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                        peak.fetch_max(n, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                        now.fetch_sub(1, Ordering::SeqCst);
+                    })
+                });
+            }
+        });
+        let peak = peak.load(Ordering::SeqCst);
+        assert!((1..=2).contains(&peak), "{peak} hashes ran at once");
+        assert_eq!(*gate.free.lock().unwrap(), 2, "every permit came back");
     }
 
     #[test]

@@ -179,7 +179,11 @@ impl Store {
         let first =
             r2d2::ManageConnection::connect(&manager).map_err(|e| StoreError::Connect(e.0))?;
         drop(first);
+        // PostgreSQL connections can die with the server or the network, so
+        // each checkout is tested (`SELECT 1`); an SQLite connection is a file
+        // handle in this process and is not, saving a statement per request.
         let pool = r2d2::Pool::builder()
+            .test_on_check_out(url.backend() == Backend::Postgres)
             .max_size(pool_size)
             .min_idle(Some(0))
             .connection_timeout(connect_timeout)

@@ -94,6 +94,7 @@ pub fn load(
         clients,
         scopes,
         metadata,
+        verified: Default::default(),
     })
 }
 

@@ -1,6 +1,7 @@
 use crate::oauth::Client;
 use crate::oauth::discovery::Metadata;
 use crate::store::TenantId;
+use crate::tokens::verified_cache::VerifiedTokens;
 use crate::tokens::{JwsAlgorithm, KeyRing};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,6 +30,9 @@ pub struct TenantSnapshot {
     pub scopes: Vec<(String, String)>,
     /// The discovery document (RFC 8414 / OIDC Discovery), built once.
     pub metadata: Metadata,
+    /// Access tokens that verified, for introspection and userinfo; starts
+    /// empty with every snapshot.
+    pub verified: VerifiedTokens,
 }
 
 impl TenantSnapshot {

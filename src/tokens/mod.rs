@@ -6,6 +6,7 @@ pub mod id_token;
 pub mod issue;
 pub mod keyring;
 pub mod seal;
+pub mod verified_cache;
 
 pub use access::{AccessClaims, AccessTokenFormat, IssuedToken, TokenFacts};
 pub use keyring::{JwsAlgorithm, KeyRing};

@@ -541,6 +541,9 @@ async fn introspection_answers_active_or_nothing() {
             "token_type": "Bearer",
         })
     );
+    // The second answer comes from the tenant's cache of verified tokens and
+    // must be the same answer.
+    assert_eq!(introspect(&app, "acme", RS, &token).await, body);
     let jwt_token = client_token(&app, "acme", JWT, None).await;
     let body = introspect(&app, "acme", RS, &jwt_token).await;
     assert_eq!(body["active"], true);
