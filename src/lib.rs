@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod authn;
+pub mod authz;
 pub mod cli;
 pub mod clock;
 pub mod config;

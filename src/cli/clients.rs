@@ -243,7 +243,7 @@ fn create(
 }
 
 /// Runs `f` in one transaction with a config version bump and an audit event.
-fn change(
+pub(super) fn change(
     c: &mut DbConnection,
     tenant: &str,
     client_id: &str,

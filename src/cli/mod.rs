@@ -10,6 +10,7 @@ use anyhow::Context;
 
 mod clients;
 mod keys;
+mod roles;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +53,12 @@ pub enum Command {
     Clients {
         #[command(subcommand)]
         command: clients::ClientsCommand,
+    },
+    /// Roles (with inclusions) outside tenant files, role assignments, and a
+    /// user's effective permissions.
+    Roles {
+        #[command(subcommand)]
+        command: roles::RolesCommand,
     },
 }
 
@@ -107,6 +114,7 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
         } => tenants_list(&config),
         Command::Keys { command } => keys::run(&config, command),
         Command::Clients { command } => clients::run(&config, command),
+        Command::Roles { command } => roles::run(&config, command),
     }
 }
 

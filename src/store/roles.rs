@@ -1,6 +1,6 @@
 //! Roles and the permissions each holds.
 
-use super::schema::{role_permissions, roles};
+use super::schema::{role_includes, role_permissions, roles};
 use super::{DbConnection, StoreError, TenantId, new_id};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -15,13 +15,19 @@ pub struct RoleRow {
     pub description: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `file` (tenant YAML) or `cli`; a tenant file leaves CLI roles alone.
+    pub managed_by: String,
 }
 
-/// A role with its permissions.
+pub const MANAGED_BY_FILE: &str = "file";
+pub const MANAGED_BY_CLI: &str = "cli";
+
+/// A role with its permissions and the names of the roles it includes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Role {
     pub row: RoleRow,
     pub permissions: BTreeSet<String>,
+    pub includes: BTreeSet<String>,
 }
 
 pub fn list(conn: &mut DbConnection, tenant: &TenantId) -> Result<Vec<Role>, StoreError> {
@@ -38,13 +44,102 @@ pub fn list(conn: &mut DbConnection, tenant: &TenantId) -> Result<Vec<Role>, Sto
     for (role_id, perm) in perms {
         by_role.entry(role_id).or_default().insert(perm);
     }
+    let names: BTreeMap<&str, &str> = rows
+        .iter()
+        .map(|r| (r.id.as_str(), r.name.as_str()))
+        .collect();
+    let edges: Vec<(String, String)> = role_includes::table
+        .filter(role_includes::tenant_id.eq(tenant.as_str()))
+        .select((role_includes::role_id, role_includes::included_role_id))
+        .load(conn)?;
+    let mut includes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (role_id, included) in edges {
+        if let Some(name) = names.get(included.as_str()) {
+            includes
+                .entry(role_id)
+                .or_default()
+                .insert((*name).to_owned());
+        }
+    }
     Ok(rows
         .into_iter()
         .map(|row| Role {
             permissions: by_role.remove(&row.id).unwrap_or_default(),
+            includes: includes.remove(&row.id).unwrap_or_default(),
             row,
         })
         .collect())
+}
+
+/// The tenant's roles as an [`crate::authz::rbac::Roles`] graph.
+pub fn graph(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+) -> Result<crate::authz::rbac::Roles, StoreError> {
+    Ok(crate::authz::rbac::Roles(
+        list(conn, tenant)?
+            .into_iter()
+            .map(|r| {
+                (
+                    r.row.name,
+                    crate::authz::rbac::RoleDef {
+                        permissions: r.permissions,
+                        includes: r.includes,
+                    },
+                )
+            })
+            .collect(),
+    ))
+}
+
+/// Every permission a user holds: through their roles and everything those
+/// roles include.
+pub fn user_permissions(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    user_id: &str,
+) -> Result<BTreeSet<String>, StoreError> {
+    let held = super::users::role_names(conn, tenant, user_id)?;
+    Ok(graph(conn, tenant)?.permissions_of(&held))
+}
+
+/// Replaces the roles `role_id` includes (by role id).
+pub fn set_includes(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    role_id: &str,
+    included_ids: &BTreeSet<String>,
+) -> Result<(), StoreError> {
+    diesel::delete(
+        role_includes::table
+            .filter(role_includes::tenant_id.eq(tenant.as_str()))
+            .filter(role_includes::role_id.eq(role_id)),
+    )
+    .execute(conn)?;
+    for included in included_ids {
+        diesel::insert_into(role_includes::table)
+            .values((
+                role_includes::tenant_id.eq(tenant.as_str()),
+                role_includes::role_id.eq(role_id),
+                role_includes::included_role_id.eq(included),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A role's id by name.
+pub fn id_of(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    name: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(roles::table
+        .filter(roles::tenant_id.eq(tenant.as_str()))
+        .filter(roles::name.eq(name))
+        .select(roles::id)
+        .first(conn)
+        .optional()?)
 }
 
 /// Creates a role with its permissions; returns its id.
@@ -54,6 +149,7 @@ pub fn insert(
     name: &str,
     description: &str,
     permissions: &BTreeSet<String>,
+    managed_by: &str,
     now: NaiveDateTime,
 ) -> Result<String, StoreError> {
     let row = RoleRow {
@@ -63,6 +159,7 @@ pub fn insert(
         description: description.to_owned(),
         created_at: now,
         updated_at: now,
+        managed_by: managed_by.to_owned(),
     };
     diesel::insert_into(roles::table)
         .values(&row)

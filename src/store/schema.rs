@@ -49,6 +49,7 @@ diesel::table! {
         description -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        managed_by -> Text,
     }
 }
 
@@ -56,6 +57,22 @@ diesel::table! {
     role_permissions (role_id, permission) {
         tenant_id -> Text,
         role_id -> Text,
+        permission -> Text,
+    }
+}
+
+diesel::table! {
+    role_includes (role_id, included_role_id) {
+        tenant_id -> Text,
+        role_id -> Text,
+        included_role_id -> Text,
+    }
+}
+
+diesel::table! {
+    scope_permissions (scope_id, permission) {
+        tenant_id -> Text,
+        scope_id -> Text,
         permission -> Text,
     }
 }
@@ -221,6 +238,7 @@ diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(scopes -> tenants (tenant_id));
 diesel::joinable!(roles -> tenants (tenant_id));
 diesel::joinable!(role_permissions -> roles (role_id));
+diesel::joinable!(scope_permissions -> scopes (scope_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_roles -> roles (role_id));
 diesel::joinable!(clients -> tenants (tenant_id));
@@ -231,6 +249,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     scopes,
     roles,
     role_permissions,
+    role_includes,
+    scope_permissions,
     user_roles,
     clients,
     audit_events,

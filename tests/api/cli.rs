@@ -467,3 +467,129 @@ async fn keys_list_shows_generations() {
         stderr(&out)
     );
 }
+
+#[actix_web::test]
+async fn roles_with_inclusions_refuse_cycles_and_survive_tenant_apply() {
+    let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
+    let ok = |args: &[&str]| {
+        let out = gatehouse(&app, args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let t = ["--tenant", "acme"];
+    ok(&[
+        &["roles", "set"],
+        &t[..],
+        &["--name", "reader", "--permission", "notes:read"],
+    ]
+    .concat());
+    ok(&[
+        &["roles", "set"],
+        &t[..],
+        &[
+            "--name",
+            "editor",
+            "--permission",
+            "notes:write",
+            "--include",
+            "reader",
+        ],
+    ]
+    .concat());
+    // admin (from the tenant file) stays as the file says; alice holds editor.
+    ok(&[
+        &["roles", "assign"],
+        &t[..],
+        &["--user", "alice", "--role", "editor"],
+    ]
+    .concat());
+    assert_eq!(
+        ok(&[&["roles", "permissions"], &t[..], &["--user", "alice"]].concat()),
+        "notes:read\nnotes:write\n"
+    );
+
+    // reader → editor → reader would be a cycle: refused, nothing written.
+    let out = gatehouse(
+        &app,
+        &[
+            &["roles", "set"],
+            &t[..],
+            &["--name", "reader", "--include", "editor"],
+        ]
+        .concat(),
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("error: role inclusion forms a cycle: editor → reader → editor"),
+        "{}",
+        stderr(&out)
+    );
+    let out = gatehouse(
+        &app,
+        &[
+            &["roles", "set"],
+            &t[..],
+            &["--name", "x", "--permission", "Bad"],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        stderr(&out),
+        "error: invalid permission \"Bad\": write resource:action, e.g. users:manage\n"
+    );
+    // A role from the tenant file is changed in the file, not here.
+    let out = gatehouse(
+        &app,
+        &[&["roles", "delete"], &t[..], &["--name", "admin"]].concat(),
+    );
+    assert!(
+        stderr(&out).contains("error: role admin is declared in a tenant file; change it there"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Re-applying the tenant file leaves CLI roles alone…
+    let path = app.write_tenant("tenant.yaml", &demo_yaml("acme"));
+    let out = gatehouse(&app, &["tenants", "apply", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = ok(&[&["roles", "list"], &t[..]].concat());
+    assert_eq!(
+        list,
+        "ROLE                     SOURCE PERMISSIONS                              INCLUDES\n\
+         admin                    file   users:manage                             -\n\
+         editor                   cli    notes:write                              reader\n\
+         reader                   cli    notes:read                               -\n"
+    );
+    // …and a file may not take over a CLI role's name.
+    let clash = demo_yaml("acme").replace(
+        "  - { name: admin, permissions: [users:manage] }\n",
+        "  - { name: admin, permissions: [users:manage] }\n  - { name: reader }\n",
+    );
+    let path = app.write_tenant("tenant.yaml", &clash);
+    let out = gatehouse(&app, &["tenants", "apply", path.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(
+            "role reader was created with the CLI; delete it there (gatehouse roles delete) before declaring it in a file"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // The re-applied file gave alice back the roles it lists (admin).
+    assert_eq!(
+        ok(&[&["roles", "permissions"], &t[..], &["--user", "alice"]].concat()),
+        "users:manage\n"
+    );
+    ok(&[
+        &["roles", "assign"],
+        &t[..],
+        &["--user", "alice", "--role", "editor"],
+    ]
+    .concat());
+    ok(&[&["roles", "delete"], &t[..], &["--name", "editor"]].concat());
+    assert_eq!(
+        ok(&[&["roles", "permissions"], &t[..], &["--user", "alice"]].concat()),
+        "",
+        "deleting a role takes it from its holders"
+    );
+}

@@ -26,7 +26,8 @@ fn migrations_create_every_table_and_are_idempotent() {
         vec![
             "20261126000001".to_owned(),
             "20261126000002".to_owned(),
-            "20261126000003".to_owned()
+            "20261126000003".to_owned(),
+            "20261127000004".to_owned()
         ]
     );
     assert!(
@@ -59,8 +60,10 @@ fn migrations_create_every_table_and_are_idempotent() {
             "refresh_families",
             "refresh_tokens",
             "revoked_tokens",
+            "role_includes",
             "role_permissions",
             "roles",
+            "scope_permissions",
             "scopes",
             "sessions",
             "signing_keys",

@@ -248,3 +248,59 @@ async fn server_refuses_plain_demo_secrets_off_loopback() {
         "{err}"
     );
 }
+
+/// alice's effective permissions in `slug`.
+fn alice_permissions(app: &TestApp, slug: &str) -> Vec<String> {
+    let slug = slug.to_owned();
+    app.state
+        .store
+        .with_conn(|c| {
+            let id = store::tenants::find_by_slug(c, &slug)?.unwrap().tenant_id();
+            let alice = store::users::find_by_username(c, &id, "alice")?.unwrap();
+            Ok::<_, StoreError>(store::roles::user_permissions(c, &id, &alice.id)?)
+        })
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+#[actix_web::test]
+async fn role_inclusions_apply_change_and_reapply_as_nothing() {
+    let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
+    assert_eq!(alice_permissions(&app, "acme"), ["users:manage"]);
+    let composite = demo_yaml("acme").replace(
+        "  - { name: admin, permissions: [users:manage] }\n",
+        "  - { name: admin, permissions: [users:manage], includes: [editor] }\n  - { name: editor, permissions: [notes:write], includes: [reader] }\n  - { name: reader, permissions: [notes:read] }\n",
+    );
+    let path = app.write_tenant("acme.yaml", &composite);
+    let plans = apply(&app, &path).unwrap();
+    assert_eq!(
+        changes(&plans),
+        ["~ role admin", "+ role editor", "+ role reader"]
+    );
+    assert_eq!(
+        alice_permissions(&app, "acme"),
+        ["notes:read", "notes:write", "users:manage"]
+    );
+    assert!(changes(&apply(&app, &path).unwrap()).is_empty());
+
+    // Dropping the inclusion is an update of admin; editor keeps its own.
+    let flat = composite.replace(", includes: [editor]", "");
+    let path = app.write_tenant("acme.yaml", &flat);
+    assert_eq!(changes(&apply(&app, &path).unwrap()), ["~ role admin"]);
+    assert_eq!(alice_permissions(&app, "acme"), ["users:manage"]);
+
+    // A cycle is refused before anything is written.
+    let before = census(&app, "acme");
+    let cyclic = composite.replace(
+        "{ name: reader, permissions: [notes:read] }",
+        "{ name: reader, permissions: [notes:read], includes: [admin] }",
+    );
+    let path = app.write_tenant("acme.yaml", &cyclic);
+    let err = apply(&app, &path).unwrap_err().to_string();
+    assert!(
+        err.ends_with(":6: role inclusion forms a cycle: admin → editor → reader → admin"),
+        "{err}"
+    );
+    assert_eq!(census(&app, "acme"), before);
+}

@@ -102,6 +102,27 @@ fn execute(
     for change in &plan.changes {
         execute_one(conn, &tenant, spec, change, now)?;
     }
+    // Inclusions name other roles, which may have been created above.
+    for change in &plan.changes {
+        let (name, includes) = match change {
+            Change::CreateRole { name, includes, .. }
+            | Change::UpdateRole { name, includes, .. } => (name, includes),
+            _ => continue,
+        };
+        let id_of = |conn: &mut DbConnection, n: &str| -> Result<String, ApplyError> {
+            store::roles::id_of(conn, &tenant, n)?.ok_or_else(|| ApplyError::Invalid {
+                file: spec.source.clone(),
+                line: None,
+                message: format!("role {n} is not declared"),
+            })
+        };
+        let role_id = id_of(conn, name)?;
+        let mut ids = std::collections::BTreeSet::new();
+        for n in includes {
+            ids.insert(id_of(conn, n)?);
+        }
+        store::roles::set_includes(conn, &tenant, &role_id, &ids)?;
+    }
     Ok(tenant)
 }
 
@@ -153,8 +174,17 @@ fn execute_one(
             name,
             description,
             permissions,
+            ..
         } => {
-            store::roles::insert(conn, tenant, name, description, permissions, now)?;
+            store::roles::insert(
+                conn,
+                tenant,
+                name,
+                description,
+                permissions,
+                store::roles::MANAGED_BY_FILE,
+                now,
+            )?;
         }
         Change::UpdateRole {
             id,

@@ -56,6 +56,9 @@ struct RawRole {
     description: String,
     #[serde(default)]
     permissions: Vec<Spanned<String>>,
+    /// Roles whose permissions this one also carries.
+    #[serde(default)]
+    includes: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -284,7 +287,23 @@ impl Validator<'_> {
 
     fn roles(&self, raw: Vec<RawRole>) -> Result<BTreeMap<String, RoleSpec>, ApplyError> {
         let mut out = BTreeMap::new();
-        for r in raw {
+        let mut lines: BTreeMap<String, &Spanned<String>> = BTreeMap::new();
+        for r in &raw {
+            lines.insert(r.name.to_string(), &r.name);
+            for inc in &r.includes {
+                if !raw.iter().any(|other| other.name.as_str() == inc.as_str()) {
+                    return Err(self.err(
+                        inc,
+                        format!(
+                            "role {} includes {}, which is not declared under roles",
+                            r.name.as_str(),
+                            inc.as_str()
+                        ),
+                    ));
+                }
+            }
+        }
+        for r in &raw {
             if !is_identifier(&r.name) {
                 return Err(self.err(
                     &r.name,
@@ -293,7 +312,7 @@ impl Validator<'_> {
             }
             let mut permissions = BTreeSet::new();
             for p in &r.permissions {
-                if !is_permission(p) {
+                if !crate::authz::rbac::is_permission(p) {
                     return Err(self.err(
                         p,
                         format!(
@@ -307,6 +326,7 @@ impl Validator<'_> {
             let spec = RoleSpec {
                 description: r.description.trim().to_owned(),
                 permissions,
+                includes: r.includes.iter().map(|i| i.to_string()).collect(),
             };
             if out.insert(r.name.to_string(), spec).is_some() {
                 return Err(self.err(
@@ -314,6 +334,34 @@ impl Validator<'_> {
                     format!("role {} is declared twice", r.name.as_str()),
                 ));
             }
+        }
+        let graph = crate::authz::rbac::Roles(
+            out.iter()
+                .map(|(n, r): (&String, &RoleSpec)| {
+                    (
+                        n.clone(),
+                        crate::authz::rbac::RoleDef {
+                            permissions: r.permissions.clone(),
+                            includes: r.includes.clone(),
+                        },
+                    )
+                })
+                .collect(),
+        );
+        if let Err(e) = graph.validate() {
+            let at = match &e {
+                crate::authz::rbac::RbacError::Cycle(path) => path.first(),
+                crate::authz::rbac::RbacError::UnknownRole { role, .. } => Some(role),
+            }
+            .and_then(|name| lines.get(name).copied());
+            return Err(match at {
+                Some(at) => self.err(at, e.to_string()),
+                None => ApplyError::Invalid {
+                    file: self.file.to_path_buf(),
+                    line: None,
+                    message: e.to_string(),
+                },
+            });
         }
         Ok(out)
     }
@@ -707,19 +755,6 @@ fn is_identifier(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
 }
 
-/// `resource:action`, each part from `[a-z0-9_.*-]`.
-fn is_permission(s: &str) -> bool {
-    let part = |p: &str| {
-        !p.is_empty()
-            && p.bytes().all(|b| {
-                b.is_ascii_lowercase()
-                    || b.is_ascii_digit()
-                    || matches!(b, b'_' | b'-' | b'.' | b'*')
-            })
-    };
-    s.len() <= 128 && matches!(s.split_once(':'), Some((r, a)) if part(r) && part(a))
-}
-
 fn is_username(s: &str) -> bool {
     (1..=64).contains(&s.len())
         && s.bytes().all(|b| {
@@ -784,6 +819,29 @@ users:
             Ok(_) => panic!("expected an error"),
             Err(e) => e.to_string(),
         }
+    }
+
+    #[test]
+    fn role_includes_must_exist_and_be_acyclic() {
+        let with =
+            |roles: &str| GOOD.replace("  - { name: admin, permissions: [users:manage] }\n", roles);
+        let ok = with(
+            "  - { name: admin, permissions: [users:manage], includes: [editor] }\n  - { name: editor, permissions: [notes:write] }\n",
+        );
+        let spec = parse(&ok, true).unwrap();
+        assert_eq!(spec.roles["admin"].includes, ["editor".to_owned()].into());
+        assert_eq!(
+            error_of(&with(
+                "  - { name: admin, permissions: [users:manage], includes: [ghost] }\n"
+            )),
+            "t.yaml:6: role admin includes ghost, which is not declared under roles"
+        );
+        assert_eq!(
+            error_of(&with(
+                "  - { name: admin, includes: [editor] }\n  - { name: editor, includes: [viewer] }\n  - { name: viewer, includes: [admin] }\n"
+            )),
+            "t.yaml:6: role inclusion forms a cycle: admin → editor → viewer → admin"
+        );
     }
 
     #[test]

@@ -37,12 +37,14 @@ pub enum Change {
         name: String,
         description: String,
         permissions: BTreeSet<String>,
+        includes: BTreeSet<String>,
     },
     UpdateRole {
         id: String,
         name: String,
         description: String,
         permissions: BTreeSet<String>,
+        includes: BTreeSet<String>,
     },
     DeleteRole {
         id: String,
@@ -192,10 +194,13 @@ pub fn plan(
 struct Existing {
     tenant: Option<TenantId>,
     scopes: BTreeMap<String, String>,
-    roles: BTreeMap<String, (String, String, BTreeSet<String>)>,
+    /// name → (id, description, permissions, includes)
+    roles: BTreeMap<String, (String, String, BTreeSet<String>, BTreeSet<String>)>,
     clients: BTreeMap<String, ClientSpec>,
     /// Clients created with the CLI: the file leaves them alone.
     cli_clients: BTreeSet<String>,
+    /// Roles created with the CLI: the file leaves them alone too.
+    cli_roles: BTreeSet<String>,
 }
 
 impl Existing {
@@ -204,9 +209,20 @@ impl Existing {
             .into_iter()
             .map(|s| (s.name, s.description))
             .collect();
-        let roles = store::roles::list(conn, tenant)?
+        let all_roles = store::roles::list(conn, tenant)?;
+        let cli_roles = all_roles
+            .iter()
+            .filter(|r| r.row.managed_by == store::roles::MANAGED_BY_CLI)
+            .map(|r| r.row.name.clone())
+            .collect();
+        let roles = all_roles
             .into_iter()
-            .map(|r| (r.row.name, (r.row.id, r.row.description, r.permissions)))
+            .map(|r| {
+                (
+                    r.row.name,
+                    (r.row.id, r.row.description, r.permissions, r.includes),
+                )
+            })
             .collect();
         let mut clients = BTreeMap::new();
         let mut cli_clients = BTreeSet::new();
@@ -222,6 +238,7 @@ impl Existing {
             roles,
             clients,
             cli_clients,
+            cli_roles,
         })
     }
 }
@@ -234,7 +251,7 @@ fn plan_contents(
     existing: &Existing,
 ) -> Result<(), ApplyError> {
     plan_scopes(spec, existing, changes);
-    plan_roles(spec, existing, changes);
+    plan_roles(spec, existing, changes)?;
     plan_clients(spec, existing, changes);
     for user in &spec.users {
         let current = match &existing.tenant {
@@ -278,35 +295,52 @@ fn plan_scopes(spec: &TenantSpec, existing: &Existing, changes: &mut Vec<Change>
     }
 }
 
-fn plan_roles(spec: &TenantSpec, existing: &Existing, changes: &mut Vec<Change>) {
+fn plan_roles(
+    spec: &TenantSpec,
+    existing: &Existing,
+    changes: &mut Vec<Change>,
+) -> Result<(), ApplyError> {
     for (name, r) in &spec.roles {
+        if existing.cli_roles.contains(name) {
+            return Err(ApplyError::Conflict {
+                file: spec.source.clone(),
+                message: format!(
+                    "role {name} was created with the CLI; delete it there (gatehouse roles delete) before declaring it in a file"
+                ),
+            });
+        }
         match existing.roles.get(name) {
             None => changes.push(Change::CreateRole {
                 name: name.clone(),
                 description: r.description.clone(),
                 permissions: r.permissions.clone(),
+                includes: r.includes.clone(),
             }),
-            Some((id, description, permissions))
-                if *description != r.description || *permissions != r.permissions =>
+            Some((id, description, permissions, includes))
+                if *description != r.description
+                    || *permissions != r.permissions
+                    || *includes != r.includes =>
             {
                 changes.push(Change::UpdateRole {
                     id: id.clone(),
                     name: name.clone(),
                     description: r.description.clone(),
                     permissions: r.permissions.clone(),
+                    includes: r.includes.clone(),
                 })
             }
             Some(_) => {}
         }
     }
-    for (name, (id, _, _)) in &existing.roles {
-        if !spec.roles.contains_key(name) {
+    for (name, (id, ..)) in &existing.roles {
+        if !spec.roles.contains_key(name) && !existing.cli_roles.contains(name) {
             changes.push(Change::DeleteRole {
                 id: id.clone(),
                 name: name.clone(),
             });
         }
     }
+    Ok(())
 }
 
 fn plan_clients(spec: &TenantSpec, existing: &Existing, changes: &mut Vec<Change>) {

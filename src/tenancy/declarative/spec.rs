@@ -49,6 +49,9 @@ pub struct ScopeSpec {
 pub struct RoleSpec {
     pub description: String,
     pub permissions: BTreeSet<String>,
+    /// Names of roles (declared in the same file) whose permissions this one
+    /// also carries; acyclic.
+    pub includes: BTreeSet<String>,
 }
 
 /// Where a confidential client's secret comes from. Stored only as SHA-256.

@@ -1,0 +1,3 @@
+DROP TABLE scope_permissions;
+DROP TABLE role_includes;
+ALTER TABLE roles DROP COLUMN managed_by;

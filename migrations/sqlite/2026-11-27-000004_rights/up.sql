@@ -1,0 +1,20 @@
+-- Roles created with the CLI are kept out of tenant files' reach, as clients are.
+ALTER TABLE roles ADD COLUMN managed_by TEXT NOT NULL DEFAULT 'file';
+
+-- Composite roles: a role includes the permissions of the roles it names.
+-- Cycles are refused before anything is written (authz::rbac).
+CREATE TABLE role_includes (
+    tenant_id        TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    role_id          TEXT NOT NULL REFERENCES roles (id) ON DELETE CASCADE,
+    included_role_id TEXT NOT NULL REFERENCES roles (id) ON DELETE CASCADE,
+    PRIMARY KEY (role_id, included_role_id)
+);
+CREATE INDEX role_includes_included ON role_includes (included_role_id);
+
+-- The permissions each scope carries into a token.
+CREATE TABLE scope_permissions (
+    tenant_id  TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    scope_id   TEXT NOT NULL REFERENCES scopes (id) ON DELETE CASCADE,
+    permission TEXT NOT NULL,
+    PRIMARY KEY (scope_id, permission)
+);
