@@ -257,7 +257,7 @@ fn alice_permissions(app: &TestApp, slug: &str) -> Vec<String> {
         .with_conn(|c| {
             let id = store::tenants::find_by_slug(c, &slug)?.unwrap().tenant_id();
             let alice = store::users::find_by_username(c, &id, "alice")?.unwrap();
-            Ok::<_, StoreError>(store::roles::user_permissions(c, &id, &alice.id)?)
+            store::roles::user_permissions(c, &id, &alice.id)
         })
         .unwrap()
         .into_iter()
