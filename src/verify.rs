@@ -7,6 +7,7 @@
 //! ```text
 //! tenant("acme"); client("svc"); sub("…");        // sub only for user tokens
 //! scope("notes:read"); scope("notes:write");
+//! right("notes:read");                            // permissions (authz::rights)
 //! issued_at(2026-11-26T10:00:00Z); expires_at(2026-11-26T11:00:00Z);
 //! check if time($time), $time < 2026-11-26T11:00:00Z;
 //! ```
@@ -14,7 +15,8 @@
 //! A holder may append blocks that narrow the token (they can only add checks:
 //! facts in appended blocks are not trusted by the verifier). [`Verifier`] checks
 //! the signature with the tenant's public key, the tenant, expiry, revocation,
-//! every appended check, and that the token carries the scope the request needs:
+//! every appended check, and that the token carries the scope (or the right,
+//! [`Request::right`]) the request needs:
 //!
 //! ```
 //! use gatehouse::verify::{Request, Verifier};
@@ -58,10 +60,13 @@ pub enum VerifyError {
 }
 
 /// What the resource server is about to do. Holders' checks can refer to these
-/// facts: `required_scope($s)`, `resource($r)`, `audience($a)`, `time($t)`.
+/// facts: `required_scope($s)`, `required_right($r)`, `resource($r)`,
+/// `audience($a)`, `time($t)`. The token must carry the required scope and the
+/// required right, whichever are set.
 #[derive(Debug, Clone)]
 pub struct Request<'a> {
-    pub scope: &'a str,
+    pub scope: Option<&'a str>,
+    pub right: Option<&'a str>,
     pub resource: Option<&'a str>,
     pub audience: Option<&'a str>,
     pub now: SystemTime,
@@ -71,11 +76,29 @@ impl<'a> Request<'a> {
     /// A request needing `scope`, now, without resource or audience.
     pub fn scope(scope: &'a str) -> Self {
         Self {
-            scope,
+            scope: Some(scope),
+            right: None,
             resource: None,
             audience: None,
             now: SystemTime::now(),
         }
+    }
+
+    /// A request needing the right (permission) `right`, now.
+    pub fn right(right: &'a str) -> Self {
+        Self {
+            scope: None,
+            right: Some(right),
+            resource: None,
+            audience: None,
+            now: SystemTime::now(),
+        }
+    }
+
+    /// Also requires the right `right`.
+    pub fn and_right(mut self, right: &'a str) -> Self {
+        self.right = Some(right);
+        self
     }
 
     pub fn resource(mut self, resource: &'a str) -> Self {
@@ -103,6 +126,8 @@ pub struct Verified {
     /// The scopes the authority block grants (appended blocks may narrow what a
     /// given request can use; see [`Verifier::effective_scopes`]).
     pub scopes: BTreeSet<String>,
+    /// The rights (permissions) the authority block grants.
+    pub rights: BTreeSet<String>,
     pub issued_at: Option<SystemTime>,
     pub expires_at: Option<SystemTime>,
     /// Hex revocation ids, one per block; the last one identifies this token.
@@ -239,6 +264,7 @@ impl Verifier {
             .ok_or(VerifyError::Invalid)?;
         let subject = one(&mut authorizer, "sub")?.pop();
         let scopes = one(&mut authorizer, "scope")?.into_iter().collect();
+        let rights = one(&mut authorizer, "right")?.into_iter().collect();
         let date = |a: &mut biscuit_auth::Authorizer, name: &str| -> Option<SystemTime> {
             let rows: Vec<(SystemTime,)> = a.query(query(name)).ok()?;
             rows.into_iter().next().map(|(t,)| t)
@@ -250,6 +276,7 @@ impl Verifier {
             client_id,
             subject,
             scopes,
+            rights,
             issued_at,
             expires_at,
             revocation_ids,
@@ -280,6 +307,28 @@ impl Verifier {
             .collect()
     }
 
+    /// The rights of `facts` that a request at `now` may use, each tried with
+    /// every check of every block (as [`Self::effective_scopes`]).
+    pub fn effective_rights(
+        biscuit: &Biscuit,
+        facts: &Verified,
+        now: SystemTime,
+    ) -> BTreeSet<String> {
+        if biscuit.block_count() == 1 {
+            return if facts.expires_at.is_some_and(|exp| exp > now) {
+                facts.rights.clone()
+            } else {
+                BTreeSet::new()
+            };
+        }
+        facts
+            .rights
+            .iter()
+            .filter(|r| authorize(biscuit, &Request::right(r).at(now)).is_ok())
+            .cloned()
+            .collect()
+    }
+
     /// Parses a token with this verifier's keys.
     pub fn parse_token(&self, token: &str) -> Result<Biscuit, VerifyError> {
         self.parse(token)
@@ -291,28 +340,40 @@ fn query(name: &str) -> Rule {
     rule("q", &[var("x")], &[pred(name, &[var("x")])])
 }
 
-/// `allow if required_scope($s), scope($s)`.
-fn allow_required_scope() -> Policy {
+/// `allow if required_scope($s), scope($s), required_right($r), right($r)`,
+/// with only the parts the request sets.
+fn allow_required(request: &Request<'_>) -> Policy {
+    let mut body = Vec::new();
+    if request.scope.is_some() {
+        body.push(pred("required_scope", &[var("s")]));
+        body.push(pred("scope", &[var("s")]));
+    }
+    if request.right.is_some() {
+        body.push(pred("required_right", &[var("r")]));
+        body.push(pred("right", &[var("r")]));
+    }
     Policy {
-        queries: vec![rule(
-            "query",
-            &[] as &[biscuit_auth::builder::Term],
-            &[
-                pred("required_scope", &[var("s")]),
-                pred("scope", &[var("s")]),
-            ],
-        )],
+        queries: vec![rule("query", &[] as &[biscuit_auth::builder::Term], &body)],
         kind: PolicyKind::Allow,
     }
 }
 
 /// Runs every check of the token with the request's facts and allows the
-/// request only if the authority block grants the required scope.
+/// request only if the authority block grants the required scope and right.
+/// A request that requires neither is refused: there is nothing to allow.
 fn authorize(biscuit: &Biscuit, request: &Request<'_>) -> Result<(), VerifyError> {
+    if request.scope.is_none() && request.right.is_none() {
+        return Err(VerifyError::Denied);
+    }
     let mut b = AuthorizerBuilder::new()
         .set_limits(run_limits())
-        .fact(fact("time", &[date(&request.now)]))
-        .and_then(|b| b.fact(fact("required_scope", &[string(request.scope)])));
+        .fact(fact("time", &[date(&request.now)]));
+    if let Some(s) = request.scope {
+        b = b.and_then(|b| b.fact(fact("required_scope", &[string(s)])));
+    }
+    if let Some(r) = request.right {
+        b = b.and_then(|b| b.fact(fact("required_right", &[string(r)])));
+    }
     if let Some(r) = request.resource {
         b = b.and_then(|b| b.fact(fact("resource", &[string(r)])));
     }
@@ -320,7 +381,7 @@ fn authorize(biscuit: &Biscuit, request: &Request<'_>) -> Result<(), VerifyError
         b = b.and_then(|b| b.fact(fact("audience", &[string(a)])));
     }
     let mut authorizer = b
-        .and_then(|b| b.policy(allow_required_scope()))
+        .and_then(|b| b.policy(allow_required(request)))
         .and_then(|b| b.build(biscuit))
         .map_err(|_| VerifyError::Invalid)?;
     authorizer

@@ -181,7 +181,13 @@ async fn issue(
     scopes: BTreeSet<String>,
 ) -> Result<Step, StoreError> {
     let Some((challenge, method)) = request.code_challenge.clone() else {
-        return Ok(implicit(state, snapshot, request, session, scopes));
+        let (tenant, user) = (snapshot.id.clone(), session.user_id.clone());
+        let held = state
+            .store
+            .run(move |c| crate::store::users::role_names(c, &tenant, &user))
+            .await?;
+        let rights = snapshot.rights.token_rights(&held, &scopes);
+        return Ok(implicit(state, snapshot, request, session, scopes, rights));
     };
     let (tenant, r, s) = (snapshot.id.clone(), request.clone(), session.clone());
     let now = state.clock.db_now();
@@ -235,6 +241,7 @@ fn implicit(
     request: &AuthorizationRequest,
     session: &SessionRow,
     scopes: BTreeSet<String>,
+    rights: BTreeSet<String>,
 ) -> Step {
     let Some(client) = snapshot.client(&request.client_id) else {
         return Step::Page("The client no longer exists.".into());
@@ -249,6 +256,7 @@ fn implicit(
         client_id: request.client_id.clone(),
         subject: Some(session.user_id.clone()),
         scopes: scopes.clone(),
+        rights,
         issued_at: now,
         expires_at: now + ttl,
     };

@@ -3,6 +3,7 @@
 //! processes behave like one (see docs/architecture.md, "Exactly once").
 
 use super::session::{random_token, sha256_hex};
+use crate::authz::rights::RightsModel;
 use crate::oauth::pkce::{self, Method};
 use crate::oauth::{Client, GrantType, OAuthError, OAuthErrorCode};
 use crate::store::codes::{self, CodeRow};
@@ -89,12 +90,15 @@ pub struct Issuer<'a> {
     pub slug: &'a str,
     pub issuer: &'a str,
     pub keys: &'a KeyRing,
+    pub rights: &'a RightsModel,
 }
 
 /// The sign-in a token is issued for.
 struct Grant<'a> {
     user_id: &'a str,
     scopes: &'a BTreeSet<String>,
+    /// The user's rights within the scopes (authz::rights), computed now.
+    rights: BTreeSet<String>,
     session_id: Option<&'a str>,
     auth_time: NaiveDateTime,
     amr: &'a str,
@@ -127,6 +131,7 @@ fn mint(
         client_id: client.client_id.to_string(),
         subject: Some(grant.user_id.to_owned()),
         scopes: grant.scopes.clone(),
+        rights: grant.rights.clone(),
         issued_at: now,
         expires_at: now + ttl,
     };
@@ -170,6 +175,22 @@ fn mint(
         access_expires: (now + ttl).naive_utc(),
         access,
     })
+}
+
+/// The rights a token for `user_id` carries: computed at every issuance, so a
+/// refresh reflects the user's roles as they are now. Scopes that carry no
+/// permissions need no lookup.
+fn user_rights(
+    conn: &mut DbConnection,
+    by: &Issuer<'_>,
+    user_id: &str,
+    scopes: &BTreeSet<String>,
+) -> Result<BTreeSet<String>, StoreError> {
+    if by.rights.of_scopes(scopes).is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let held = store::users::role_names(conn, by.tenant, user_id)?;
+    Ok(by.rights.token_rights(&held, scopes))
 }
 
 /// A refresh token is issued only when the user granted `offline_access` and
@@ -333,6 +354,7 @@ pub fn redeem_code(
             let grant = Grant {
                 user_id: &row.user_id,
                 scopes: &scopes,
+                rights: user_rights(conn, by, &row.user_id, &scopes)?,
                 session_id: Some(&row.session_id),
                 auth_time: row.auth_time,
                 amr: &row.amr,
@@ -420,6 +442,7 @@ pub fn refresh(
     let grant = Grant {
         user_id: &fast.user_id,
         scopes: &scopes,
+        rights: user_rights(conn, by, &fast.user_id, &scopes)?,
         session_id: fast.session_id.as_deref(),
         auth_time: fast.auth_time,
         amr: &fast.amr,
@@ -520,6 +543,7 @@ fn refresh_locked(
             let grant = Grant {
                 user_id: &family.user_id,
                 scopes: &scopes,
+                rights: user_rights(conn, by, &family.user_id, &scopes)?,
                 session_id: family.session_id.as_deref(),
                 auth_time: family.auth_time,
                 amr: &family.amr,

@@ -1,4 +1,5 @@
-//! Authorization: roles and permissions (RBAC). Policies and the decision
-//! point come with them in this module.
+//! Authorization: roles and permissions (RBAC) and the rights tokens carry.
+//! Policies and the decision point come with them in this module.
 
 pub mod rbac;
+pub mod rights;

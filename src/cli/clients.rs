@@ -51,6 +51,10 @@ pub enum ClientsCommand {
         /// Access token lifetime, e.g. 15m or 1h.
         #[arg(long, default_value = "1h")]
         access_token_ttl: String,
+        /// A role the client holds for its own client_credentials tokens;
+        /// repeat for several (confidential clients only).
+        #[arg(long = "service-role")]
+        service_roles: Vec<String>,
     },
     /// Replace a confidential client's secret and print the new one (once).
     RotateSecret {
@@ -113,6 +117,7 @@ pub fn run(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
             auth_method,
             access_token_format,
             access_token_ttl,
+            service_roles,
         } => {
             let id = ClientId::parse(&client_id).map_err(anyhow::Error::msg)?;
             let method = match auth_method.as_deref() {
@@ -133,6 +138,9 @@ pub fn run(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
                 .collect::<anyhow::Result<Vec<_>>>()?;
             if public && grants.contains(&GrantType::ClientCredentials) {
                 bail!("public clients cannot use client_credentials");
+            }
+            if public && !service_roles.is_empty() {
+                bail!("public clients cannot hold service roles");
             }
             let uris = redirect_uris
                 .iter()
@@ -167,6 +175,7 @@ pub fn run(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
                 refresh_grace_secs: 0,
                 post_logout_redirect_uris: Vec::new(),
                 allow_implicit: false,
+                service_roles,
             };
             store.with_conn(|c| create(c, &tenant, id.as_str(), &spec, &clock))?;
             println!("client_id: {client_id}");
@@ -232,6 +241,11 @@ fn create(
             ScopeName::parse(s).map_err(anyhow::Error::msg)?;
             if !STANDARD_SCOPES.contains(&s.as_str()) && !known.contains(s) {
                 bail!("scope {s} is neither built in nor a scope of tenant {tenant}");
+            }
+        }
+        for r in &spec.service_roles {
+            if store::roles::id_of(c, t, r)?.is_none() {
+                bail!("role {r} does not exist in tenant {tenant}");
             }
         }
         if store::clients::find(c, t, client_id)?.is_some() {

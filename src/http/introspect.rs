@@ -46,6 +46,9 @@ pub async fn introspect(
         Some(f) => serde_json::json!({
             "active": true,
             "scope": f.scopes.iter().map(String::as_str).collect::<Vec<_>>().join(" "),
+            // Extension member (RFC 7662 §2.2 allows them): the permissions the
+            // token carries, after any narrowing blocks.
+            "rights": f.rights,
             "client_id": f.client_id,
             "sub": f.subject.as_deref().unwrap_or(&f.client_id),
             "exp": f.expires_at,

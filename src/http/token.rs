@@ -41,6 +41,7 @@ pub async fn token(
             tenant: &snapshot.slug,
             issuer: &snapshot.issuer,
             keys: &snapshot.keys,
+            rights: &snapshot.rights,
         };
         return Ok(no_store(&issue::issue(&issuer, &client, request, now)?));
     }
@@ -53,6 +54,7 @@ pub async fn token(
                 slug: &snapshot.slug,
                 issuer: &snapshot.issuer,
                 keys: &snapshot.keys,
+                rights: &snapshot.rights,
             };
             match request {
                 TokenRequest::AuthorizationCode {

@@ -66,6 +66,8 @@ pub struct Client {
     pub refresh_grace: Duration,
     pub post_logout_redirect_uris: Vec<RedirectUri>,
     pub allow_implicit: bool,
+    /// Roles the client holds for its own client_credentials tokens.
+    pub service_roles: BTreeSet<String>,
 }
 
 impl std::fmt::Debug for Client {

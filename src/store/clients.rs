@@ -32,6 +32,7 @@ pub struct ClientRow {
     pub refresh_grace_secs: i64,
     pub post_logout_redirect_uris: String,
     pub allow_implicit: bool,
+    pub service_roles: String,
 }
 
 /// Clients created from a tenant file; apply removes them when the file does.
@@ -75,6 +76,9 @@ pub struct ClientSpec {
     pub post_logout_redirect_uris: Vec<String>,
     /// May use response_type=token (public clients only).
     pub allow_implicit: bool,
+    /// Roles the client holds itself (client_credentials tokens carry their
+    /// permissions); confidential clients only.
+    pub service_roles: Vec<String>,
 }
 
 impl std::fmt::Debug for ClientSpec {
@@ -129,6 +133,7 @@ impl ClientRow {
                 &self.post_logout_redirect_uris,
             )?,
             allow_implicit: self.allow_implicit,
+            service_roles: decode_list("service_roles", &self.service_roles)?,
         })
     }
 }
@@ -150,7 +155,7 @@ pub fn find(
         .filter(clients::tenant_id.eq(tenant.as_str()))
         .filter(clients::client_id.eq(client_id))
         .select(ClientRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -186,6 +191,7 @@ pub fn insert(
         refresh_grace_secs: spec.refresh_grace_secs,
         post_logout_redirect_uris: encode_list(&spec.post_logout_redirect_uris),
         allow_implicit: spec.allow_implicit,
+        service_roles: encode_list(&spec.service_roles),
     };
     diesel::insert_into(clients::table)
         .values(&row)
@@ -224,6 +230,7 @@ pub fn update(
         clients::refresh_grace_secs.eq(spec.refresh_grace_secs),
         clients::post_logout_redirect_uris.eq(encode_list(&spec.post_logout_redirect_uris)),
         clients::allow_implicit.eq(spec.allow_implicit),
+        clients::service_roles.eq(encode_list(&spec.service_roles)),
         clients::updated_at.eq(now),
     ))
     .execute(conn)?;

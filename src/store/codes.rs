@@ -57,7 +57,7 @@ pub fn find(
         .filter(codes::tenant_id.eq(tenant.as_str()))
         .filter(codes::code_sha256.eq(code_sha256))
         .select(CodeRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

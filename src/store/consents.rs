@@ -17,7 +17,7 @@ pub fn get(
         .filter(consents::user_id.eq(user_id))
         .filter(consents::client_id.eq(client_id))
         .select(consents::scopes)
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     raw.map(|r| {
         serde_json::from_str(&r).map_err(|e| StoreError::Corrupt(format!("consents.scopes: {e}")))

@@ -76,7 +76,7 @@ pub fn active(
         .filter(signing_keys::purpose.eq(purpose))
         .filter(signing_keys::status.eq(STATUS_ACTIVE))
         .select(KeyRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -89,7 +89,7 @@ pub fn max_generation(
         .filter(signing_keys::tenant_id.eq(tenant.as_str()))
         .filter(signing_keys::purpose.eq(purpose))
         .select(diesel::dsl::max(signing_keys::generation))
-        .first(conn)?;
+        .get_result(conn)?;
     Ok(max.unwrap_or(0))
 }
 

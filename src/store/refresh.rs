@@ -93,7 +93,7 @@ pub fn find(
         .filter(families::tenant_id.eq(tenant.as_str()))
         .filter(tokens::token_sha256.eq(token_sha256))
         .select((TokenRow::as_select(), FamilyRow::as_select()))
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

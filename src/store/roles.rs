@@ -138,7 +138,7 @@ pub fn id_of(
         .filter(roles::tenant_id.eq(tenant.as_str()))
         .filter(roles::name.eq(name))
         .select(roles::id)
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

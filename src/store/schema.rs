@@ -110,6 +110,7 @@ diesel::table! {
         refresh_grace_secs -> BigInt,
         post_logout_redirect_uris -> Text,
         allow_implicit -> Bool,
+        service_roles -> Text,
     }
 }
 

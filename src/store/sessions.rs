@@ -54,7 +54,7 @@ pub fn find_live(
         .filter(sessions::ended_at.is_null())
         .filter(sessions::expires_at.gt(now))
         .select(SessionRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

@@ -30,7 +30,7 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> Result<Option<Tenant
     Ok(tenants::table
         .filter(tenants::slug.eq(slug))
         .select(TenantRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -83,7 +83,7 @@ pub fn config_version(
     Ok(tenants::table
         .filter(tenants::id.eq(tenant.as_str()))
         .select(tenants::config_version)
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

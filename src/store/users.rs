@@ -50,7 +50,7 @@ pub fn find_by_username(
         .filter(users::tenant_id.eq(tenant.as_str()))
         .filter(users::username.eq(username))
         .select(UserRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -63,7 +63,7 @@ pub fn find_by_email(
         .filter(users::tenant_id.eq(tenant.as_str()))
         .filter(users::email_normalized.eq(normalize_email(email)))
         .select(UserRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -76,7 +76,7 @@ pub fn get(
         .filter(users::tenant_id.eq(tenant.as_str()))
         .filter(users::id.eq(user_id))
         .select(UserRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

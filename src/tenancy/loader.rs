@@ -2,6 +2,7 @@
 //! clients and scopes.
 
 use super::snapshot::{TenantSnapshot, TenantStatus};
+use crate::authz::rights::RightsModel;
 use crate::config::{MasterKey, PublicUrl};
 use crate::oauth::discovery::Metadata;
 use crate::oauth::{AuthMethod, Client, ClientId, GrantType, RedirectUri, STANDARD_SCOPES, scope};
@@ -67,6 +68,10 @@ pub fn load(
         .into_iter()
         .map(|s| (s.name, s.description))
         .collect();
+    let rights = RightsModel {
+        roles: store::roles::graph(conn, &tenant)?,
+        scopes: store::scopes::permissions(conn, &tenant)?,
+    };
     let issuer = ctx.public_url.issuer(&row.slug);
     let supported = STANDARD_SCOPES
         .iter()
@@ -93,6 +98,7 @@ pub fn load(
         keys: Arc::new(keys),
         clients,
         scopes,
+        rights,
         metadata,
         verified: Default::default(),
     })
@@ -166,5 +172,6 @@ pub fn client_from_row(row: &ClientRow) -> Result<Client, String> {
             .map(|u| RedirectUri::parse(u))
             .collect::<Result<_, _>>()?,
         allow_implicit: spec.allow_implicit,
+        service_roles: spec.service_roles.into_iter().collect(),
     })
 }

@@ -1,3 +1,4 @@
+use crate::authz::rights::RightsModel;
 use crate::oauth::Client;
 use crate::oauth::discovery::Metadata;
 use crate::store::TenantId;
@@ -28,6 +29,8 @@ pub struct TenantSnapshot {
     pub clients: HashMap<String, Arc<Client>>,
     /// The tenant's own scopes with their descriptions.
     pub scopes: Vec<(String, String)>,
+    /// Roles and the permissions scopes carry: a token's rights come from here.
+    pub rights: RightsModel,
     /// The discovery document (RFC 8414 / OIDC Discovery), built once.
     pub metadata: Metadata,
     /// Access tokens that verified, for introspection and userinfo; starts

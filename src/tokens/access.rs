@@ -48,6 +48,9 @@ pub struct AccessClaims {
     /// The user; `None` for client_credentials tokens.
     pub subject: Option<String>,
     pub scopes: BTreeSet<String>,
+    /// The permissions the token carries (authz::rights): held by the
+    /// subject (or the client's service roles) and carried by granted scopes.
+    pub rights: BTreeSet<String>,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -84,6 +87,9 @@ pub fn mint_biscuit(keys: &KeyRing, c: &AccessClaims) -> Result<IssuedToken, Min
     }
     for s in &c.scopes {
         b = b.fact(fact("scope", &[string(s)]))?;
+    }
+    for r in &c.rights {
+        b = b.fact(fact("right", &[string(r)]))?;
     }
     b = b.check(expiry_check(system_time(c.expires_at)))?;
     // The next block's key pair comes from the thread's CSPRNG (ChaCha, seeded
@@ -144,6 +150,11 @@ pub fn mint_jwt(keys: &KeyRing, c: &AccessClaims) -> Result<IssuedToken, MintErr
     let scope = c.scopes.iter().cloned().collect::<Vec<_>>().join(" ");
     p.set_claim("client_id", Some(c.client_id.clone().into()))?;
     p.set_claim("scope", Some(scope.into()))?;
+    // RFC 9068 §2.2.3.1: entitlements, as in SCIM (RFC 7643 §4.1.2).
+    if !c.rights.is_empty() {
+        let rights: Vec<serde_json::Value> = c.rights.iter().map(|r| r.as_str().into()).collect();
+        p.set_claim("entitlements", Some(rights.into()))?;
+    }
     let token = jwt::encode_with_signer(&p, &header, jws.signer.as_ref())?;
     Ok(IssuedToken {
         token,
@@ -158,6 +169,8 @@ pub struct TokenFacts {
     pub subject: Option<String>,
     /// The scopes usable now, after any narrowing blocks.
     pub scopes: BTreeSet<String>,
+    /// The rights usable now, after any narrowing blocks.
+    pub rights: BTreeSet<String>,
     pub issued_at: Option<i64>,
     pub expires_at: Option<i64>,
     /// The id that revokes this token (and anything derived from it).
@@ -191,6 +204,7 @@ pub fn inspect(
     let biscuit = verifier.parse_token(token).ok()?;
     let facts: Verified = verifier.trusted_facts(&biscuit, &is_revoked).ok()?;
     let scopes = Verifier::effective_scopes(&biscuit, &facts, now);
+    let rights = Verifier::effective_rights(&biscuit, &facts, now);
     // A token whose every scope is denied now (expired, or narrowed to nothing
     // usable without request context) is not active.
     if scopes.is_empty() && !facts.scopes.is_empty() {
@@ -203,6 +217,7 @@ pub fn inspect(
         client_id: facts.client_id,
         subject: facts.subject,
         scopes,
+        rights,
         issued_at: unix(facts.issued_at),
         expires_at: unix(facts.expires_at),
         revocation_id: facts.revocation_ids.last().cloned().unwrap_or_default(),
@@ -272,10 +287,20 @@ fn inspect_jwt(
         .split_whitespace()
         .map(str::to_owned)
         .collect();
+    let rights = payload
+        .claim("entitlements")
+        .and_then(|e| e.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| r.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
     Some(TokenFacts {
         client_id,
         subject,
         scopes,
+        rights,
         issued_at: unix(payload.issued_at()),
         expires_at: unix(payload.expires_at()),
         revocation_id: jti,

@@ -2,6 +2,7 @@
 
 use super::access::{self, AccessClaims, AccessTokenFormat};
 use super::keyring::KeyRing;
+use crate::authz::rights::RightsModel;
 use crate::oauth::grant::TokenRequest;
 use crate::oauth::{Client, OAuthError, OAuthErrorCode, scope};
 use chrono::{DateTime, Utc};
@@ -21,6 +22,7 @@ pub struct Issuer<'a> {
     pub tenant: &'a str,
     pub issuer: &'a str,
     pub keys: &'a KeyRing,
+    pub rights: &'a RightsModel,
 }
 
 pub fn issue(
@@ -41,12 +43,16 @@ pub fn issue(
             let scopes = scope::grant(requested.as_ref(), &client.scopes, &client.default_scopes)?;
             let ttl = chrono::Duration::from_std(client.access_token_ttl)
                 .unwrap_or(chrono::Duration::hours(1));
+            // The client's own rights: its service roles' permissions that
+            // the granted scopes carry (authz::rights).
+            let rights = by.rights.token_rights(&client.service_roles, &scopes);
             let claims = AccessClaims {
                 tenant: by.tenant.to_owned(),
                 issuer: by.issuer.to_owned(),
                 client_id: client.client_id.to_string(),
                 subject: None,
                 scopes,
+                rights,
                 issued_at: now,
                 expires_at: now + ttl,
             };

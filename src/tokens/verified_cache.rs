@@ -117,6 +117,7 @@ mod tests {
             client_id: "svc".into(),
             subject: None,
             scopes: ["api:read".to_owned()].into(),
+            rights: Default::default(),
             issued_at: Some(exp - 3600),
             expires_at: Some(exp),
             revocation_id: rid.into(),

@@ -13,6 +13,7 @@ mod interop;
 mod isolation;
 mod migrations;
 mod oidc_rp;
+mod rights;
 mod signin;
 mod tenancy;
 mod tenants_apply;

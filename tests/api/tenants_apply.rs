@@ -6,7 +6,7 @@ use gatehouse::store::{self, StoreError};
 use gatehouse::tenancy::declarative::{self, ApplyError, Plan};
 use std::path::Path;
 
-fn apply(app: &TestApp, path: &Path) -> Result<Vec<Plan>, ApplyError> {
+pub fn apply(app: &TestApp, path: &Path) -> Result<Vec<Plan>, ApplyError> {
     let specs = declarative::load_path(path, &parse_options(&app.config))?;
     let ctx = declarative::ApplyContext {
         hasher: &app.state.passwords,
@@ -17,7 +17,7 @@ fn apply(app: &TestApp, path: &Path) -> Result<Vec<Plan>, ApplyError> {
     declarative::apply(&app.state.store, &specs, &ctx)
 }
 
-fn changes(plans: &[Plan]) -> Vec<String> {
+pub fn changes(plans: &[Plan]) -> Vec<String> {
     plans
         .iter()
         .flat_map(|p| p.changes.iter().map(ToString::to_string))

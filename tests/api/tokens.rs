@@ -533,6 +533,7 @@ async fn introspection_answers_active_or_nothing() {
         json!({
             "active": true,
             "scope": "notes:read notes:write",
+            "rights": [],
             "client_id": "svc",
             "sub": "svc",
             "exp": iat + 3600,

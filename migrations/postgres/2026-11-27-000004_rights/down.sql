@@ -1,3 +1,4 @@
+ALTER TABLE clients DROP COLUMN service_roles;
 DROP TABLE scope_permissions;
 DROP TABLE role_includes;
 ALTER TABLE roles DROP COLUMN managed_by;

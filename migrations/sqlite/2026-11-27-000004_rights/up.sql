@@ -18,3 +18,7 @@ CREATE TABLE scope_permissions (
     permission TEXT NOT NULL,
     PRIMARY KEY (scope_id, permission)
 );
+
+-- The roles a confidential client holds itself: client_credentials tokens
+-- carry their permissions (within the scopes granted). A JSON array of names.
+ALTER TABLE clients ADD COLUMN service_roles TEXT NOT NULL DEFAULT '[]';

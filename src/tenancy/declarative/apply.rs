@@ -154,20 +154,33 @@ fn execute_one(
         Change::SetSigningAlgorithm { algorithm } => {
             store::tenants::set_jws_algorithm(conn, tenant, algorithm.as_str(), now)?
         }
-        Change::CreateScope { name, description } => store::scopes::insert(
-            conn,
-            tenant,
-            &store::scopes::ScopeRow {
-                id: store::new_id(),
-                tenant_id: tenant.to_string(),
-                name: name.clone(),
-                description: description.clone(),
-                created_at: now,
-                updated_at: now,
-            },
-        )?,
-        Change::UpdateScope { name, description } => {
-            store::scopes::update_description(conn, tenant, name, description, now)?
+        Change::CreateScope {
+            name,
+            description,
+            permissions,
+        } => {
+            store::scopes::insert(
+                conn,
+                tenant,
+                &store::scopes::ScopeRow {
+                    id: store::new_id(),
+                    tenant_id: tenant.to_string(),
+                    name: name.clone(),
+                    description: description.clone(),
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            store::scopes::set_permissions(conn, tenant, name, permissions)?
+        }
+        Change::UpdateScope {
+            name,
+            description,
+            permissions,
+            ..
+        } => {
+            store::scopes::update_description(conn, tenant, name, description, now)?;
+            store::scopes::set_permissions(conn, tenant, name, permissions)?
         }
         Change::DeleteScope { name } => store::scopes::delete(conn, tenant, name)?,
         Change::CreateRole {

@@ -46,6 +46,9 @@ struct RawScope {
     name: Spanned<String>,
     #[serde(default)]
     description: String,
+    /// The permissions the scope carries into tokens.
+    #[serde(default)]
+    permissions: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -91,6 +94,9 @@ struct RawClient {
     post_logout_redirect_uris: Vec<Spanned<String>>,
     #[serde(default)]
     allow_implicit: bool,
+    /// Roles the client holds for its own (client_credentials) tokens.
+    #[serde(default)]
+    service_roles: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -251,7 +257,7 @@ impl Validator<'_> {
         };
         let scopes = self.scopes(raw.scopes)?;
         let roles = self.roles(raw.roles)?;
-        let clients = self.clients(raw.clients, &scopes)?;
+        let clients = self.clients(raw.clients, &scopes, &roles)?;
         let users = self.users(raw.users, &roles)?;
         Ok(TenantSpec {
             source: self.file.to_path_buf(),
@@ -277,10 +283,28 @@ impl Validator<'_> {
             }
             let spec = ScopeSpec {
                 description: s.description.trim().to_owned(),
+                permissions: self.permissions(&s.permissions)?,
             };
             if out.insert(name.clone(), spec).is_some() {
                 return Err(self.err(&s.name, format!("scope {name} is declared twice")));
             }
+        }
+        Ok(out)
+    }
+
+    fn permissions(&self, raw: &[Spanned<String>]) -> Result<BTreeSet<String>, ApplyError> {
+        let mut out = BTreeSet::new();
+        for p in raw {
+            if !crate::authz::rbac::is_permission(p) {
+                return Err(self.err(
+                    p,
+                    format!(
+                        "invalid permission {:?}: write resource:action, e.g. users:manage",
+                        p.as_str()
+                    ),
+                ));
+            }
+            out.insert(p.to_string());
         }
         Ok(out)
     }
@@ -310,19 +334,7 @@ impl Validator<'_> {
                     format!("invalid role name {:?}: use 1-64 characters from a-z, A-Z, 0-9, '_', '-', '.', ':'", r.name.as_str()),
                 ));
             }
-            let mut permissions = BTreeSet::new();
-            for p in &r.permissions {
-                if !crate::authz::rbac::is_permission(p) {
-                    return Err(self.err(
-                        p,
-                        format!(
-                            "invalid permission {:?}: write resource:action, e.g. users:manage",
-                            p.as_str()
-                        ),
-                    ));
-                }
-                permissions.insert(p.to_string());
-            }
+            let permissions = self.permissions(&r.permissions)?;
             let spec = RoleSpec {
                 description: r.description.trim().to_owned(),
                 permissions,
@@ -370,11 +382,12 @@ impl Validator<'_> {
         &self,
         raw: Vec<RawClient>,
         scopes: &BTreeMap<ScopeName, ScopeSpec>,
+        roles: &BTreeMap<String, RoleSpec>,
     ) -> Result<BTreeMap<ClientId, ClientDecl>, ApplyError> {
         let mut out = BTreeMap::new();
         for c in raw {
             let id = ClientId::parse(&c.client_id).map_err(|m| self.err(&c.client_id, m))?;
-            let decl = self.client(&id, c, scopes)?;
+            let decl = self.client(&id, c, scopes, roles)?;
             out.insert(id, decl);
         }
         Ok(out)
@@ -385,8 +398,10 @@ impl Validator<'_> {
         id: &ClientId,
         c: RawClient,
         scopes: &BTreeMap<ScopeName, ScopeSpec>,
+        roles: &BTreeMap<String, RoleSpec>,
     ) -> Result<ClientDecl, ApplyError> {
         let at = &c.client_id;
+        let service_roles = self.service_roles(id, &c, roles)?;
         let auth_method = self.auth_method(id, &c)?;
         let secret = match auth_method {
             AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost => {
@@ -513,7 +528,35 @@ impl Validator<'_> {
             refresh_grace,
             post_logout_redirect_uris,
             allow_implicit: c.allow_implicit,
+            service_roles,
         })
+    }
+
+    /// Roles a client holds itself: declared in the file, and only for
+    /// confidential clients (a public client cannot act on its own behalf).
+    fn service_roles(
+        &self,
+        id: &ClientId,
+        c: &RawClient,
+        roles: &BTreeMap<String, RoleSpec>,
+    ) -> Result<BTreeSet<String>, ApplyError> {
+        let mut out = BTreeSet::new();
+        for r in &c.service_roles {
+            if c.public {
+                return Err(self.err(r, format!("public client {id} cannot hold service roles")));
+            }
+            if !roles.contains_key(r.as_str()) {
+                return Err(self.err(
+                    r,
+                    format!(
+                        "client {id} names service role {}, which is not declared under roles",
+                        r.as_str()
+                    ),
+                ));
+            }
+            out.insert(r.to_string());
+        }
+        Ok(out)
     }
 
     fn auth_method(&self, id: &ClientId, c: &RawClient) -> Result<AuthMethod, ApplyError> {
@@ -819,6 +862,48 @@ users:
             Ok(_) => panic!("expected an error"),
             Err(e) => e.to_string(),
         }
+    }
+
+    #[test]
+    fn scopes_carry_permissions_and_clients_hold_service_roles() {
+        let ok = GOOD
+            .replace(
+                "{ name: notes:read, description: Read your notes }",
+                "{ name: notes:read, description: Read your notes, permissions: [notes:read] }",
+            )
+            .replace(
+                "    scopes: [openid, profile, email, offline_access, notes:read]\n",
+                "    scopes: [openid, profile, email, offline_access, notes:read]\n    service_roles: [admin]\n",
+            );
+        let spec = parse(&ok, true).unwrap();
+        let scope = ScopeName::parse("notes:read").unwrap();
+        assert_eq!(
+            spec.scopes[&scope].permissions,
+            ["notes:read".to_owned()].into()
+        );
+        let web = ClientId::parse("demo-web").unwrap();
+        assert_eq!(
+            spec.clients[&web].service_roles,
+            ["admin".to_owned()].into()
+        );
+        assert_eq!(
+            error_of(&ok.replace("permissions: [notes:read]", "permissions: [Notes]")),
+            "t.yaml:4: invalid permission \"Notes\": write resource:action, e.g. users:manage"
+        );
+        assert_eq!(
+            error_of(&ok.replace("service_roles: [admin]", "service_roles: [ghost]")),
+            "t.yaml:15: client demo-web names service role ghost, which is not declared under roles"
+        );
+        let public = ok
+            .replace(
+                "    public: false\n    secret: change-me\n",
+                "    public: true\n",
+            )
+            .replace(", client_credentials]", "]");
+        assert_eq!(
+            error_of(&public),
+            "t.yaml:14: public client demo-web cannot hold service roles"
+        );
     }
 
     #[test]

@@ -25,10 +25,13 @@ pub enum Change {
     CreateScope {
         name: String,
         description: String,
+        permissions: BTreeSet<String>,
     },
     UpdateScope {
         name: String,
         description: String,
+        permissions: BTreeSet<String>,
+        fields: Vec<&'static str>,
     },
     DeleteScope {
         name: String,
@@ -101,7 +104,9 @@ impl std::fmt::Display for Change {
                 write!(f, "~ tenant signing_algorithm -> {}", algorithm.as_str())
             }
             Change::CreateScope { name, .. } => write!(f, "+ scope {name}"),
-            Change::UpdateScope { name, .. } => write!(f, "~ scope {name} (description)"),
+            Change::UpdateScope { name, fields, .. } => {
+                write!(f, "~ scope {name} ({})", fields.join(", "))
+            }
             Change::DeleteScope { name } => write!(f, "- scope {name}"),
             Change::CreateRole { name, .. } => write!(f, "+ role {name}"),
             Change::UpdateRole { name, .. } => write!(f, "~ role {name}"),
@@ -193,7 +198,8 @@ pub fn plan(
 #[derive(Default)]
 struct Existing {
     tenant: Option<TenantId>,
-    scopes: BTreeMap<String, String>,
+    /// name → (description, permissions)
+    scopes: BTreeMap<String, (String, BTreeSet<String>)>,
     /// name → (id, description, permissions, includes)
     roles: BTreeMap<String, (String, String, BTreeSet<String>, BTreeSet<String>)>,
     clients: BTreeMap<String, ClientSpec>,
@@ -205,9 +211,13 @@ struct Existing {
 
 impl Existing {
     fn load(conn: &mut DbConnection, tenant: &TenantId) -> Result<Self, StoreError> {
+        let mut carried = store::scopes::permissions(conn, tenant)?;
         let scopes = store::scopes::list(conn, tenant)?
             .into_iter()
-            .map(|s| (s.name, s.description))
+            .map(|s| {
+                let permissions = carried.remove(&s.name).unwrap_or_default();
+                (s.name, (s.description, permissions))
+            })
             .collect();
         let all_roles = store::roles::list(conn, tenant)?;
         let cli_roles = all_roles
@@ -280,11 +290,23 @@ fn plan_scopes(spec: &TenantSpec, existing: &Existing, changes: &mut Vec<Change>
             None => changes.push(Change::CreateScope {
                 name: name.to_string(),
                 description: s.description.clone(),
+                permissions: s.permissions.clone(),
             }),
-            Some(d) if *d != s.description => changes.push(Change::UpdateScope {
-                name: name.to_string(),
-                description: s.description.clone(),
-            }),
+            Some((d, p)) if *d != s.description || *p != s.permissions => {
+                let mut fields = Vec::new();
+                if *d != s.description {
+                    fields.push("description");
+                }
+                if *p != s.permissions {
+                    fields.push("permissions");
+                }
+                changes.push(Change::UpdateScope {
+                    name: name.to_string(),
+                    description: s.description.clone(),
+                    permissions: s.permissions.clone(),
+                    fields,
+                })
+            }
             Some(_) => {}
         }
     }
@@ -375,6 +397,7 @@ fn plan_clients(spec: &TenantSpec, existing: &Existing, changes: &mut Vec<Change
                 .map(|u| u.to_string())
                 .collect(),
             allow_implicit: c.allow_implicit,
+            service_roles: c.service_roles.iter().cloned().collect(),
         };
         match existing.clients.get(id.as_str()) {
             None => changes.push(Change::CreateClient {
@@ -456,6 +479,9 @@ fn client_fields(a: &ClientSpec, b: &ClientSpec) -> Vec<&'static str> {
     }
     if a.allow_implicit != b.allow_implicit {
         fields.push("allow_implicit");
+    }
+    if a.service_roles != b.service_roles {
+        fields.push("service_roles");
     }
     fields
 }

@@ -43,6 +43,8 @@ impl std::fmt::Display for Slug {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScopeSpec {
     pub description: String,
+    /// The permissions the scope carries into tokens (authz::rights).
+    pub permissions: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,6 +100,9 @@ pub struct ClientDecl {
     pub refresh_grace: Duration,
     pub post_logout_redirect_uris: Vec<RedirectUri>,
     pub allow_implicit: bool,
+    /// Roles (declared in the same file) the client holds for its own
+    /// client_credentials tokens.
+    pub service_roles: BTreeSet<String>,
 }
 
 impl std::fmt::Debug for ClientDecl {
