@@ -19,6 +19,9 @@ pub struct Problem {
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Extension member (RFC 9457 §3.2): the action that was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
 }
 
 impl Problem {
@@ -28,6 +31,18 @@ impl Problem {
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail: Some(detail.into()),
+            action: None,
+        }
+    }
+
+    /// 403 naming the refused action — never the policy that refused it.
+    pub fn forbidden(action: &str) -> Self {
+        Self {
+            action: Some(action.to_owned()),
+            ..Self::new(
+                StatusCode::FORBIDDEN,
+                format!("this token may not {action} this resource"),
+            )
         }
     }
 

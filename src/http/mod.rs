@@ -1,7 +1,9 @@
 //! actix-web handlers, by endpoint family. Handlers stay thin: extract, call a
 //! service, map the result; errors become HTTP in `error.rs` only.
 
+mod api_users;
 mod authorize;
+mod bearer;
 mod discovery;
 pub mod error;
 mod form;
@@ -65,5 +67,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/t/{tenant}/introspect").route(web::post().to(introspect::introspect)),
         )
         .service(web::resource("/t/{tenant}/revoke").route(web::post().to(revoke::revoke)))
+        .service(
+            web::resource("/t/{tenant}/api/users/{id}")
+                .route(web::get().to(api_users::get))
+                .route(web::patch().to(api_users::patch))
+                .route(web::delete().to(api_users::delete)),
+        )
         .default_service(web::to(error::not_found));
 }

@@ -5,18 +5,11 @@ use super::Tenant;
 use crate::app::AppState;
 use crate::store;
 use crate::tokens::access;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-/// RFC 6750 §3.1 error: 401 with a `Bearer` challenge.
 fn invalid_token(description: &str) -> HttpResponse {
-    HttpResponse::build(StatusCode::UNAUTHORIZED)
-        .insert_header((
-            header::WWW_AUTHENTICATE,
-            format!("Bearer error=\"invalid_token\", error_description=\"{description}\""),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(serde_json::json!({ "error": "invalid_token", "error_description": description }))
+    super::bearer::challenge(Some(description))
 }
 
 pub async fn userinfo(
@@ -25,22 +18,15 @@ pub async fn userinfo(
     req: HttpRequest,
 ) -> Result<HttpResponse, super::error::Problem> {
     let s = &tenant.snapshot;
-    let Some(token) = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    else {
-        return Ok(HttpResponse::build(StatusCode::UNAUTHORIZED)
-            .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
-            .finish());
+    let Some(token) = super::bearer::token(&req) else {
+        return Ok(super::bearer::challenge(None));
     };
     let facts = access::inspect_cached(
         &s.verified,
         &s.keys,
         &s.slug,
         &s.issuer,
-        token.trim(),
+        token,
         state.clock.now(),
         |id| tenant.handle.is_revoked(id),
     );

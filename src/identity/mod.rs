@@ -1,3 +1,4 @@
 //! Users and what proves who they are. Sessions, consent and MFA come later.
 
 pub mod password;
+pub mod self_service;

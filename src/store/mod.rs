@@ -18,6 +18,7 @@ pub mod consents;
 mod error;
 pub mod keys;
 mod migrate;
+pub mod policies;
 mod pool;
 pub mod refresh;
 pub mod revocations;

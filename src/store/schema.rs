@@ -244,8 +244,23 @@ diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_roles -> roles (role_id));
 diesel::joinable!(clients -> tenants (tenant_id));
 
+diesel::table! {
+    policies (id) {
+        id -> Text,
+        tenant_id -> Text,
+        name -> Text,
+        position -> BigInt,
+        code -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(policies -> tenants (tenant_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
+    policies,
     users,
     scopes,
     roles,

@@ -205,3 +205,19 @@ pub fn set_roles(
     }
     Ok(())
 }
+
+/// Deletes a user; their sessions, codes, consents, refresh tokens and role
+/// assignments go with them (foreign keys cascade). Returns whether a row went.
+pub fn delete(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    user_id: &str,
+) -> Result<bool, StoreError> {
+    let n = diesel::delete(
+        users::table
+            .filter(users::tenant_id.eq(tenant.as_str()))
+            .filter(users::id.eq(user_id)),
+    )
+    .execute(conn)?;
+    Ok(n == 1)
+}

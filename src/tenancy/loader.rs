@@ -2,6 +2,7 @@
 //! clients and scopes.
 
 use super::snapshot::{TenantSnapshot, TenantStatus};
+use crate::authz::policy::PolicySet;
 use crate::authz::rights::RightsModel;
 use crate::config::{MasterKey, PublicUrl};
 use crate::oauth::discovery::Metadata;
@@ -29,6 +30,8 @@ pub enum LoadError {
     Store(#[from] StoreError),
     #[error("tenant keys: {0}")]
     Keys(#[from] KeyError),
+    #[error("stored policy is invalid: {0}")]
+    Policy(#[from] crate::authz::policy::PolicyError),
     #[error("stored client {client_id} is invalid: {reason}")]
     Client { client_id: String, reason: String },
 }
@@ -72,6 +75,8 @@ pub fn load(
         roles: store::roles::graph(conn, &tenant)?,
         scopes: store::scopes::permissions(conn, &tenant)?,
     };
+    let stored = store::policies::list(conn, &tenant)?;
+    let policies = PolicySet::new(stored.iter().map(|p| (p.name.as_str(), p.code.as_str())))?;
     let issuer = ctx.public_url.issuer(&row.slug);
     let supported = STANDARD_SCOPES
         .iter()
@@ -99,6 +104,7 @@ pub fn load(
         clients,
         scopes,
         rights,
+        policies,
         metadata,
         verified: Default::default(),
     })

@@ -1,3 +1,4 @@
+use crate::authz::policy::PolicySet;
 use crate::authz::rights::RightsModel;
 use crate::oauth::Client;
 use crate::oauth::discovery::Metadata;
@@ -31,6 +32,8 @@ pub struct TenantSnapshot {
     pub scopes: Vec<(String, String)>,
     /// Roles and the permissions scopes carry: a token's rights come from here.
     pub rights: RightsModel,
+    /// The tenant's authorization policies and the built-in ones, parsed.
+    pub policies: PolicySet,
     /// The discovery document (RFC 8414 / OIDC Discovery), built once.
     pub metadata: Metadata,
     /// Access tokens that verified, for introspection and userinfo; starts

@@ -309,6 +309,66 @@ fn inspect_jwt(
     })
 }
 
+/// A Bearer access token that verified, kept whole for policy decisions: a
+/// Biscuit (so the holder's checks run in the decision) or a JWT's claims.
+pub enum Presented {
+    Biscuit(Box<Biscuit>, Verified),
+    Jwt(TokenFacts),
+}
+
+impl Presented {
+    pub fn subject(&self) -> Option<&str> {
+        match self {
+            Presented::Biscuit(_, v) => v.subject.as_deref(),
+            Presented::Jwt(f) => f.subject.as_deref(),
+        }
+    }
+
+    pub fn client_id(&self) -> &str {
+        match self {
+            Presented::Biscuit(_, v) => &v.client_id,
+            Presented::Jwt(f) => &f.client_id,
+        }
+    }
+
+    /// The caller as the policy engine sees it.
+    pub fn caller<'a>(&'a self, tenant: &'a str) -> crate::authz::policy::Caller<'a> {
+        use crate::authz::policy::{Caller, TokenClaims};
+        match self {
+            Presented::Biscuit(b, _) => Caller::Biscuit(b),
+            Presented::Jwt(f) => Caller::Claims(TokenClaims {
+                tenant,
+                client_id: &f.client_id,
+                subject: f.subject.as_deref(),
+                scopes: &f.scopes,
+                rights: &f.rights,
+            }),
+        }
+    }
+}
+
+/// Checks a Bearer token of this tenant — signature, tenant, expiry,
+/// revocation — and keeps it for decisions. `None` for anything else.
+pub fn present(
+    keys: &KeyRing,
+    tenant: &str,
+    issuer: &str,
+    token: &str,
+    now: DateTime<Utc>,
+    is_revoked: impl Fn(&str) -> bool,
+) -> Option<Presented> {
+    if token.split('.').count() == 3 {
+        return inspect_jwt(keys, issuer, token, now, is_revoked).map(Presented::Jwt);
+    }
+    let verifier = Verifier::new(tenant).with_root_keys(keys.biscuit_public_keys());
+    let biscuit = verifier.parse_token(token).ok()?;
+    let facts = verifier.trusted_facts(&biscuit, &is_revoked).ok()?;
+    if !expiry_ok(facts.expires_at, system_time(now)) {
+        return None;
+    }
+    Some(Presented::Biscuit(Box::new(biscuit), facts))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

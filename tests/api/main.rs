@@ -18,3 +18,4 @@ mod signin;
 mod tenancy;
 mod tenants_apply;
 mod tokens;
+mod users_api;

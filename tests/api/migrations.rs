@@ -57,6 +57,7 @@ fn migrations_create_every_table_and_are_idempotent() {
             "client_assertion_jtis",
             "clients",
             "consents",
+            "policies",
             "refresh_families",
             "refresh_tokens",
             "revoked_tokens",

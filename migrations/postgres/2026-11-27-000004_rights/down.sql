@@ -1,3 +1,4 @@
+DROP TABLE policies;
 ALTER TABLE clients DROP COLUMN service_roles;
 DROP TABLE scope_permissions;
 DROP TABLE role_includes;

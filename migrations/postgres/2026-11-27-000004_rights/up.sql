@@ -22,3 +22,16 @@ CREATE TABLE scope_permissions (
 -- The roles a confidential client holds itself: client_credentials tokens
 -- carry their permissions (within the scopes granted). A JSON array of names.
 ALTER TABLE clients ADD COLUMN service_roles TEXT NOT NULL DEFAULT '[]';
+
+-- Authorization policies in Biscuit Datalog (authz::policy), validated before
+-- they are stored; evaluated in `position` order, before the built-in ones.
+CREATE TABLE policies (
+    id         TEXT PRIMARY KEY,
+    tenant_id  TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    name       TEXT NOT NULL,
+    position   BIGINT NOT NULL,
+    code       TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+CREATE UNIQUE INDEX policies_tenant_name ON policies (tenant_id, name);

@@ -182,6 +182,9 @@ fn execute_one(
             store::scopes::update_description(conn, tenant, name, description, now)?;
             store::scopes::set_permissions(conn, tenant, name, permissions)?
         }
+        Change::SetPolicies { policies } => {
+            store::policies::replace_all(conn, tenant, policies, now)?
+        }
         Change::DeleteScope { name } => store::scopes::delete(conn, tenant, name)?,
         Change::CreateRole {
             name,

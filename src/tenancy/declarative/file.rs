@@ -38,6 +38,16 @@ struct RawTenant {
     clients: Vec<RawClient>,
     #[serde(default)]
     users: Vec<RawUser>,
+    /// Authorization policies in Biscuit Datalog, in evaluation order.
+    #[serde(default)]
+    policies: Vec<RawPolicy>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    name: Spanned<String>,
+    code: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -259,6 +269,7 @@ impl Validator<'_> {
         let roles = self.roles(raw.roles)?;
         let clients = self.clients(raw.clients, &scopes, &roles)?;
         let users = self.users(raw.users, &roles)?;
+        let policies = self.policies(raw.policies)?;
         Ok(TenantSpec {
             source: self.file.to_path_buf(),
             slug,
@@ -268,7 +279,39 @@ impl Validator<'_> {
             roles,
             clients,
             users,
+            policies,
         })
+    }
+
+    /// Policies must parse: a Datalog error names the policy's line and
+    /// column as well as the file's line.
+    fn policies(&self, raw: Vec<RawPolicy>) -> Result<Vec<(String, String)>, ApplyError> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for p in raw {
+            if !is_identifier(&p.name) {
+                return Err(self.err(
+                    &p.name,
+                    format!("invalid policy name {:?}: use 1-64 characters from a-z, A-Z, 0-9, '_', '-', '.', ':'", p.name.as_str()),
+                ));
+            }
+            if out.iter().any(|(n, _)| n == p.name.as_str())
+                || crate::authz::policy::BUILTIN
+                    .iter()
+                    .any(|(n, _)| *n == p.name.as_str())
+            {
+                return Err(self.err(
+                    &p.name,
+                    format!(
+                        "policy {} is declared twice (or is a built-in policy's name)",
+                        p.name.as_str()
+                    ),
+                ));
+            }
+            crate::authz::policy::validate(&p.name, &p.code)
+                .map_err(|e| self.err(&p.name, e.to_string()))?;
+            out.push((p.name.to_string(), p.code.to_string()));
+        }
+        Ok(out)
     }
 
     fn scopes(&self, raw: Vec<RawScope>) -> Result<BTreeMap<ScopeName, ScopeSpec>, ApplyError> {
@@ -805,7 +848,7 @@ fn is_username(s: &str) -> bool {
         })
 }
 
-fn is_email(s: &str) -> bool {
+pub(crate) fn is_email(s: &str) -> bool {
     match s.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()

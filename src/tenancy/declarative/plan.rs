@@ -65,6 +65,10 @@ pub enum Change {
     DeleteClient {
         client_id: String,
     },
+    /// Replaces the tenant's policies with these (name, code), in order.
+    SetPolicies {
+        policies: Vec<(String, String)>,
+    },
     CreateUser {
         user: UserChange,
     },
@@ -112,6 +116,10 @@ impl std::fmt::Display for Change {
             Change::UpdateRole { name, .. } => write!(f, "~ role {name}"),
             Change::DeleteRole { name, .. } => write!(f, "- role {name}"),
             Change::CreateClient { client_id, .. } => write!(f, "+ client {client_id}"),
+            Change::SetPolicies { policies } => {
+                let names: Vec<&str> = policies.iter().map(|(n, _)| n.as_str()).collect();
+                write!(f, "~ policies [{}]", names.join(", "))
+            }
             Change::UpdateClient {
                 client_id, fields, ..
             } => {
@@ -207,6 +215,8 @@ struct Existing {
     cli_clients: BTreeSet<String>,
     /// Roles created with the CLI: the file leaves them alone too.
     cli_roles: BTreeSet<String>,
+    /// (name, code) in evaluation order.
+    policies: Vec<(String, String)>,
 }
 
 impl Existing {
@@ -242,8 +252,13 @@ impl Existing {
             }
             clients.insert(row.client_id.clone(), row.spec()?);
         }
+        let policies = store::policies::list(conn, tenant)?
+            .into_iter()
+            .map(|p| (p.name, p.code))
+            .collect();
         Ok(Self {
             tenant: Some(tenant.clone()),
+            policies,
             scopes,
             roles,
             clients,
@@ -263,6 +278,11 @@ fn plan_contents(
     plan_scopes(spec, existing, changes);
     plan_roles(spec, existing, changes)?;
     plan_clients(spec, existing, changes);
+    if spec.policies != existing.policies {
+        changes.push(Change::SetPolicies {
+            policies: spec.policies.clone(),
+        });
+    }
     for user in &spec.users {
         let current = match &existing.tenant {
             Some(t) => current_user(conn, t, &user.username)?,

@@ -152,6 +152,8 @@ pub struct TenantSpec {
     pub roles: BTreeMap<String, RoleSpec>,
     pub clients: BTreeMap<ClientId, ClientDecl>,
     pub users: Vec<UserSpec>,
+    /// Authorization policies (name, Datalog), in evaluation order; validated.
+    pub policies: Vec<(String, String)>,
 }
 
 #[cfg(test)]

@@ -1,0 +1,159 @@
+//! `{issuer}/api/users/{id}`: the self-service user API. A Bearer access token
+//! of the tenant; every request is allowed or refused by the tenant's
+//! policies; refusals are 403 problem+json naming the action, never the policy.
+
+use super::Tenant;
+use super::bearer;
+use super::error::Problem;
+use crate::app::AppState;
+use crate::identity::self_service::{self, UpdateError, UserAction, UserPatch};
+use crate::tokens::access::{self, Presented};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+/// Why a request is refused before it reaches the service.
+enum Refusal {
+    /// 401: no token, or not a valid token of this tenant.
+    Unauthenticated { presented: bool },
+    /// 403: the policies refuse this action.
+    Forbidden(UserAction),
+}
+
+impl Refusal {
+    fn response(&self) -> HttpResponse {
+        match self {
+            Refusal::Unauthenticated { presented: false } => bearer::challenge(None),
+            Refusal::Unauthenticated { presented: true } => {
+                bearer::challenge(Some("the access token is not valid"))
+            }
+            Refusal::Forbidden(action) => {
+                actix_web::ResponseError::error_response(&Problem::forbidden(action.as_str()))
+            }
+        }
+    }
+}
+
+/// Authenticates the Bearer token and asks the policies; the actor to record.
+fn authorize(
+    tenant: &Tenant,
+    state: &AppState,
+    req: &HttpRequest,
+    action: UserAction,
+    user_id: &str,
+) -> Result<String, Refusal> {
+    let s = &tenant.snapshot;
+    let token = bearer::token(req).ok_or(Refusal::Unauthenticated { presented: false })?;
+    let presented = access::present(
+        &s.keys,
+        &s.slug,
+        &s.issuer,
+        token,
+        state.clock.now(),
+        |id| tenant.handle.is_revoked(id),
+    )
+    .ok_or(Refusal::Unauthenticated { presented: true })?;
+    if !self_service::allowed(s, &presented, action, user_id, state.clock.now()) {
+        return Err(Refusal::Forbidden(action));
+    }
+    Ok(actor(&presented))
+}
+
+fn actor(p: &Presented) -> String {
+    p.subject().map_or_else(
+        || format!("client:{}", p.client_id()),
+        |s| format!("user:{s}"),
+    )
+}
+
+fn no_such_user() -> Problem {
+    Problem::not_found("no such user in this tenant")
+}
+
+pub async fn get(
+    tenant: Tenant,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Problem> {
+    let user_id = path.into_inner().1;
+    if let Err(refusal) = authorize(&tenant, &state, &req, UserAction::Read, &user_id) {
+        return Ok(refusal.response());
+    }
+    let t = tenant.snapshot.id.clone();
+    let user = state
+        .store
+        .run(move |c| self_service::read(c, &t, &user_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(user.ok_or_else(no_such_user)?))
+}
+
+pub async fn patch(
+    tenant: Tenant,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    let user_id = path.into_inner().1;
+    let actor = match authorize(&tenant, &state, &req, UserAction::Update, &user_id) {
+        Ok(a) => a,
+        Err(refusal) => return Ok(refusal.response()),
+    };
+    let patch: UserPatch = parse_json(&req, &body)?;
+    let (t, now) = (tenant.snapshot.id.clone(), state.clock.db_now());
+    let result = state
+        .store
+        .run(move |c| self_service::update(c, &t, &user_id, &patch, &actor, now))
+        .await;
+    match result {
+        Ok(Some(user)) => Ok(HttpResponse::Ok().json(user)),
+        Ok(None) => Err(no_such_user()),
+        Err(UpdateError::Invalid(m)) => Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, m)),
+        Err(e @ UpdateError::EmailTaken) => Err(Problem::new(StatusCode::CONFLICT, e.to_string())),
+        Err(UpdateError::Store(e)) => Err(e.into()),
+    }
+}
+
+pub async fn delete(
+    tenant: Tenant,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Problem> {
+    let user_id = path.into_inner().1;
+    let actor = match authorize(&tenant, &state, &req, UserAction::Delete, &user_id) {
+        Ok(a) => a,
+        Err(refusal) => return Ok(refusal.response()),
+    };
+    let (t, now) = (tenant.snapshot.id.clone(), state.clock.db_now());
+    let deleted = state
+        .store
+        .run(move |c| self_service::delete(c, &t, &user_id, &actor, now))
+        .await?;
+    if deleted {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(no_such_user())
+    }
+}
+
+/// A JSON body (`application/json` or RFC 7396 `application/merge-patch+json`).
+fn parse_json<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<T, Problem> {
+    let ct = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = ct.split(';').next().unwrap_or("").trim();
+    if mime != "application/json" && mime != "application/merge-patch+json" {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send application/json or application/merge-patch+json",
+        ));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("invalid JSON body: {e}")))
+}

@@ -1,0 +1,313 @@
+//! The self-service user API, governed by the tenant's policies: a user reads,
+//! changes and deletes only their own record; a holder of `users:manage`
+//! manages everyone of the tenant; nobody crosses tenants; tenant policies and
+//! holder blocks narrow it further.
+
+use crate::helpers::{TestApp, spawn_app_with};
+use crate::signin::{VERIFIER, browser, exchange, query, sign_in};
+use crate::tenants_apply::apply;
+use crate::tokens::client_token;
+use biscuit_auth::builder::BlockBuilder;
+use biscuit_auth::{Algorithm, Biscuit, PublicKey};
+use gatehouse::store::{self, StoreError};
+use serde_json::{Value, json};
+
+const MANAGER: (&str, &str) = ("svc", "svc-secret-0123456789abcdef");
+const PLAIN: (&str, &str) = ("plain", "plain-secret-0123456789abcdef");
+
+fn yaml(slug: &str, policies: &str) -> String {
+    format!(
+        r#"slug: {slug}
+name: Acme
+scopes:
+  - {{ name: notes:read, description: Read your notes }}
+  - {{ name: users, description: Manage users, permissions: [users:manage] }}
+roles:
+  - {{ name: admin, permissions: [users:manage] }}
+clients:
+  - client_id: web
+    name: Notes Web
+    secret: web-secret-0123456789abcdef
+    redirect_uris: [http://127.0.0.1:3000/cb]
+    grant_types: [authorization_code]
+    scopes: [openid, notes:read]
+  - client_id: svc
+    secret: svc-secret-0123456789abcdef
+    grant_types: [client_credentials]
+    scopes: [users]
+    service_roles: [admin]
+  - client_id: plain
+    secret: plain-secret-0123456789abcdef
+    grant_types: [client_credentials]
+    scopes: [users]
+users:
+  - {{ username: alice, email: alice@example.com, password: alice-password-1 }}
+  - {{ username: bob, email: bob@example.com, password: bob-password-12 }}
+{policies}"#
+    )
+}
+
+fn user_id(app: &TestApp, slug: &str, username: &str) -> String {
+    let (slug, username) = (slug.to_owned(), username.to_owned());
+    app.state
+        .store
+        .with_conn(|c| {
+            let t = store::tenants::find_by_slug(c, &slug)?.unwrap().tenant_id();
+            Ok::<_, StoreError>(
+                store::users::find_by_username(c, &t, &username)?
+                    .unwrap()
+                    .id,
+            )
+        })
+        .unwrap()
+}
+
+async fn alice_token(app: &TestApp) -> String {
+    let location = sign_in(
+        app,
+        &browser(),
+        "openid notes:read",
+        &["openid", "notes:read"],
+    )
+    .await;
+    let res = exchange(app, &query(&location)["code"], VERIFIER).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut req = app.client.request(method, app.url(path));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    req.send().await.unwrap()
+}
+
+async fn problem(res: reqwest::Response) -> (u16, Value) {
+    let status = res.status().as_u16();
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    (status, res.json().await.unwrap())
+}
+
+fn forbidden(action: &str) -> Value {
+    json!({
+        "type": "about:blank",
+        "title": "Forbidden",
+        "status": 403,
+        "detail": format!("this token may not {action} this resource"),
+        "action": action,
+    })
+}
+
+#[actix_web::test]
+async fn users_manage_only_their_own_record() {
+    let app = spawn_app_with(|_| {}, Some(&yaml("acme", ""))).await;
+    let (alice, bob) = (user_id(&app, "acme", "alice"), user_id(&app, "acme", "bob"));
+    let token = alice_token(&app).await;
+    let own = format!("/t/acme/api/users/{alice}");
+    let other = format!("/t/acme/api/users/{bob}");
+
+    let res = call(&app, reqwest::Method::GET, &own, Some(&token), None).await;
+    assert_eq!(res.status(), 200);
+    let me: Value = res.json().await.unwrap();
+    assert_eq!(
+        (&me["id"], &me["username"], &me["email"]),
+        (&json!(alice), &json!("alice"), &json!("alice@example.com"))
+    );
+    assert!(me.get("password_hash").is_none());
+
+    let res = call(
+        &app,
+        reqwest::Method::PATCH,
+        &own,
+        Some(&token),
+        Some(json!({"display_name": "Alice L."})),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["display_name"],
+        "Alice L."
+    );
+
+    for (method, action) in [
+        (reqwest::Method::GET, "users:read"),
+        (reqwest::Method::PATCH, "users:update"),
+        (reqwest::Method::DELETE, "users:delete"),
+    ] {
+        let body = (method == reqwest::Method::PATCH).then(|| json!({"display_name": "x"}));
+        let res = call(&app, method, &other, Some(&token), body).await;
+        assert_eq!(problem(res).await, (403, forbidden(action)));
+    }
+
+    // Bad bodies: unknown member, bad email, taken email, wrong media type.
+    let patch = |body: Value| call(&app, reqwest::Method::PATCH, &own, Some(&token), Some(body));
+    let (status, p) = problem(patch(json!({"username": "root"})).await).await;
+    assert_eq!(status, 400);
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `username`"),
+        "{p}"
+    );
+    let (status, p) = problem(patch(json!({"email": "nope"})).await).await;
+    assert_eq!(
+        (status, &p["detail"]),
+        (422, &json!("\"nope\" is not an email address"))
+    );
+    let (status, p) = problem(patch(json!({"email": "BOB@example.com"})).await).await;
+    assert_eq!(
+        (status, &p["detail"]),
+        (
+            409,
+            &json!("another user of this tenant has that email address")
+        )
+    );
+    let res = app
+        .client
+        .patch(app.url(&own))
+        .bearer_auth(&token)
+        .body("display_name=x")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(res).await.0, 415);
+
+    // No token, a bad token.
+    let res = call(&app, reqwest::Method::GET, &own, None, None).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.headers()["www-authenticate"], "Bearer");
+    let res = call(&app, reqwest::Method::GET, &own, Some("garbage"), None).await;
+    assert_eq!(res.status(), 401);
+    assert!(
+        res.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer error=\"invalid_token\"")
+    );
+
+    // Deleting yourself works once.
+    let res = call(&app, reqwest::Method::DELETE, &own, Some(&token), None).await;
+    assert_eq!(res.status(), 204);
+    let res = call(&app, reqwest::Method::GET, &own, Some(&token), None).await;
+    assert_eq!(problem(res).await.0, 404);
+}
+
+#[actix_web::test]
+async fn user_managers_manage_everyone_of_their_tenant_only() {
+    let app = spawn_app_with(|_| {}, Some(&yaml("acme", ""))).await;
+    let path = app.write_tenant("beta.yaml", &yaml("beta", ""));
+    apply(&app, &path).unwrap();
+    let bob = format!("/t/acme/api/users/{}", user_id(&app, "acme", "bob"));
+    let manager = client_token(&app, "acme", MANAGER, None).await;
+    let plain = client_token(&app, "acme", PLAIN, None).await;
+
+    // plain was granted the users scope but holds no role: no right.
+    let res = call(&app, reqwest::Method::GET, &bob, Some(&plain), None).await;
+    assert_eq!(problem(res).await, (403, forbidden("users:read")));
+
+    let res = call(&app, reqwest::Method::GET, &bob, Some(&manager), None).await;
+    assert_eq!(res.status(), 200);
+    // Across tenants: acme's token is not a token at beta, and beta's manager
+    // gets nowhere at acme.
+    let beta_bob = format!("/t/beta/api/users/{}", user_id(&app, "beta", "bob"));
+    let res = call(&app, reqwest::Method::GET, &beta_bob, Some(&manager), None).await;
+    assert_eq!(res.status(), 401);
+    let beta_manager = client_token(&app, "beta", MANAGER, None).await;
+    let res = call(
+        &app,
+        reqwest::Method::DELETE,
+        &bob,
+        Some(&beta_manager),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 401);
+
+    let res = call(&app, reqwest::Method::DELETE, &bob, Some(&manager), None).await;
+    assert_eq!(res.status(), 204);
+    let res = call(&app, reqwest::Method::DELETE, &bob, Some(&manager), None).await;
+    assert_eq!(problem(res).await.0, 404);
+    let res = call(
+        &app,
+        reqwest::Method::GET,
+        &beta_bob,
+        Some(&beta_manager),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 200, "beta's bob is untouched");
+}
+
+#[actix_web::test]
+async fn tenant_policies_and_holder_blocks_narrow_what_is_allowed() {
+    let policies = r#"policies:
+  - name: no-deletes
+    code: |
+      // Records are never deleted through the API.
+      deny if action("users:delete");
+"#;
+    let app = spawn_app_with(|_| {}, Some(&yaml("acme", policies))).await;
+    let bob = format!("/t/acme/api/users/{}", user_id(&app, "acme", "bob"));
+    let manager = client_token(&app, "acme", MANAGER, None).await;
+    let res = call(&app, reqwest::Method::DELETE, &bob, Some(&manager), None).await;
+    assert_eq!(problem(res).await, (403, forbidden("users:delete")));
+    let res = call(&app, reqwest::Method::GET, &bob, Some(&manager), None).await;
+    assert_eq!(res.status(), 200);
+
+    // The holder narrows its own token to reading: updates are refused.
+    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+    let key = PublicKey::from_bytes_hex(
+        keys["keys"][0]["public_key"].as_str().unwrap(),
+        Algorithm::Ed25519,
+    )
+    .unwrap();
+    let read_only = Biscuit::from_base64(&manager, key)
+        .unwrap()
+        .append(
+            BlockBuilder::new()
+                .code(r#"check if action("users:read");"#)
+                .unwrap(),
+        )
+        .unwrap()
+        .to_base64()
+        .unwrap();
+    let res = call(&app, reqwest::Method::GET, &bob, Some(&read_only), None).await;
+    assert_eq!(res.status(), 200);
+    let res = call(
+        &app,
+        reqwest::Method::PATCH,
+        &bob,
+        Some(&read_only),
+        Some(json!({"display_name": "Robert"})),
+    )
+    .await;
+    assert_eq!(problem(res).await, (403, forbidden("users:update")));
+}
+
+#[actix_web::test]
+async fn a_policy_with_a_syntax_error_is_refused_with_its_line_and_column() {
+    let app = spawn_app_with(|_| {}, Some(&yaml("acme", ""))).await;
+    let bad = yaml(
+        "acme",
+        "policies:\n  - name: broken\n    code: \"allow if true;\\ndeny iff action($a);\"\n",
+    );
+    let path = app.write_tenant("tenant.yaml", &bad);
+    let err = apply(&app, &path).unwrap_err().to_string();
+    assert!(
+        err.ends_with("tenant.yaml:28: policy broken: line 2, column 8: syntax error near \"f\""),
+        "{err}"
+    );
+}
