@@ -1,6 +1,8 @@
-//! Authorization: roles and permissions (RBAC) and the rights tokens carry.
-//! Policies and the decision point come with them in this module.
+//! Authorization: roles and permissions (RBAC), the rights tokens carry, the
+//! tenant's Datalog policies, and the AuthZEN decision point built on them.
 
+pub mod authzen;
+pub mod pdp;
 pub mod policy;
 pub mod rbac;
 pub mod rights;

@@ -44,6 +44,7 @@ fn authorize(
     let s = &tenant.snapshot;
     let token = bearer::token(req).ok_or(Refusal::Unauthenticated { presented: false })?;
     let presented = access::present(
+        &s.verified,
         &s.keys,
         &s.slug,
         &s.issuer,
@@ -99,7 +100,11 @@ pub async fn patch(
         Ok(a) => a,
         Err(refusal) => return Ok(refusal.response()),
     };
-    let patch: UserPatch = parse_json(&req, &body)?;
+    let patch: UserPatch = parse_json(
+        &req,
+        &body,
+        &["application/json", "application/merge-patch+json"],
+    )?;
     let (t, now) = (tenant.snapshot.id.clone(), state.clock.db_now());
     let result = state
         .store
@@ -137,10 +142,12 @@ pub async fn delete(
     }
 }
 
-/// A JSON body (`application/json` or RFC 7396 `application/merge-patch+json`).
-fn parse_json<T: serde::de::DeserializeOwned>(
+/// A JSON body of one of the `accepted` media types (e.g. `application/json`,
+/// RFC 7396 `application/merge-patch+json`).
+pub(super) fn parse_json<T: serde::de::DeserializeOwned>(
     req: &HttpRequest,
     body: &[u8],
+    accepted: &[&str],
 ) -> Result<T, Problem> {
     let ct = req
         .headers()
@@ -148,10 +155,10 @@ fn parse_json<T: serde::de::DeserializeOwned>(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let mime = ct.split(';').next().unwrap_or("").trim();
-    if mime != "application/json" && mime != "application/merge-patch+json" {
+    if !accepted.iter().any(|a| mime.eq_ignore_ascii_case(a)) {
         return Err(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "send application/json or application/merge-patch+json",
+            format!("send {}", accepted.join(" or ")),
         ));
     }
     serde_json::from_slice(body)

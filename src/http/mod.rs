@@ -3,6 +3,7 @@
 
 mod api_users;
 mod authorize;
+mod authzen;
 mod bearer;
 mod discovery;
 pub mod error;
@@ -38,6 +39,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/.well-known/oauth-authorization-server/t/{tenant}",
             web::get().to(discovery::metadata_inserted),
+        )
+        .route(
+            "/t/{tenant}/.well-known/authzen-configuration",
+            web::get().to(authzen::metadata),
+        )
+        .service(
+            web::resource("/t/{tenant}/access/v1/evaluation")
+                .route(web::post().to(authzen::evaluation)),
+        )
+        .service(
+            web::resource("/t/{tenant}/access/v1/evaluations")
+                .route(web::post().to(authzen::evaluations)),
         )
         .route("/t/{tenant}/jwks", web::get().to(discovery::jwks))
         .route(

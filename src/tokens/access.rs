@@ -309,25 +309,26 @@ fn inspect_jwt(
     })
 }
 
-/// A Bearer access token that verified, kept whole for policy decisions: a
-/// Biscuit (so the holder's checks run in the decision) or a JWT's claims.
+/// A Bearer access token that verified, as policy decisions need it: a
+/// Biscuit someone narrowed is kept whole (so the holder's checks run in the
+/// decision); a token nobody narrowed, or a JWT, is its verified facts.
 pub enum Presented {
     Biscuit(Box<Biscuit>, Verified),
-    Jwt(TokenFacts),
+    Facts(Arc<TokenFacts>),
 }
 
 impl Presented {
     pub fn subject(&self) -> Option<&str> {
         match self {
             Presented::Biscuit(_, v) => v.subject.as_deref(),
-            Presented::Jwt(f) => f.subject.as_deref(),
+            Presented::Facts(f) => f.subject.as_deref(),
         }
     }
 
     pub fn client_id(&self) -> &str {
         match self {
             Presented::Biscuit(_, v) => &v.client_id,
-            Presented::Jwt(f) => &f.client_id,
+            Presented::Facts(f) => &f.client_id,
         }
     }
 
@@ -336,7 +337,7 @@ impl Presented {
         use crate::authz::policy::{Caller, TokenClaims};
         match self {
             Presented::Biscuit(b, _) => Caller::Biscuit(b),
-            Presented::Jwt(f) => Caller::Claims(TokenClaims {
+            Presented::Facts(f) => Caller::Claims(TokenClaims {
                 tenant,
                 client_id: &f.client_id,
                 subject: f.subject.as_deref(),
@@ -348,8 +349,10 @@ impl Presented {
 }
 
 /// Checks a Bearer token of this tenant — signature, tenant, expiry,
-/// revocation — and keeps it for decisions. `None` for anything else.
+/// revocation — and keeps it for decisions. `None` for anything else. Tokens
+/// nobody narrowed go through the tenant's cache of verified tokens.
 pub fn present(
+    cache: &VerifiedTokens,
     keys: &KeyRing,
     tenant: &str,
     issuer: &str,
@@ -357,8 +360,13 @@ pub fn present(
     now: DateTime<Utc>,
     is_revoked: impl Fn(&str) -> bool,
 ) -> Option<Presented> {
+    let key = VerifiedTokens::key(token);
+    if let Some(hit) = cache.get(&key, now.timestamp(), &is_revoked) {
+        return Some(Presented::Facts(hit));
+    }
     if token.split('.').count() == 3 {
-        return inspect_jwt(keys, issuer, token, now, is_revoked).map(Presented::Jwt);
+        return inspect_jwt(keys, issuer, token, now, is_revoked)
+            .map(|f| Presented::Facts(Arc::new(f)));
     }
     let verifier = Verifier::new(tenant).with_root_keys(keys.biscuit_public_keys());
     let biscuit = verifier.parse_token(token).ok()?;
@@ -366,7 +374,24 @@ pub fn present(
     if !expiry_ok(facts.expires_at, system_time(now)) {
         return None;
     }
-    Some(Presented::Biscuit(Box::new(biscuit), facts))
+    if biscuit.block_count() > 1 {
+        return Some(Presented::Biscuit(Box::new(biscuit), facts));
+    }
+    // One block: its only check is the expiry just compared, so the facts
+    // say everything (as in the introspection cache).
+    let facts = Arc::new(TokenFacts {
+        revocation_id: facts.revocation_ids.last().cloned().unwrap_or_default(),
+        issued_at: unix(facts.issued_at),
+        expires_at: unix(facts.expires_at),
+        client_id: facts.client_id,
+        subject: facts.subject,
+        scopes: facts.scopes,
+        rights: facts.rights,
+        format: AccessTokenFormat::Biscuit,
+        blocks: 1,
+    });
+    cache.insert(key, facts.clone(), now.timestamp());
+    Some(Presented::Facts(facts))
 }
 
 #[cfg(test)]

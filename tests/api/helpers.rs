@@ -182,19 +182,31 @@ pub async fn spawn_app_at(
     tenant_yaml: Option<&str>,
     clock: Arc<dyn Clock>,
 ) -> TestApp {
-    spawn(tweak, tenant_yaml, clock, false).await
+    spawn(tweak, tenant_yaml, clock, None).await
 }
 
 /// A server whose public URL (and so every issuer) is its real address.
 pub async fn spawn_app_real_url(tenant_yaml: &str, clock: Arc<dyn Clock>) -> TestApp {
-    spawn(|_| {}, Some(tenant_yaml), clock, true).await
+    spawn(|_| {}, Some(tenant_yaml), clock, Some("http")).await
+}
+
+/// A server whose public URL is `https://` + its real address, as if a TLS
+/// proxy stood in front (clients that insist on https map it back to http).
+pub async fn spawn_app_behind_tls(tenant_yaml: &str) -> TestApp {
+    spawn(
+        |_| {},
+        Some(tenant_yaml),
+        Arc::new(SystemClock),
+        Some("https"),
+    )
+    .await
 }
 
 async fn spawn(
     tweak: impl FnOnce(&mut Config),
     tenant_yaml: Option<&str>,
     clock: Arc<dyn Clock>,
-    real_url: bool,
+    real_url: Option<&str>,
 ) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::new(dir.path());
@@ -205,10 +217,10 @@ async fn spawn(
         std::fs::write(config.tenants.dir.join("tenant.yaml"), yaml).unwrap();
     }
     let listener = std::net::TcpListener::bind(config.server.bind).unwrap();
-    if real_url {
+    if let Some(scheme) = real_url {
         // The issuer names the real port, as OpenID Connect libraries require.
         let port = listener.local_addr().unwrap().port();
-        config.server.public_url = public_url(&format!("http://127.0.0.1:{port}"));
+        config.server.public_url = public_url(&format!("{scheme}://127.0.0.1:{port}"));
     }
     start(config, clock, listener, dir, db).await
 }

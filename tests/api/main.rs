@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod attenuation;
+mod authzen;
 mod browser;
 mod cli;
 mod exactly_once;

@@ -1,0 +1,107 @@
+//! OpenID AuthZEN Authorization API 1.0 endpoints of a tenant: PDP metadata
+//! (§9), Access Evaluation (§6) and Access Evaluations (§7). Callers
+//! authenticate as confidential clients of the tenant: HTTP Basic with the
+//! client's secret, or a Bearer client_credentials token of the tenant.
+
+use super::Tenant;
+use super::bearer;
+use super::error::Problem;
+use super::form::authenticate;
+use crate::app::AppState;
+use crate::authz::authzen::{EvaluationRequest, EvaluationsRequest, run_batch};
+use crate::authz::pdp;
+use crate::oauth::FormParams;
+use crate::tokens::access;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+
+pub const EVALUATION_PATH: &str = "/access/v1/evaluation";
+pub const EVALUATIONS_PATH: &str = "/access/v1/evaluations";
+
+/// `{issuer}/.well-known/authzen-configuration` (AuthZEN §9.1).
+pub async fn metadata(tenant: Tenant) -> HttpResponse {
+    let issuer = &tenant.snapshot.issuer;
+    HttpResponse::Ok().json(serde_json::json!({
+        "policy_decision_point": issuer,
+        "access_evaluation_endpoint": format!("{issuer}{EVALUATION_PATH}"),
+        "access_evaluations_endpoint": format!("{issuer}{EVALUATIONS_PATH}"),
+    }))
+}
+
+/// The PEP's credentials; the response to send when they do not hold.
+async fn authenticate_pep(
+    tenant: &Tenant,
+    state: &AppState,
+    req: &HttpRequest,
+) -> Result<(), HttpResponse> {
+    let s = &tenant.snapshot;
+    if let Some(token) = bearer::token(req) {
+        let presented = access::present(
+            &s.verified,
+            &s.keys,
+            &s.slug,
+            &s.issuer,
+            token,
+            state.clock.now(),
+            |id| tenant.handle.is_revoked(id),
+        );
+        // A client's own token (client_credentials): no user in it.
+        return match presented {
+            Some(p) if p.subject().is_none() => Ok(()),
+            _ => Err(bearer::challenge(Some(
+                "a client_credentials access token of this tenant is required",
+            ))),
+        };
+    }
+    let endpoint = format!("{}{EVALUATION_PATH}", s.issuer);
+    let none = FormParams::parse(b"").map_err(|e| e.error_response())?;
+    match authenticate(state, s, req, &none, &endpoint).await {
+        Ok(a) if !a.client.public => Ok(()),
+        Ok(_) => Err(bearer::challenge(None)),
+        Err(e) => Err(e.error_response()),
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, Problem> {
+    super::api_users::parse_json(req, body, &["application/json"])
+}
+
+pub async fn evaluation(
+    tenant: Tenant,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    if let Err(res) = authenticate_pep(&tenant, &state, &req).await {
+        return Ok(res);
+    }
+    let r: EvaluationRequest = parse(&req, &body)?;
+    let decision = pdp::evaluate(&tenant.snapshot, &r, state.clock.now(), |id| {
+        tenant.handle.is_revoked(id)
+    });
+    Ok(HttpResponse::Ok().json(decision))
+}
+
+pub async fn evaluations(
+    tenant: Tenant,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    if let Err(res) = authenticate_pep(&tenant, &state, &req).await {
+        return Ok(res);
+    }
+    let batch: EvaluationsRequest = parse(&req, &body)?;
+    let requests = batch
+        .resolved()
+        .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let now = state.clock.now();
+    let decisions = run_batch(&requests, batch.semantic(), |r| {
+        pdp::evaluate(&tenant.snapshot, r, now, |id| tenant.handle.is_revoked(id))
+    });
+    // No `evaluations` array: the single Access Evaluation answer (§7.1).
+    if batch.is_single() {
+        return Ok(HttpResponse::Ok().json(&decisions[0]));
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "evaluations": decisions })))
+}
