@@ -3,36 +3,29 @@
 
 use super::authzen::{Decision, EvaluationRequest};
 use super::policy::{self, Question};
-use crate::tenancy::TenantSnapshot;
-use crate::tokens::access;
+use crate::tenancy::{TenantHandle, TenantSnapshot};
 use chrono::{DateTime, Utc};
 
 /// The only subject type: an access token of this tenant.
 pub const SUBJECT_TOKEN: &str = "token";
 
 /// Decides one evaluation. A subject that is not a usable token of this
-/// tenant (malformed, expired, revoked, another tenant's) is denied with the
+/// tenant (malformed, expired, revoked, banned, another tenant's) is denied with the
 /// reason `subject_unresolved`, as introspection would answer `active: false`.
 pub fn evaluate(
+    tenant: &TenantHandle,
     snapshot: &TenantSnapshot,
     r: &EvaluationRequest,
     now: DateTime<Utc>,
-    is_revoked: impl Fn(&str) -> bool,
 ) -> Decision {
     if r.subject.kind != SUBJECT_TOKEN {
         return Decision::unresolved("unsupported_subject_type");
     }
-    let presented = r.subject.id.as_deref().and_then(|token| {
-        access::present(
-            &snapshot.verified,
-            &snapshot.keys,
-            &snapshot.slug,
-            &snapshot.issuer,
-            token,
-            now,
-            is_revoked,
-        )
-    });
+    let presented = r
+        .subject
+        .id
+        .as_deref()
+        .and_then(|token| tenant.present(snapshot, token, now));
     let Some(presented) = presented else {
         return Decision::unresolved("subject_unresolved");
     };

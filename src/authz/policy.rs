@@ -39,6 +39,11 @@ allow if action($a), ["users:read", "users:update", "users:delete"].contains($a)
 allow if action($a), $a.starts_with("users:"), resource_type("user"),
     right("users:manage");"#,
     ),
+    (
+        "token-revokers",
+        r#"// A holder of tokens:revoke may ban the tenant's tokens.
+allow if action("tokens:revoke"), resource_type("tokens"), right("tokens:revoke");"#,
+    ),
 ];
 
 /// Nobody crosses tenants: always checked, whatever the policies say.
@@ -253,7 +258,7 @@ mod tests {
     #[test]
     fn builtin_policies_self_service_managers_and_tenants() {
         let set = PolicySet::new([]).unwrap();
-        assert_eq!(set.len(), 2);
+        assert_eq!(set.len(), 3);
         let alice = token(r#"tenant("acme"); client("web"); sub("alice-id");"#);
         let alice = Caller::Biscuit(&alice);
         for action in ["users:read", "users:update", "users:delete"] {

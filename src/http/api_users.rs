@@ -7,7 +7,7 @@ use super::bearer;
 use super::error::Problem;
 use crate::app::AppState;
 use crate::identity::self_service::{self, UpdateError, UserAction, UserPatch};
-use crate::tokens::access::{self, Presented};
+use crate::tokens::access::Presented;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -43,16 +43,10 @@ fn authorize(
 ) -> Result<String, Refusal> {
     let s = &tenant.snapshot;
     let token = bearer::token(req).ok_or(Refusal::Unauthenticated { presented: false })?;
-    let presented = access::present(
-        &s.verified,
-        &s.keys,
-        &s.slug,
-        &s.issuer,
-        token,
-        state.clock.now(),
-        |id| tenant.handle.is_revoked(id),
-    )
-    .ok_or(Refusal::Unauthenticated { presented: true })?;
+    let presented = tenant
+        .handle
+        .present(s, token, state.clock.now())
+        .ok_or(Refusal::Unauthenticated { presented: true })?;
     if !self_service::allowed(s, &presented, action, user_id, state.clock.now()) {
         return Err(Refusal::Forbidden(action));
     }

@@ -11,7 +11,6 @@ use crate::app::AppState;
 use crate::authz::authzen::{EvaluationRequest, EvaluationsRequest, run_batch};
 use crate::authz::pdp;
 use crate::oauth::FormParams;
-use crate::tokens::access;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
@@ -36,15 +35,7 @@ async fn authenticate_pep(
 ) -> Result<(), HttpResponse> {
     let s = &tenant.snapshot;
     if let Some(token) = bearer::token(req) {
-        let presented = access::present(
-            &s.verified,
-            &s.keys,
-            &s.slug,
-            &s.issuer,
-            token,
-            state.clock.now(),
-            |id| tenant.handle.is_revoked(id),
-        );
+        let presented = tenant.handle.present(s, token, state.clock.now());
         // A client's own token (client_credentials): no user in it.
         return match presented {
             Some(p) if p.subject().is_none() => Ok(()),
@@ -76,9 +67,7 @@ pub async fn evaluation(
         return Ok(res);
     }
     let r: EvaluationRequest = parse(&req, &body)?;
-    let decision = pdp::evaluate(&tenant.snapshot, &r, state.clock.now(), |id| {
-        tenant.handle.is_revoked(id)
-    });
+    let decision = pdp::evaluate(&tenant.handle, &tenant.snapshot, &r, state.clock.now());
     Ok(HttpResponse::Ok().json(decision))
 }
 
@@ -97,7 +86,7 @@ pub async fn evaluations(
         .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.to_string()))?;
     let now = state.clock.now();
     let decisions = run_batch(&requests, batch.semantic(), |r| {
-        pdp::evaluate(&tenant.snapshot, r, now, |id| tenant.handle.is_revoked(id))
+        pdp::evaluate(&tenant.handle, &tenant.snapshot, r, now)
     });
     // No `evaluations` array: the single Access Evaluation answer (§7.1).
     if batch.is_single() {

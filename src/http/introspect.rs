@@ -40,7 +40,8 @@ pub async fn introspect(
         token,
         state.clock.now(),
         |id| tenant.handle.is_revoked(id),
-    );
+    )
+    .filter(|f| tenant.handle.allows(f));
     let body = match facts {
         None => serde_json::json!({ "active": false }),
         Some(f) => serde_json::json!({

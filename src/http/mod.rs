@@ -4,6 +4,7 @@
 mod api_users;
 mod authorize;
 mod authzen;
+mod bans;
 mod bearer;
 mod discovery;
 pub mod error;
@@ -80,6 +81,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/t/{tenant}/introspect").route(web::post().to(introspect::introspect)),
         )
         .service(web::resource("/t/{tenant}/revoke").route(web::post().to(revoke::revoke)))
+        .service(web::resource("/t/{tenant}/api/bans").route(web::post().to(bans::ban)))
         .service(
             web::resource("/t/{tenant}/api/users/{id}")
                 .route(web::get().to(api_users::get))

@@ -29,7 +29,8 @@ pub async fn userinfo(
         token,
         state.clock.now(),
         |id| tenant.handle.is_revoked(id),
-    );
+    )
+    .filter(|f| tenant.handle.allows(f));
     let Some(facts) = facts.filter(|f| f.scopes.contains("openid")) else {
         return Ok(invalid_token("the access token is not valid for userinfo"));
     };

@@ -12,6 +12,7 @@
 //! Every lookup here is by a unique key, so the first row is the only row.
 
 pub mod audit;
+pub mod bans;
 pub mod clients;
 pub mod codes;
 pub mod consents;

@@ -258,9 +258,23 @@ diesel::table! {
 
 diesel::joinable!(policies -> tenants (tenant_id));
 
+diesel::table! {
+    token_bans (id) {
+        id -> Text,
+        tenant_id -> Text,
+        kind -> Text,
+        target -> Text,
+        banned_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(token_bans -> tenants (tenant_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     policies,
+    token_bans,
     users,
     scopes,
     roles,

@@ -84,10 +84,16 @@ impl TenantActor {
             .map(|t| t - chrono::Duration::seconds(5))
             .unwrap_or(chrono::DateTime::UNIX_EPOCH.naive_utc());
         async move {
-            let rows = store
-                .run(move |c| store::revocations::since(c, &tenant, since, now))
+            let (rows, bans) = store
+                .run(move |c| {
+                    Ok::<_, StoreError>((
+                        store::revocations::since(c, &tenant, since, now)?,
+                        store::bans::live(c, &tenant, now)?,
+                    ))
+                })
                 .await?;
             revocations.insert_all(rows.into_iter().map(|(id, _)| id));
+            revocations.set_bans(bans);
             revocations.set_synced_at(now);
             Ok(())
         }

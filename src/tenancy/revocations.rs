@@ -2,6 +2,7 @@
 //! only writer: it adds what this process revokes at once, and what other
 //! processes revoked on its next sync with the database.
 
+use crate::store::bans::BanTarget;
 use chrono::NaiveDateTime;
 use std::collections::HashSet;
 use std::sync::{Mutex, RwLock};
@@ -9,6 +10,9 @@ use std::sync::{Mutex, RwLock};
 #[derive(Debug)]
 pub struct Revocations {
     ids: RwLock<HashSet<String>>,
+    /// Bans in force: tokens they cover issued at or before the time (unix
+    /// seconds) are inactive.
+    bans: RwLock<Vec<(BanTarget, i64)>>,
     synced_at: Mutex<Option<NaiveDateTime>>,
 }
 
@@ -16,6 +20,7 @@ impl Revocations {
     pub fn new() -> Self {
         Self {
             ids: RwLock::new(HashSet::new()),
+            bans: RwLock::new(Vec::new()),
             synced_at: Mutex::new(None),
         }
     }
@@ -25,6 +30,29 @@ impl Revocations {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .contains(id)
+    }
+
+    /// Whether a ban covers a token of `client` for `subject` issued at
+    /// `issued_at` (unix seconds; a token without one is covered).
+    pub fn is_banned(&self, client: &str, subject: Option<&str>, issued_at: Option<i64>) -> bool {
+        let bans = self.bans.read().unwrap_or_else(|p| p.into_inner());
+        bans.iter().any(|(target, at)| {
+            let covers = match target {
+                BanTarget::Tenant => true,
+                BanTarget::Client(c) => c == client,
+                BanTarget::User(u) => subject == Some(u.as_str()),
+            };
+            covers && issued_at.is_none_or(|iat| iat <= *at)
+        })
+    }
+
+    /// Replaces the bans in force (the database holds them all).
+    pub(super) fn set_bans(&self, bans: Vec<(BanTarget, NaiveDateTime)>) {
+        let bans = bans
+            .into_iter()
+            .map(|(t, at)| (t, at.and_utc().timestamp()))
+            .collect();
+        *self.bans.write().unwrap_or_else(|p| p.into_inner()) = bans;
     }
 
     pub(super) fn insert_all(&self, ids: impl IntoIterator<Item = String>) {

@@ -34,6 +34,37 @@ impl TenantHandle {
     pub fn is_revoked(&self, revocation_id: &str) -> bool {
         self.revocations.contains(revocation_id)
     }
+
+    /// True when a ban known to this process covers the token.
+    pub fn is_banned(&self, client: &str, subject: Option<&str>, issued_at: Option<i64>) -> bool {
+        self.revocations.is_banned(client, subject, issued_at)
+    }
+
+    /// A Bearer access token of this tenant that verified and is neither
+    /// revoked nor banned, kept for policy decisions.
+    pub fn present(
+        &self,
+        snapshot: &TenantSnapshot,
+        token: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<crate::tokens::access::Presented> {
+        let p = crate::tokens::access::present(
+            &snapshot.verified,
+            &snapshot.keys,
+            &snapshot.slug,
+            &snapshot.issuer,
+            token,
+            now,
+            |id| self.is_revoked(id),
+        )?;
+        (!self.is_banned(p.client_id(), p.subject(), p.issued_at())).then_some(p)
+    }
+
+    /// Neither revoked (checked on verification) nor banned: for facts of a
+    /// token that verified.
+    pub fn allows(&self, facts: &crate::tokens::access::TokenFacts) -> bool {
+        !self.is_banned(&facts.client_id, facts.subject.as_deref(), facts.issued_at)
+    }
 }
 
 #[derive(Clone)]

@@ -332,6 +332,13 @@ impl Presented {
         }
     }
 
+    pub fn issued_at(&self) -> Option<i64> {
+        match self {
+            Presented::Biscuit(_, v) => unix(v.issued_at),
+            Presented::Facts(f) => f.issued_at,
+        }
+    }
+
     /// The caller as the policy engine sees it.
     pub fn caller<'a>(&'a self, tenant: &'a str) -> crate::authz::policy::Caller<'a> {
         use crate::authz::policy::{Caller, TokenClaims};

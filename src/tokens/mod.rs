@@ -2,6 +2,7 @@
 //! tokens (Biscuit by default, RFC 9068 JWT per client), and checking them.
 
 pub mod access;
+pub mod ban;
 pub mod id_token;
 pub mod issue;
 pub mod keyring;

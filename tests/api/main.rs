@@ -5,6 +5,7 @@
 
 mod attenuation;
 mod authzen;
+mod bans;
 mod browser;
 mod cli;
 mod exactly_once;

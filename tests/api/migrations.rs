@@ -69,6 +69,7 @@ fn migrations_create_every_table_and_are_idempotent() {
             "sessions",
             "signing_keys",
             "tenants",
+            "token_bans",
             "user_roles",
             "users"
         ]

@@ -1,3 +1,4 @@
+DROP TABLE token_bans;
 DROP TABLE policies;
 ALTER TABLE clients DROP COLUMN service_roles;
 DROP TABLE scope_permissions;

@@ -35,3 +35,16 @@ CREATE TABLE policies (
     updated_at TIMESTAMP NOT NULL
 );
 CREATE UNIQUE INDEX policies_tenant_name ON policies (tenant_id, name);
+
+-- Bans: every access token of a user, of a client, or of the whole tenant
+-- issued at or before `banned_at` is inactive. Kept until the longest access
+-- token lifetime has passed (`expires_at`).
+CREATE TABLE token_bans (
+    id         TEXT PRIMARY KEY,
+    tenant_id  TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL,
+    target     TEXT NOT NULL,
+    banned_at  TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL
+);
+CREATE INDEX token_bans_tenant ON token_bans (tenant_id, expires_at);

@@ -1,0 +1,64 @@
+//! `POST {issuer}/api/bans`: ban every token of a user, of a client, or of
+//! the whole tenant. The caller's Bearer token must be allowed
+//! `tokens:revoke` by the tenant's policies (built in: holders of the
+//! `tokens:revoke` right).
+
+use super::Tenant;
+use super::bearer;
+use super::error::Problem;
+use crate::app::AppState;
+use crate::authz::policy::{Decision, Question};
+use crate::tenancy::SyncRevocations;
+use crate::tokens::ban::{self, BanRequest};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+
+const ACTION: &str = "tokens:revoke";
+
+pub async fn ban(
+    tenant: Tenant,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    let s = &tenant.snapshot;
+    let now = state.clock.now();
+    let Some(token) = bearer::token(&req) else {
+        return Ok(bearer::challenge(None));
+    };
+    let Some(caller) = tenant.handle.present(s, token, now) else {
+        return Ok(bearer::challenge(Some("the access token is not valid")));
+    };
+    let request: BanRequest = super::api_users::parse_json(&req, &body, &["application/json"])?;
+    let target = request
+        .target()
+        .map_err(|m| Problem::new(StatusCode::BAD_REQUEST, m))?;
+    let question = Question {
+        action: ACTION,
+        resource_type: "tokens",
+        resource_id: target.target(),
+        resource_tenant: &s.slug,
+        now: now.into(),
+    };
+    if s.policies.decide(&caller.caller(&s.slug), &question) != Decision::Allow {
+        return Ok(Problem::forbidden(ACTION).error_response());
+    }
+    let actor = caller.subject().map_or_else(
+        || format!("client:{}", caller.client_id()),
+        |u| format!("user:{u}"),
+    );
+    let (t, db_now, target2) = (s.id.clone(), state.clock.db_now(), target.clone());
+    let families = state
+        .store
+        .run(move |c| ban::ban(c, &t, &target2, &actor, db_now))
+        .await?;
+    // In force in this process before answering; other processes pick the
+    // ban up on their next sync (tenants.reload_interval).
+    let _ = tenant.handle.addr.send(SyncRevocations).await;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "banned": target.kind(),
+        "target": target.target(),
+        "banned_before": db_now.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "refresh_families_revoked": families,
+    })))
+}

@@ -1,0 +1,221 @@
+//! Banning tokens: a holder of `tokens:revoke` bans every token of a user, of
+//! a client or of the whole tenant in one call; introspection, the decision
+//! API and refresh refuse them at once, other processes on their next sync;
+//! each ban is audited.
+
+use crate::helpers::{TestApp, spawn_app_with, spawn_second};
+use crate::signin::{VERIFIER, WEB, browser, exchange, query, sign_in};
+use crate::tokens::{RS, client_token, introspect, post_form};
+use gatehouse::store::{self, StoreError};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const SVC: (&str, &str) = ("svc", "svc-secret-0123456789abcdef");
+const OTHER: (&str, &str) = ("other", "other-secret-0123456789abcdef");
+const ADMIN: (&str, &str) = ("admin", "admin-secret-0123456789abcdef");
+
+fn yaml() -> String {
+    r#"slug: acme
+name: Acme
+scopes:
+  - { name: notes:read, description: Read your notes }
+  - { name: admin, description: Ban tokens, permissions: [tokens:revoke] }
+roles:
+  - { name: revoker, permissions: [tokens:revoke] }
+clients:
+  - client_id: web
+    name: Notes Web
+    secret: web-secret-0123456789abcdef
+    redirect_uris: [http://127.0.0.1:3000/cb]
+    grant_types: [authorization_code, refresh_token]
+    scopes: [openid, offline_access, notes:read]
+  - client_id: svc
+    secret: svc-secret-0123456789abcdef
+    grant_types: [client_credentials]
+    scopes: [notes:read, admin]
+  - client_id: other
+    secret: other-secret-0123456789abcdef
+    grant_types: [client_credentials]
+    scopes: [notes:read]
+  - client_id: admin
+    secret: admin-secret-0123456789abcdef
+    grant_types: [client_credentials]
+    scopes: [admin]
+    service_roles: [revoker]
+  - client_id: rs
+    secret: rs-secret-0123456789abcdef
+    grant_types: [client_credentials]
+    scopes: [notes:read]
+users:
+  - { username: alice, email: alice@example.com, password: alice-password-1 }
+"#
+    .to_owned()
+}
+
+async fn ban(app: &TestApp, token: Option<&str>, body: Value) -> (u16, Value) {
+    let mut req = app.client.post(app.url("/t/acme/api/bans")).json(&body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn active(app: &TestApp, token: &str) -> bool {
+    introspect(app, "acme", RS, token).await["active"] == true
+}
+
+async fn refresh(app: &TestApp, token: &str) -> u16 {
+    post_form(
+        app,
+        "/t/acme/token",
+        Some(WEB),
+        &[("grant_type", "refresh_token"), ("refresh_token", token)],
+    )
+    .await
+    .status()
+    .as_u16()
+}
+
+fn audit_actions(app: &TestApp) -> Vec<String> {
+    app.state
+        .store
+        .with_conn(|c| {
+            let t = store::tenants::find_by_slug(c, "acme")?
+                .unwrap()
+                .tenant_id();
+            store::audit::list(c, &t)
+        })
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "tokens.banned")
+        .map(|e| format!("{} {}", e.actor, e.detail))
+        .collect()
+}
+
+#[actix_web::test]
+async fn bans_need_the_right_and_a_clear_target() {
+    let app = spawn_app_with(|_| {}, Some(&yaml())).await;
+    let admin = client_token(&app, "acme", ADMIN, None).await;
+    // svc was granted the admin scope but holds no role: no tokens:revoke.
+    let svc = client_token(&app, "acme", SVC, Some("admin")).await;
+    assert_eq!(ban(&app, None, json!({"tenant": true})).await.0, 401);
+    let (status, body) = ban(&app, Some(&svc), json!({"tenant": true})).await;
+    assert_eq!((status, &body["action"]), (403, &json!("tokens:revoke")));
+    let (status, body) = ban(&app, Some(&admin), json!({"user": "x", "client": "y"})).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("send exactly one of")
+    );
+    assert!(active(&app, &svc).await, "nothing was banned");
+    assert!(audit_actions(&app).is_empty());
+}
+
+#[actix_web::test]
+async fn banning_a_user_ends_their_tokens_everywhere() {
+    let app = spawn_app_with(|_| {}, Some(&yaml())).await;
+    let second = spawn_second(&app).await;
+    let location = sign_in(
+        &app,
+        &browser(),
+        "openid offline_access notes:read",
+        &["openid", "offline_access", "notes:read"],
+    )
+    .await;
+    let res = exchange(&app, &query(&location)["code"], VERIFIER).await;
+    let tokens: Value = res.json().await.unwrap();
+    let (at, rt) = (
+        tokens["access_token"].as_str().unwrap(),
+        tokens["refresh_token"].as_str().unwrap(),
+    );
+    let svc = client_token(&app, "acme", SVC, None).await;
+    assert!(active(&app, at).await && active(&second, at).await);
+    let alice = introspect(&app, "acme", RS, at).await["sub"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let admin = client_token(&app, "acme", ADMIN, None).await;
+    let (status, body) = ban(&app, Some(&admin), json!({"user": alice})).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (
+            &body["banned"],
+            &body["target"],
+            &body["refresh_families_revoked"]
+        ),
+        (&json!("user"), &json!(alice), &json!(1))
+    );
+    // At once here; the refresh family is revoked in the database, so every
+    // process refuses the refresh at once.
+    assert!(!active(&app, at).await);
+    assert_eq!(refresh(&second, rt).await, 400);
+    assert!(active(&app, &svc).await, "other tokens are untouched");
+    // The other process stops accepting the access token on its next sync.
+    let mut inactive = false;
+    for _ in 0..50 {
+        if !active(&second, at).await {
+            inactive = true;
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(inactive, "the second process still accepts a banned token");
+    assert_eq!(
+        audit_actions(&app),
+        [r#"client:admin {"kind":"user","refresh_families_revoked":1}"#]
+    );
+}
+
+#[actix_web::test]
+async fn banning_a_client_or_the_tenant_ends_what_was_issued_before() {
+    let app = spawn_app_with(|_| {}, Some(&yaml())).await;
+    let svc = client_token(&app, "acme", SVC, None).await;
+    let other = client_token(&app, "acme", OTHER, None).await;
+    let admin = client_token(&app, "acme", ADMIN, None).await;
+    assert_eq!(
+        ban(&app, Some(&admin), json!({"client": "svc"})).await.0,
+        200
+    );
+    assert!(!active(&app, &svc).await);
+    assert!(active(&app, &other).await);
+    // The decision API refuses the banned token as a subject too.
+    let res = app
+        .client
+        .post(app.url("/t/acme/access/v1/evaluation"))
+        .basic_auth(RS.0, Some(RS.1))
+        .json(&json!({
+            "subject": {"type": "token", "id": svc},
+            "action": {"name": "notes:read"},
+            "resource": {"type": "note", "id": "1"},
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"decision": false, "context": {"reason": "subject_unresolved"}})
+    );
+    // Tokens issued after the ban (next second: iat has second precision) work.
+    actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
+    let fresh = client_token(&app, "acme", SVC, None).await;
+    assert!(active(&app, &fresh).await);
+
+    assert_eq!(
+        ban(&app, Some(&admin), json!({"tenant": true})).await.0,
+        200
+    );
+    for t in [&fresh, &other, &admin] {
+        assert!(!active(&app, t).await);
+    }
+    // The admin's own token was banned with the rest.
+    assert_eq!(
+        ban(&app, Some(&admin), json!({"tenant": true})).await.0,
+        401
+    );
+    assert_eq!(audit_actions(&app).len(), 2);
+}
