@@ -6,7 +6,7 @@
 use crate::helpers::{TestApp, spawn_app_with, spawn_second};
 use crate::signin::{VERIFIER, WEB, browser, exchange, query, sign_in};
 use crate::tokens::{RS, client_token, introspect, post_form};
-use gatehouse::store::{self, StoreError};
+use gatehouse::store;
 use serde_json::{Value, json};
 use std::time::Duration;
 
