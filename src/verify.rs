@@ -128,6 +128,11 @@ pub struct Verified {
     pub scopes: BTreeSet<String>,
     /// The rights (permissions) the authority block grants.
     pub rights: BTreeSet<String>,
+    /// `aud(…)` facts: the audiences the token is for (token exchange); a
+    /// request that states its audience must be one of them.
+    pub audiences: BTreeSet<String>,
+    /// `actor(…)`: who acts on the subject's behalf (RFC 8693 delegation).
+    pub actor: Option<String>,
     pub issued_at: Option<SystemTime>,
     pub expires_at: Option<SystemTime>,
     /// Hex revocation ids, one per block; the last one identifies this token.
@@ -223,6 +228,13 @@ impl Verifier {
     pub fn verify(&self, token: &str, request: &Request<'_>) -> Result<Verified, VerifyError> {
         let biscuit = self.parse(token)?;
         let facts = self.trusted_facts(&biscuit, |id| self.revoked.contains(id))?;
+        // A token for stated audiences serves only them.
+        if let Some(aud) = request.audience
+            && !facts.audiences.is_empty()
+            && !facts.audiences.contains(aud)
+        {
+            return Err(VerifyError::Denied);
+        }
         authorize(&biscuit, request)?;
         Ok(facts)
     }
@@ -265,6 +277,8 @@ impl Verifier {
         let subject = one(&mut authorizer, "sub")?.pop();
         let scopes = one(&mut authorizer, "scope")?.into_iter().collect();
         let rights = one(&mut authorizer, "right")?.into_iter().collect();
+        let audiences = one(&mut authorizer, "aud")?.into_iter().collect();
+        let actor = one(&mut authorizer, "actor")?.pop();
         let date = |a: &mut biscuit_auth::Authorizer, name: &str| -> Option<SystemTime> {
             let rows: Vec<(SystemTime,)> = a.query(query(name)).ok()?;
             rows.into_iter().next().map(|(t,)| t)
@@ -277,6 +291,8 @@ impl Verifier {
             subject,
             scopes,
             rights,
+            audiences,
+            actor,
             issued_at,
             expires_at,
             revocation_ids,

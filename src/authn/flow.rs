@@ -257,6 +257,8 @@ fn implicit(
         subject: Some(session.user_id.clone()),
         scopes: scopes.clone(),
         rights,
+        audiences: Default::default(),
+        actor: None,
         issued_at: now,
         expires_at: now + ttl,
     };

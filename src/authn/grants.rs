@@ -132,6 +132,8 @@ fn mint(
         subject: Some(grant.user_id.to_owned()),
         scopes: grant.scopes.clone(),
         rights: grant.rights.clone(),
+        audiences: Default::default(),
+        actor: None,
         issued_at: now,
         expires_at: now + ttl,
     };

@@ -176,6 +176,7 @@ pub fn run(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
                 post_logout_redirect_uris: Vec::new(),
                 allow_implicit: false,
                 service_roles,
+                exchange_audiences: Vec::new(),
             };
             store.with_conn(|c| create(c, &tenant, id.as_str(), &spec, &clock))?;
             println!("client_id: {client_id}");

@@ -44,21 +44,35 @@ pub async fn introspect(
     .filter(|f| tenant.handle.allows(f));
     let body = match facts {
         None => serde_json::json!({ "active": false }),
-        Some(f) => serde_json::json!({
-            "active": true,
-            "scope": f.scopes.iter().map(String::as_str).collect::<Vec<_>>().join(" "),
-            // Extension member (RFC 7662 §2.2 allows them): the permissions the
-            // token carries, after any narrowing blocks.
-            "rights": f.rights,
-            "client_id": f.client_id,
-            "sub": f.subject.as_deref().unwrap_or(&f.client_id),
-            "exp": f.expires_at,
-            "iat": f.issued_at,
-            "iss": snapshot.issuer,
-            "token_type": "Bearer",
-        }),
+        Some(f) => with_delegation(
+            &f,
+            serde_json::json!({
+                "active": true,
+                "scope": f.scopes.iter().map(String::as_str).collect::<Vec<_>>().join(" "),
+                // Extension member (RFC 7662 §2.2 allows them): the permissions the
+                // token carries, after any narrowing blocks.
+                "rights": f.rights,
+                "client_id": f.client_id,
+                "sub": f.subject.as_deref().unwrap_or(&f.client_id),
+                "exp": f.expires_at,
+                "iat": f.issued_at,
+                "iss": snapshot.issuer,
+                "token_type": "Bearer",
+            }),
+        ),
     };
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(body))
+}
+
+/// RFC 7662 §2.2 `aud`, and RFC 8693 §4.1 `act` for delegated tokens.
+fn with_delegation(f: &access::TokenFacts, mut body: serde_json::Value) -> serde_json::Value {
+    if !f.audiences.is_empty() {
+        body["aud"] = serde_json::json!(f.audiences);
+    }
+    if let Some(actor) = &f.actor {
+        body["act"] = serde_json::json!({ "sub": actor });
+    }
+    body
 }

@@ -5,7 +5,7 @@ use crate::authn::grants::{self, GrantError, Issuer};
 use crate::oauth::grant::TokenRequest;
 use crate::oauth::{OAuthError, OAuthErrorCode};
 use crate::tenancy::SyncRevocations;
-use crate::tokens::issue;
+use crate::tokens::{access, exchange, issue};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -45,6 +45,28 @@ pub async fn token(
         };
         return Ok(no_store(&issue::issue(&issuer, &client, request, now)?));
     }
+    if let TokenRequest::TokenExchange(x) = &request {
+        let issuer = issue::Issuer {
+            tenant: &snapshot.slug,
+            issuer: &snapshot.issuer,
+            keys: &snapshot.keys,
+            rights: &snapshot.rights,
+        };
+        let active = |t: &str| {
+            access::inspect(
+                &snapshot.keys,
+                &snapshot.slug,
+                &snapshot.issuer,
+                t,
+                now,
+                |id| tenant.handle.is_revoked(id),
+            )
+            .filter(|f| tenant.handle.allows(f))
+        };
+        return Ok(no_store(&exchange::exchange(
+            &issuer, &client, x, active, now,
+        )?));
+    }
     // Code and refresh grants are exact state transitions in the database.
     let response = state
         .store
@@ -78,7 +100,9 @@ pub async fn token(
                     grants::refresh(conn, &by, &client, &refresh_token, scope.as_ref(), now)
                         .map_err(Into::into)
                 }
-                TokenRequest::ClientCredentials { .. } => Err(OAuthError::server_error().into()),
+                TokenRequest::ClientCredentials { .. } | TokenRequest::TokenExchange(_) => {
+                    Err(OAuthError::server_error().into())
+                }
             }
         })
         .await;

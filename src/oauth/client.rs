@@ -68,6 +68,8 @@ pub struct Client {
     pub allow_implicit: bool,
     /// Roles the client holds for its own client_credentials tokens.
     pub service_roles: BTreeSet<String>,
+    /// RFC 8693: audiences (or resources) the client may exchange tokens for.
+    pub exchange_audiences: BTreeSet<String>,
 }
 
 impl std::fmt::Debug for Client {

@@ -21,6 +21,8 @@ pub enum OAuthErrorCode {
     /// OIDC Core §3.1.2.6.
     LoginRequired,
     ConsentRequired,
+    /// RFC 8693 §2.2.2: the requested audience or resource is not allowed.
+    InvalidTarget,
 }
 
 impl OAuthErrorCode {

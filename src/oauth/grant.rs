@@ -19,6 +19,8 @@ pub enum TokenRequest {
         refresh_token: String,
         scope: Option<ScopeSet>,
     },
+    /// RFC 8693 §2.1.
+    TokenExchange(crate::tokens::exchange::ExchangeRequest),
 }
 
 impl TokenRequest {
@@ -43,6 +45,9 @@ impl TokenRequest {
                 refresh_token: params.require("refresh_token")?.to_owned(),
                 scope: params.get("scope").map(ScopeSet::parse).transpose()?,
             }),
+            GrantType::TokenExchange => Ok(TokenRequest::TokenExchange(
+                crate::tokens::exchange::ExchangeRequest::parse(params)?,
+            )),
             _ => Err(unsupported()),
         }
     }
@@ -52,15 +57,17 @@ impl TokenRequest {
             TokenRequest::ClientCredentials { .. } => GrantType::ClientCredentials,
             TokenRequest::AuthorizationCode { .. } => GrantType::AuthorizationCode,
             TokenRequest::RefreshToken { .. } => GrantType::RefreshToken,
+            TokenRequest::TokenExchange(_) => GrantType::TokenExchange,
         }
     }
 }
 
 /// The grant types the token endpoint implements, for discovery.
-pub const SUPPORTED: [GrantType; 3] = [
+pub const SUPPORTED: [GrantType; 4] = [
     GrantType::AuthorizationCode,
     GrantType::RefreshToken,
     GrantType::ClientCredentials,
+    GrantType::TokenExchange,
 ];
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ pub struct ClientRow {
     pub post_logout_redirect_uris: String,
     pub allow_implicit: bool,
     pub service_roles: String,
+    pub exchange_audiences: String,
 }
 
 /// Clients created from a tenant file; apply removes them when the file does.
@@ -79,6 +80,8 @@ pub struct ClientSpec {
     /// Roles the client holds itself (client_credentials tokens carry their
     /// permissions); confidential clients only.
     pub service_roles: Vec<String>,
+    /// RFC 8693: audiences (or resources) the client may exchange tokens for.
+    pub exchange_audiences: Vec<String>,
 }
 
 impl std::fmt::Debug for ClientSpec {
@@ -134,6 +137,7 @@ impl ClientRow {
             )?,
             allow_implicit: self.allow_implicit,
             service_roles: decode_list("service_roles", &self.service_roles)?,
+            exchange_audiences: decode_list("exchange_audiences", &self.exchange_audiences)?,
         })
     }
 }
@@ -192,6 +196,7 @@ pub fn insert(
         post_logout_redirect_uris: encode_list(&spec.post_logout_redirect_uris),
         allow_implicit: spec.allow_implicit,
         service_roles: encode_list(&spec.service_roles),
+        exchange_audiences: encode_list(&spec.exchange_audiences),
     };
     diesel::insert_into(clients::table)
         .values(&row)
@@ -231,6 +236,7 @@ pub fn update(
         clients::post_logout_redirect_uris.eq(encode_list(&spec.post_logout_redirect_uris)),
         clients::allow_implicit.eq(spec.allow_implicit),
         clients::service_roles.eq(encode_list(&spec.service_roles)),
+        clients::exchange_audiences.eq(encode_list(&spec.exchange_audiences)),
         clients::updated_at.eq(now),
     ))
     .execute(conn)?;

@@ -111,6 +111,7 @@ diesel::table! {
         post_logout_redirect_uris -> Text,
         allow_implicit -> Bool,
         service_roles -> Text,
+        exchange_audiences -> Text,
     }
 }
 

@@ -179,5 +179,6 @@ pub fn client_from_row(row: &ClientRow) -> Result<Client, String> {
             .collect::<Result<_, _>>()?,
         allow_implicit: spec.allow_implicit,
         service_roles: spec.service_roles.into_iter().collect(),
+        exchange_audiences: spec.exchange_audiences.into_iter().collect(),
     })
 }

@@ -51,6 +51,10 @@ pub struct AccessClaims {
     /// The permissions the token carries (authz::rights): held by the
     /// subject (or the client's service roles) and carried by granted scopes.
     pub rights: BTreeSet<String>,
+    /// Who the token is for (RFC 8693 `audience`/`resource`); empty = any.
+    pub audiences: BTreeSet<String>,
+    /// RFC 8693 §4.1: who acts on the subject's behalf (delegation).
+    pub actor: Option<String>,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -90,6 +94,12 @@ pub fn mint_biscuit(keys: &KeyRing, c: &AccessClaims) -> Result<IssuedToken, Min
     }
     for r in &c.rights {
         b = b.fact(fact("right", &[string(r)]))?;
+    }
+    for a in &c.audiences {
+        b = b.fact(fact("aud", &[string(a)]))?;
+    }
+    if let Some(actor) = &c.actor {
+        b = b.fact(fact("actor", &[string(actor)]))?;
     }
     b = b.check(expiry_check(system_time(c.expires_at)))?;
     // The next block's key pair comes from the thread's CSPRNG (ChaCha, seeded
@@ -143,7 +153,15 @@ pub fn mint_jwt(keys: &KeyRing, c: &AccessClaims) -> Result<IssuedToken, MintErr
     p.set_issuer(&c.issuer);
     // RFC 9068 §2.2: sub is the client for grants without a resource owner.
     p.set_subject(c.subject.as_deref().unwrap_or(&c.client_id));
-    p.set_audience(vec![c.issuer.clone()]);
+    if c.audiences.is_empty() {
+        p.set_audience(vec![c.issuer.clone()]);
+    } else {
+        p.set_audience(c.audiences.iter().cloned().collect());
+    }
+    if let Some(actor) = &c.actor {
+        // RFC 8693 §4.1.
+        p.set_claim("act", Some(serde_json::json!({ "sub": actor })))?;
+    }
     p.set_issued_at(&system_time(c.issued_at));
     p.set_expires_at(&system_time(c.expires_at));
     p.set_jwt_id(&jti);
@@ -171,6 +189,10 @@ pub struct TokenFacts {
     pub scopes: BTreeSet<String>,
     /// The rights usable now, after any narrowing blocks.
     pub rights: BTreeSet<String>,
+    /// Audiences the token is restricted to (empty: none stated).
+    pub audiences: BTreeSet<String>,
+    /// RFC 8693 §4.1 actor, for delegated tokens.
+    pub actor: Option<String>,
     pub issued_at: Option<i64>,
     pub expires_at: Option<i64>,
     /// The id that revokes this token (and anything derived from it).
@@ -218,6 +240,8 @@ pub fn inspect(
         subject: facts.subject,
         scopes,
         rights,
+        audiences: facts.audiences,
+        actor: facts.actor,
         issued_at: unix(facts.issued_at),
         expires_at: unix(facts.expires_at),
         revocation_id: facts.revocation_ids.last().cloned().unwrap_or_default(),
@@ -296,11 +320,22 @@ fn inspect_jwt(
                 .collect()
         })
         .unwrap_or_default();
+    let audiences = match payload.audience() {
+        Some(aud) if aud != [issuer] => aud.into_iter().map(str::to_owned).collect(),
+        _ => BTreeSet::new(),
+    };
+    let actor = payload
+        .claim("act")
+        .and_then(|a| a.get("sub"))
+        .and_then(|s| s.as_str())
+        .map(str::to_owned);
     Some(TokenFacts {
         client_id,
         subject,
         scopes,
         rights,
+        audiences,
+        actor,
         issued_at: unix(payload.issued_at()),
         expires_at: unix(payload.expires_at()),
         revocation_id: jti,
@@ -313,28 +348,28 @@ fn inspect_jwt(
 /// Biscuit someone narrowed is kept whole (so the holder's checks run in the
 /// decision); a token nobody narrowed, or a JWT, is its verified facts.
 pub enum Presented {
-    Biscuit(Box<Biscuit>, Verified),
+    Biscuit(Box<(Biscuit, Verified)>),
     Facts(Arc<TokenFacts>),
 }
 
 impl Presented {
     pub fn subject(&self) -> Option<&str> {
         match self {
-            Presented::Biscuit(_, v) => v.subject.as_deref(),
+            Presented::Biscuit(b) => b.1.subject.as_deref(),
             Presented::Facts(f) => f.subject.as_deref(),
         }
     }
 
     pub fn client_id(&self) -> &str {
         match self {
-            Presented::Biscuit(_, v) => &v.client_id,
+            Presented::Biscuit(b) => &b.1.client_id,
             Presented::Facts(f) => &f.client_id,
         }
     }
 
     pub fn issued_at(&self) -> Option<i64> {
         match self {
-            Presented::Biscuit(_, v) => unix(v.issued_at),
+            Presented::Biscuit(b) => unix(b.1.issued_at),
             Presented::Facts(f) => f.issued_at,
         }
     }
@@ -343,7 +378,7 @@ impl Presented {
     pub fn caller<'a>(&'a self, tenant: &'a str) -> crate::authz::policy::Caller<'a> {
         use crate::authz::policy::{Caller, TokenClaims};
         match self {
-            Presented::Biscuit(b, _) => Caller::Biscuit(b),
+            Presented::Biscuit(b) => Caller::Biscuit(&b.0),
             Presented::Facts(f) => Caller::Claims(TokenClaims {
                 tenant,
                 client_id: &f.client_id,
@@ -382,7 +417,7 @@ pub fn present(
         return None;
     }
     if biscuit.block_count() > 1 {
-        return Some(Presented::Biscuit(Box::new(biscuit), facts));
+        return Some(Presented::Biscuit(Box::new((biscuit, facts))));
     }
     // One block: its only check is the expiry just compared, so the facts
     // say everything (as in the introspection cache).
@@ -394,6 +429,8 @@ pub fn present(
         subject: facts.subject,
         scopes: facts.scopes,
         rights: facts.rights,
+        audiences: facts.audiences,
+        actor: facts.actor,
         format: AccessTokenFormat::Biscuit,
         blocks: 1,
     });

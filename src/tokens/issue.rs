@@ -53,6 +53,8 @@ pub fn issue(
                 subject: None,
                 scopes,
                 rights,
+                audiences: Default::default(),
+                actor: None,
                 issued_at: now,
                 expires_at: now + ttl,
             };
@@ -71,11 +73,11 @@ pub fn issue(
                 scope: claims.scopes.into_iter().collect::<Vec<_>>().join(" "),
             })
         }
-        TokenRequest::AuthorizationCode { .. } | TokenRequest::RefreshToken { .. } => {
-            Err(OAuthError::new(
-                OAuthErrorCode::UnsupportedGrantType,
-                "handled by authn::grants",
-            ))
-        }
+        TokenRequest::AuthorizationCode { .. }
+        | TokenRequest::RefreshToken { .. }
+        | TokenRequest::TokenExchange(_) => Err(OAuthError::new(
+            OAuthErrorCode::UnsupportedGrantType,
+            "handled by authn::grants",
+        )),
     }
 }

@@ -118,6 +118,8 @@ mod tests {
             subject: None,
             scopes: ["api:read".to_owned()].into(),
             rights: Default::default(),
+            audiences: Default::default(),
+            actor: None,
             issued_at: Some(exp - 3600),
             expires_at: Some(exp),
             revocation_id: rid.into(),

@@ -9,6 +9,7 @@ mod bans;
 mod browser;
 mod cli;
 mod exactly_once;
+mod exchange;
 mod health;
 mod helpers;
 mod interop;

@@ -175,7 +175,12 @@ async fn discovery_documents_agree_and_advertise_what_works() {
     assert_eq!(a["revocation_endpoint"], format!("{issuer}/revoke"));
     assert_eq!(
         a["grant_types_supported"],
-        json!(["authorization_code", "refresh_token", "client_credentials"])
+        json!([
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            "urn:ietf:params:oauth:grant-type:token-exchange"
+        ])
     );
     assert_eq!(a["response_types_supported"], json!(["code"]));
     assert_eq!(a["code_challenge_methods_supported"], json!(["S256"]));

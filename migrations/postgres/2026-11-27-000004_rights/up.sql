@@ -48,3 +48,7 @@ CREATE TABLE token_bans (
     expires_at TIMESTAMP NOT NULL
 );
 CREATE INDEX token_bans_tenant ON token_bans (tenant_id, expires_at);
+
+-- RFC 8693 token exchange: the audiences (or resources) a client may
+-- exchange tokens for. A JSON array.
+ALTER TABLE clients ADD COLUMN exchange_audiences TEXT NOT NULL DEFAULT '[]';

@@ -1,3 +1,4 @@
+ALTER TABLE clients DROP COLUMN exchange_audiences;
 DROP TABLE token_bans;
 DROP TABLE policies;
 ALTER TABLE clients DROP COLUMN service_roles;

@@ -107,6 +107,9 @@ struct RawClient {
     /// Roles the client holds for its own (client_credentials) tokens.
     #[serde(default)]
     service_roles: Vec<Spanned<String>>,
+    /// RFC 8693: audiences (or resources) the client may exchange tokens for.
+    #[serde(default)]
+    token_exchange_audiences: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -445,6 +448,7 @@ impl Validator<'_> {
     ) -> Result<ClientDecl, ApplyError> {
         let at = &c.client_id;
         let service_roles = self.service_roles(id, &c, roles)?;
+        let exchange_audiences = self.exchange_audiences(id, &c)?;
         let auth_method = self.auth_method(id, &c)?;
         let secret = match auth_method {
             AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost => {
@@ -572,6 +576,7 @@ impl Validator<'_> {
             post_logout_redirect_uris,
             allow_implicit: c.allow_implicit,
             service_roles,
+            exchange_audiences,
         })
     }
 
@@ -598,6 +603,32 @@ impl Validator<'_> {
                 ));
             }
             out.insert(r.to_string());
+        }
+        Ok(out)
+    }
+
+    /// Token exchange targets: confidential clients with the grant only.
+    fn exchange_audiences(
+        &self,
+        id: &ClientId,
+        c: &RawClient,
+    ) -> Result<BTreeSet<String>, ApplyError> {
+        let has_grant = c
+            .grant_types
+            .iter()
+            .any(|g| GrantType::parse(g) == Some(GrantType::TokenExchange));
+        let mut out = BTreeSet::new();
+        for a in &c.token_exchange_audiences {
+            if c.public || !has_grant {
+                return Err(self.err(
+                    a,
+                    format!("client {id} lists token_exchange_audiences but is not a confidential client with the token-exchange grant"),
+                ));
+            }
+            if a.trim().is_empty() || a.len() > 512 || a.chars().any(char::is_whitespace) {
+                return Err(self.err(a, format!("invalid audience {:?}", a.as_str())));
+            }
+            out.insert(a.to_string());
         }
         Ok(out)
     }

@@ -418,6 +418,7 @@ fn plan_clients(spec: &TenantSpec, existing: &Existing, changes: &mut Vec<Change
                 .collect(),
             allow_implicit: c.allow_implicit,
             service_roles: c.service_roles.iter().cloned().collect(),
+            exchange_audiences: c.exchange_audiences.iter().cloned().collect(),
         };
         match existing.clients.get(id.as_str()) {
             None => changes.push(Change::CreateClient {
@@ -502,6 +503,9 @@ fn client_fields(a: &ClientSpec, b: &ClientSpec) -> Vec<&'static str> {
     }
     if a.service_roles != b.service_roles {
         fields.push("service_roles");
+    }
+    if a.exchange_audiences != b.exchange_audiences {
+        fields.push("token_exchange_audiences");
     }
     fields
 }

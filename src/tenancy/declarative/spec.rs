@@ -103,6 +103,8 @@ pub struct ClientDecl {
     /// Roles (declared in the same file) the client holds for its own
     /// client_credentials tokens.
     pub service_roles: BTreeSet<String>,
+    /// RFC 8693: audiences the client may exchange tokens for.
+    pub exchange_audiences: BTreeSet<String>,
 }
 
 impl std::fmt::Debug for ClientDecl {

@@ -1,0 +1,239 @@
+//! RFC 8693 token exchange: narrower or equal, only for the audiences a client
+//! is configured for, with the actor recorded; every refusal per §2.2.2.
+
+use crate::helpers::{TestApp, spawn_app_with};
+use crate::tokens::{RS, client_token, introspect, post_form};
+use base64::Engine;
+use gatehouse::verify::{Request, Verifier, VerifyError};
+use serde_json::{Value, json};
+
+const SVC: (&str, &str) = ("svc", "svc-secret-0123456789abcdef");
+const GATEWAY: (&str, &str) = ("gateway", "gateway-secret-0123456789abcdef");
+const GATEWAY_JWT: (&str, &str) = ("gateway-jwt", "gwjwt-secret-0123456789abcdef");
+const NO_GRANT: (&str, &str) = ("nogrant", "nogrant-secret-0123456789abcdef");
+const NOTES: &str = "https://notes.example";
+const TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+const GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+
+fn yaml() -> String {
+    format!(
+        r#"slug: acme
+name: Acme
+scopes:
+  - {{ name: notes:read, description: Read notes, permissions: [notes:read] }}
+  - {{ name: notes:write, description: Write notes, permissions: [notes:write] }}
+roles:
+  - {{ name: editor, permissions: [notes:read, notes:write] }}
+clients:
+  - client_id: svc
+    secret: svc-secret-0123456789abcdef
+    grant_types: [client_credentials]
+    scopes: [notes:read, notes:write]
+    service_roles: [editor]
+  - client_id: gateway
+    secret: gateway-secret-0123456789abcdef
+    grant_types: [client_credentials, "{GRANT}"]
+    scopes: [notes:read, notes:write]
+    token_exchange_audiences: ["{NOTES}"]
+  - client_id: gateway-jwt
+    secret: gwjwt-secret-0123456789abcdef
+    grant_types: ["{GRANT}"]
+    scopes: [notes:read]
+    token_exchange_audiences: ["{NOTES}"]
+    access_token_format: jwt
+  - client_id: nogrant
+    secret: nogrant-secret-0123456789abcdef
+    grant_types: [client_credentials]
+    scopes: [notes:read]
+    token_exchange_audiences: []
+  - client_id: rs
+    secret: rs-secret-0123456789abcdef
+    grant_types: [client_credentials]
+    scopes: [notes:read]
+"#
+    )
+}
+
+async fn exchange(app: &TestApp, client: (&str, &str), extra: &[(&str, &str)]) -> (u16, Value) {
+    let mut form = vec![("grant_type", GRANT), ("subject_token_type", TOKEN_TYPE)];
+    form.extend_from_slice(extra);
+    let res = post_form(app, "/t/acme/token", Some(client), &form).await;
+    let status = res.status().as_u16();
+    if status == 200 {
+        assert_eq!(res.headers()["cache-control"], "no-store");
+    }
+    (status, res.json().await.unwrap())
+}
+
+fn error(code: &str) -> impl Fn(&(u16, Value)) -> bool + '_ {
+    move |(status, body)| *status == 400 && body["error"] == code
+}
+
+#[actix_web::test]
+async fn an_exchanged_token_is_narrower_and_for_its_audience() {
+    let app = spawn_app_with(|_| {}, Some(&yaml())).await;
+    let subject = client_token(&app, "acme", SVC, Some("notes:read notes:write")).await;
+    let (status, body) = exchange(
+        &app,
+        GATEWAY,
+        &[
+            ("subject_token", &subject),
+            ("audience", NOTES),
+            ("scope", "notes:read"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["issued_token_type"], TOKEN_TYPE);
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["scope"], "notes:read");
+    let token = body["access_token"].as_str().unwrap();
+    let facts = introspect(&app, "acme", RS, token).await;
+    assert_eq!(facts["active"], true);
+    assert_eq!(facts["client_id"], "gateway");
+    assert_eq!(facts["scope"], "notes:read");
+    assert_eq!(facts["rights"], json!(["notes:read"]));
+    assert_eq!(facts["aud"], json!([NOTES]));
+    assert!(facts.get("act").is_none());
+
+    // Offline: for its audience only.
+    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+    let v = Verifier::from_keys_document("acme", &keys).unwrap();
+    assert!(
+        v.verify(token, &Request::scope("notes:read").audience(NOTES))
+            .is_ok()
+    );
+    assert_eq!(
+        v.verify(
+            token,
+            &Request::scope("notes:read").audience("https://other.example")
+        )
+        .unwrap_err(),
+        VerifyError::Denied
+    );
+    assert_eq!(
+        v.verify(token, &Request::scope("notes:write").audience(NOTES))
+            .unwrap_err(),
+        VerifyError::Denied
+    );
+    // Exchanging the exchanged token again cannot widen it back.
+    let again = exchange(
+        &app,
+        GATEWAY,
+        &[
+            ("subject_token", token),
+            ("audience", NOTES),
+            ("scope", "notes:read notes:write"),
+        ],
+    )
+    .await;
+    assert!(error("invalid_scope")(&again), "{again:?}");
+}
+
+#[actix_web::test]
+async fn the_actor_is_recorded_as_act() {
+    let app = spawn_app_with(|_| {}, Some(&yaml())).await;
+    let subject = client_token(&app, "acme", SVC, Some("notes:read")).await;
+    let actor = client_token(&app, "acme", GATEWAY, Some("notes:read")).await;
+    let (status, body) = exchange(
+        &app,
+        GATEWAY_JWT,
+        &[
+            ("subject_token", &subject),
+            ("resource", NOTES),
+            ("actor_token", &actor),
+            ("actor_token_type", TOKEN_TYPE),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let jwt = body["access_token"].as_str().unwrap();
+    let payload: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(jwt.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(payload["act"], json!({"sub": "gateway"}));
+    assert_eq!(payload["aud"], json!(NOTES));
+    assert_eq!(payload["entitlements"], json!(["notes:read"]));
+    let facts = introspect(&app, "acme", RS, jwt).await;
+    assert_eq!(facts["act"], json!({"sub": "gateway"}));
+    assert_eq!(facts["aud"], json!([NOTES]));
+}
+
+#[actix_web::test]
+async fn exchanges_that_try_to_widen_or_stray_are_refused() {
+    let app = spawn_app_with(|_| {}, Some(&yaml())).await;
+    let read_only = client_token(&app, "acme", SVC, Some("notes:read")).await;
+    let ask = |extra: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            exchange(app, GATEWAY, &extra).await
+        }
+    };
+    let s = || ("subject_token", read_only.clone());
+    let aud = || ("audience", NOTES.to_owned());
+    // Wider than the subject token.
+    let r = ask(vec![s(), aud(), ("scope", "notes:write".into())]).await;
+    assert!(error("invalid_scope")(&r), "{r:?}");
+    // An audience the client is not configured for.
+    let r = ask(vec![s(), ("audience", "https://evil.example".into())]).await;
+    assert!(error("invalid_target")(&r), "{r:?}");
+    // No audience or resource.
+    let r = ask(vec![s()]).await;
+    assert!(error("invalid_request")(&r), "{r:?}");
+    // Not a token of this tenant.
+    let r = ask(vec![("subject_token", "garbage".into()), aud()]).await;
+    assert!(error("invalid_grant")(&r), "{r:?}");
+    // Token types other than access tokens; actor_token without its type.
+    let res = post_form(
+        &app,
+        "/t/acme/token",
+        Some(GATEWAY),
+        &[
+            ("grant_type", GRANT),
+            ("subject_token", &read_only),
+            (
+                "subject_token_type",
+                "urn:ietf:params:oauth:token-type:id_token",
+            ),
+            ("audience", NOTES),
+        ],
+    )
+    .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request");
+    let r = ask(vec![s(), aud(), ("actor_token", read_only.clone())]).await;
+    assert!(error("invalid_request")(&r), "{r:?}");
+    // A client without the grant.
+    let (status, body) = exchange(
+        &app,
+        NO_GRANT,
+        &[("subject_token", &read_only), ("audience", NOTES)],
+    )
+    .await;
+    assert_eq!(
+        (status, &body["error"]),
+        (400, &json!("unauthorized_client"))
+    );
+    // A revoked subject token.
+    let res = post_form(&app, "/t/acme/revoke", Some(SVC), &[("token", &read_only)]).await;
+    assert_eq!(res.status(), 200);
+    let r = ask(vec![s(), aud()]).await;
+    assert!(error("invalid_grant")(&r), "{r:?}");
+    // Discovery advertises the grant.
+    let meta: Value = app
+        .get("/t/acme/.well-known/openid-configuration")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        meta["grant_types_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(GRANT))
+    );
+}
