@@ -22,7 +22,7 @@
 use crate::verify::run_limits;
 use biscuit_auth::builder::{date, fact, string};
 use biscuit_auth::{AuthorizerBuilder, Biscuit};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::time::SystemTime;
 
 /// The policies every tenant starts with (evaluated after the tenant's own).
@@ -151,10 +151,47 @@ pub enum Decision {
 }
 
 /// A tenant's policies, parsed once per snapshot.
+///
+/// Indexed by resource type: an `allow if` / `deny if` whose every query
+/// requires `resource_type("T")` for a constant T cannot match a question
+/// about another type, so each named type gets a prepared authorizer holding
+/// only the policies that can apply to it (in their order), and every other
+/// type one with the unrestricted policies. Facts, rules and checks are always
+/// included. When any policy derives `resource_type` itself, there is no
+/// index: every question sees every policy.
 #[derive(Debug, Clone)]
 pub struct PolicySet {
-    builder: AuthorizerBuilder,
+    by_type: HashMap<String, AuthorizerBuilder>,
+    other: AuthorizerBuilder,
     count: usize,
+}
+
+/// One `allow if` / `deny if`, with the resource types it is restricted to
+/// (`None`: any).
+struct Statement {
+    text: String,
+    types: Option<BTreeSet<String>>,
+}
+
+fn restricted_types(policy: &biscuit_parser::builder::Policy) -> Option<BTreeSet<String>> {
+    let mut types = BTreeSet::new();
+    for query in &policy.queries {
+        let t = query.body.iter().find_map(|p| match p.terms.as_slice() {
+            [biscuit_parser::builder::Term::Str(t)] if p.name == "resource_type" => Some(t),
+            _ => None,
+        })?;
+        types.insert(t.clone());
+    }
+    Some(types)
+}
+
+fn load_error(name: &str, e: impl std::fmt::Display) -> PolicyError {
+    PolicyError {
+        name: name.to_owned(),
+        line: 1,
+        column: 1,
+        message: e.to_string(),
+    }
 }
 
 impl PolicySet {
@@ -162,25 +199,69 @@ impl PolicySet {
     pub fn new<'a>(
         policies: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, PolicyError> {
-        let mut builder = AuthorizerBuilder::new().set_limits(run_limits());
+        let mut base = String::new();
+        let mut statements = Vec::new();
+        let mut derives_type = false;
         let mut count = 0;
         for (name, code) in policies.into_iter().chain(BUILTIN.iter().copied()) {
             validate(name, code)?;
-            builder = builder.code(code).map_err(|e| PolicyError {
-                name: name.to_owned(),
-                line: 1,
-                column: 1,
-                message: e.to_string(),
-            })?;
+            // Validated above: parses.
+            let parsed = biscuit_parser::parser::parse_source(code)
+                .map_err(|_| load_error(name, "does not parse"))?;
+            for (text, f) in &parsed.facts {
+                derives_type |= f.predicate.name == "resource_type";
+                base.push_str(text);
+                base.push_str(";\n");
+            }
+            for (text, r) in &parsed.rules {
+                derives_type |= r.head.name == "resource_type";
+                base.push_str(text);
+                base.push_str(";\n");
+            }
+            for (text, _) in &parsed.checks {
+                base.push_str(text);
+                base.push_str(";\n");
+            }
+            for (text, p) in &parsed.policies {
+                statements.push(Statement {
+                    text: format!("{text};\n"),
+                    types: restricted_types(p),
+                });
+            }
             count += 1;
         }
-        builder = builder.code(TENANT_GUARD).map_err(|e| PolicyError {
-            name: "tenant-guard".into(),
-            line: 1,
-            column: 1,
-            message: e.to_string(),
-        })?;
-        Ok(Self { builder, count })
+        base.push_str(TENANT_GUARD);
+        base.push('\n');
+        if derives_type {
+            statements.iter_mut().for_each(|s| s.types = None);
+        }
+        let prepare =
+            |applies: &dyn Fn(&Statement) -> bool| -> Result<AuthorizerBuilder, PolicyError> {
+                let mut code = base.clone();
+                for s in statements.iter().filter(|s| applies(s)) {
+                    code.push_str(&s.text);
+                }
+                AuthorizerBuilder::new()
+                    .set_limits(run_limits())
+                    .code(code)
+                    .map_err(|e| load_error("(combined)", e))
+            };
+        let named: BTreeSet<&String> = statements
+            .iter()
+            .filter_map(|s| s.types.as_ref())
+            .flatten()
+            .collect();
+        let mut by_type = HashMap::new();
+        for t in named {
+            let b = prepare(&|s: &Statement| s.types.as_ref().is_none_or(|ts| ts.contains(t)))?;
+            by_type.insert(t.clone(), b);
+        }
+        let other = prepare(&|s: &Statement| s.types.is_none())?;
+        Ok(Self {
+            by_type,
+            other,
+            count,
+        })
     }
 
     /// Policies, built-ins included.
@@ -201,8 +282,8 @@ impl PolicySet {
     }
 
     fn run(&self, caller: &Caller<'_>, q: &Question<'_>) -> Result<(), biscuit_auth::error::Token> {
-        let mut b = self
-            .builder
+        let prepared = self.by_type.get(q.resource_type).unwrap_or(&self.other);
+        let mut b = prepared
             .clone()
             .fact(fact("time", &[date(&q.now)]))?
             .fact(fact("action", &[string(q.action)]))?
@@ -328,6 +409,90 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "policy x: line 1, column 9: syntax error near \"f\""
+        );
+    }
+
+    #[test]
+    fn the_resource_type_index_keeps_order_and_meaning() {
+        let set = PolicySet::new([
+            (
+                "no-note-deletes",
+                r#"deny if resource_type("note"), action("notes:delete");"#,
+            ),
+            (
+                "docs",
+                r#"allow if resource_type("doc"), action($a), $a.starts_with("docs:")
+    or resource_type("sheet"), action($a), $a.starts_with("docs:");"#,
+            ),
+            (
+                "notes",
+                r#"allow if resource_type("note"), action($a), $a.starts_with("notes:");"#,
+            ),
+        ])
+        .unwrap();
+        let mut keys: Vec<&String> = set.by_type.keys().collect();
+        keys.sort();
+        assert_eq!(keys, ["doc", "note", "sheet", "tokens", "user"]);
+        let alice = token(r#"tenant("acme"); client("web"); sub("alice-id");"#);
+        let alice = Caller::Biscuit(&alice);
+        let ask = |kind: &'static str, action: &'static str| Question {
+            action,
+            resource_type: kind,
+            resource_id: "x",
+            resource_tenant: "acme",
+            now: SystemTime::now(),
+        };
+        assert_eq!(
+            set.decide(&alice, &ask("note", "notes:read")),
+            Decision::Allow
+        );
+        assert_eq!(
+            set.decide(&alice, &ask("note", "notes:delete")),
+            Decision::Deny
+        );
+        assert_eq!(
+            set.decide(&alice, &ask("note", "docs:read")),
+            Decision::Deny
+        );
+        assert_eq!(
+            set.decide(&alice, &ask("sheet", "docs:read")),
+            Decision::Allow
+        );
+        assert_eq!(
+            set.decide(&alice, &ask("doc", "notes:read")),
+            Decision::Deny
+        );
+        // Built-in policies are indexed too: the user type still works.
+        assert_eq!(
+            set.decide(&alice, &q("users:read", "alice-id", "acme")),
+            Decision::Allow
+        );
+        assert_eq!(
+            set.decide(&alice, &ask("other", "notes:read")),
+            Decision::Deny
+        );
+    }
+
+    #[test]
+    fn a_policy_deriving_resource_types_turns_the_index_off() {
+        let set = PolicySet::new([(
+            "alias",
+            r#"resource_type("doc") <- resource_type("note");
+allow if resource_type("doc"), action("docs:read");"#,
+        )])
+        .unwrap();
+        assert!(set.by_type.is_empty());
+        let alice = token(r#"tenant("acme"); client("web"); sub("alice-id");"#);
+        let question = Question {
+            action: "docs:read",
+            resource_type: "note",
+            resource_id: "x",
+            resource_tenant: "acme",
+            now: SystemTime::now(),
+        };
+        assert_eq!(
+            set.decide(&Caller::Biscuit(&alice), &question),
+            Decision::Allow
         );
     }
 
