@@ -119,7 +119,8 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 #[derive(Debug, Clone)]
 pub struct TokenClaims<'a> {
     pub tenant: &'a str,
-    pub client_id: &'a str,
+    /// `None` for a user asked about directly (AuthZEN user subjects).
+    pub client_id: Option<&'a str>,
     pub subject: Option<&'a str>,
     pub scopes: &'a BTreeSet<String>,
     pub rights: &'a BTreeSet<String>,
@@ -274,14 +275,31 @@ impl PolicySet {
     }
 
     pub fn decide(&self, caller: &Caller<'_>, q: &Question<'_>) -> Decision {
-        match self.run(caller, q) {
+        self.decide_in(caller, q, &[])
+    }
+
+    /// Like [`Self::decide`], with context the caller stated: each string
+    /// member becomes `context(name, value)`, and `audience` also
+    /// `audience(value)` — the fact holder blocks check for an audience.
+    pub fn decide_in(
+        &self,
+        caller: &Caller<'_>,
+        q: &Question<'_>,
+        context: &[(&str, &str)],
+    ) -> Decision {
+        match self.run(caller, q, context) {
             Ok(()) => Decision::Allow,
             Err(biscuit_auth::error::Token::RunLimit(_)) => Decision::LimitReached,
             Err(_) => Decision::Deny,
         }
     }
 
-    fn run(&self, caller: &Caller<'_>, q: &Question<'_>) -> Result<(), biscuit_auth::error::Token> {
+    fn run(
+        &self,
+        caller: &Caller<'_>,
+        q: &Question<'_>,
+        context: &[(&str, &str)],
+    ) -> Result<(), biscuit_auth::error::Token> {
         let prepared = self.by_type.get(q.resource_type).unwrap_or(&self.other);
         let mut b = prepared
             .clone()
@@ -291,12 +309,19 @@ impl PolicySet {
             .fact(fact("resource", &[string(q.resource_id)]))?
             .fact(fact("resource_type", &[string(q.resource_type)]))?
             .fact(fact("resource_tenant", &[string(q.resource_tenant)]))?;
+        for (name, value) in context {
+            b = b.fact(fact("context", &[string(name), string(value)]))?;
+            if *name == "audience" {
+                b = b.fact(fact("audience", &[string(value)]))?;
+            }
+        }
         let mut authorizer = match caller {
             Caller::Biscuit(token) => b.build(token)?,
             Caller::Claims(c) => {
-                b = b
-                    .fact(fact("tenant", &[string(c.tenant)]))?
-                    .fact(fact("client", &[string(c.client_id)]))?;
+                b = b.fact(fact("tenant", &[string(c.tenant)]))?;
+                if let Some(client) = c.client_id {
+                    b = b.fact(fact("client", &[string(client)]))?;
+                }
                 if let Some(sub) = c.subject {
                     b = b.fact(fact("sub", &[string(sub)]))?;
                 }
@@ -521,7 +546,7 @@ allow if resource_type("doc"), action("docs:read");"#,
         let rights = ["users:manage".to_owned()].into();
         let claims = Caller::Claims(TokenClaims {
             tenant: "acme",
-            client_id: "svc",
+            client_id: Some("svc"),
             subject: None,
             scopes: &scopes,
             rights: &rights,

@@ -53,6 +53,25 @@ async fn authenticate_pep(
     }
 }
 
+/// A bound on one batch: each evaluation may read the database (user subjects).
+pub const MAX_EVALUATIONS: usize = 1000;
+
+/// The user subjects' permissions, read only when some request names a user.
+async fn users_of(
+    tenant: &Tenant,
+    state: &AppState,
+    requests: &[EvaluationRequest],
+) -> Result<pdp::Users, Problem> {
+    if !pdp::needs_users(requests) {
+        return Ok(pdp::Users::new());
+    }
+    let (snapshot, requests) = (tenant.snapshot.clone(), requests.to_vec());
+    Ok(state
+        .store
+        .run(move |c| pdp::load_users(c, &snapshot.id, &snapshot.rights.roles, &requests))
+        .await?)
+}
+
 fn parse<T: serde::de::DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, Problem> {
     super::api_users::parse_json(req, body, &["application/json"])
 }
@@ -67,7 +86,15 @@ pub async fn evaluation(
         return Ok(res);
     }
     let r: EvaluationRequest = parse(&req, &body)?;
-    let decision = pdp::evaluate(&tenant.handle, &tenant.snapshot, &r, state.clock.now());
+    let requests = [r];
+    let users = users_of(&tenant, &state, &requests).await?;
+    let decision = pdp::evaluate(
+        &tenant.handle,
+        &tenant.snapshot,
+        &requests[0],
+        &users,
+        state.clock.now(),
+    );
     Ok(HttpResponse::Ok().json(decision))
 }
 
@@ -84,9 +111,16 @@ pub async fn evaluations(
     let requests = batch
         .resolved()
         .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+    if requests.len() > MAX_EVALUATIONS {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            format!("at most {MAX_EVALUATIONS} evaluations per request"),
+        ));
+    }
+    let users = users_of(&tenant, &state, &requests).await?;
     let now = state.clock.now();
     let decisions = run_batch(&requests, batch.semantic(), |r| {
-        pdp::evaluate(&tenant.handle, &tenant.snapshot, r, now)
+        pdp::evaluate(&tenant.handle, &tenant.snapshot, r, &users, now)
     });
     // No `evaluations` array: the single Access Evaluation answer (§7.1).
     if batch.is_single() {

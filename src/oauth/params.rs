@@ -5,14 +5,24 @@ use super::OAuthError;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FormParams(BTreeMap<String, String>);
+pub struct FormParams(BTreeMap<String, String>, BTreeMap<String, Vec<String>>);
+
+/// Parameters that may repeat: RFC 8693 §2.1 (`audience`, `resource`) and
+/// RFC 8707 §2 (`resource`).
+const REPEATABLE: [&str; 2] = ["audience", "resource"];
 
 impl FormParams {
     /// Parses an `application/x-www-form-urlencoded` body.
     pub fn parse(body: &[u8]) -> Result<Self, OAuthError> {
         let mut map = BTreeMap::new();
+        let mut lists: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (k, v) in url::form_urlencoded::parse(body) {
             if v.is_empty() {
+                continue;
+            }
+            if REPEATABLE.contains(&k.as_ref()) {
+                lists.entry(k.to_string()).or_default().push(v.to_string());
+                map.entry(k.to_string()).or_insert_with(|| v.into_owned());
                 continue;
             }
             if map.insert(k.to_string(), v.into_owned()).is_some() {
@@ -22,7 +32,12 @@ impl FormParams {
                 )));
             }
         }
-        Ok(Self(map))
+        Ok(Self(map, lists))
+    }
+
+    /// Every value of a repeatable parameter, in order.
+    pub fn all(&self, name: &str) -> &[String] {
+        self.1.get(name).map_or(&[], Vec::as_slice)
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -50,6 +65,15 @@ mod tests {
             e.to_string(),
             "invalid_request: parameter scope is repeated"
         );
+    }
+
+    #[test]
+    fn audience_and_resource_may_repeat() {
+        let p = FormParams::parse(b"audience=a&resource=r1&audience=b&resource=r2").unwrap();
+        assert_eq!(p.all("audience"), ["a", "b"]);
+        assert_eq!(p.all("resource"), ["r1", "r2"]);
+        assert_eq!(p.get("audience"), Some("a"));
+        assert!(p.all("scope").is_empty());
     }
 
     #[test]

@@ -381,7 +381,7 @@ impl Presented {
             Presented::Biscuit(b) => Caller::Biscuit(&b.0),
             Presented::Facts(f) => Caller::Claims(TokenClaims {
                 tenant,
-                client_id: &f.client_id,
+                client_id: Some(&f.client_id),
                 subject: f.subject.as_deref(),
                 scopes: &f.scopes,
                 rights: &f.rights,

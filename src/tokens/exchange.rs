@@ -15,14 +15,13 @@ use std::collections::BTreeSet;
 /// RFC 8693 §3: the only token type exchanged here, both ways.
 pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 
-/// RFC 8693 §2.1 request parameters (one `audience` and one `resource` at
-/// most: OAuth parameters here may not repeat).
+/// RFC 8693 §2.1 request parameters; `audience` and `resource` may repeat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExchangeRequest {
     pub subject_token: String,
     pub actor_token: Option<String>,
-    pub audience: Option<String>,
-    pub resource: Option<String>,
+    pub audiences: Vec<String>,
+    pub resources: Vec<String>,
     pub scope: Option<ScopeSet>,
 }
 
@@ -48,8 +47,8 @@ impl ExchangeRequest {
         Ok(Self {
             subject_token,
             actor_token: p.get("actor_token").map(str::to_owned),
-            audience: p.get("audience").map(str::to_owned),
-            resource: p.get("resource").map(str::to_owned),
+            audiences: p.all("audience").to_vec(),
+            resources: p.all("resource").to_vec(),
             scope: p.get("scope").map(ScopeSet::parse).transpose()?,
         })
     }
@@ -137,7 +136,7 @@ pub fn exchange(
 /// The audience and resource asked for, each one the client may exchange for
 /// (RFC 8693 §2.2.2 `invalid_target` otherwise); at least one is required.
 fn targets(client: &Client, r: &ExchangeRequest) -> Result<BTreeSet<String>, OAuthError> {
-    let wanted: BTreeSet<String> = r.audience.iter().chain(&r.resource).cloned().collect();
+    let wanted: BTreeSet<String> = r.audiences.iter().chain(&r.resources).cloned().collect();
     if wanted.is_empty() {
         return Err(OAuthError::invalid_request(
             "name the audience or resource the new token is for",

@@ -41,6 +41,8 @@ policies:
     code: |
       // A token may do to a note what its rights name.
       allow if resource_type("note"), action($a), right($a);
+users:
+  - {{ username: alice, password: alice-password-1, roles: [reader] }}
 "#
     )
 }
@@ -299,6 +301,82 @@ async fn the_pdp_refuses_what_it_must() {
             "{id}"
         );
     }
+
+    // A holder block that names an audience passes only when the request's
+    // context states that audience.
+    let for_notes = Biscuit::from_base64(&subject, key)
+        .unwrap()
+        .append(
+            BlockBuilder::new()
+                .code(r#"check if audience("https://notes.example");"#)
+                .unwrap(),
+        )
+        .unwrap()
+        .to_base64()
+        .unwrap();
+    let mut with_context = ask(&for_notes, "notes:read", "1");
+    assert_eq!(
+        evaluate(&app, "acme", Some(&pep), with_context.clone()).await,
+        (200, json!({"decision": false}))
+    );
+    with_context["context"] = json!({"audience": "https://notes.example"});
+    assert_eq!(
+        evaluate(&app, "acme", Some(&pep), with_context.clone()).await,
+        (200, json!({"decision": true}))
+    );
+    with_context["context"] = json!({"audience": "https://other.example"});
+    assert_eq!(
+        evaluate(&app, "acme", Some(&pep), with_context).await,
+        (200, json!({"decision": false}))
+    );
+
+    // Users as subjects: every permission their roles give, nothing more.
+    let alice = {
+        let store = &app.state.store;
+        store
+            .with_conn(|c| {
+                let t = gatehouse::store::tenants::find_by_slug(c, "acme")?
+                    .unwrap()
+                    .tenant_id();
+                Ok::<_, gatehouse::store::StoreError>(
+                    gatehouse::store::users::find_by_username(c, &t, "alice")?
+                        .unwrap()
+                        .id,
+                )
+            })
+            .unwrap()
+    };
+    let user = |id: &str, action: &str| {
+        json!({
+            "subject": {"type": "user", "id": id},
+            "action": {"name": action},
+            "resource": {"type": "note", "id": "1"},
+        })
+    };
+    assert_eq!(
+        evaluate(&app, "acme", Some(&pep), user(&alice, "notes:read")).await,
+        (200, json!({"decision": true}))
+    );
+    assert_eq!(
+        evaluate(&app, "acme", Some(&pep), user(&alice, "notes:write")).await,
+        (200, json!({"decision": false}))
+    );
+    assert_eq!(
+        evaluate(&app, "acme", Some(&pep), user("no-such-user", "notes:read")).await,
+        (
+            200,
+            json!({"decision": false, "context": {"reason": "subject_unresolved"}})
+        )
+    );
+    let mut group = user(&alice, "notes:read");
+    group["subject"]["type"] = json!("group");
+    assert_eq!(
+        evaluate(&app, "acme", Some(&pep), group).await,
+        (
+            200,
+            json!({"decision": false, "context": {"reason": "unsupported_subject_type"}})
+        )
+    );
 
     // Malformed requests: 400 problem+json.
     let (status, body) = evaluate(&app, "acme", Some(&pep), json!({"subject": {}})).await;

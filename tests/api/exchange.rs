@@ -39,7 +39,7 @@ clients:
     secret: gwjwt-secret-0123456789abcdef
     grant_types: ["{GRANT}"]
     scopes: [notes:read]
-    token_exchange_audiences: ["{NOTES}"]
+    token_exchange_audiences: ["{NOTES}", "https://search.example"]
     access_token_format: jwt
   - client_id: nogrant
     secret: nogrant-secret-0123456789abcdef
@@ -141,6 +141,7 @@ async fn the_actor_is_recorded_as_act() {
         &[
             ("subject_token", &subject),
             ("resource", NOTES),
+            ("audience", "https://search.example"),
             ("actor_token", &actor),
             ("actor_token_type", TOKEN_TYPE),
         ],
@@ -155,11 +156,11 @@ async fn the_actor_is_recorded_as_act() {
     )
     .unwrap();
     assert_eq!(payload["act"], json!({"sub": "gateway"}));
-    assert_eq!(payload["aud"], json!(NOTES));
+    assert_eq!(payload["aud"], json!([NOTES, "https://search.example"]));
     assert_eq!(payload["entitlements"], json!(["notes:read"]));
     let facts = introspect(&app, "acme", RS, jwt).await;
     assert_eq!(facts["act"], json!({"sub": "gateway"}));
-    assert_eq!(facts["aud"], json!([NOTES]));
+    assert_eq!(facts["aud"], json!([NOTES, "https://search.example"]));
 }
 
 #[actix_web::test]
@@ -178,6 +179,14 @@ async fn exchanges_that_try_to_widen_or_stray_are_refused() {
     // Wider than the subject token.
     let r = ask(vec![s(), aud(), ("scope", "notes:write".into())]).await;
     assert!(error("invalid_scope")(&r), "{r:?}");
+    // Several audiences: each must be allowed.
+    let r = ask(vec![
+        s(),
+        aud(),
+        ("audience", "https://evil.example".into()),
+    ])
+    .await;
+    assert!(error("invalid_target")(&r), "{r:?}");
     // An audience the client is not configured for.
     let r = ask(vec![s(), ("audience", "https://evil.example".into())]).await;
     assert!(error("invalid_target")(&r), "{r:?}");
