@@ -134,6 +134,7 @@ fn supervisor_options(
         clock,
         idle_timeout: config.tenants.idle_timeout,
         reload_interval: config.tenants.reload_interval,
+        revocation_sync_interval: config.tenants.revocation_sync_interval,
         shards: config.tenants.shards,
     }
 }

@@ -101,6 +101,11 @@ pub struct TenantsConfig {
     /// database (e.g. applied by another process) and reloads.
     #[serde(with = "humantime_serde")]
     pub reload_interval: Duration,
+    /// How often a live tenant reads revocations and bans recorded by other
+    /// processes: the longest a revoked or banned access token still passes
+    /// in another process.
+    #[serde(with = "humantime_serde")]
+    pub revocation_sync_interval: Duration,
     /// Arbiter threads that host tenant actors; 0 means one per CPU core.
     pub shards: usize,
 }
@@ -112,6 +117,7 @@ impl Default for TenantsConfig {
             apply_on_start: true,
             idle_timeout: Duration::from_secs(15 * 60),
             reload_interval: Duration::from_secs(5),
+            revocation_sync_interval: Duration::from_millis(250),
             shards: 0,
         }
     }

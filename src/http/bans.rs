@@ -53,7 +53,7 @@ pub async fn ban(
         .run(move |c| ban::ban(c, &t, &target2, &actor, db_now))
         .await?;
     // In force in this process before answering; other processes pick the
-    // ban up on their next sync (tenants.reload_interval).
+    // ban up on their next sync (tenants.revocation_sync_interval).
     let _ = tenant.handle.addr.send(SyncRevocations).await;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "banned": target.kind(),

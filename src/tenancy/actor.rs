@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 /// stops itself after `idle_timeout` without requests. Every
 /// `reload_interval` it checks the tenant's configuration version in the
 /// database (another process, or `gatehouse tenants apply`, may have changed
-/// it) and syncs revocations made by other processes.
+/// it); every `revocation_sync_interval` it reads revocations and bans made
+/// by other processes.
 pub struct TenantActor {
     pub(super) slug: String,
     pub(super) store: Store,
@@ -29,6 +30,9 @@ pub struct TenantActor {
     pub(super) epoch: Instant,
     pub(super) idle_timeout: Duration,
     pub(super) reload_interval: Duration,
+    pub(super) revocation_sync_interval: Duration,
+    /// A revocation sync is running: the next tick skips rather than piles up.
+    pub(super) syncing: Arc<std::sync::atomic::AtomicBool>,
     pub(super) registry: Weak<Registry>,
 }
 
@@ -112,15 +116,27 @@ impl Actor for TenantActor {
         ctx.run_interval(self.reload_interval, |act, ctx| {
             let slug = act.slug.clone();
             let work = act.reload(false);
-            let sync = act.sync_revocations();
             ctx.spawn(
                 async move {
                     if let Err(e) = work.await {
                         tracing::warn!(tenant = %slug, error = %e, "tenant reload failed");
                     }
+                }
+                .into_actor(act),
+            );
+        });
+        ctx.run_interval(self.revocation_sync_interval, |act, ctx| {
+            if act.syncing.swap(true, Ordering::AcqRel) {
+                return;
+            }
+            let (slug, syncing) = (act.slug.clone(), act.syncing.clone());
+            let sync = act.sync_revocations();
+            ctx.spawn(
+                async move {
                     if let Err(e) = sync.await {
                         tracing::warn!(tenant = %slug, error = %e, "revocation sync failed");
                     }
+                    syncing.store(false, Ordering::Release);
                 }
                 .into_actor(act),
             );

@@ -73,6 +73,7 @@ pub struct SupervisorOptions {
     pub clock: Arc<dyn Clock>,
     pub idle_timeout: Duration,
     pub reload_interval: Duration,
+    pub revocation_sync_interval: Duration,
     /// Arbiter threads hosting actors; 0 = one per CPU core.
     pub shards: usize,
 }
@@ -209,6 +210,8 @@ impl Supervisor {
             epoch: self.inner.epoch,
             idle_timeout: self.inner.options.idle_timeout,
             reload_interval: self.inner.options.reload_interval,
+            revocation_sync_interval: self.inner.options.revocation_sync_interval,
+            syncing: Default::default(),
             registry: Arc::downgrade(&self.inner.registry),
         };
         let shard = &self.inner.shards[shard_of(slug, self.inner.shards.len())];
@@ -301,6 +304,7 @@ mod tests {
             clock: Arc::new(crate::clock::SystemClock),
             idle_timeout: idle,
             reload_interval: Duration::from_secs(60),
+            revocation_sync_interval: Duration::from_secs(60),
             shards: 1,
         }
     }
