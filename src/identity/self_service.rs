@@ -161,7 +161,7 @@ pub fn update(
         }
         let mut fields = Vec::new();
         if let Some(email) = &patch.email {
-            store::users::set_email(c, tenant, user_id, email.as_deref(), now).map_err(|e| {
+            store::users::change_email(c, tenant, user_id, email.as_deref(), now).map_err(|e| {
                 if e.is_unique_violation() {
                     UpdateError::EmailTaken
                 } else {

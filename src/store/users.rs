@@ -103,6 +103,26 @@ pub fn insert(conn: &mut DbConnection, tenant: &TenantId, row: &UserRow) -> Resu
     Ok(())
 }
 
+/// Sets (or clears) the user's email as the user asked: a changed address is
+/// not verified.
+pub fn change_email(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    user_id: &str,
+    email: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    set_email(conn, tenant, user_id, email, now)?;
+    diesel::update(
+        users::table
+            .filter(users::tenant_id.eq(tenant.as_str()))
+            .filter(users::id.eq(user_id)),
+    )
+    .set(users::email_verified.eq(false))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Sets the user's email (None clears it).
 pub fn set_email(
     conn: &mut DbConnection,

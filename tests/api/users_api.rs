@@ -161,6 +161,28 @@ async fn users_manage_only_their_own_record() {
             .contains("unknown field `username`"),
         "{p}"
     );
+    // A verified address that the user changes is no longer verified.
+    let id = alice.clone();
+    app.state
+        .store
+        .with_conn(move |c| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(format!(
+                "UPDATE users SET email_verified = TRUE WHERE id = '{id}'"
+            ))
+            .execute(c)
+            .map_err(StoreError::from)
+        })
+        .unwrap();
+    let res = call(&app, reqwest::Method::GET, &own, Some(&token), None).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["email_verified"], true);
+    let res = patch(json!({"email": "alice@example.org"})).await;
+    assert_eq!(res.status(), 200);
+    let me: Value = res.json().await.unwrap();
+    assert_eq!(
+        (&me["email"], &me["email_verified"]),
+        (&json!("alice@example.org"), &json!(false))
+    );
     let (status, p) = problem(patch(json!({"email": "nope"})).await).await;
     assert_eq!(
         (status, &p["detail"]),
