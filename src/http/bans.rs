@@ -8,7 +8,8 @@ use super::bearer;
 use super::error::Problem;
 use crate::app::AppState;
 use crate::authz::policy::{Decision, Question};
-use crate::tenancy::SyncRevocations;
+use crate::tenancy::{SyncRevocations, TenantSnapshot};
+use crate::tokens::access::Presented;
 use crate::tokens::ban::{self, BanRequest};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
@@ -22,25 +23,17 @@ pub async fn ban(
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
     let s = &tenant.snapshot;
-    let now = state.clock.now();
     let Some(token) = bearer::token(&req) else {
         return Ok(bearer::challenge(None));
     };
-    let Some(caller) = tenant.handle.present(s, token, now) else {
+    let Some(caller) = tenant.handle.present(s, token, state.clock.now()) else {
         return Ok(bearer::challenge(Some("the access token is not valid")));
     };
     let request: BanRequest = super::api_users::parse_json(&req, &body, &["application/json"])?;
     let target = request
         .target()
         .map_err(|m| Problem::new(StatusCode::BAD_REQUEST, m))?;
-    let question = Question {
-        action: ACTION,
-        resource_type: "tokens",
-        resource_id: target.target(),
-        resource_tenant: &s.slug,
-        now: now.into(),
-    };
-    if s.policies.decide(&caller.caller(&s.slug), &question) != Decision::Allow {
+    if !may_ban(s, &caller, target.target(), state.clock.now()) {
         return Ok(Problem::forbidden(ACTION).error_response());
     }
     let actor = caller.subject().map_or_else(
@@ -61,4 +54,21 @@ pub async fn ban(
         "banned_before": db_now.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "refresh_families_revoked": families,
     })))
+}
+
+/// Whether the policies allow `caller` `tokens:revoke` on `target`.
+fn may_ban(
+    s: &TenantSnapshot,
+    caller: &Presented,
+    target: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    let question = Question {
+        action: ACTION,
+        resource_type: "tokens",
+        resource_id: target,
+        resource_tenant: &s.slug,
+        now: now.into(),
+    };
+    s.policies.decide(&caller.caller(&s.slug), &question) == Decision::Allow
 }

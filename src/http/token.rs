@@ -1,13 +1,17 @@
 use super::Tenant;
 use super::form::{authenticate, form};
 use crate::app::AppState;
-use crate::authn::grants::{self, GrantError, Issuer};
+use crate::authn::grants::{self, GrantError, Issuer, UserTokenResponse};
 use crate::oauth::grant::TokenRequest;
-use crate::oauth::{OAuthError, OAuthErrorCode};
-use crate::tenancy::SyncRevocations;
-use crate::tokens::{access, exchange, issue};
+use crate::oauth::{Client, OAuthError, OAuthErrorCode};
+use crate::store::DbConnection;
+use crate::tenancy::{SyncRevocations, TenantSnapshot};
+use crate::tokens::exchange::{self, ExchangeRequest, ExchangeResponse};
+use crate::tokens::{access, issue};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 fn no_store(body: &impl serde::Serialize) -> HttpResponse {
     // RFC 6749 §5.1: token responses are never cached.
@@ -17,7 +21,10 @@ fn no_store(body: &impl serde::Serialize) -> HttpResponse {
         .json(body)
 }
 
-/// RFC 6749 §3.2 token endpoint.
+/// RFC 6749 §3.2 token endpoint: authenticate the client, parse the grant,
+/// check the client may use it, then issue — from the snapshot alone
+/// (client_credentials, token exchange) or through the database (codes and
+/// refresh tokens, exact state transitions).
 pub async fn token(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -36,75 +43,57 @@ pub async fn token(
         ));
     }
     let now = state.clock.now();
-    if let TokenRequest::ClientCredentials { .. } = request {
-        let issuer = issue::Issuer {
-            tenant: &snapshot.slug,
-            issuer: &snapshot.issuer,
-            keys: &snapshot.keys,
-            rights: &snapshot.rights,
-        };
-        return Ok(no_store(&issue::issue(&issuer, &client, request, now)?));
+    match request {
+        TokenRequest::ClientCredentials { .. } => Ok(no_store(&issue::issue(
+            &stateless_issuer(&snapshot),
+            &client,
+            request,
+            now,
+        )?)),
+        TokenRequest::TokenExchange(x) => Ok(no_store(&exchange_token(&tenant, &client, &x, now)?)),
+        request => database_grant(&tenant, &state, client, request, now).await,
     }
-    if let TokenRequest::TokenExchange(x) = &request {
-        let issuer = issue::Issuer {
-            tenant: &snapshot.slug,
-            issuer: &snapshot.issuer,
-            keys: &snapshot.keys,
-            rights: &snapshot.rights,
-        };
-        let active = |t: &str| {
-            access::inspect(
-                &snapshot.keys,
-                &snapshot.slug,
-                &snapshot.issuer,
-                t,
-                now,
-                |id| tenant.handle.is_revoked(id),
-            )
-            .filter(|f| tenant.handle.allows(f))
-        };
-        return Ok(no_store(&exchange::exchange(
-            &issuer, &client, x, active, now,
-        )?));
+}
+
+fn stateless_issuer(s: &TenantSnapshot) -> issue::Issuer<'_> {
+    issue::Issuer {
+        tenant: &s.slug,
+        issuer: &s.issuer,
+        keys: &s.keys,
+        rights: &s.rights,
     }
-    // Code and refresh grants are exact state transitions in the database.
+}
+
+/// RFC 8693: the subject and actor tokens must be active, unbanned tokens of
+/// this tenant.
+fn exchange_token(
+    tenant: &Tenant,
+    client: &Client,
+    x: &ExchangeRequest,
+    now: DateTime<Utc>,
+) -> Result<ExchangeResponse, OAuthError> {
+    let s = &tenant.snapshot;
+    let active = |t: &str| {
+        access::inspect(&s.keys, &s.slug, &s.issuer, t, now, |id| {
+            tenant.handle.is_revoked(id)
+        })
+        .filter(|f| tenant.handle.allows(f))
+    };
+    exchange::exchange(&stateless_issuer(s), client, x, active, now)
+}
+
+/// Code redemption and refresh, in the database.
+async fn database_grant(
+    tenant: &Tenant,
+    state: &AppState,
+    client: Arc<Client>,
+    request: TokenRequest,
+    now: DateTime<Utc>,
+) -> Result<HttpResponse, OAuthError> {
+    let snapshot = tenant.snapshot.clone();
     let response = state
         .store
-        .run(move |conn| {
-            let by = Issuer {
-                tenant: &snapshot.id,
-                slug: &snapshot.slug,
-                issuer: &snapshot.issuer,
-                keys: &snapshot.keys,
-                rights: &snapshot.rights,
-            };
-            match request {
-                TokenRequest::AuthorizationCode {
-                    code,
-                    redirect_uri,
-                    code_verifier,
-                } => grants::redeem_code(
-                    conn,
-                    &by,
-                    &client,
-                    &code,
-                    redirect_uri.as_deref(),
-                    code_verifier.as_deref(),
-                    now,
-                ),
-                TokenRequest::RefreshToken {
-                    refresh_token,
-                    scope,
-                } => {
-                    let scope = scope.map(|s| s.into_set());
-                    grants::refresh(conn, &by, &client, &refresh_token, scope.as_ref(), now)
-                        .map_err(Into::into)
-                }
-                TokenRequest::ClientCredentials { .. } | TokenRequest::TokenExchange(_) => {
-                    Err(OAuthError::server_error().into())
-                }
-            }
-        })
+        .run(move |conn| redeem(conn, &snapshot, &client, request, now))
         .await;
     match response {
         Ok(r) => Ok(no_store(&r)),
@@ -117,6 +106,48 @@ pub async fn token(
                 let _ = tenant.handle.addr.send(SyncRevocations).await;
             }
             Err(error)
+        }
+    }
+}
+
+fn redeem(
+    conn: &mut DbConnection,
+    snapshot: &TenantSnapshot,
+    client: &Client,
+    request: TokenRequest,
+    now: DateTime<Utc>,
+) -> Result<UserTokenResponse, GrantError> {
+    let by = Issuer {
+        tenant: &snapshot.id,
+        slug: &snapshot.slug,
+        issuer: &snapshot.issuer,
+        keys: &snapshot.keys,
+        rights: &snapshot.rights,
+    };
+    match request {
+        TokenRequest::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier,
+        } => grants::redeem_code(
+            conn,
+            &by,
+            client,
+            &code,
+            redirect_uri.as_deref(),
+            code_verifier.as_deref(),
+            now,
+        ),
+        TokenRequest::RefreshToken {
+            refresh_token,
+            scope,
+        } => {
+            let scope = scope.map(|s| s.into_set());
+            grants::refresh(conn, &by, client, &refresh_token, scope.as_ref(), now)
+                .map_err(Into::into)
+        }
+        TokenRequest::ClientCredentials { .. } | TokenRequest::TokenExchange(_) => {
+            Err(OAuthError::server_error().into())
         }
     }
 }
