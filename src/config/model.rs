@@ -102,10 +102,14 @@ pub struct TenantsConfig {
     #[serde(with = "humantime_serde")]
     pub reload_interval: Duration,
     /// How often a live tenant reads revocations and bans recorded by other
-    /// processes: the longest a revoked or banned access token still passes
-    /// in another process.
+    /// processes: the longest a revoked access token still passes in another
+    /// process.
     #[serde(with = "humantime_serde")]
     pub revocation_sync_interval: Duration,
+    /// How long a ban call waits for every process holding the tenant to
+    /// apply the ban before answering (it answers as soon as all have).
+    #[serde(with = "humantime_serde")]
+    pub ban_confirm_timeout: Duration,
     /// Arbiter threads that host tenant actors; 0 means one per CPU core.
     pub shards: usize,
 }
@@ -118,6 +122,7 @@ impl Default for TenantsConfig {
             idle_timeout: Duration::from_secs(15 * 60),
             reload_interval: Duration::from_secs(5),
             revocation_sync_interval: Duration::from_millis(250),
+            ban_confirm_timeout: Duration::from_secs(5),
             shards: 0,
         }
     }

@@ -8,9 +8,12 @@ use super::bearer;
 use super::error::Problem;
 use crate::app::AppState;
 use crate::authz::policy::{Decision, Question};
+use crate::store::StoreError;
+use crate::store::bans::BanTarget;
+use crate::tenancy::propagation::{self, Confirmation};
 use crate::tenancy::{SyncRevocations, TenantSnapshot};
 use crate::tokens::access::Presented;
-use crate::tokens::ban::{self, BanRequest};
+use crate::tokens::ban::{self, BanRequest, Banned};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
@@ -40,20 +43,48 @@ pub async fn ban(
         || format!("client:{}", caller.client_id()),
         |u| format!("user:{u}"),
     );
-    let (t, db_now, target2) = (s.id.clone(), state.clock.db_now(), target.clone());
-    let families = state
-        .store
-        .run(move |c| ban::ban(c, &t, &target2, &actor, db_now))
-        .await?;
-    // In force in this process before answering; other processes pick the
-    // ban up on their next sync (tenants.revocation_sync_interval).
-    let _ = tenant.handle.addr.send(SyncRevocations).await;
+    let db_now = state.clock.db_now();
+    let (banned, processes) = ban_everywhere(&tenant, &state, &target, actor, db_now).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "banned": target.kind(),
         "target": target.target(),
         "banned_before": db_now.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "refresh_families_revoked": families,
+        "refresh_families_revoked": banned.refresh_families_revoked,
+        "processes": processes,
     })))
+}
+
+/// Records the ban, then waits until it is in force in this process and in
+/// every other process holding the tenant (tenancy::propagation).
+async fn ban_everywhere(
+    tenant: &Tenant,
+    state: &AppState,
+    target: &BanTarget,
+    actor: String,
+    db_now: chrono::NaiveDateTime,
+) -> Result<(Banned, Confirmation), StoreError> {
+    let s = &tenant.snapshot;
+    let (t, target) = (s.id.clone(), target.clone());
+    let banned = state
+        .store
+        .run(move |c| ban::ban(c, &t, &target, &actor, db_now))
+        .await?;
+    let _ = tenant.handle.addr.send(SyncRevocations).await;
+    let tenants = &state.config.tenants;
+    let processes = propagation::confirm(
+        &state.store,
+        state.clock.as_ref(),
+        &s.id,
+        banned.epoch,
+        tenants.revocation_sync_interval,
+        tenants.ban_confirm_timeout,
+    )
+    .await?;
+    if processes.unconfirmed > 0 {
+        tracing::warn!(tenant = %s.slug, unconfirmed = processes.unconfirmed,
+            "a ban was not confirmed by every process in time");
+    }
+    Ok((banned, processes))
 }
 
 /// Whether the policies allow `caller` `tokens:revoke` on `target`.

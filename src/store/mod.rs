@@ -22,6 +22,7 @@ mod migrate;
 pub mod policies;
 mod pool;
 pub mod refresh;
+pub mod revocation_acks;
 pub mod revocations;
 pub mod roles;
 pub mod schema;

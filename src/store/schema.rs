@@ -11,6 +11,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         jws_algorithm -> Text,
+        revocation_epoch -> BigInt,
     }
 }
 
@@ -152,6 +153,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    revocation_acks (tenant_id, instance_id) {
+        tenant_id -> Text,
+        instance_id -> Text,
+        epoch -> BigInt,
+        seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     client_assertion_jtis (tenant_id, client_id, jti) {
         tenant_id -> Text,
         client_id -> Text,
@@ -271,6 +281,7 @@ diesel::table! {
 }
 
 diesel::joinable!(token_bans -> tenants (tenant_id));
+diesel::joinable!(revocation_acks -> tenants (tenant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
@@ -287,6 +298,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     signing_keys,
     revoked_tokens,
+    revocation_acks,
     client_assertion_jtis,
     sessions,
     consents,

@@ -1,9 +1,10 @@
 use super::loader::{self, LoadContext, LoadError};
-use super::revocations::Revocations;
+use super::propagation;
+use super::revocations::{Fresh, Revocations};
 use super::snapshot::TenantSnapshot;
 use super::supervisor::Registry;
 use crate::clock::Clock;
-use crate::store::{self, Store, StoreError};
+use crate::store::{self, Store, StoreError, revocation_acks, write_tx};
 use actix::prelude::*;
 use arc_swap::ArcSwap;
 use chrono::NaiveDateTime;
@@ -17,9 +18,12 @@ use std::time::{Duration, Instant};
 /// `reload_interval` it checks the tenant's configuration version in the
 /// database (another process, or `gatehouse tenants apply`, may have changed
 /// it); every `revocation_sync_interval` it reads revocations and bans made
-/// by other processes.
+/// by other processes and records how far it got (`tenancy::propagation`).
 pub struct TenantActor {
     pub(super) slug: String,
+    /// This actor's name in `revocation_acks`: the process and a counter, so
+    /// that a stopping actor never removes its successor's record.
+    pub(super) instance: Arc<str>,
     pub(super) store: Store,
     pub(super) load: LoadContext,
     pub(super) clock: Arc<dyn Clock>,
@@ -75,11 +79,14 @@ impl TenantActor {
         }
     }
 
-    /// Reads revocations recorded since the last sync (by any process).
+    /// Reads revocations and bans recorded since the last sync (by any
+    /// process), applies them, then records the epoch applied.
     fn sync_revocations(&self) -> impl Future<Output = Result<(), StoreError>> + 'static {
         let store = self.store.clone();
         let tenant = self.snapshot.load().id.clone();
         let revocations = self.revocations.clone();
+        let instance = self.instance.clone();
+        let heartbeat = propagation::heartbeat(self.revocation_sync_interval);
         let now = self.clock.db_now();
         // Overlap a little: a revocation committed just before `since` by a
         // slow transaction must not be missed.
@@ -88,17 +95,19 @@ impl TenantActor {
             .map(|t| t - chrono::Duration::seconds(5))
             .unwrap_or(chrono::DateTime::UNIX_EPOCH.naive_utc());
         async move {
-            let (rows, bans) = store
-                .run(move |c| {
-                    Ok::<_, StoreError>((
-                        store::revocations::since(c, &tenant, since, now)?,
-                        store::bans::live(c, &tenant, now)?,
-                    ))
-                })
-                .await?;
-            revocations.insert_all(rows.into_iter().map(|(id, _)| id));
-            revocations.set_bans(bans);
-            revocations.set_synced_at(now);
+            let t = tenant.clone();
+            let fresh = store.run(move |c| Fresh::read(c, &t, since, now)).await?;
+            let epoch = revocations.apply(fresh, now);
+            if revocations.needs_ack(epoch, heartbeat) {
+                store
+                    .run(move |c| {
+                        write_tx(c, |c| {
+                            revocation_acks::ack(c, &tenant, &instance, epoch, now)
+                        })
+                    })
+                    .await?;
+                revocations.set_acked(epoch);
+            }
             Ok(())
         }
     }
@@ -147,6 +156,7 @@ impl Actor for TenantActor {
         if let Some(registry) = self.registry.upgrade() {
             registry.remove_if_same(&self.slug, &ctx.address());
         }
+        forget(&self.store, &self.snapshot.load().id, &self.instance);
         Running::Stop
     }
 }
@@ -204,4 +214,18 @@ impl Handler<SyncRevocations> for TenantActor {
     fn handle(&mut self, _: SyncRevocations, _: &mut Self::Context) -> Self::Result {
         Box::pin(self.sync_revocations())
     }
+}
+
+/// Removes an actor instance's record from `revocation_acks`, off the async
+/// threads and without waiting: bans stop waiting for it. Best effort; a
+/// record left behind drops out of the alive window.
+pub(super) fn forget(store: &Store, tenant: &store::TenantId, instance: &Arc<str>) {
+    let (store, tenant, instance) = (store.clone(), tenant.clone(), instance.clone());
+    actix_web::rt::task::spawn_blocking(move || {
+        let forgotten =
+            store.with_conn(|c| write_tx(c, |c| revocation_acks::forget(c, &tenant, &instance)));
+        if let Err(e) = forgotten {
+            tracing::debug!(error = %e, "could not remove a revocation ack");
+        }
+    });
 }

@@ -5,6 +5,7 @@
 mod actor;
 pub mod declarative;
 pub mod loader;
+pub mod propagation;
 mod revocations;
 mod snapshot;
 mod supervisor;

@@ -3,9 +3,38 @@
 //! processes revoked on its next sync with the database.
 
 use crate::store::bans::BanTarget;
+use crate::store::{self, DbConnection, StoreError, TenantId};
 use chrono::NaiveDateTime;
 use std::collections::HashSet;
 use std::sync::{Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+/// What one sync read from the database.
+pub(super) struct Fresh {
+    /// The tenant's revocation epoch, read before everything else: the bans
+    /// below include at least every ban up to it.
+    pub epoch: i64,
+    pub ids: Vec<String>,
+    pub bans: Vec<(BanTarget, NaiveDateTime)>,
+}
+
+impl Fresh {
+    /// Revocations recorded since `since` and the bans in force.
+    pub(super) fn read(
+        conn: &mut DbConnection,
+        tenant: &TenantId,
+        since: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> Result<Self, StoreError> {
+        let epoch = store::revocation_acks::epoch(conn, tenant)?;
+        let ids = store::revocations::since(conn, tenant, since, now)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        let bans = store::bans::live(conn, tenant, now)?;
+        Ok(Self { epoch, ids, bans })
+    }
+}
 
 #[derive(Debug)]
 pub struct Revocations {
@@ -14,6 +43,8 @@ pub struct Revocations {
     /// seconds) are inactive.
     bans: RwLock<Vec<(BanTarget, i64)>>,
     synced_at: Mutex<Option<NaiveDateTime>>,
+    /// The epoch this process last recorded as applied, and when.
+    acked: Mutex<(i64, Option<Instant>)>,
 }
 
 impl Revocations {
@@ -22,6 +53,7 @@ impl Revocations {
             ids: RwLock::new(HashSet::new()),
             bans: RwLock::new(Vec::new()),
             synced_at: Mutex::new(None),
+            acked: Mutex::new((-1, None)),
         }
     }
 
@@ -53,6 +85,26 @@ impl Revocations {
             .map(|(t, at)| (t, at.and_utc().timestamp()))
             .collect();
         *self.bans.write().unwrap_or_else(|p| p.into_inner()) = bans;
+    }
+
+    /// Applies what a sync read (started at `now`); returns its epoch.
+    pub(super) fn apply(&self, fresh: Fresh, now: NaiveDateTime) -> i64 {
+        self.insert_all(fresh.ids);
+        self.set_bans(fresh.bans);
+        self.set_synced_at(now);
+        fresh.epoch
+    }
+
+    /// Whether this process should record `epoch` as applied: it is newer
+    /// than the last one recorded, or the last record is `heartbeat` old.
+    pub(super) fn needs_ack(&self, epoch: i64, heartbeat: Duration) -> bool {
+        let (acked, at) = *self.acked.lock().unwrap_or_else(|p| p.into_inner());
+        epoch > acked || at.is_none_or(|t| t.elapsed() >= heartbeat)
+    }
+
+    pub(super) fn set_acked(&self, epoch: i64) {
+        let mut acked = self.acked.lock().unwrap_or_else(|p| p.into_inner());
+        *acked = (acked.0.max(epoch), Some(Instant::now()));
     }
 
     pub(super) fn insert_all(&self, ids: impl IntoIterator<Item = String>) {

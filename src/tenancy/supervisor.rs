@@ -1,10 +1,10 @@
 use super::actor::TenantActor;
 use super::declarative::Slug;
 use super::loader::{self, LoadContext, LoadError};
-use super::revocations::Revocations;
+use super::revocations::{Fresh, Revocations};
 use super::snapshot::TenantSnapshot;
 use crate::clock::Clock;
-use crate::store::{self, Store};
+use crate::store::{self, Store, revocation_acks, write_tx};
 use actix::prelude::*;
 use actix_rt::{Arbiter, ArbiterHandle};
 use arc_swap::ArcSwap;
@@ -101,6 +101,9 @@ struct Inner {
     shards: Vec<ArbiterHandle>,
     registry: Arc<Registry>,
     epoch: Instant,
+    /// Names this process in `revocation_acks`; each actor adds a counter.
+    process: String,
+    instances: AtomicU64,
 }
 
 impl Drop for Inner {
@@ -137,6 +140,8 @@ impl Supervisor {
                     tenants: RwLock::new(HashMap::new()),
                 }),
                 epoch: Instant::now(),
+                process: store::new_id(),
+                instances: AtomicU64::new(0),
             }),
         }
     }
@@ -157,18 +162,39 @@ impl Supervisor {
         let owned = slug.to_owned();
         let ctx = self.inner.options.load.clone();
         let now = self.inner.options.clock.db_now();
-        let snapshot = self
+        let instance: Arc<str> = format!(
+            "{}-{}",
+            self.inner.process,
+            self.inner.instances.fetch_add(1, Ordering::Relaxed)
+        )
+        .into();
+        let id = instance.clone();
+        let loaded = self
             .inner
             .store
-            .run(move |c| match store::tenants::find_by_slug(c, &owned)? {
-                Some(row) => loader::load(c, &row, &ctx, now).map(Some),
-                None => Ok(None),
+            .run(move |c| {
+                let Some(row) = store::tenants::find_by_slug(c, &owned)? else {
+                    return Ok(None);
+                };
+                let tenant = row.tenant_id();
+                // Registered before the first read (tenancy::propagation): a
+                // ban committed after that read waits for this actor.
+                write_tx(c, |c| revocation_acks::ack(c, &tenant, &id, 0, now))?;
+                let fresh = Fresh::read(c, &tenant, chrono::DateTime::UNIX_EPOCH.naive_utc(), now)?;
+                Ok::<_, LoadError>(Some((loader::load(c, &row, &ctx, now)?, fresh)))
             })
             .await?;
-        let Some(snapshot) = snapshot else {
+        let Some((snapshot, fresh)) = loaded else {
             return Ok(None);
         };
-        Ok(Some(self.start_actor(slug, snapshot)))
+        let revocations = Revocations::new();
+        revocations.apply(fresh, now);
+        Ok(Some(self.start_actor(
+            slug,
+            snapshot,
+            revocations,
+            instance,
+        )))
     }
 
     /// The handle of a live, connected actor, marking the tenant as used.
@@ -184,7 +210,13 @@ impl Supervisor {
         Some(handle.clone())
     }
 
-    fn start_actor(&self, slug: &str, snapshot: TenantSnapshot) -> TenantHandle {
+    fn start_actor(
+        &self,
+        slug: &str,
+        snapshot: TenantSnapshot,
+        revocations: Revocations,
+        instance: Arc<str>,
+    ) -> TenantHandle {
         let mut map = self
             .inner
             .registry
@@ -194,13 +226,15 @@ impl Supervisor {
         // Another request may have started it while we read the database.
         if let Some(h) = map.get(slug).filter(|h| h.addr.connected()) {
             h.last_used.store(self.now_ms(), Ordering::Relaxed);
+            super::actor::forget(&self.inner.store, &snapshot.id, &instance);
             return h.clone();
         }
         let snapshot = Arc::new(ArcSwap::from_pointee(snapshot));
-        let revocations = Arc::new(Revocations::new());
+        let revocations = Arc::new(revocations);
         let last_used = Arc::new(AtomicU64::new(self.now_ms()));
         let actor = TenantActor {
             slug: slug.to_owned(),
+            instance,
             store: self.inner.store.clone(),
             load: self.inner.options.load.clone(),
             clock: self.inner.options.clock.clone(),

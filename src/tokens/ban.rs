@@ -37,14 +37,23 @@ impl BanRequest {
     }
 }
 
-/// Records the ban; the number of refresh families it revoked.
+/// What one ban did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Banned {
+    pub refresh_families_revoked: usize,
+    /// The tenant's revocation epoch the ban moved to (`tenancy::propagation`).
+    pub epoch: i64,
+}
+
+/// Records the ban, revokes what it covers and moves the tenant's revocation
+/// epoch, in one transaction.
 pub fn ban(
     conn: &mut DbConnection,
     tenant: &TenantId,
     target: &BanTarget,
     actor: &str,
     now: NaiveDateTime,
-) -> Result<usize, StoreError> {
+) -> Result<Banned, StoreError> {
     write_tx(conn, |c| {
         let families = bans::ban(
             c,
@@ -67,7 +76,10 @@ pub fn ban(
             },
             now,
         )?;
-        Ok(families)
+        Ok(Banned {
+            refresh_families_revoked: families,
+            epoch: store::revocation_acks::bump(c, tenant)?,
+        })
     })
 }
 

@@ -27,7 +27,8 @@ fn migrations_create_every_table_and_are_idempotent() {
             "20261126000001".to_owned(),
             "20261126000002".to_owned(),
             "20261126000003".to_owned(),
-            "20261127000004".to_owned()
+            "20261127000004".to_owned(),
+            "20261128000005".to_owned()
         ]
     );
     assert!(
@@ -60,6 +61,7 @@ fn migrations_create_every_table_and_are_idempotent() {
             "policies",
             "refresh_families",
             "refresh_tokens",
+            "revocation_acks",
             "revoked_tokens",
             "role_includes",
             "role_permissions",
