@@ -131,8 +131,12 @@ pub struct Verified {
     /// `aud(…)` facts: the audiences the token is for (token exchange); a
     /// request that states its audience must be one of them.
     pub audiences: BTreeSet<String>,
-    /// `actor(…)`: who acts on the subject's behalf (RFC 8693 delegation).
+    /// `actor(…)`: who acts on the subject's behalf now (RFC 8693 §4.1).
     pub actor: Option<String>,
+    /// `prior_actor(n, …)`: earlier actors in the delegation chain, most
+    /// recent first (the nested `act` claims of RFC 8693 §4.1; informational,
+    /// not for access decisions).
+    pub prior_actors: Vec<String>,
     pub issued_at: Option<SystemTime>,
     pub expires_at: Option<SystemTime>,
     /// Hex revocation ids, one per block; the last one identifies this token.
@@ -279,6 +283,15 @@ impl Verifier {
         let rights = one(&mut authorizer, "right")?.into_iter().collect();
         let audiences = one(&mut authorizer, "aud")?.into_iter().collect();
         let actor = one(&mut authorizer, "actor")?.pop();
+        let mut prior: Vec<(i64, String)> = authorizer
+            .query(rule(
+                "q",
+                &[var("n"), var("a")],
+                &[pred("prior_actor", &[var("n"), var("a")])],
+            ))
+            .map_err(|_| VerifyError::Invalid)?;
+        prior.sort();
+        let prior_actors = prior.into_iter().map(|(_, a)| a).collect();
         let date = |a: &mut biscuit_auth::Authorizer, name: &str| -> Option<SystemTime> {
             let rows: Vec<(SystemTime,)> = a.query(query(name)).ok()?;
             rows.into_iter().next().map(|(t,)| t)
@@ -293,6 +306,7 @@ impl Verifier {
             rights,
             audiences,
             actor,
+            prior_actors,
             issued_at,
             expires_at,
             revocation_ids,

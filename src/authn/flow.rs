@@ -258,7 +258,7 @@ fn implicit(
         scopes: scopes.clone(),
         rights,
         audiences: Default::default(),
-        actor: None,
+        actors: Vec::new(),
         issued_at: now,
         expires_at: now + ttl,
     };

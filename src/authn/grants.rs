@@ -133,7 +133,7 @@ fn mint(
         scopes: grant.scopes.clone(),
         rights: grant.rights.clone(),
         audiences: Default::default(),
-        actor: None,
+        actors: Vec::new(),
         issued_at: now,
         expires_at: now + ttl,
     };

@@ -71,8 +71,8 @@ fn with_delegation(f: &access::TokenFacts, mut body: serde_json::Value) -> serde
     if !f.audiences.is_empty() {
         body["aud"] = serde_json::json!(f.audiences);
     }
-    if let Some(actor) = &f.actor {
-        body["act"] = serde_json::json!({ "sub": actor });
+    if let Some(act) = access::act_claim(&f.actors) {
+        body["act"] = act;
     }
     body
 }

@@ -6,7 +6,7 @@ use super::verified_cache::VerifiedTokens;
 use crate::verify::{Verified, Verifier};
 use biscuit_auth::Biscuit;
 use biscuit_auth::builder::{
-    Binary, Check, CheckKind, Expression, Op, Rule, date, fact, pred, string, var,
+    Binary, Check, CheckKind, Expression, Op, Rule, date, fact, int, pred, string, var,
 };
 use chrono::{DateTime, Utc};
 use josekit::jws::JwsHeader;
@@ -53,8 +53,9 @@ pub struct AccessClaims {
     pub rights: BTreeSet<String>,
     /// Who the token is for (RFC 8693 `audience`/`resource`); empty = any.
     pub audiences: BTreeSet<String>,
-    /// RFC 8693 §4.1: who acts on the subject's behalf (delegation).
-    pub actor: Option<String>,
+    /// RFC 8693 §4.1: who acts on the subject's behalf (delegation): the
+    /// current actor first, then the earlier ones; empty when not delegated.
+    pub actors: Vec<String>,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -98,8 +99,11 @@ pub fn mint_biscuit(keys: &KeyRing, c: &AccessClaims) -> Result<IssuedToken, Min
     for a in &c.audiences {
         b = b.fact(fact("aud", &[string(a)]))?;
     }
-    if let Some(actor) = &c.actor {
+    if let Some((actor, prior)) = c.actors.split_first() {
         b = b.fact(fact("actor", &[string(actor)]))?;
+        for (n, a) in (1i64..).zip(prior) {
+            b = b.fact(fact("prior_actor", &[int(n), string(a)]))?;
+        }
     }
     b = b.check(expiry_check(system_time(c.expires_at)))?;
     // The next block's key pair comes from the thread's CSPRNG (ChaCha, seeded
@@ -158,9 +162,8 @@ pub fn mint_jwt(keys: &KeyRing, c: &AccessClaims) -> Result<IssuedToken, MintErr
     } else {
         p.set_audience(c.audiences.iter().cloned().collect());
     }
-    if let Some(actor) = &c.actor {
-        // RFC 8693 §4.1.
-        p.set_claim("act", Some(serde_json::json!({ "sub": actor })))?;
+    if let Some(act) = act_claim(&c.actors) {
+        p.set_claim("act", Some(act))?;
     }
     p.set_issued_at(&system_time(c.issued_at));
     p.set_expires_at(&system_time(c.expires_at));
@@ -191,8 +194,8 @@ pub struct TokenFacts {
     pub rights: BTreeSet<String>,
     /// Audiences the token is restricted to (empty: none stated).
     pub audiences: BTreeSet<String>,
-    /// RFC 8693 §4.1 actor, for delegated tokens.
-    pub actor: Option<String>,
+    /// RFC 8693 §4.1 delegation chain: the current actor first.
+    pub actors: Vec<String>,
     pub issued_at: Option<i64>,
     pub expires_at: Option<i64>,
     /// The id that revokes this token (and anything derived from it).
@@ -241,7 +244,7 @@ pub fn inspect(
         scopes,
         rights,
         audiences: facts.audiences,
-        actor: facts.actor,
+        actors: facts.actor.into_iter().chain(facts.prior_actors).collect(),
         issued_at: unix(facts.issued_at),
         expires_at: unix(facts.expires_at),
         revocation_id: facts.revocation_ids.last().cloned().unwrap_or_default(),
@@ -324,18 +327,14 @@ fn inspect_jwt(
         Some(aud) if aud != [issuer] => aud.into_iter().map(str::to_owned).collect(),
         _ => BTreeSet::new(),
     };
-    let actor = payload
-        .claim("act")
-        .and_then(|a| a.get("sub"))
-        .and_then(|s| s.as_str())
-        .map(str::to_owned);
+    let actors = actors_of(payload.claim("act"));
     Some(TokenFacts {
         client_id,
         subject,
         scopes,
         rights,
         audiences,
-        actor,
+        actors,
         issued_at: unix(payload.issued_at()),
         expires_at: unix(payload.expires_at()),
         revocation_id: jti,
@@ -430,13 +429,43 @@ pub fn present(
         scopes: facts.scopes,
         rights: facts.rights,
         audiences: facts.audiences,
-        actor: facts.actor,
+        actors: facts.actor.into_iter().chain(facts.prior_actors).collect(),
         format: AccessTokenFormat::Biscuit,
         blocks: 1,
     });
     cache.insert(key, facts.clone(), now.timestamp());
     Some(Presented::Facts(facts))
 }
+
+/// RFC 8693 §4.1 `act`: the current actor outermost, each earlier actor
+/// nested in the `act` of the one after it.
+pub fn act_claim(actors: &[String]) -> Option<serde_json::Value> {
+    actors.iter().rev().fold(None, |inner, actor| {
+        let mut act = serde_json::json!({ "sub": actor });
+        if let Some(inner) = inner {
+            act["act"] = inner;
+        }
+        Some(act)
+    })
+}
+
+/// The chain an `act` claim names, current actor first (at most
+/// [`MAX_ACTORS`] deep; deeper nesting is ignored).
+fn actors_of(mut act: Option<&serde_json::Value>) -> Vec<String> {
+    let mut actors = Vec::new();
+    while let Some(sub) = act.and_then(|a| a.get("sub")).and_then(|s| s.as_str()) {
+        if actors.len() == MAX_ACTORS {
+            break;
+        }
+        actors.push(sub.to_owned());
+        act = act.and_then(|a| a.get("act"));
+    }
+    actors
+}
+
+/// The longest delegation chain a token carries (token exchange refuses to
+/// make a longer one).
+pub const MAX_ACTORS: usize = 8;
 
 #[cfg(test)]
 mod tests {
@@ -471,5 +500,20 @@ mod tests {
         assert!(at(exp - Duration::from_secs(1)).is_ok());
         assert!(at(exp).is_err());
         assert!(at(exp + Duration::from_secs(1)).is_err());
+    }
+
+    #[test]
+    fn act_nests_earlier_actors_and_reads_back_in_order() {
+        let chain: Vec<String> = ["c", "b", "a"].map(String::from).into();
+        let act = act_claim(&chain).unwrap();
+        assert_eq!(
+            act,
+            serde_json::json!({"sub": "c", "act": {"sub": "b", "act": {"sub": "a"}}})
+        );
+        assert_eq!(actors_of(Some(&act)), chain);
+        assert_eq!(act_claim(&[]), None);
+        assert!(actors_of(None).is_empty());
+        let deep: Vec<String> = (0..20).map(|i| i.to_string()).collect();
+        assert_eq!(actors_of(act_claim(&deep).as_ref()).len(), MAX_ACTORS);
     }
 }

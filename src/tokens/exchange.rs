@@ -83,18 +83,7 @@ pub fn exchange(
             "subject_token is not an active access token",
         )
     })?;
-    let actor = match &r.actor_token {
-        Some(t) => {
-            let a = active(t).ok_or_else(|| {
-                invalid(
-                    OAuthErrorCode::InvalidGrant,
-                    "actor_token is not an active access token",
-                )
-            })?;
-            Some(a.subject.unwrap_or(a.client_id))
-        }
-        None => subject.actor.clone(),
-    };
+    let actors = actors(&subject, r.actor_token.as_deref(), &active)?;
     let audiences = targets(client, r)?;
     let scopes = scopes(client, &subject, r.scope.as_ref())?;
     let rights = rights::intersect(&subject.rights, &by.rights.of_scopes(&scopes));
@@ -112,7 +101,7 @@ pub fn exchange(
         scopes,
         rights,
         audiences,
-        actor,
+        actors,
         issued_at: now,
         expires_at,
     };
@@ -191,4 +180,32 @@ fn scopes(
         ));
     }
     Ok(granted)
+}
+/// The delegation chain of the new token (RFC 8693 §4.1): with an actor
+/// token, its holder becomes the current actor and the subject token's actors
+/// the earlier ones; without one, the subject token's chain is kept.
+fn actors(
+    subject: &TokenFacts,
+    actor_token: Option<&str>,
+    active: impl Fn(&str) -> Option<TokenFacts>,
+) -> Result<Vec<String>, OAuthError> {
+    let Some(t) = actor_token else {
+        return Ok(subject.actors.clone());
+    };
+    let a = active(t).ok_or_else(|| {
+        invalid(
+            OAuthErrorCode::InvalidGrant,
+            "actor_token is not an active access token",
+        )
+    })?;
+    if subject.actors.len() >= access::MAX_ACTORS {
+        return Err(invalid(
+            OAuthErrorCode::InvalidRequest,
+            "the delegation chain is too long",
+        ));
+    }
+    let current = a.subject.unwrap_or(a.client_id);
+    Ok(std::iter::once(current)
+        .chain(subject.actors.iter().cloned())
+        .collect())
 }

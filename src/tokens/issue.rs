@@ -54,7 +54,7 @@ pub fn issue(
                 scopes,
                 rights,
                 audiences: Default::default(),
-                actor: None,
+                actors: Vec::new(),
                 issued_at: now,
                 expires_at: now + ttl,
             };

@@ -119,7 +119,7 @@ mod tests {
             scopes: ["api:read".to_owned()].into(),
             rights: Default::default(),
             audiences: Default::default(),
-            actor: None,
+            actors: Vec::new(),
             issued_at: Some(exp - 3600),
             expires_at: Some(exp),
             revocation_id: rid.into(),

@@ -149,18 +149,64 @@ async fn the_actor_is_recorded_as_act() {
     .await;
     assert_eq!(status, 200, "{body}");
     let jwt = body["access_token"].as_str().unwrap();
-    let payload: Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(jwt.split('.').nth(1).unwrap())
-            .unwrap(),
-    )
-    .unwrap();
+    let payload = jwt_payload(jwt);
     assert_eq!(payload["act"], json!({"sub": "gateway"}));
     assert_eq!(payload["aud"], json!([NOTES, "https://search.example"]));
     assert_eq!(payload["entitlements"], json!(["notes:read"]));
     let facts = introspect(&app, "acme", RS, jwt).await;
     assert_eq!(facts["act"], json!({"sub": "gateway"}));
     assert_eq!(facts["aud"], json!([NOTES, "https://search.example"]));
+}
+
+fn jwt_payload(jwt: &str) -> Value {
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(jwt.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[actix_web::test]
+async fn a_chain_of_delegation_nests_act_current_actor_outermost() {
+    let app = spawn_app_with(|_| {}, Some(&yaml())).await;
+    let subject = client_token(&app, "acme", SVC, Some("notes:read")).await;
+    let gateway = client_token(&app, "acme", GATEWAY, Some("notes:read")).await;
+    let svc = client_token(&app, "acme", SVC, Some("notes:read")).await;
+    let step = |client, subject: String, actor: Option<String>| {
+        let app = &app;
+        async move {
+            let mut form = vec![("subject_token", subject), ("audience", NOTES.to_owned())];
+            if let Some(a) = actor {
+                form.push(("actor_token", a));
+                form.push(("actor_token_type", TOKEN_TYPE.to_owned()));
+            }
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let (status, body) = exchange(app, client, &form).await;
+            assert_eq!(status, 200, "{body}");
+            body["access_token"].as_str().unwrap().to_owned()
+        }
+    };
+    // gateway acts for svc (a Biscuit) …
+    let first = step(GATEWAY, subject, Some(gateway.clone())).await;
+    assert_eq!(
+        introspect(&app, "acme", RS, &first).await["act"],
+        json!({"sub": "gateway"})
+    );
+    // … then svc acts on that token (a JWT): the earlier actor nests inside.
+    let second = step(GATEWAY_JWT, first, Some(svc)).await;
+    let two_deep = json!({"sub": "svc", "act": {"sub": "gateway"}});
+    assert_eq!(jwt_payload(&second)["act"], two_deep);
+    assert_eq!(introspect(&app, "acme", RS, &second).await["act"], two_deep);
+    // Exchanged again without an actor token: the chain is kept as it is.
+    let kept = step(GATEWAY_JWT, second.clone(), None).await;
+    assert_eq!(jwt_payload(&kept)["act"], two_deep);
+    // And into a Biscuit again, three deep (`actor` and `prior_actor` facts).
+    let third = step(GATEWAY, second, Some(gateway)).await;
+    assert_eq!(
+        introspect(&app, "acme", RS, &third).await["act"],
+        json!({"sub": "gateway", "act": {"sub": "svc", "act": {"sub": "gateway"}}})
+    );
 }
 
 #[actix_web::test]
