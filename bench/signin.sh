@@ -8,6 +8,7 @@
 #   bench/signin.sh
 #
 # Knobs: ROUNDS=3 DURATION=10s CONNECTIONS=64 THREADS=2 TOKENS=512
+#        PARTS="refresh logins" (either alone measures just that)
 #        PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/test (empty: skip PostgreSQL)
 #        BENCH_GATEHOUSE_BIN / BENCH_ARGON2_BIN (skip the build), CARGO_TARGET_DIR
 set -euo pipefail
@@ -18,6 +19,7 @@ CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 TOKENS=${TOKENS:-512}
 PG_ADMIN_URL=${PG_ADMIN_URL-postgres://postgres@127.0.0.1:5432/test}
+PARTS=${PARTS:-refresh logins}
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
@@ -102,9 +104,11 @@ refresh_rate() { # $1 = label, $2 = db url
   printf '%s refresh/s: runs %s median %s\n' "$1" "${rates[*]}" "$(printf '%s\n' "${rates[@]}" | median)"
 }
 
+if [[ " $PARTS " == *" refresh "* ]]; then
 log "refresh with rotation, SQLite"
 refresh_rate SQLite "sqlite://$WORK/gh.db"
-if [ -n "$PG_ADMIN_URL" ]; then
+fi
+if [[ " $PARTS " == *" refresh "* ]] && [ -n "$PG_ADMIN_URL" ]; then
   DB="gh_bench_$$"
   psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $DB" >/dev/null
   log "refresh with rotation, PostgreSQL"
@@ -112,6 +116,7 @@ if [ -n "$PG_ADMIN_URL" ]; then
   psql "$PG_ADMIN_URL" -qc "DROP DATABASE $DB WITH (FORCE)" >/dev/null
 fi
 
+[[ " $PARTS " == *" logins "* ]] || exit 0
 log "password logins"
 start "sqlite://$WORK/gh2.db"
 # Logins and raw argon2 alternate round by round (the server idles while the

@@ -10,6 +10,7 @@ use crate::store::codes::{self, CodeRow};
 use crate::store::refresh::{self, FamilyRow, TokenRow};
 use crate::store::sessions::SessionRow;
 use crate::store::{self, DbConnection, StoreError, TenantId, write_tx};
+use crate::tenancy::TenantSnapshot;
 use crate::tokens::KeyRing;
 use crate::tokens::access::{self, AccessClaims, AccessTokenFormat, IssuedToken};
 use crate::tokens::id_token::{self, IdClaims};
@@ -26,7 +27,7 @@ fn encode(scopes: &BTreeSet<String>) -> String {
     serde_json::Value::from(scopes.iter().cloned().collect::<Vec<_>>()).to_string()
 }
 
-fn decode(raw: &str) -> BTreeSet<String> {
+pub(super) fn decode(raw: &str) -> BTreeSet<String> {
     serde_json::from_str(raw).unwrap_or_default()
 }
 
@@ -93,20 +94,32 @@ pub struct Issuer<'a> {
     pub rights: &'a RightsModel,
 }
 
-/// The sign-in a token is issued for.
-struct Grant<'a> {
-    user_id: &'a str,
-    scopes: &'a BTreeSet<String>,
-    /// The user's rights within the scopes (authz::rights), computed now.
-    rights: BTreeSet<String>,
-    session_id: Option<&'a str>,
-    auth_time: NaiveDateTime,
-    amr: &'a str,
-    nonce: Option<&'a str>,
+impl<'a> Issuer<'a> {
+    pub fn of(s: &'a TenantSnapshot) -> Self {
+        Self {
+            tenant: &s.id,
+            slug: &s.slug,
+            issuer: &s.issuer,
+            keys: &s.keys,
+            rights: &s.rights,
+        }
+    }
 }
 
-struct Minted {
-    response: UserTokenResponse,
+/// The sign-in a token is issued for.
+pub(super) struct Grant<'a> {
+    pub(super) user_id: &'a str,
+    pub(super) scopes: &'a BTreeSet<String>,
+    /// The user's rights within the scopes (authz::rights), computed now.
+    pub(super) rights: BTreeSet<String>,
+    pub(super) session_id: Option<&'a str>,
+    pub(super) auth_time: NaiveDateTime,
+    pub(super) amr: &'a str,
+    pub(super) nonce: Option<&'a str>,
+}
+
+pub(super) struct Minted {
+    pub(super) response: UserTokenResponse,
     access: IssuedToken,
     access_expires: NaiveDateTime,
 }
@@ -116,7 +129,7 @@ fn internal<E: std::error::Error + 'static>(e: E) -> OAuthError {
     OAuthError::server_error()
 }
 
-fn mint(
+pub(super) fn mint(
     by: &Issuer<'_>,
     client: &Client,
     grant: &Grant<'_>,
@@ -182,7 +195,7 @@ fn mint(
 /// The rights a token for `user_id` carries: computed at every issuance, so a
 /// refresh reflects the user's roles as they are now. Scopes that carry no
 /// permissions need no lookup.
-fn user_rights(
+pub(super) fn user_rights(
     conn: &mut DbConnection,
     by: &Issuer<'_>,
     user_id: &str,
@@ -201,7 +214,7 @@ fn wants_refresh(client: &Client, scopes: &BTreeSet<String>) -> bool {
     scopes.contains("offline_access") && client.allows_grant(GrantType::RefreshToken)
 }
 
-fn new_refresh_token(
+pub(super) fn new_refresh_token(
     conn: &mut DbConnection,
     tenant: &TenantId,
     family_id: &str,
@@ -213,7 +226,7 @@ fn new_refresh_token(
     Ok(token)
 }
 
-fn insert_refresh_token(
+pub(super) fn insert_refresh_token(
     conn: &mut DbConnection,
     tenant: &TenantId,
     family_id: &str,
@@ -238,11 +251,11 @@ fn insert_refresh_token(
     )
 }
 
-fn invalid_grant(d: &str) -> OAuthError {
+pub(super) fn invalid_grant(d: &str) -> OAuthError {
     OAuthError::new(OAuthErrorCode::InvalidGrant, d)
 }
 
-enum Outcome<T> {
+pub(super) enum Outcome<T> {
     Issued(T),
     /// Committed (e.g. a replay's revocations), then answered with this error.
     Refused(OAuthError),
@@ -399,167 +412,6 @@ fn revoke_issued(
         store::revocations::revoke_in_tx(conn, tenant, id, exp, now)?;
     }
     Ok(())
-}
-
-/// The refresh_token grant (RFC 6749 §6) with rotation and reuse detection
-/// (RFC 9700 §4.14.2): each token works once; a spent token presented again
-/// (outside the client's grace period) revokes its whole family.
-///
-/// For an active token the new tokens are minted *before* the write
-/// transaction, from what a plain read found, and thrown away if the
-/// conditional rotation then loses. Signing takes longer than the whole
-/// transaction, and on SQLite (one writer at a time) holding the write lock
-/// while signing serialised every refresh behind it. Exactly-once still rests
-/// on the conditional update alone (docs/architecture.md, "Exactly once").
-pub fn refresh(
-    conn: &mut DbConnection,
-    by: &Issuer<'_>,
-    client: &Client,
-    token: &str,
-    requested: Option<&BTreeSet<String>>,
-    now: DateTime<Utc>,
-) -> Result<UserTokenResponse, OAuthError> {
-    let db_now = now.naive_utc();
-    let hash = sha256_hex(token);
-    let fast = match refresh::find(conn, by.tenant, &hash)? {
-        Some((row, family))
-            if row.state == refresh::ACTIVE
-                && row.expires_at > db_now
-                && family.state == refresh::ACTIVE
-                && family.client_id == client.client_id.as_str() =>
-        {
-            family
-        }
-        // Unknown, spent, expired, revoked or another client's: the locked
-        // path gives the answer (and applies reuse detection).
-        _ => return refresh_locked(conn, by, client, token, requested, now),
-    };
-    let scopes = narrowed_scopes(&fast, requested)?;
-    let user_ok =
-        store::users::get(conn, by.tenant, &fast.user_id)?.is_some_and(|u| u.status == "active");
-    if !user_ok {
-        return refresh_locked(conn, by, client, token, requested, now);
-    }
-    let next = random_token();
-    let grant = Grant {
-        user_id: &fast.user_id,
-        scopes: &scopes,
-        rights: user_rights(conn, by, &fast.user_id, &scopes)?,
-        session_id: fast.session_id.as_deref(),
-        auth_time: fast.auth_time,
-        amr: &fast.amr,
-        nonce: None,
-    };
-    let minted = mint(by, client, &grant, Some(next.clone()), now)?;
-    let rotated = write_tx(conn, |c| -> Result<bool, StoreError> {
-        if !refresh::rotate(c, by.tenant, &hash, db_now)? {
-            return Ok(false);
-        }
-        insert_refresh_token(c, by.tenant, &fast.id, client, &next, db_now)?;
-        Ok(true)
-    })?;
-    if rotated {
-        Ok(minted.response)
-    } else {
-        // Another request spent the token between the read and the update:
-        // what was minted is discarded and the locked path decides.
-        refresh_locked(conn, by, client, token, requested, now)
-    }
-}
-
-/// RFC 6749 §6: a refresh may ask for a narrower scope, never a wider one.
-fn narrowed_scopes(
-    family: &FamilyRow,
-    requested: Option<&BTreeSet<String>>,
-) -> Result<BTreeSet<String>, OAuthError> {
-    let granted = decode(&family.scopes);
-    match requested {
-        Some(r) if !r.is_subset(&granted) => Err(OAuthError::new(
-            OAuthErrorCode::InvalidScope,
-            "scope exceeds what was granted",
-        )),
-        Some(r) => Ok(r.clone()),
-        None => Ok(granted),
-    }
-}
-
-/// The whole refresh_token grant in one write transaction, minting included.
-/// Taken when the fast path in [`refresh`] does not apply: the token is spent
-/// or expired (reuse detection, the grace period), or another request rotated
-/// it between the fast path's read and its update.
-fn refresh_locked(
-    conn: &mut DbConnection,
-    by: &Issuer<'_>,
-    client: &Client,
-    token: &str,
-    requested: Option<&BTreeSet<String>>,
-    now: DateTime<Utc>,
-) -> Result<UserTokenResponse, OAuthError> {
-    let db_now = now.naive_utc();
-    let hash = sha256_hex(token);
-    let outcome = write_tx(
-        conn,
-        |conn| -> Result<Outcome<UserTokenResponse>, OAuthError> {
-            let Some((row, family)) = refresh::find(conn, by.tenant, &hash)? else {
-                return Ok(Outcome::Refused(invalid_grant(
-                    "the refresh token is invalid",
-                )));
-            };
-            if family.client_id != client.client_id.as_str() {
-                return Ok(Outcome::Refused(invalid_grant(
-                    "the refresh token was issued to another client",
-                )));
-            }
-            if family.state != refresh::ACTIVE {
-                return Ok(Outcome::Refused(invalid_grant(
-                    "the refresh token has been revoked",
-                )));
-            }
-            if !refresh::rotate(conn, by.tenant, &hash, db_now)? {
-                let grace = chrono::Duration::from_std(client.refresh_grace).unwrap_or_default();
-                let in_grace = row.state == refresh::ROTATED
-                    && !grace.is_zero()
-                    && row.rotated_at.is_some_and(|t| db_now - t <= grace);
-                if !in_grace {
-                    if row.state == refresh::ROTATED {
-                        refresh::revoke_family(conn, by.tenant, &family.id, db_now)?;
-                        return Ok(Outcome::Refused(invalid_grant(
-                            "the refresh token was already used; its family has been revoked",
-                        )));
-                    }
-                    return Ok(Outcome::Refused(invalid_grant(
-                        "the refresh token has expired",
-                    )));
-                }
-            }
-            let scopes = narrowed_scopes(&family, requested)?;
-            let user_ok = store::users::get(conn, by.tenant, &family.user_id)?
-                .is_some_and(|u| u.status == "active");
-            if !user_ok {
-                refresh::revoke_family(conn, by.tenant, &family.id, db_now)?;
-                return Ok(Outcome::Refused(invalid_grant(
-                    "the user is no longer active",
-                )));
-            }
-            let next = new_refresh_token(conn, by.tenant, &family.id, client, db_now)?;
-            let grant = Grant {
-                user_id: &family.user_id,
-                scopes: &scopes,
-                rights: user_rights(conn, by, &family.user_id, &scopes)?,
-                session_id: family.session_id.as_deref(),
-                auth_time: family.auth_time,
-                amr: &family.amr,
-                nonce: None,
-            };
-            Ok(Outcome::Issued(
-                mint(by, client, &grant, Some(next), now)?.response,
-            ))
-        },
-    )?;
-    match outcome {
-        Outcome::Issued(r) => Ok(r),
-        Outcome::Refused(e) | Outcome::Replayed(e) => Err(e),
-    }
 }
 
 /// Revokes the family of a refresh token presented for revocation (RFC 7009

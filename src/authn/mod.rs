@@ -4,5 +4,6 @@
 pub mod decide;
 pub mod flow;
 pub mod grants;
+pub mod refresh;
 pub mod sealed;
 pub mod session;

@@ -2,6 +2,7 @@ use super::Tenant;
 use super::form::{authenticate, form};
 use crate::app::AppState;
 use crate::authn::grants::{self, GrantError, Issuer, UserTokenResponse};
+use crate::authn::refresh;
 use crate::oauth::grant::TokenRequest;
 use crate::oauth::{Client, OAuthError, OAuthErrorCode};
 use crate::store::DbConnection;
@@ -91,10 +92,23 @@ async fn database_grant(
     now: DateTime<Utc>,
 ) -> Result<HttpResponse, OAuthError> {
     let snapshot = tenant.snapshot.clone();
-    let response = state
-        .store
-        .run(move |conn| redeem(conn, &snapshot, &client, request, now))
-        .await;
+    let response = match request {
+        TokenRequest::RefreshToken {
+            refresh_token,
+            scope,
+        } => {
+            let scope = scope.map(|s| s.into_set());
+            refresh::refresh(&state.store, snapshot, client, refresh_token, scope, now)
+                .await
+                .map_err(GrantError::from)
+        }
+        request => {
+            state
+                .store
+                .run(move |conn| redeem(conn, &snapshot, &client, request, now))
+                .await
+        }
+    };
     match response {
         Ok(r) => Ok(no_store(&r)),
         Err(GrantError {
@@ -117,13 +131,6 @@ fn redeem(
     request: TokenRequest,
     now: DateTime<Utc>,
 ) -> Result<UserTokenResponse, GrantError> {
-    let by = Issuer {
-        tenant: &snapshot.id,
-        slug: &snapshot.slug,
-        issuer: &snapshot.issuer,
-        keys: &snapshot.keys,
-        rights: &snapshot.rights,
-    };
     match request {
         TokenRequest::AuthorizationCode {
             code,
@@ -131,23 +138,13 @@ fn redeem(
             code_verifier,
         } => grants::redeem_code(
             conn,
-            &by,
+            &Issuer::of(snapshot),
             client,
             &code,
             redirect_uri.as_deref(),
             code_verifier.as_deref(),
             now,
         ),
-        TokenRequest::RefreshToken {
-            refresh_token,
-            scope,
-        } => {
-            let scope = scope.map(|s| s.into_set());
-            grants::refresh(conn, &by, client, &refresh_token, scope.as_ref(), now)
-                .map_err(Into::into)
-        }
-        TokenRequest::ClientCredentials { .. } | TokenRequest::TokenExchange(_) => {
-            Err(OAuthError::server_error().into())
-        }
+        _ => Err(OAuthError::server_error().into()),
     }
 }

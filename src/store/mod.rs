@@ -28,6 +28,7 @@ pub mod roles;
 pub mod schema;
 pub mod scopes;
 pub mod sessions;
+mod sqlite_thread;
 pub mod tenants;
 mod tx;
 pub mod users;

@@ -1,3 +1,4 @@
+use super::sqlite_thread::SqliteThread;
 use super::{DbConnection, StoreError, migrate};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
@@ -148,6 +149,8 @@ impl r2d2::ManageConnection for Manager {
 pub struct Store {
     pool: r2d2::Pool<Manager>,
     backend: Backend,
+    /// SQLite only: the thread that runs [`Store::run`] closures.
+    sqlite: Option<SqliteThread>,
 }
 
 impl std::fmt::Debug for Store {
@@ -188,9 +191,19 @@ impl Store {
             .min_idle(Some(0))
             .connection_timeout(connect_timeout)
             .build_unchecked(manager);
+        let sqlite = match url.backend() {
+            Backend::Sqlite => {
+                let manager = Manager { url: url.clone() };
+                Some(SqliteThread::start(move || {
+                    r2d2::ManageConnection::connect(&manager).map_err(|e| StoreError::Connect(e.0))
+                })?)
+            }
+            Backend::Postgres => None,
+        };
         Ok(Self {
             pool,
             backend: url.backend(),
+            sqlite,
         })
     }
 
@@ -207,14 +220,19 @@ impl Store {
         f(&mut conn)
     }
 
-    /// Runs `f` with a pooled connection on the blocking thread pool; the pool
-    /// checkout happens inside, so an async worker never waits on the database.
+    /// Runs `f` off the async workers: on PostgreSQL with a pooled
+    /// connection on the blocking thread pool (the checkout happens there too),
+    /// on SQLite on the database thread (`store::sqlite_thread`). Keep `f`
+    /// short and free of CPU-heavy work: on SQLite closures run one at a time.
     pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     {
+        if let Some(thread) = &self.sqlite {
+            return thread.run(f).await;
+        }
         let store = self.clone();
         actix_web::web::block(move || store.with_conn(f))
             .await
