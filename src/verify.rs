@@ -143,6 +143,17 @@ pub struct Verified {
     pub revocation_ids: Vec<String>,
 }
 
+impl Verified {
+    /// The delegation chain, current actor first (RFC 8693 §4.1).
+    pub fn actors(&self) -> Vec<String> {
+        self.actor
+            .iter()
+            .chain(&self.prior_actors)
+            .cloned()
+            .collect()
+    }
+}
+
 /// Datalog evaluation bounds. The fact and iteration limits bound the work a
 /// pathological block can cause, deterministically. The time limit is only a
 /// backstop: biscuit-auth measures it in wall-clock time, so a tight one

@@ -239,12 +239,12 @@ pub fn inspect(
         return None;
     }
     Some(TokenFacts {
+        actors: facts.actors(),
         client_id: facts.client_id,
         subject: facts.subject,
         scopes,
         rights,
         audiences: facts.audiences,
-        actors: facts.actor.into_iter().chain(facts.prior_actors).collect(),
         issued_at: unix(facts.issued_at),
         expires_at: unix(facts.expires_at),
         revocation_id: facts.revocation_ids.last().cloned().unwrap_or_default(),
@@ -421,6 +421,7 @@ pub fn present(
     // One block: its only check is the expiry just compared, so the facts
     // say everything (as in the introspection cache).
     let facts = Arc::new(TokenFacts {
+        actors: facts.actors(),
         revocation_id: facts.revocation_ids.last().cloned().unwrap_or_default(),
         issued_at: unix(facts.issued_at),
         expires_at: unix(facts.expires_at),
@@ -429,7 +430,6 @@ pub fn present(
         scopes: facts.scopes,
         rights: facts.rights,
         audiences: facts.audiences,
-        actors: facts.actor.into_iter().chain(facts.prior_actors).collect(),
         format: AccessTokenFormat::Biscuit,
         blocks: 1,
     });

@@ -78,16 +78,24 @@ async fn refresh(app: &TestApp, token: &str) -> u16 {
     .as_u16()
 }
 
-fn audit_actions(app: &TestApp) -> Vec<String> {
+/// Runs `f` with a connection and the id of tenant `acme`.
+fn in_acme<T>(
+    app: &TestApp,
+    f: impl FnOnce(&mut store::DbConnection, &store::TenantId) -> Result<T, store::StoreError>,
+) -> T {
     app.state
         .store
         .with_conn(|c| {
             let t = store::tenants::find_by_slug(c, "acme")?
                 .unwrap()
                 .tenant_id();
-            store::audit::list(c, &t)
+            f(c, &t)
         })
         .unwrap()
+}
+
+fn audit_actions(app: &TestApp) -> Vec<String> {
+    in_acme(app, |c, t| store::audit::list(c, t))
         .into_iter()
         .filter(|e| e.action == "tokens.banned")
         .map(|e| format!("{} {}", e.actor, e.detail))
@@ -238,18 +246,12 @@ async fn a_live_process_that_never_applies_a_ban_is_reported_and_a_gone_one_igno
     .await;
     let admin = client_token(&app, "acme", ADMIN, None).await;
     let now = chrono::Utc::now().naive_utc();
-    app.state
-        .store
-        .with_conn(|c| {
-            let t = store::tenants::find_by_slug(c, "acme")?
-                .unwrap()
-                .tenant_id();
-            // Alive (seen just now) but stuck at epoch 0.
-            store::revocation_acks::ack(c, &t, "stuck-0", 0, now)?;
-            // Last seen an hour ago: gone.
-            store::revocation_acks::ack(c, &t, "gone-0", 0, now - chrono::Duration::hours(1))
-        })
-        .unwrap();
+    in_acme(&app, |c, t| {
+        // Alive (seen just now) but stuck at epoch 0.
+        store::revocation_acks::ack(c, t, "stuck-0", 0, now)?;
+        // Last seen an hour ago: gone.
+        store::revocation_acks::ack(c, t, "gone-0", 0, now - chrono::Duration::hours(1))
+    });
     let started = std::time::Instant::now();
     let (status, body) = ban(&app, Some(&admin), json!({"user": "nobody"})).await;
     assert_eq!(
