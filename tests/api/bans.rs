@@ -95,7 +95,7 @@ fn in_acme<T>(
 }
 
 fn audit_actions(app: &TestApp) -> Vec<String> {
-    in_acme(app, |c, t| store::audit::list(c, t))
+    in_acme(app, store::audit::list)
         .into_iter()
         .filter(|e| e.action == "tokens.banned")
         .map(|e| format!("{} {}", e.actor, e.detail))
