@@ -61,7 +61,8 @@ impl TenantActor {
         let ctx = self.load.clone();
         let now = self.clock.db_now();
         async move {
-            let fresh = store
+            let load = ctx.clone();
+            let stored = store
                 .run(move |c| {
                     let version = store::tenants::config_version(c, &current.id)?;
                     if !force && version == Some(current.config_version) {
@@ -70,10 +71,13 @@ impl TenantActor {
                     let Some(row) = store::tenants::find_by_slug(c, &current.slug)? else {
                         return Ok(None);
                     };
-                    loader::load(c, &row, &ctx, now).map(Some)
+                    loader::read(c, row, &load, now).map(Some)
                 })
                 .await?;
-            let Some(fresh) = fresh else { return Ok(false) };
+            let Some(stored) = stored else {
+                return Ok(false);
+            };
+            let fresh = loader::build_off_thread(stored, ctx).await?;
             snapshot.store(Arc::new(fresh));
             Ok(true)
         }

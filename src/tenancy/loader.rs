@@ -1,5 +1,6 @@
-//! Building a tenant's snapshot from the database: keys (created if missing),
-//! clients and scopes.
+//! Building a tenant's snapshot from the database in two halves: [`read`] the
+//! rows (keys created if missing), inside `Store::run`; then [`build`] them —
+//! unseal keys, check clients, compile policies — outside it.
 
 use super::snapshot::{TenantSnapshot, TenantStatus};
 use crate::authz::policy::PolicySet;
@@ -36,16 +37,29 @@ pub enum LoadError {
     Client { client_id: String, reason: String },
 }
 
-pub fn load(
+/// A tenant's rows, read in one go; [`build`] turns them into a snapshot.
+pub struct Stored {
+    row: TenantRow,
+    algorithm: JwsAlgorithm,
+    keys: Vec<store::keys::KeyRow>,
+    clients: Vec<ClientRow>,
+    scopes: Vec<(String, String)>,
+    rights: RightsModel,
+    policies: Vec<store::policies::PolicyRow>,
+}
+
+/// The database half of loading: only reads, and creates keys the tenant
+/// lacks (tenant files create them, so that is rare).
+pub fn read(
     conn: &mut DbConnection,
-    row: &TenantRow,
+    row: TenantRow,
     ctx: &LoadContext,
     now: NaiveDateTime,
-) -> Result<TenantSnapshot, LoadError> {
+) -> Result<Stored, LoadError> {
     let tenant = row.tenant_id();
     let algorithm = JwsAlgorithm::parse(&row.jws_algorithm).unwrap_or(JwsAlgorithm::ES256);
-    let mut rows = store::keys::published(conn, &tenant, now)?;
-    if !has_active_keys(&rows, algorithm) {
+    let mut keys = store::keys::published(conn, &tenant, now)?;
+    if !has_active_keys(&keys, algorithm) {
         // Tenants get their keys on first load; a concurrent creator in another
         // process loses on the unique generation index and simply reads.
         let created = write_tx(conn, |c| {
@@ -56,27 +70,48 @@ pub fn load(
             Err(KeyError::Store(e)) if e.is_unique_violation() => {}
             Err(e) => return Err(e.into()),
         }
-        rows = store::keys::published(conn, &tenant, now)?;
+        keys = store::keys::published(conn, &tenant, now)?;
     }
-    let keys = KeyRing::open(&tenant, &rows, &ctx.master_key)?;
+    Ok(Stored {
+        algorithm,
+        keys,
+        clients: store::clients::list(conn, &tenant)?,
+        scopes: store::scopes::list(conn, &tenant)?
+            .into_iter()
+            .map(|s| (s.name, s.description))
+            .collect(),
+        rights: RightsModel {
+            roles: store::roles::graph(conn, &tenant)?,
+            scopes: store::scopes::permissions(conn, &tenant)?,
+        },
+        policies: store::policies::list(conn, &tenant)?,
+        row,
+    })
+}
+
+/// The CPU half of loading, no database: opens the keys, checks the clients,
+/// compiles the policies. Keep it off SQLite's database thread.
+pub fn build(stored: Stored, ctx: &LoadContext) -> Result<TenantSnapshot, LoadError> {
+    let Stored {
+        row,
+        algorithm,
+        keys,
+        clients: client_rows,
+        scopes,
+        rights,
+        policies,
+    } = stored;
+    let tenant = row.tenant_id();
+    let keys = KeyRing::open(&tenant, &keys, &ctx.master_key)?;
     let mut clients = HashMap::new();
-    for c in store::clients::list(conn, &tenant)? {
+    for c in client_rows {
         let client = client_from_row(&c).map_err(|reason| LoadError::Client {
             client_id: c.client_id.clone(),
             reason,
         })?;
         clients.insert(c.client_id.clone(), Arc::new(client));
     }
-    let scopes: Vec<(String, String)> = store::scopes::list(conn, &tenant)?
-        .into_iter()
-        .map(|s| (s.name, s.description))
-        .collect();
-    let rights = RightsModel {
-        roles: store::roles::graph(conn, &tenant)?,
-        scopes: store::scopes::permissions(conn, &tenant)?,
-    };
-    let stored = store::policies::list(conn, &tenant)?;
-    let policies = PolicySet::new(stored.iter().map(|p| (p.name.as_str(), p.code.as_str())))?;
+    let policies = PolicySet::new(policies.iter().map(|p| (p.name.as_str(), p.code.as_str())))?;
     let issuer = ctx.public_url.issuer(&row.slug);
     let supported = STANDARD_SCOPES
         .iter()
@@ -90,8 +125,8 @@ pub fn load(
     }
     Ok(TenantSnapshot {
         id: tenant,
-        slug: row.slug.clone(),
-        name: row.name.clone(),
+        slug: row.slug,
+        name: row.name,
         status: if row.status == STATUS_ACTIVE {
             TenantStatus::Active
         } else {
@@ -108,6 +143,16 @@ pub fn load(
         metadata,
         verified: Default::default(),
     })
+}
+
+/// Builds on the blocking pool (policies can take milliseconds to compile).
+pub async fn build_off_thread(
+    stored: Stored,
+    ctx: LoadContext,
+) -> Result<TenantSnapshot, LoadError> {
+    actix_web::web::block(move || build(stored, &ctx))
+        .await
+        .map_err(|_| LoadError::Store(StoreError::Cancelled))?
 }
 
 fn has_active_keys(rows: &[store::keys::KeyRow], algorithm: JwsAlgorithm) -> bool {

@@ -168,7 +168,7 @@ impl Supervisor {
             self.inner.instances.fetch_add(1, Ordering::Relaxed)
         )
         .into();
-        let id = instance.clone();
+        let (id, load) = (instance.clone(), ctx.clone());
         let loaded = self
             .inner
             .store
@@ -181,12 +181,13 @@ impl Supervisor {
                 // ban committed after that read waits for this actor.
                 write_tx(c, |c| revocation_acks::ack(c, &tenant, &id, 0, now))?;
                 let fresh = Fresh::read(c, &tenant, chrono::DateTime::UNIX_EPOCH.naive_utc(), now)?;
-                Ok::<_, LoadError>(Some((loader::load(c, &row, &ctx, now)?, fresh)))
+                Ok::<_, LoadError>(Some((loader::read(c, row, &load, now)?, fresh)))
             })
             .await?;
-        let Some((snapshot, fresh)) = loaded else {
+        let Some((stored, fresh)) = loaded else {
             return Ok(None);
         };
+        let snapshot = loader::build_off_thread(stored, ctx).await?;
         let revocations = Revocations::new();
         revocations.apply(fresh, now);
         Ok(Some(self.start_actor(
