@@ -4,10 +4,10 @@
 
 use super::session::{random_token, sha256_hex};
 use crate::authz::rights::RightsModel;
-use crate::oauth::pkce::{self, Method};
+use crate::oauth::pkce::Method;
 use crate::oauth::{Client, GrantType, OAuthError, OAuthErrorCode};
 use crate::store::codes::{self, CodeRow};
-use crate::store::refresh::{self, FamilyRow, TokenRow};
+use crate::store::refresh::{self, TokenRow};
 use crate::store::sessions::SessionRow;
 use crate::store::{self, DbConnection, StoreError, TenantId, write_tx};
 use crate::tenancy::TenantSnapshot;
@@ -120,8 +120,8 @@ pub(super) struct Grant<'a> {
 
 pub(super) struct Minted {
     pub(super) response: UserTokenResponse,
-    access: IssuedToken,
-    access_expires: NaiveDateTime,
+    pub(super) access: IssuedToken,
+    pub(super) access_expires: NaiveDateTime,
 }
 
 fn internal<E: std::error::Error + 'static>(e: E) -> OAuthError {
@@ -210,7 +210,7 @@ pub(super) fn user_rights(
 
 /// A refresh token is issued only when the user granted `offline_access` and
 /// the client may use the refresh_token grant (OIDC Core §11).
-fn wants_refresh(client: &Client, scopes: &BTreeSet<String>) -> bool {
+pub(super) fn wants_refresh(client: &Client, scopes: &BTreeSet<String>) -> bool {
     scopes.contains("offline_access") && client.allows_grant(GrantType::RefreshToken)
 }
 
@@ -284,134 +284,6 @@ impl From<StoreError> for GrantError {
     fn from(e: StoreError) -> Self {
         OAuthError::from(e).into()
     }
-}
-
-/// The authorization_code grant (RFC 6749 §4.1.3, RFC 7636 §4.6). A second
-/// redemption fails and revokes what the first issued (RFC 6749 §4.1.2).
-pub fn redeem_code(
-    conn: &mut DbConnection,
-    by: &Issuer<'_>,
-    client: &Client,
-    code: &str,
-    redirect_uri: Option<&str>,
-    verifier: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<UserTokenResponse, GrantError> {
-    let db_now = now.naive_utc();
-    let hash = sha256_hex(code);
-    let outcome = write_tx(
-        conn,
-        |conn| -> Result<Outcome<UserTokenResponse>, OAuthError> {
-            let Some(row) = codes::find(conn, by.tenant, &hash)? else {
-                return Ok(Outcome::Refused(invalid_grant("the code is invalid")));
-            };
-            if row.client_id != client.client_id.as_str() {
-                return Ok(Outcome::Refused(invalid_grant(
-                    "the code was issued to another client",
-                )));
-            }
-            if !codes::redeem(conn, by.tenant, &hash, db_now)? {
-                if row.state == codes::REDEEMED {
-                    revoke_issued(conn, by.tenant, &row, db_now)?;
-                    return Ok(Outcome::Replayed(invalid_grant(
-                        "the code was already used",
-                    )));
-                }
-                return Ok(Outcome::Refused(invalid_grant("the code has expired")));
-            }
-            if redirect_uri != Some(row.redirect_uri.as_str()) {
-                return Ok(Outcome::Refused(invalid_grant(
-                    "redirect_uri does not match the authorization request",
-                )));
-            }
-            let method = row.code_challenge_method.as_deref().and_then(Method::parse);
-            let pkce_ok = match (row.code_challenge.as_deref(), method, verifier) {
-                (Some(c), Some(m), Some(v)) => pkce::verify(c, m, v),
-                _ => false,
-            };
-            if !pkce_ok {
-                return Ok(Outcome::Refused(invalid_grant(
-                    "code_verifier does not match the code_challenge",
-                )));
-            }
-            let user_ok = store::users::get(conn, by.tenant, &row.user_id)?
-                .is_some_and(|u| u.status == "active");
-            if !user_ok {
-                return Ok(Outcome::Refused(invalid_grant(
-                    "the user is no longer active",
-                )));
-            }
-            let scopes = decode(&row.scopes);
-            let (family_id, refresh_token) = if wants_refresh(client, &scopes) {
-                let family_id = store::new_id();
-                refresh::insert_family(
-                    conn,
-                    by.tenant,
-                    &FamilyRow {
-                        id: family_id.clone(),
-                        tenant_id: by.tenant.to_string(),
-                        client_id: row.client_id.clone(),
-                        user_id: row.user_id.clone(),
-                        session_id: Some(row.session_id.clone()),
-                        scopes: row.scopes.clone(),
-                        auth_time: row.auth_time,
-                        amr: row.amr.clone(),
-                        state: refresh::ACTIVE.into(),
-                        created_at: db_now,
-                        revoked_at: None,
-                    },
-                )?;
-                let token = new_refresh_token(conn, by.tenant, &family_id, client, db_now)?;
-                (Some(family_id), Some(token))
-            } else {
-                (None, None)
-            };
-            let grant = Grant {
-                user_id: &row.user_id,
-                scopes: &scopes,
-                rights: user_rights(conn, by, &row.user_id, &scopes)?,
-                session_id: Some(&row.session_id),
-                auth_time: row.auth_time,
-                amr: &row.amr,
-                nonce: row.nonce.as_deref(),
-            };
-            let minted = mint(by, client, &grant, refresh_token, now)?;
-            codes::record_issued(
-                conn,
-                by.tenant,
-                &hash,
-                family_id.as_deref(),
-                &minted.access.revocation_id,
-                minted.access_expires,
-            )?;
-            Ok(Outcome::Issued(minted.response))
-        },
-    )?;
-    match outcome {
-        Outcome::Issued(r) => Ok(r),
-        Outcome::Refused(e) => Err(e.into()),
-        Outcome::Replayed(error) => Err(GrantError {
-            error,
-            revoked_access_tokens: true,
-        }),
-    }
-}
-
-/// A replayed code: revoke the refresh family and the access token the first
-/// redemption issued.
-fn revoke_issued(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    row: &CodeRow,
-    now: NaiveDateTime,
-) -> Result<(), StoreError> {
-    if let Some(family) = &row.family_id {
-        refresh::revoke_family(conn, tenant, family, now)?;
-    }
-    if let (Some(id), Some(exp)) = (&row.access_revocation_id, row.access_expires_at) {
-        store::revocations::revoke_in_tx(conn, tenant, id, exp, now)?;
-    }
-    Ok(())
 }
 
 /// Revokes the family of a refresh token presented for revocation (RFC 7009

@@ -1,11 +1,11 @@
 use super::Tenant;
 use super::form::{authenticate, form};
 use crate::app::AppState;
-use crate::authn::grants::{self, GrantError, Issuer, UserTokenResponse};
+use crate::authn::grants::GrantError;
+use crate::authn::redeem::{self, CodeRequest};
 use crate::authn::refresh;
 use crate::oauth::grant::TokenRequest;
 use crate::oauth::{Client, OAuthError, OAuthErrorCode};
-use crate::store::DbConnection;
 use crate::tenancy::{SyncRevocations, TenantSnapshot};
 use crate::tokens::exchange::{self, ExchangeRequest, ExchangeResponse};
 use crate::tokens::{access, issue};
@@ -102,11 +102,20 @@ async fn database_grant(
                 .await
                 .map_err(GrantError::from)
         }
-        request => {
-            state
-                .store
-                .run(move |conn| redeem(conn, &snapshot, &client, request, now))
-                .await
+        TokenRequest::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier,
+        } => {
+            let request = CodeRequest {
+                code,
+                redirect_uri,
+                verifier: code_verifier,
+            };
+            redeem::redeem(&state.store, snapshot, client, request, now).await
+        }
+        TokenRequest::ClientCredentials { .. } | TokenRequest::TokenExchange(_) => {
+            Err(OAuthError::server_error().into())
         }
     };
     match response {
@@ -121,30 +130,5 @@ async fn database_grant(
             }
             Err(error)
         }
-    }
-}
-
-fn redeem(
-    conn: &mut DbConnection,
-    snapshot: &TenantSnapshot,
-    client: &Client,
-    request: TokenRequest,
-    now: DateTime<Utc>,
-) -> Result<UserTokenResponse, GrantError> {
-    match request {
-        TokenRequest::AuthorizationCode {
-            code,
-            redirect_uri,
-            code_verifier,
-        } => grants::redeem_code(
-            conn,
-            &Issuer::of(snapshot),
-            client,
-            &code,
-            redirect_uri.as_deref(),
-            code_verifier.as_deref(),
-            now,
-        ),
-        _ => Err(OAuthError::server_error().into()),
     }
 }
