@@ -51,7 +51,9 @@ pub struct DatabaseConfig {
         deserialize_with = "deserialize_db_url"
     )]
     pub url: DatabaseUrl,
-    /// Connections in the pool.
+    /// Connections in the pool. On SQLite, requests use one connection on a
+    /// database thread (`store::sqlite_thread`); the pool serves start-up,
+    /// health checks and the CLI.
     pub pool_size: u32,
     /// How long to wait for a connection before failing a request.
     #[serde(with = "humantime_serde")]
