@@ -10,6 +10,7 @@ use anyhow::Context;
 
 mod clients;
 mod keys;
+mod policies;
 mod roles;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -59,6 +60,11 @@ pub enum Command {
     Roles {
         #[command(subcommand)]
         command: roles::RolesCommand,
+    },
+    /// Authorization policies: check a policy file, list a tenant's.
+    Policies {
+        #[command(subcommand)]
+        command: policies::PoliciesCommand,
     },
 }
 
@@ -115,6 +121,7 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Keys { command } => keys::run(&config, command),
         Command::Clients { command } => clients::run(&config, command),
         Command::Roles { command } => roles::run(&config, command),
+        Command::Policies { command } => policies::run(&config, command),
     }
 }
 

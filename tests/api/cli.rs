@@ -593,3 +593,43 @@ async fn roles_with_inclusions_refuse_cycles_and_survive_tenant_apply() {
         "deleting a role takes it from its holders"
     );
 }
+
+#[actix_web::test]
+async fn policies_check_names_line_and_column_and_list_shows_the_order() {
+    let yaml = "slug: acme\nname: Acme\npolicies:\n  - name: notes\n    code: |\n      allow if resource_type(\"note\"), right(\"notes:read\");\n";
+    let app = spawn_app_with(|_| {}, Some(yaml)).await;
+    let dir = app.dir.path();
+    std::fs::write(dir.join("good.dl"), "allow if right(\"notes:read\");\n").unwrap();
+    std::fs::write(
+        dir.join("bad.dl"),
+        "// first line\nallow if right(\"notes:read\");\ndeny if ;\n",
+    )
+    .unwrap();
+    let out = gatehouse(&app, &["policies", "check", "good.dl"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "good.dl: valid\n");
+    let out = gatehouse(&app, &["policies", "check", "bad.dl"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: policy bad.dl: line 3, column "),
+        "{err}"
+    );
+
+    let out = gatehouse(&app, &["policies", "list", "--tenant", "acme"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let order: Vec<&str> = text.lines().filter(|l| l.starts_with("# ")).collect();
+    assert_eq!(
+        order,
+        [
+            "# notes (tenant file)",
+            "# self-service (built in)",
+            "# user-managers (built in)",
+            "# token-revokers (built in)"
+        ]
+    );
+    assert!(text.contains("allow if resource_type(\"note\"), right(\"notes:read\");"));
+    let out = gatehouse(&app, &["policies", "list", "--tenant", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+}
