@@ -231,6 +231,9 @@ fn locked(
                         "the code was already used",
                     )));
                 }
+                if row.state == codes::REVOKED {
+                    return Ok(Outcome::Refused(invalid_grant("the code has been revoked")));
+                }
                 return Ok(Outcome::Refused(invalid_grant("the code has expired")));
             }
             if redirect_uri != Some(row.redirect_uri.as_str()) {

@@ -45,7 +45,14 @@ pub async fn ban(
     );
     let db_now = state.clock.db_now();
     let (banned, processes) = ban_everywhere(&tenant, &state, &target, actor, db_now).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
+    // 202 when some process did not confirm in time: the ban is recorded and
+    // in force where confirmed, not yet known to be everywhere.
+    let status = if processes.unconfirmed == 0 {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    Ok(HttpResponse::build(status).json(serde_json::json!({
         "banned": target.kind(),
         "target": target.target(),
         "banned_before": db_now.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -79,7 +86,7 @@ async fn ban_everywhere(
         tenants.revocation_sync_interval,
         tenants.ban_confirm_timeout,
     )
-    .await?;
+    .await;
     if processes.unconfirmed > 0 {
         tracing::warn!(tenant = %s.slug, unconfirmed = processes.unconfirmed,
             "a ban was not confirmed by every process in time");

@@ -83,7 +83,10 @@ pub fn ban(
         BanTarget::Tenant => {}
     }
     codes
-        .set(authorization_codes::expires_at.eq(now))
+        .set((
+            authorization_codes::state.eq(super::codes::REVOKED),
+            authorization_codes::expires_at.eq(now),
+        ))
         .execute(conn)?;
     let ids: Vec<String> = families.load(conn)?;
     for chunk in ids.chunks(500) {

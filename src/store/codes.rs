@@ -39,6 +39,9 @@ impl std::fmt::Debug for CodeRow {
 
 pub const ACTIVE: &str = "active";
 pub const REDEEMED: &str = "redeemed";
+/// Banned before it was redeemed (`store::bans`): a redemption already under
+/// way loses its conditional update, whatever time it started.
+pub const REVOKED: &str = "revoked";
 
 pub fn insert(conn: &mut DbConnection, tenant: &TenantId, row: &CodeRow) -> Result<(), StoreError> {
     debug_assert_eq!(row.tenant_id, tenant.as_str());

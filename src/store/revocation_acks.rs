@@ -29,23 +29,16 @@ pub fn bump(conn: &mut DbConnection, tenant: &TenantId) -> Result<i64, StoreErro
     epoch(conn, tenant)
 }
 
-/// Records that `instance` has applied everything up to `epoch` and is alive.
-/// Only the instance writes its own record (call inside a write transaction).
-pub fn ack(
+/// Writes an instance's record (a new actor, before its first read; call
+/// inside a write transaction).
+pub fn register(
     conn: &mut DbConnection,
     tenant: &TenantId,
     instance: &str,
     epoch: i64,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let updated = diesel::update(
-        acks::table
-            .filter(acks::tenant_id.eq(tenant.as_str()))
-            .filter(acks::instance_id.eq(instance)),
-    )
-    .set((acks::epoch.eq(epoch), acks::seen_at.eq(now)))
-    .execute(conn)?;
-    if updated == 0 {
+    if !ack(conn, tenant, instance, epoch, now)? {
         diesel::insert_into(acks::table)
             .values((
                 acks::tenant_id.eq(tenant.as_str()),
@@ -56,6 +49,26 @@ pub fn ack(
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// Records that `instance` has applied everything up to `epoch` and is alive.
+/// Only updates: a record removed by [`forget`] (the actor stopped) stays
+/// removed. False when there was no record.
+pub fn ack(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    instance: &str,
+    epoch: i64,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let updated = diesel::update(
+        acks::table
+            .filter(acks::tenant_id.eq(tenant.as_str()))
+            .filter(acks::instance_id.eq(instance)),
+    )
+    .set((acks::epoch.eq(epoch), acks::seen_at.eq(now)))
+    .execute(conn)?;
+    Ok(updated == 1)
 }
 
 /// The instance no longer holds the tenant live.

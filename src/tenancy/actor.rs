@@ -35,8 +35,9 @@ pub struct TenantActor {
     pub(super) idle_timeout: Duration,
     pub(super) reload_interval: Duration,
     pub(super) revocation_sync_interval: Duration,
-    /// A revocation sync is running: the next tick skips rather than piles up.
-    pub(super) syncing: Arc<std::sync::atomic::AtomicBool>,
+    /// Held by the running revocation sync: ticks skip while it runs,
+    /// `SyncRevocations` queues behind it.
+    pub(super) sync_lock: Arc<tokio::sync::Mutex<()>>,
     pub(super) registry: Weak<Registry>,
 }
 
@@ -84,21 +85,37 @@ impl TenantActor {
     }
 
     /// Reads revocations and bans recorded since the last sync (by any
-    /// process), applies them, then records the epoch applied.
-    fn sync_revocations(&self) -> impl Future<Output = Result<(), StoreError>> + 'static {
+    /// process), applies them, then records the epoch applied. One sync at a
+    /// time: with `wait` the sync queues behind a running one (and then reads
+    /// afresh), without it it is skipped. Syncs that overlapped could apply
+    /// an older read after a newer one was confirmed to a banning process.
+    fn sync_revocations(
+        &self,
+        wait: bool,
+    ) -> impl Future<Output = Result<(), StoreError>> + 'static {
         let store = self.store.clone();
         let tenant = self.snapshot.load().id.clone();
         let revocations = self.revocations.clone();
         let instance = self.instance.clone();
         let heartbeat = propagation::heartbeat(self.revocation_sync_interval);
-        let now = self.clock.db_now();
-        // Overlap a little: a revocation committed just before `since` by a
-        // slow transaction must not be missed.
-        let since = revocations
-            .synced_at()
-            .map(|t| t - chrono::Duration::seconds(5))
-            .unwrap_or(chrono::DateTime::UNIX_EPOCH.naive_utc());
+        let clock = self.clock.clone();
+        let lock = self.sync_lock.clone();
         async move {
+            let _one_at_a_time = if wait {
+                lock.lock_owned().await
+            } else {
+                match lock.try_lock_owned() {
+                    Ok(guard) => guard,
+                    Err(_) => return Ok(()),
+                }
+            };
+            let now = clock.db_now();
+            // Overlap a little: a revocation committed just before `since` by
+            // a slow transaction must not be missed.
+            let since = revocations
+                .synced_at()
+                .map(|t| t - chrono::Duration::seconds(5))
+                .unwrap_or(chrono::DateTime::UNIX_EPOCH.naive_utc());
             let t = tenant.clone();
             let fresh = store.run(move |c| Fresh::read(c, &t, since, now)).await?;
             let epoch = revocations.apply(fresh, now);
@@ -112,6 +129,7 @@ impl TenantActor {
                     .await?;
                 revocations.set_acked(epoch);
             }
+            revocations.set_complete();
             Ok(())
         }
     }
@@ -125,7 +143,11 @@ impl Actor for TenantActor {
         let check_every =
             (self.idle_timeout / 4).clamp(Duration::from_millis(20), Duration::from_secs(30));
         ctx.run_interval(check_every, Self::check_idle);
-        ctx.spawn(self.sync_revocations().into_actor(self).map(|_, _, _| ()));
+        ctx.spawn(
+            self.sync_revocations(true)
+                .into_actor(self)
+                .map(|_, _, _| ()),
+        );
         ctx.run_interval(self.reload_interval, |act, ctx| {
             let slug = act.slug.clone();
             let work = act.reload(false);
@@ -139,17 +161,13 @@ impl Actor for TenantActor {
             );
         });
         ctx.run_interval(self.revocation_sync_interval, |act, ctx| {
-            if act.syncing.swap(true, Ordering::AcqRel) {
-                return;
-            }
-            let (slug, syncing) = (act.slug.clone(), act.syncing.clone());
-            let sync = act.sync_revocations();
+            let slug = act.slug.clone();
+            let sync = act.sync_revocations(false);
             ctx.spawn(
                 async move {
                     if let Err(e) = sync.await {
                         tracing::warn!(tenant = %slug, error = %e, "revocation sync failed");
                     }
-                    syncing.store(false, Ordering::Release);
                 }
                 .into_actor(act),
             );
@@ -216,7 +234,7 @@ impl Handler<SyncRevocations> for TenantActor {
     type Result = ResponseFuture<Result<(), StoreError>>;
 
     fn handle(&mut self, _: SyncRevocations, _: &mut Self::Context) -> Self::Result {
-        Box::pin(self.sync_revocations())
+        Box::pin(self.sync_revocations(true))
     }
 }
 

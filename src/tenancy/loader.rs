@@ -48,6 +48,12 @@ pub struct Stored {
     policies: Vec<store::policies::PolicyRow>,
 }
 
+impl Stored {
+    pub fn tenant_id(&self) -> store::TenantId {
+        self.row.tenant_id()
+    }
+}
+
 /// The database half of loading: only reads, and creates keys the tenant
 /// lacks (tenant files create them, so that is rare).
 pub fn read(

@@ -9,10 +9,17 @@
 //! epoch in its own transaction; the banning process then waits until every
 //! instance seen alive within [`alive_window`] has applied the new epoch, or
 //! until the timeout (a process that stopped without saying so drops out of
-//! the window, one that cannot reach the database is reported unconfirmed).
+//! the window; one that cannot reach the database is reported unconfirmed
+//! while it is in the window, and after [`vouch_window`] without a complete
+//! sync it refuses every token of the tenant itself, so dropping out of the
+//! window never leaves a process answering from a stale ban list).
+//!
+//! Wall clocks: `seen_at` is the acking process's clock, compared with the
+//! banning process's; they must agree to within [`vouch_window`] (5 s by
+//! default), as NTP keeps them.
 
 use crate::clock::Clock;
-use crate::store::{Store, StoreError, TenantId, revocation_acks};
+use crate::store::{Store, TenantId, revocation_acks};
 use std::time::{Duration, Instant};
 
 /// How often a live actor records that it is alive, even when nothing changed.
@@ -24,6 +31,14 @@ pub fn heartbeat(sync_interval: Duration) -> Duration {
 /// gone (it stopped without removing its record, or its process died).
 pub fn alive_window(sync_interval: Duration) -> Duration {
     heartbeat(sync_interval) * 5
+}
+
+/// A process that has not completed a sync for this long stops vouching for
+/// any token of the tenant (introspection says inactive, decisions deny):
+/// half the alive window, so it stops before banning processes stop waiting
+/// for it, with room for clocks that disagree by less than that.
+pub fn vouch_window(sync_interval: Duration) -> Duration {
+    alive_window(sync_interval) / 2
 }
 
 /// How many live instances applied an epoch when the wait ended.
@@ -43,20 +58,32 @@ pub async fn confirm(
     epoch: i64,
     sync_interval: Duration,
     timeout: Duration,
-) -> Result<Confirmation, StoreError> {
+) -> Confirmation {
     let deadline = Instant::now() + timeout;
     let poll = (sync_interval / 4).clamp(Duration::from_millis(10), Duration::from_millis(100));
     let window = chrono::Duration::from_std(alive_window(sync_interval)).unwrap_or_default();
+    let mut last = Confirmation {
+        confirmed: 0,
+        unconfirmed: 1,
+    };
     loop {
         let (tenant, alive_since) = (tenant.clone(), clock.db_now() - window);
-        let (confirmed, unconfirmed) = store
+        // The ban is committed: a failed poll is not the caller's error, it
+        // only leaves the count unconfirmed until a poll succeeds.
+        match store
             .run(move |c| revocation_acks::progress(c, &tenant, epoch, alive_since))
-            .await?;
-        if unconfirmed == 0 || Instant::now() >= deadline {
-            return Ok(Confirmation {
-                confirmed,
-                unconfirmed,
-            });
+            .await
+        {
+            Ok((confirmed, unconfirmed)) => {
+                last = Confirmation {
+                    confirmed,
+                    unconfirmed,
+                };
+            }
+            Err(e) => tracing::warn!(error = %e, "could not read ban confirmations"),
+        }
+        if last.unconfirmed == 0 || Instant::now() >= deadline {
+            return last;
         }
         actix_web::rt::time::sleep(poll).await;
     }

@@ -43,18 +43,40 @@ pub struct Revocations {
     /// seconds) are inactive.
     bans: RwLock<Vec<(BanTarget, i64)>>,
     synced_at: Mutex<Option<NaiveDateTime>>,
+    /// The epoch of the bans in memory: an older read never replaces them.
+    applied: Mutex<i64>,
     /// The epoch this process last recorded as applied, and when.
     acked: Mutex<(i64, Option<Instant>)>,
+    /// When the last complete sync (read, applied, recorded) finished.
+    complete: Mutex<Instant>,
+    /// Past this without a complete sync, this process no longer vouches for
+    /// any token (`tenancy::propagation`: by then banning processes have
+    /// stopped waiting for it).
+    max_age: Duration,
 }
 
 impl Revocations {
-    pub fn new() -> Self {
+    pub fn new(max_age: Duration) -> Self {
         Self {
             ids: RwLock::new(HashSet::new()),
             bans: RwLock::new(Vec::new()),
             synced_at: Mutex::new(None),
+            applied: Mutex::new(-1),
             acked: Mutex::new((-1, None)),
+            complete: Mutex::new(Instant::now()),
+            max_age,
         }
+    }
+
+    /// True when no sync has completed for `max_age`: the ban list may be
+    /// stale, so no token should pass.
+    pub fn in_doubt(&self) -> bool {
+        let complete = *self.complete.lock().unwrap_or_else(|p| p.into_inner());
+        complete.elapsed() > self.max_age
+    }
+
+    pub(super) fn set_complete(&self) {
+        *self.complete.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
     }
 
     pub fn contains(&self, id: &str) -> bool {
@@ -87,10 +109,17 @@ impl Revocations {
         *self.bans.write().unwrap_or_else(|p| p.into_inner()) = bans;
     }
 
-    /// Applies what a sync read (started at `now`); returns its epoch.
+    /// Applies what a sync read (started at `now`); returns its epoch. Bans
+    /// read at an older epoch than those in memory are ignored.
     pub(super) fn apply(&self, fresh: Fresh, now: NaiveDateTime) -> i64 {
         self.insert_all(fresh.ids);
-        self.set_bans(fresh.bans);
+        {
+            let mut applied = self.applied.lock().unwrap_or_else(|p| p.into_inner());
+            if fresh.epoch >= *applied {
+                self.set_bans(fresh.bans);
+                *applied = fresh.epoch;
+            }
+        }
         self.set_synced_at(now);
         fresh.epoch
     }
@@ -122,8 +151,38 @@ impl Revocations {
     }
 }
 
-impl Default for Revocations {
-    fn default() -> Self {
-        Self::new()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fresh(epoch: i64, bans: Vec<(BanTarget, NaiveDateTime)>) -> Fresh {
+        Fresh {
+            epoch,
+            ids: Vec::new(),
+            bans,
+        }
+    }
+
+    #[test]
+    fn an_older_read_never_replaces_newer_bans() {
+        let r = Revocations::new(Duration::from_secs(60));
+        let now = chrono::Utc::now().naive_utc();
+        r.apply(fresh(2, vec![(BanTarget::Client("svc".into()), now)]), now);
+        assert!(r.is_banned("svc", None, Some(now.and_utc().timestamp() - 10)));
+        // A sync that read before the ban finishes late.
+        r.apply(fresh(1, Vec::new()), now);
+        assert!(r.is_banned("svc", None, Some(now.and_utc().timestamp() - 10)));
+        r.apply(fresh(3, Vec::new()), now);
+        assert!(!r.is_banned("svc", None, Some(now.and_utc().timestamp() - 10)));
+    }
+
+    #[test]
+    fn without_a_complete_sync_for_too_long_it_is_in_doubt() {
+        let r = Revocations::new(Duration::from_millis(20));
+        assert!(!r.in_doubt());
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(r.in_doubt());
+        r.set_complete();
+        assert!(!r.in_doubt());
     }
 }

@@ -1,6 +1,7 @@
 use super::actor::TenantActor;
 use super::declarative::Slug;
 use super::loader::{self, LoadContext, LoadError};
+use super::propagation;
 use super::revocations::{Fresh, Revocations};
 use super::snapshot::TenantSnapshot;
 use crate::clock::Clock;
@@ -35,8 +36,13 @@ impl TenantHandle {
         self.revocations.contains(revocation_id)
     }
 
-    /// True when a ban known to this process covers the token.
+    /// True when a ban known to this process covers the token — or when this
+    /// process cannot vouch for its ban list (no complete revocation sync
+    /// within `tenancy::propagation::vouch_window`): then no token passes.
     pub fn is_banned(&self, client: &str, subject: Option<&str>, issued_at: Option<i64>) -> bool {
+        if self.revocations.in_doubt() {
+            return true;
+        }
         self.revocations.is_banned(client, subject, issued_at)
     }
 
@@ -179,7 +185,7 @@ impl Supervisor {
                 let tenant = row.tenant_id();
                 // Registered before the first read (tenancy::propagation): a
                 // ban committed after that read waits for this actor.
-                write_tx(c, |c| revocation_acks::ack(c, &tenant, &id, 0, now))?;
+                write_tx(c, |c| revocation_acks::register(c, &tenant, &id, 0, now))?;
                 let fresh = Fresh::read(c, &tenant, chrono::DateTime::UNIX_EPOCH.naive_utc(), now)?;
                 Ok::<_, LoadError>(Some((loader::read(c, row, &load, now)?, fresh)))
             })
@@ -187,8 +193,18 @@ impl Supervisor {
         let Some((stored, fresh)) = loaded else {
             return Ok(None);
         };
-        let snapshot = loader::build_off_thread(stored, ctx).await?;
-        let revocations = Revocations::new();
+        let tenant = stored.tenant_id();
+        let snapshot = match loader::build_off_thread(stored, ctx).await {
+            Ok(s) => s,
+            Err(e) => {
+                // Registered above: no actor will ever remove the record.
+                super::actor::forget(&self.inner.store, &tenant, &instance);
+                return Err(e);
+            }
+        };
+        let revocations = Revocations::new(propagation::vouch_window(
+            self.inner.options.revocation_sync_interval,
+        ));
         revocations.apply(fresh, now);
         Ok(Some(self.start_actor(
             slug,
@@ -246,7 +262,7 @@ impl Supervisor {
             idle_timeout: self.inner.options.idle_timeout,
             reload_interval: self.inner.options.reload_interval,
             revocation_sync_interval: self.inner.options.revocation_sync_interval,
-            syncing: Default::default(),
+            sync_lock: Default::default(),
             registry: Arc::downgrade(&self.inner.registry),
         };
         let shard = &self.inner.shards[shard_of(slug, self.inner.shards.len())];

@@ -147,6 +147,15 @@ async fn banning_a_user_ends_their_tokens_everywhere() {
         .unwrap()
         .to_owned();
 
+    // A second sign-in whose code is not redeemed before the ban.
+    let pending = sign_in(
+        &app,
+        &browser(),
+        "openid notes:read",
+        &["openid", "notes:read"],
+    )
+    .await;
+
     let admin = client_token(&app, "acme", ADMIN, None).await;
     let (status, body) = ban(&app, Some(&admin), json!({"user": alice})).await;
     assert_eq!(status, 200);
@@ -167,6 +176,14 @@ async fn banning_a_user_ends_their_tokens_everywhere() {
     assert_eq!(refresh(&second, rt).await, 400);
     assert!(active(&app, &svc).await, "other tokens are untouched");
     assert!(active(&second, &svc).await, "other tokens are untouched");
+    // The code issued before the ban can no longer be redeemed.
+    let res = exchange(&second, &query(&pending)["code"], VERIFIER).await;
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        (&body["error"], &body["error_description"]),
+        (&json!("invalid_grant"), &json!("the code has been revoked"))
+    );
     assert_eq!(
         audit_actions(&app),
         [r#"client:admin {"kind":"user","refresh_families_revoked":1}"#]
@@ -248,15 +265,16 @@ async fn a_live_process_that_never_applies_a_ban_is_reported_and_a_gone_one_igno
     let now = chrono::Utc::now().naive_utc();
     in_acme(&app, |c, t| {
         // Alive (seen just now) but stuck at epoch 0.
-        store::revocation_acks::ack(c, t, "stuck-0", 0, now)?;
+        store::revocation_acks::register(c, t, "stuck-0", 0, now)?;
         // Last seen an hour ago: gone.
-        store::revocation_acks::ack(c, t, "gone-0", 0, now - chrono::Duration::hours(1))
+        store::revocation_acks::register(c, t, "gone-0", 0, now - chrono::Duration::hours(1))
     });
     let started = std::time::Instant::now();
     let (status, body) = ban(&app, Some(&admin), json!({"user": "nobody"})).await;
+    // 202: recorded, in force here, not confirmed everywhere.
     assert_eq!(
         (status, &body["processes"]),
-        (200, &json!({"confirmed": 1, "unconfirmed": 1}))
+        (202, &json!({"confirmed": 1, "unconfirmed": 1}))
     );
     assert!(started.elapsed() >= Duration::from_millis(300));
 }
