@@ -6,7 +6,8 @@ use super::{DbConnection, StoreError, TenantId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-/// Records a revocation. Revoking twice is not an error.
+/// Records a revocation in its own transaction. Revoking twice is not an
+/// error (a concurrent duplicate loses on the primary key and is ignored).
 pub fn revoke(
     conn: &mut DbConnection,
     tenant: &TenantId,
@@ -14,23 +15,18 @@ pub fn revoke(
     expires_at: NaiveDateTime,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let inserted = diesel::insert_into(revoked_tokens::table)
-        .values((
-            revoked_tokens::tenant_id.eq(tenant.as_str()),
-            revoked_tokens::revocation_id.eq(revocation_id),
-            revoked_tokens::revoked_at.eq(now),
-            revoked_tokens::expires_at.eq(expires_at),
-        ))
-        .execute(conn)
-        .map_err(StoreError::from);
-    match inserted {
+    match super::write_tx(conn, |c| {
+        revoke_in_tx(c, tenant, revocation_id, expires_at, now)
+    }) {
         Err(e) if e.is_unique_violation() => Ok(()),
-        other => other.map(|_| ()),
+        other => other,
     }
 }
 
-/// Records a revocation inside a transaction (no unique-violation recovery,
-/// which would abort a PostgreSQL transaction): checks first.
+/// Records a revocation inside the caller's transaction (no unique-violation
+/// recovery, which would abort a PostgreSQL transaction): checks first. A new
+/// revocation moves the tenant's revocation epoch, which tells every process
+/// to read revocations again (`tenancy::revocations`).
 pub fn revoke_in_tx(
     conn: &mut DbConnection,
     tenant: &TenantId,
@@ -52,6 +48,7 @@ pub fn revoke_in_tx(
                 revoked_tokens::expires_at.eq(expires_at),
             ))
             .execute(conn)?;
+        super::revocation_acks::bump(conn, tenant)?;
     }
     Ok(())
 }

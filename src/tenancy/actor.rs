@@ -116,9 +116,14 @@ impl TenantActor {
                 .synced_at()
                 .map(|t| t - chrono::Duration::seconds(5))
                 .unwrap_or(chrono::DateTime::UNIX_EPOCH.naive_utc());
-            let t = tenant.clone();
-            let fresh = store.run(move |c| Fresh::read(c, &t, since, now)).await?;
-            let epoch = revocations.apply(fresh, now);
+            let (t, known) = (tenant.clone(), revocations.applied_epoch());
+            let fresh = store
+                .run(move |c| Fresh::read(c, &t, since, now, known))
+                .await?;
+            let epoch = match fresh {
+                Some(fresh) => revocations.apply(fresh, now),
+                None => known,
+            };
             if revocations.needs_ack(epoch, heartbeat) {
                 store
                     .run(move |c| {

@@ -19,14 +19,42 @@ pub(super) struct Fresh {
 }
 
 impl Fresh {
-    /// Revocations recorded since `since` and the bans in force.
+    /// Revocations recorded since `since` and the bans in force — or `None`
+    /// when the tenant's revocation epoch is still `known`: every revocation
+    /// and ban moves it, so nothing was recorded since it was read.
     pub(super) fn read(
         conn: &mut DbConnection,
         tenant: &TenantId,
         since: NaiveDateTime,
         now: NaiveDateTime,
+        known: i64,
+    ) -> Result<Option<Self>, StoreError> {
+        let epoch = store::revocation_acks::epoch(conn, tenant)?;
+        if epoch == known {
+            return Ok(None);
+        }
+        Self::rows(conn, tenant, epoch, since, now).map(Some)
+    }
+
+    /// Every live revocation and ban (a tenant's first load).
+    pub(super) fn read_all(
+        conn: &mut DbConnection,
+        tenant: &TenantId,
+        now: NaiveDateTime,
     ) -> Result<Self, StoreError> {
         let epoch = store::revocation_acks::epoch(conn, tenant)?;
+        let since = chrono::DateTime::UNIX_EPOCH.naive_utc();
+        Self::rows(conn, tenant, epoch, since, now)
+    }
+
+    /// Read after the epoch: they include at least every change up to it.
+    fn rows(
+        conn: &mut DbConnection,
+        tenant: &TenantId,
+        epoch: i64,
+        since: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> Result<Self, StoreError> {
         let ids = store::revocations::since(conn, tenant, since, now)?
             .into_iter()
             .map(|(id, _)| id)
@@ -107,6 +135,11 @@ impl Revocations {
             .map(|(t, at)| (t, at.and_utc().timestamp()))
             .collect();
         *self.bans.write().unwrap_or_else(|p| p.into_inner()) = bans;
+    }
+
+    /// The epoch of the bans and revocations in memory (-1: none read yet).
+    pub(super) fn applied_epoch(&self) -> i64 {
+        *self.applied.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Applies what a sync read (started at `now`); returns its epoch. Bans

@@ -186,7 +186,7 @@ impl Supervisor {
                 // Registered before the first read (tenancy::propagation): a
                 // ban committed after that read waits for this actor.
                 write_tx(c, |c| revocation_acks::register(c, &tenant, &id, 0, now))?;
-                let fresh = Fresh::read(c, &tenant, chrono::DateTime::UNIX_EPOCH.naive_utc(), now)?;
+                let fresh = Fresh::read_all(c, &tenant, now)?;
                 Ok::<_, LoadError>(Some((loader::read(c, row, &load, now)?, fresh)))
             })
             .await?;
