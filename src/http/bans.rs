@@ -43,8 +43,7 @@ pub async fn ban(
         || format!("client:{}", caller.client_id()),
         |u| format!("user:{u}"),
     );
-    let db_now = state.clock.db_now();
-    let (banned, processes) = ban_everywhere(&tenant, &state, &target, actor, db_now).await?;
+    let (banned, processes) = ban_everywhere(&tenant, &state, &target, actor).await?;
     // 202 when some process did not confirm in time: the ban is recorded and
     // in force where confirmed, not yet known to be everywhere.
     let status = if processes.unconfirmed == 0 {
@@ -55,7 +54,10 @@ pub async fn ban(
     Ok(HttpResponse::build(status).json(serde_json::json!({
         "banned": target.kind(),
         "target": target.target(),
-        "banned_before": db_now.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "banned_before": banned
+            .banned_at
+            .and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "refresh_families_revoked": banned.refresh_families_revoked,
         "processes": processes,
     })))
@@ -68,23 +70,25 @@ async fn ban_everywhere(
     state: &AppState,
     target: &BanTarget,
     actor: String,
-    db_now: chrono::NaiveDateTime,
 ) -> Result<(Banned, Confirmation), StoreError> {
     let s = &tenant.snapshot;
-    let (t, target) = (s.id.clone(), target.clone());
+    let (t, target, clock) = (s.id.clone(), target.clone(), state.clock.clone());
     let banned = state
         .store
-        .run(move |c| ban::ban(c, &t, &target, &actor, db_now))
+        .run(move |c| ban::ban(c, &t, &target, &actor, clock.as_ref()))
         .await?;
-    let _ = tenant.handle.addr.send(SyncRevocations).await;
     let tenants = &state.config.tenants;
+    let deadline = std::time::Instant::now() + tenants.ban_confirm_timeout;
+    // Applied here first; bounded like the rest of the wait.
+    let remaining = deadline.saturating_duration_since(std::time::Instant::now());
+    let _ = actix_web::rt::time::timeout(remaining, tenant.handle.addr.send(SyncRevocations)).await;
     let processes = propagation::confirm(
         &state.store,
         state.clock.as_ref(),
         &s.id,
         banned.epoch,
         tenants.revocation_sync_interval,
-        tenants.ban_confirm_timeout,
+        deadline,
     )
     .await;
     if processes.unconfirmed > 0 {

@@ -43,25 +43,18 @@ impl BanTarget {
 
 /// Records a ban and, in the same transaction (the caller's), revokes every
 /// refresh family and unredeemed code it covers, so no refresh or code
-/// redemption can mint a new token from before the ban. Returns the number
-/// of refresh families revoked.
+/// redemption can mint a new token from before the ban. The ban's moment is
+/// taken after those updates (`banned_at`): a refresh or redemption that
+/// committed before them minted its tokens earlier, so the ban covers them.
+/// Returns the number of refresh families revoked and the ban's moment.
 pub fn ban(
     conn: &mut DbConnection,
     tenant: &TenantId,
     target: &BanTarget,
     now: NaiveDateTime,
-    expires_at: NaiveDateTime,
-) -> Result<usize, StoreError> {
-    diesel::insert_into(token_bans::table)
-        .values((
-            token_bans::id.eq(super::new_id()),
-            token_bans::tenant_id.eq(tenant.as_str()),
-            token_bans::kind.eq(target.kind()),
-            token_bans::target.eq(target.target()),
-            token_bans::banned_at.eq(now),
-            token_bans::expires_at.eq(expires_at),
-        ))
-        .execute(conn)?;
+    banned_at: impl FnOnce() -> NaiveDateTime,
+    keep: chrono::Duration,
+) -> Result<(usize, NaiveDateTime), StoreError> {
     let mut families = refresh_families::table
         .filter(refresh_families::tenant_id.eq(tenant.as_str()))
         .filter(refresh_families::state.eq(super::refresh::ACTIVE))
@@ -104,7 +97,18 @@ pub fn ban(
             .set(refresh_tokens::state.eq(super::refresh::REVOKED))
             .execute(conn)?;
     }
-    Ok(ids.len())
+    let at = banned_at();
+    diesel::insert_into(token_bans::table)
+        .values((
+            token_bans::id.eq(super::new_id()),
+            token_bans::tenant_id.eq(tenant.as_str()),
+            token_bans::kind.eq(target.kind()),
+            token_bans::target.eq(target.target()),
+            token_bans::banned_at.eq(at),
+            token_bans::expires_at.eq(at + keep),
+        ))
+        .execute(conn)?;
+    Ok((ids.len(), at))
 }
 
 /// Bans still in force: (target, banned_at).

@@ -40,17 +40,34 @@ pub fn revoke_in_tx(
         .count()
         .get_result(conn)?;
     if exists == 0 {
+        let epoch = super::revocation_acks::bump(conn, tenant)?;
         diesel::insert_into(revoked_tokens::table)
             .values((
                 revoked_tokens::tenant_id.eq(tenant.as_str()),
                 revoked_tokens::revocation_id.eq(revocation_id),
                 revoked_tokens::revoked_at.eq(now),
                 revoked_tokens::expires_at.eq(expires_at),
+                revoked_tokens::epoch.eq(epoch),
             ))
             .execute(conn)?;
-        super::revocation_acks::bump(conn, tenant)?;
     }
     Ok(())
+}
+
+/// Revocation ids recorded after the tenant's revocation epoch `after`
+/// whose tokens have not expired.
+pub fn after_epoch(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    after: i64,
+    now: NaiveDateTime,
+) -> Result<Vec<String>, StoreError> {
+    Ok(revoked_tokens::table
+        .filter(revoked_tokens::tenant_id.eq(tenant.as_str()))
+        .filter(revoked_tokens::epoch.gt(after))
+        .filter(revoked_tokens::expires_at.gt(now))
+        .select(revoked_tokens::revocation_id)
+        .load(conn)?)
 }
 
 /// Revocation ids recorded at or after `since` whose tokens have not expired.

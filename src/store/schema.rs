@@ -149,6 +149,7 @@ diesel::table! {
         revocation_id -> Text,
         revoked_at -> Timestamp,
         expires_at -> Timestamp,
+        epoch -> BigInt,
     }
 }
 

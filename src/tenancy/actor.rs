@@ -109,19 +109,11 @@ impl TenantActor {
                     Err(_) => return Ok(()),
                 }
             };
-            let now = clock.db_now();
-            // Overlap a little: a revocation committed just before `since` by
-            // a slow transaction must not be missed.
-            let since = revocations
-                .synced_at()
-                .map(|t| t - chrono::Duration::seconds(5))
-                .unwrap_or(chrono::DateTime::UNIX_EPOCH.naive_utc());
+            let (now, started) = (clock.db_now(), std::time::Instant::now());
             let (t, known) = (tenant.clone(), revocations.applied_epoch());
-            let fresh = store
-                .run(move |c| Fresh::read(c, &t, since, now, known))
-                .await?;
+            let fresh = store.run(move |c| Fresh::read(c, &t, now, known)).await?;
             let epoch = match fresh {
-                Some(fresh) => revocations.apply(fresh, now),
+                Some(fresh) => revocations.apply(fresh),
                 None => known,
             };
             if revocations.needs_ack(epoch, heartbeat) {
@@ -133,8 +125,8 @@ impl TenantActor {
                     })
                     .await?;
                 revocations.set_acked(epoch);
+                revocations.set_complete(started);
             }
-            revocations.set_complete();
             Ok(())
         }
     }
@@ -183,6 +175,7 @@ impl Actor for TenantActor {
         if let Some(registry) = self.registry.upgrade() {
             registry.remove_if_same(&self.slug, &ctx.address());
         }
+        self.revocations.retire();
         forget(&self.store, &self.snapshot.load().id, &self.instance);
         Running::Stop
     }

@@ -49,17 +49,15 @@ pub struct Confirmation {
 }
 
 /// Waits until every live instance of every process has applied `epoch`
-/// (this process's own included), polling the database, for at most
-/// `timeout`.
+/// (this process's own included), polling the database, until `deadline`.
 pub async fn confirm(
     store: &Store,
     clock: &dyn Clock,
     tenant: &TenantId,
     epoch: i64,
     sync_interval: Duration,
-    timeout: Duration,
+    deadline: Instant,
 ) -> Confirmation {
-    let deadline = Instant::now() + timeout;
     let poll = (sync_interval / 4).clamp(Duration::from_millis(10), Duration::from_millis(100));
     let window = chrono::Duration::from_std(alive_window(sync_interval)).unwrap_or_default();
     let mut last = Confirmation {
@@ -70,9 +68,12 @@ pub async fn confirm(
         let (tenant, alive_since) = (tenant.clone(), clock.db_now() - window);
         // The ban is committed: a failed poll is not the caller's error, it
         // only leaves the count unconfirmed until a poll succeeds.
-        match store
-            .run(move |c| revocation_acks::progress(c, &tenant, epoch, alive_since))
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let poll_once =
+            store.run(move |c| revocation_acks::progress(c, &tenant, epoch, alive_since));
+        match actix_web::rt::time::timeout(remaining, poll_once)
             .await
+            .unwrap_or(Err(crate::store::StoreError::Cancelled))
         {
             Ok((confirmed, unconfirmed)) => {
                 last = Confirmation {

@@ -25,7 +25,6 @@ impl Fresh {
     pub(super) fn read(
         conn: &mut DbConnection,
         tenant: &TenantId,
-        since: NaiveDateTime,
         now: NaiveDateTime,
         known: i64,
     ) -> Result<Option<Self>, StoreError> {
@@ -33,7 +32,7 @@ impl Fresh {
         if epoch == known {
             return Ok(None);
         }
-        Self::rows(conn, tenant, epoch, since, now).map(Some)
+        Self::rows(conn, tenant, epoch, known, now).map(Some)
     }
 
     /// Every live revocation and ban (a tenant's first load).
@@ -43,22 +42,20 @@ impl Fresh {
         now: NaiveDateTime,
     ) -> Result<Self, StoreError> {
         let epoch = store::revocation_acks::epoch(conn, tenant)?;
-        let since = chrono::DateTime::UNIX_EPOCH.naive_utc();
-        Self::rows(conn, tenant, epoch, since, now)
+        Self::rows(conn, tenant, epoch, -1, now)
     }
 
     /// Read after the epoch: they include at least every change up to it.
+    /// Revocations are those after `after` (the epoch already applied): each
+    /// row carries the epoch its transaction moved the tenant to.
     fn rows(
         conn: &mut DbConnection,
         tenant: &TenantId,
         epoch: i64,
-        since: NaiveDateTime,
+        after: i64,
         now: NaiveDateTime,
     ) -> Result<Self, StoreError> {
-        let ids = store::revocations::since(conn, tenant, since, now)?
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
+        let ids = store::revocations::after_epoch(conn, tenant, after, now)?;
         let bans = store::bans::live(conn, tenant, now)?;
         Ok(Self { epoch, ids, bans })
     }
@@ -70,13 +67,16 @@ pub struct Revocations {
     /// Bans in force: tokens they cover issued at or before the time (unix
     /// seconds) are inactive.
     bans: RwLock<Vec<(BanTarget, i64)>>,
-    synced_at: Mutex<Option<NaiveDateTime>>,
     /// The epoch of the bans in memory: an older read never replaces them.
     applied: Mutex<i64>,
     /// The epoch this process last recorded as applied, and when.
     acked: Mutex<(i64, Option<Instant>)>,
-    /// When the last complete sync (read, applied, recorded) finished.
+    /// When the last sync that recorded its epoch (`revocation_acks`) started:
+    /// the moment its `seen_at` stands for.
     complete: Mutex<Instant>,
+    /// The actor stopped: handles still held by requests refuse every token
+    /// (its record is gone, so bans no longer wait for it).
+    retired: std::sync::atomic::AtomicBool,
     /// Past this without a complete sync, this process no longer vouches for
     /// any token (`tenancy::propagation`: by then banning processes have
     /// stopped waiting for it).
@@ -84,27 +84,38 @@ pub struct Revocations {
 }
 
 impl Revocations {
-    pub fn new(max_age: Duration) -> Self {
+    /// `recorded`: when the instance's record was written (its registration).
+    pub fn new(max_age: Duration, recorded: Instant) -> Self {
         Self {
             ids: RwLock::new(HashSet::new()),
             bans: RwLock::new(Vec::new()),
-            synced_at: Mutex::new(None),
             applied: Mutex::new(-1),
             acked: Mutex::new((-1, None)),
-            complete: Mutex::new(Instant::now()),
+            complete: Mutex::new(recorded),
+            retired: std::sync::atomic::AtomicBool::new(false),
             max_age,
         }
     }
 
-    /// True when no sync has completed for `max_age`: the ban list may be
-    /// stale, so no token should pass.
+    /// True when no sync has recorded its epoch for `max_age`, or the actor
+    /// stopped: the ban list may be stale, so no token should pass.
     pub fn in_doubt(&self) -> bool {
+        if self.retired.load(std::sync::atomic::Ordering::Acquire) {
+            return true;
+        }
         let complete = *self.complete.lock().unwrap_or_else(|p| p.into_inner());
         complete.elapsed() > self.max_age
     }
 
-    pub(super) fn set_complete(&self) {
-        *self.complete.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+    /// A sync that started at `started` recorded its epoch.
+    pub(super) fn set_complete(&self, started: Instant) {
+        let mut complete = self.complete.lock().unwrap_or_else(|p| p.into_inner());
+        *complete = (*complete).max(started);
+    }
+
+    pub(super) fn retire(&self) {
+        self.retired
+            .store(true, std::sync::atomic::Ordering::Release);
     }
 
     pub fn contains(&self, id: &str) -> bool {
@@ -142,9 +153,9 @@ impl Revocations {
         *self.applied.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Applies what a sync read (started at `now`); returns its epoch. Bans
+    /// Applies what a sync read; returns its epoch. Bans
     /// read at an older epoch than those in memory are ignored.
-    pub(super) fn apply(&self, fresh: Fresh, now: NaiveDateTime) -> i64 {
+    pub(super) fn apply(&self, fresh: Fresh) -> i64 {
         self.insert_all(fresh.ids);
         {
             let mut applied = self.applied.lock().unwrap_or_else(|p| p.into_inner());
@@ -153,7 +164,6 @@ impl Revocations {
                 *applied = fresh.epoch;
             }
         }
-        self.set_synced_at(now);
         fresh.epoch
     }
 
@@ -173,15 +183,6 @@ impl Revocations {
         let mut set = self.ids.write().unwrap_or_else(|p| p.into_inner());
         set.extend(ids);
     }
-
-    /// When the last sync started (the next one reads from here on).
-    pub(super) fn synced_at(&self) -> Option<NaiveDateTime> {
-        *self.synced_at.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub(super) fn set_synced_at(&self, t: NaiveDateTime) {
-        *self.synced_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(t);
-    }
 }
 
 #[cfg(test)]
@@ -198,24 +199,26 @@ mod tests {
 
     #[test]
     fn an_older_read_never_replaces_newer_bans() {
-        let r = Revocations::new(Duration::from_secs(60));
+        let r = Revocations::new(Duration::from_secs(60), Instant::now());
         let now = chrono::Utc::now().naive_utc();
-        r.apply(fresh(2, vec![(BanTarget::Client("svc".into()), now)]), now);
+        r.apply(fresh(2, vec![(BanTarget::Client("svc".into()), now)]));
         assert!(r.is_banned("svc", None, Some(now.and_utc().timestamp() - 10)));
         // A sync that read before the ban finishes late.
-        r.apply(fresh(1, Vec::new()), now);
+        r.apply(fresh(1, Vec::new()));
         assert!(r.is_banned("svc", None, Some(now.and_utc().timestamp() - 10)));
-        r.apply(fresh(3, Vec::new()), now);
+        r.apply(fresh(3, Vec::new()));
         assert!(!r.is_banned("svc", None, Some(now.and_utc().timestamp() - 10)));
     }
 
     #[test]
     fn without_a_complete_sync_for_too_long_it_is_in_doubt() {
-        let r = Revocations::new(Duration::from_millis(20));
+        let r = Revocations::new(Duration::from_millis(20), Instant::now());
         assert!(!r.in_doubt());
         std::thread::sleep(Duration::from_millis(40));
         assert!(r.in_doubt());
-        r.set_complete();
+        r.set_complete(Instant::now());
         assert!(!r.in_doubt());
+        r.retire();
+        assert!(r.in_doubt(), "a stopped actor's handles refuse");
     }
 }

@@ -167,7 +167,7 @@ impl Supervisor {
         }
         let owned = slug.to_owned();
         let ctx = self.inner.options.load.clone();
-        let now = self.inner.options.clock.db_now();
+        let (now, registered) = (self.inner.options.clock.db_now(), Instant::now());
         let instance: Arc<str> = format!(
             "{}-{}",
             self.inner.process,
@@ -202,10 +202,11 @@ impl Supervisor {
                 return Err(e);
             }
         };
-        let revocations = Revocations::new(propagation::vouch_window(
-            self.inner.options.revocation_sync_interval,
-        ));
-        revocations.apply(fresh, now);
+        let revocations = Revocations::new(
+            propagation::vouch_window(self.inner.options.revocation_sync_interval),
+            registered,
+        );
+        revocations.apply(fresh);
         Ok(Some(self.start_actor(
             slug,
             snapshot,

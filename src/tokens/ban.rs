@@ -2,6 +2,7 @@
 //! tenant issued up to now becomes inactive, and so does every refresh family
 //! and unredeemed code that could mint new ones — one transaction, audited.
 
+use crate::clock::Clock;
 use crate::store::audit::AuditEvent;
 use crate::store::bans::{self, BanTarget};
 use crate::store::{self, DbConnection, StoreError, TenantId, write_tx};
@@ -43,6 +44,9 @@ pub struct Banned {
     pub refresh_families_revoked: usize,
     /// The tenant's revocation epoch the ban moved to (`tenancy::propagation`).
     pub epoch: i64,
+    /// Tokens issued up to this moment (taken inside the transaction, after
+    /// the refresh families and codes were revoked) are banned.
+    pub banned_at: NaiveDateTime,
 }
 
 /// Records the ban, revokes what it covers and moves the tenant's revocation
@@ -52,15 +56,17 @@ pub fn ban(
     tenant: &TenantId,
     target: &BanTarget,
     actor: &str,
-    now: NaiveDateTime,
+    clock: &dyn Clock,
 ) -> Result<Banned, StoreError> {
+    let now = clock.db_now();
     write_tx(conn, |c| {
-        let families = bans::ban(
+        let (families, banned_at) = bans::ban(
             c,
             tenant,
             target,
             now,
-            now + chrono::Duration::seconds(KEEP_SECS),
+            || clock.db_now(),
+            chrono::Duration::seconds(KEEP_SECS),
         )?;
         store::audit::append(
             c,
@@ -79,6 +85,7 @@ pub fn ban(
         Ok(Banned {
             refresh_families_revoked: families,
             epoch: store::revocation_acks::bump(c, tenant)?,
+            banned_at,
         })
     })
 }

@@ -5,6 +5,11 @@
 -- one has caught up.
 ALTER TABLE tenants ADD COLUMN revocation_epoch BIGINT NOT NULL DEFAULT 0;
 
+-- The epoch each revocation moved the tenant to: a process reads the
+-- revocations after the epoch it has applied (no clocks involved).
+ALTER TABLE revoked_tokens ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX revoked_tokens_epoch ON revoked_tokens (tenant_id, epoch);
+
 CREATE TABLE revocation_acks (
     tenant_id  TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     instance_id TEXT NOT NULL,
