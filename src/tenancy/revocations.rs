@@ -6,6 +6,7 @@ use crate::store::bans::BanTarget;
 use crate::store::{self, DbConnection, StoreError, TenantId};
 use chrono::NaiveDateTime;
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -73,7 +74,9 @@ pub struct Revocations {
     acked: Mutex<(i64, Option<Instant>)>,
     /// When the last sync that recorded its epoch (`revocation_acks`) started:
     /// the moment its `seen_at` stands for.
-    complete: Mutex<Instant>,
+    /// Microseconds after `base`; read on every token check, so an atomic.
+    complete: AtomicU64,
+    base: Instant,
     /// The actor stopped: handles still held by requests refuse every token
     /// (its record is gone, so bans no longer wait for it).
     retired: std::sync::atomic::AtomicBool,
@@ -91,7 +94,8 @@ impl Revocations {
             bans: RwLock::new(Vec::new()),
             applied: Mutex::new(-1),
             acked: Mutex::new((-1, None)),
-            complete: Mutex::new(recorded),
+            complete: AtomicU64::new(0),
+            base: recorded,
             retired: std::sync::atomic::AtomicBool::new(false),
             max_age,
         }
@@ -100,22 +104,22 @@ impl Revocations {
     /// True when no sync has recorded its epoch for `max_age`, or the actor
     /// stopped: the ban list may be stale, so no token should pass.
     pub fn in_doubt(&self) -> bool {
-        if self.retired.load(std::sync::atomic::Ordering::Acquire) {
+        if self.retired.load(Ordering::Acquire) {
             return true;
         }
-        let complete = *self.complete.lock().unwrap_or_else(|p| p.into_inner());
-        complete.elapsed() > self.max_age
+        let complete = Duration::from_micros(self.complete.load(Ordering::Acquire));
+        self.base.elapsed().saturating_sub(complete) > self.max_age
     }
 
     /// A sync that started at `started` recorded its epoch.
     pub(super) fn set_complete(&self, started: Instant) {
-        let mut complete = self.complete.lock().unwrap_or_else(|p| p.into_inner());
-        *complete = (*complete).max(started);
+        let at = started.saturating_duration_since(self.base).as_micros();
+        self.complete
+            .fetch_max(u64::try_from(at).unwrap_or(u64::MAX), Ordering::AcqRel);
     }
 
     pub(super) fn retire(&self) {
-        self.retired
-            .store(true, std::sync::atomic::Ordering::Release);
+        self.retired.store(true, Ordering::Release);
     }
 
     pub fn contains(&self, id: &str) -> bool {
