@@ -47,8 +47,22 @@ impl TenantActor {
         Duration::from_millis(now.saturating_sub(self.last_used.load(Ordering::Relaxed)))
     }
 
+    /// Stops the actor once idle. It leaves the registry first, re-checking
+    /// idleness under the registry's write lock: a request that took this
+    /// actor's handle marked it used under the read lock, so no request holds
+    /// the handle of an actor that stops for idleness (whose handles refuse
+    /// every token once it has stopped).
     fn check_idle(&mut self, ctx: &mut Context<Self>) {
-        if self.idle_for() >= self.idle_timeout {
+        if self.idle_for() < self.idle_timeout {
+            return;
+        }
+        let left = match self.registry.upgrade() {
+            Some(registry) => registry.remove_if_idle(&self.slug, &ctx.address(), || {
+                self.idle_for() >= self.idle_timeout
+            }),
+            None => true,
+        };
+        if left {
             tracing::debug!(tenant = %self.slug, "tenant actor idle; stopping");
             ctx.stop();
         }

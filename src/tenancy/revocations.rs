@@ -157,18 +157,16 @@ impl Revocations {
         *self.applied.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Applies what a sync read; returns its epoch. Bans
+    /// Applies what a sync read; returns the epoch now applied. Bans
     /// read at an older epoch than those in memory are ignored.
     pub(super) fn apply(&self, fresh: Fresh) -> i64 {
         self.insert_all(fresh.ids);
-        {
-            let mut applied = self.applied.lock().unwrap_or_else(|p| p.into_inner());
-            if fresh.epoch >= *applied {
-                self.set_bans(fresh.bans);
-                *applied = fresh.epoch;
-            }
+        let mut applied = self.applied.lock().unwrap_or_else(|p| p.into_inner());
+        if fresh.epoch >= *applied {
+            self.set_bans(fresh.bans);
+            *applied = fresh.epoch;
         }
-        fresh.epoch
+        *applied
     }
 
     /// Whether this process should record `epoch` as applied: it is newer

@@ -93,6 +93,24 @@ pub(super) struct Registry {
 impl Registry {
     /// Forgets `slug` if it still maps to `addr` (a stopping actor must not
     /// remove its replacement).
+    /// Forgets `slug` if it still maps to `addr` and `idle()` still holds
+    /// under the write lock; whether the actor may stop.
+    pub(super) fn remove_if_idle(
+        &self,
+        slug: &str,
+        addr: &Addr<TenantActor>,
+        idle: impl FnOnce() -> bool,
+    ) -> bool {
+        let mut map = self.tenants.write().unwrap_or_else(|p| p.into_inner());
+        if !idle() {
+            return false;
+        }
+        if map.get(slug).is_some_and(|h| &h.addr == addr) {
+            map.remove(slug);
+        }
+        true
+    }
+
     pub(super) fn remove_if_same(&self, slug: &str, addr: &Addr<TenantActor>) {
         let mut map = self.tenants.write().unwrap_or_else(|p| p.into_inner());
         if map.get(slug).is_some_and(|h| &h.addr == addr) {
