@@ -6,6 +6,7 @@ use crate::config::{Config, MasterKey};
 use crate::identity::password::PasswordHasher;
 use crate::store::Store;
 use crate::tenancy::{LoadContext, Supervisor, SupervisorOptions, declarative};
+use crate::tokens::evaluator::Evaluator;
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, middleware, web};
 use anyhow::Context;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub passwords: PasswordHasher,
     pub master_key: MasterKey,
+    /// Where narrowed tokens are evaluated (off the HTTP workers).
+    pub evaluator: Evaluator,
 }
 
 /// A server bound to its port, not yet running.
@@ -70,6 +73,8 @@ impl Application {
             clock,
             passwords,
             master_key,
+            evaluator: Evaluator::start(config.server.evaluation_threads)
+                .context("starting the token evaluation threads")?,
         });
         let port = listener.local_addr()?.port();
         let server = {

@@ -8,6 +8,7 @@ use super::authzen::{Decision, EvaluationRequest};
 use super::policy::{self, Caller, Question, TokenClaims};
 use crate::store::{self, DbConnection, StoreError, TenantId};
 use crate::tenancy::{TenantHandle, TenantSnapshot};
+use crate::tokens::access::Presented;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap};
 
@@ -46,36 +47,100 @@ pub fn needs_users(requests: &[EvaluationRequest]) -> bool {
     requests.iter().any(|r| r.subject.kind == SUBJECT_USER)
 }
 
+/// The subjects of one request's evaluations: each distinct token presented
+/// once (signature, revocation, bans), and the user subjects read before.
+pub struct Subjects {
+    tokens: HashMap<String, Option<Presented>>,
+    users: Users,
+}
+
+/// A batch whose narrowed subject tokens would cost more than
+/// [`MAX_BATCH_COST`] to decide (verify::limits).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "deciding this batch's narrowed subject tokens would cost {0} (at most {MAX_BATCH_COST}); send fewer evaluations per request"
+)]
+pub struct TooCostly(pub u64);
+
+/// What all evaluations of one request together may cost in narrowed
+/// tokens' blocks: four times one evaluation's limit.
+pub const MAX_BATCH_COST: u64 = 4 * crate::verify::limits::MAX_COST;
+
+impl Subjects {
+    pub fn resolve(
+        tenant: &TenantHandle,
+        snapshot: &TenantSnapshot,
+        requests: &[EvaluationRequest],
+        users: Users,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let mut tokens = HashMap::new();
+        for r in requests.iter().filter(|r| r.subject.kind == SUBJECT_TOKEN) {
+            if let Some(t) = r.subject.id.as_deref()
+                && !tokens.contains_key(t)
+            {
+                tokens.insert(t.to_owned(), tenant.present(snapshot, t, now));
+            }
+        }
+        Self { tokens, users }
+    }
+
+    /// Refuses a batch whose narrowed tokens' blocks would cost more than
+    /// [`MAX_BATCH_COST`] over all its evaluations.
+    pub fn within_budget(
+        &self,
+        snapshot: &TenantSnapshot,
+        requests: &[EvaluationRequest],
+    ) -> Result<(), TooCostly> {
+        let mut total = 0u64;
+        for r in requests {
+            let presented = r.subject.id.as_deref().and_then(|t| self.tokens.get(t));
+            if let Some(Some(Presented::Biscuit(b))) = presented {
+                let cost = snapshot.policies.cost(&b.1.narrowing, context(r).len());
+                total = total.saturating_add(cost);
+            }
+        }
+        if total > MAX_BATCH_COST {
+            return Err(TooCostly(total));
+        }
+        Ok(())
+    }
+}
+
+/// The context's string members are facts too (`context(name, value)`;
+/// `audience` also as `audience(value)`, for holders' audience checks).
+fn context(r: &EvaluationRequest) -> Vec<(&str, &str)> {
+    r.context
+        .iter()
+        .flatten()
+        .filter_map(|(k, v)| v.as_str().map(|v| (k.as_str(), v)))
+        .collect()
+}
+
 /// Decides one evaluation. A subject that is not a usable token of this
 /// tenant (malformed, expired, revoked, banned, another tenant's), or not an
 /// active user of it, is denied with the reason `subject_unresolved`, as
 /// introspection would answer `active: false`.
 pub fn evaluate(
-    tenant: &TenantHandle,
     snapshot: &TenantSnapshot,
     r: &EvaluationRequest,
-    users: &Users,
+    subjects: &Subjects,
     now: DateTime<Utc>,
 ) -> Decision {
     let no_scopes = BTreeSet::new();
-    let presented;
     let caller = match r.subject.kind.as_str() {
         SUBJECT_TOKEN => {
-            presented = r
-                .subject
-                .id
-                .as_deref()
-                .and_then(|token| tenant.present(snapshot, token, now));
-            match &presented {
-                Some(p) => p.caller(&snapshot.slug),
-                None => return Decision::unresolved("subject_unresolved"),
+            let presented = r.subject.id.as_deref().and_then(|t| subjects.tokens.get(t));
+            match presented {
+                Some(Some(p)) => p.caller(&snapshot.slug),
+                _ => return Decision::unresolved("subject_unresolved"),
             }
         }
         SUBJECT_USER => match r
             .subject
             .id
             .as_deref()
-            .and_then(|id| users.get_key_value(id))
+            .and_then(|id| subjects.users.get_key_value(id))
         {
             Some((id, rights)) => Caller::Claims(TokenClaims {
                 tenant: &snapshot.slug,
@@ -95,15 +160,7 @@ pub fn evaluate(
         resource_tenant: &snapshot.slug,
         now: now.into(),
     };
-    // The context's string members are facts too (`context(name, value)`;
-    // `audience` also as `audience(value)`, for holders' audience checks).
-    let context: Vec<(&str, &str)> = r
-        .context
-        .iter()
-        .flatten()
-        .filter_map(|(k, v)| v.as_str().map(|v| (k.as_str(), v)))
-        .collect();
-    let decision = snapshot.policies.decide_in(&caller, &question, &context);
+    let decision = snapshot.policies.decide_in(&caller, &question, &context(r));
     if decision == policy::Decision::LimitReached {
         tracing::warn!(tenant = %snapshot.slug, "policy evaluation hit its run limits; denied");
     }

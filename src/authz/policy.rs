@@ -19,7 +19,7 @@
 //! always present and cannot be removed: the token's tenant must be the
 //! resource's tenant.
 
-use crate::verify::run_limits;
+use crate::verify::{Narrowing, World, run_limits};
 use biscuit_auth::builder::{date, fact, string};
 use biscuit_auth::{AuthorizerBuilder, Biscuit};
 use std::collections::{BTreeSet, HashMap};
@@ -128,7 +128,9 @@ pub struct TokenClaims<'a> {
 
 /// The caller, as the policies see it.
 pub enum Caller<'a> {
-    Biscuit(&'a Biscuit),
+    /// A Biscuit whose appended blocks run in the decision, with what they
+    /// contain ([`Narrowing::read`]) so their cost is bounded first.
+    Biscuit(&'a Biscuit, &'a Narrowing),
     Claims(TokenClaims<'a>),
 }
 
@@ -165,7 +167,21 @@ pub struct PolicySet {
     by_type: HashMap<String, AuthorizerBuilder>,
     other: AuthorizerBuilder,
     count: usize,
+    /// The facts a decision adds to a caller's token, for the cost of its
+    /// narrowing blocks (verify::limits).
+    world: World,
 }
+
+/// The request facts every decision adds (`context` is counted per decision).
+const REQUEST_FACTS: &[&str] = &[
+    "time",
+    "action",
+    "required_right",
+    "resource",
+    "resource_type",
+    "resource_tenant",
+    "audience",
+];
 
 /// One `allow if` / `deny if`, with the resource types it is restricted to
 /// (`None`: any).
@@ -204,6 +220,7 @@ impl PolicySet {
         let mut statements = Vec::new();
         let mut derives_type = false;
         let mut count = 0;
+        let mut world = World::with_facts(REQUEST_FACTS);
         for (name, code) in policies.into_iter().chain(BUILTIN.iter().copied()) {
             validate(name, code)?;
             // Validated above: parses.
@@ -211,11 +228,13 @@ impl PolicySet {
                 .map_err(|_| load_error(name, "does not parse"))?;
             for (text, f) in &parsed.facts {
                 derives_type |= f.predicate.name == "resource_type";
+                world.add_fact((f.predicate.name.clone(), f.predicate.terms.len()), 1);
                 base.push_str(text);
                 base.push_str(";\n");
             }
             for (text, r) in &parsed.rules {
                 derives_type |= r.head.name == "resource_type";
+                world.add_derived((r.head.name.clone(), r.head.terms.len()));
                 base.push_str(text);
                 base.push_str(";\n");
             }
@@ -262,7 +281,19 @@ impl PolicySet {
             by_type,
             other,
             count,
+            world,
         })
+    }
+
+    /// The estimated cost of a decision's run of `narrowing`'s appended
+    /// blocks, with `context` context facts (verify::limits).
+    pub fn cost(&self, narrowing: &Narrowing, context: usize) -> u64 {
+        if context == 0 {
+            return narrowing.cost(&self.world);
+        }
+        let mut world = self.world.clone();
+        world.add_fact(("context".to_owned(), 2), context as u64);
+        narrowing.cost(&world)
     }
 
     /// Policies, built-ins included.
@@ -287,6 +318,11 @@ impl PolicySet {
         q: &Question<'_>,
         context: &[(&str, &str)],
     ) -> Decision {
+        if let Caller::Biscuit(_, narrowing) = caller
+            && self.cost(narrowing, context.len()) > crate::verify::limits::MAX_COST
+        {
+            return Decision::LimitReached;
+        }
         match self.run(caller, q, context) {
             Ok(()) => Decision::Allow,
             Err(biscuit_auth::error::Token::RunLimit(_)) => Decision::LimitReached,
@@ -316,7 +352,7 @@ impl PolicySet {
             }
         }
         let mut authorizer = match caller {
-            Caller::Biscuit(token) => b.build(token)?,
+            Caller::Biscuit(token, _) => b.build(token)?,
             Caller::Claims(c) => {
                 b = b.fact(fact("tenant", &[string(c.tenant)]))?;
                 if let Some(client) = c.client_id {
@@ -343,6 +379,8 @@ mod tests {
     use super::*;
     use biscuit_auth::KeyPair;
 
+    static NONE: std::sync::LazyLock<Narrowing> = std::sync::LazyLock::new(Narrowing::none);
+
     fn token(code: &str) -> Biscuit {
         Biscuit::builder()
             .code(code)
@@ -366,7 +404,7 @@ mod tests {
         let set = PolicySet::new([]).unwrap();
         assert_eq!(set.len(), 3);
         let alice = token(r#"tenant("acme"); client("web"); sub("alice-id");"#);
-        let alice = Caller::Biscuit(&alice);
+        let alice = Caller::Biscuit(&alice, &NONE);
         for action in ["users:read", "users:update", "users:delete"] {
             assert_eq!(
                 set.decide(&alice, &q(action, "alice-id", "acme")),
@@ -382,7 +420,7 @@ mod tests {
             Decision::Deny
         );
         let admin = token(r#"tenant("acme"); client("web"); sub("root"); right("users:manage");"#);
-        let admin = Caller::Biscuit(&admin);
+        let admin = Caller::Biscuit(&admin, &NONE);
         assert_eq!(
             set.decide(&admin, &q("users:delete", "bob-id", "acme")),
             Decision::Allow
@@ -406,7 +444,7 @@ mod tests {
         ])
         .unwrap();
         let alice = token(r#"tenant("acme"); client("web"); sub("alice-id");"#);
-        let alice = Caller::Biscuit(&alice);
+        let alice = Caller::Biscuit(&alice, &NONE);
         assert_eq!(
             set.decide(&alice, &q("users:delete", "alice-id", "acme")),
             Decision::Deny
@@ -459,7 +497,7 @@ mod tests {
         keys.sort();
         assert_eq!(keys, ["doc", "note", "sheet", "tokens", "user"]);
         let alice = token(r#"tenant("acme"); client("web"); sub("alice-id");"#);
-        let alice = Caller::Biscuit(&alice);
+        let alice = Caller::Biscuit(&alice, &NONE);
         let ask = |kind: &'static str, action: &'static str| Question {
             action,
             resource_type: kind,
@@ -516,7 +554,7 @@ allow if resource_type("doc"), action("docs:read");"#,
             now: SystemTime::now(),
         };
         assert_eq!(
-            set.decide(&Caller::Biscuit(&alice), &question),
+            set.decide(&Caller::Biscuit(&alice, &NONE), &question),
             Decision::Allow
         );
     }
@@ -533,7 +571,10 @@ allow if resource_type("doc"), action("docs:read");"#,
         let alice = token(r#"tenant("acme"); client("web"); sub("alice-id");"#);
         let start = std::time::Instant::now();
         assert_eq!(
-            set.decide(&Caller::Biscuit(&alice), &q("users:read", "x", "acme")),
+            set.decide(
+                &Caller::Biscuit(&alice, &NONE),
+                &q("users:read", "x", "acme")
+            ),
             Decision::LimitReached
         );
         assert!(start.elapsed() < std::time::Duration::from_secs(2));

@@ -29,6 +29,9 @@ pub struct ServerConfig {
     /// How long in-flight requests get to finish on SIGTERM/SIGINT.
     #[serde(with = "humantime_serde")]
     pub shutdown_timeout: Duration,
+    /// Threads that evaluate narrowed access tokens (Biscuits with appended
+    /// blocks), off the HTTP workers; 0 means half the CPU cores, at least one.
+    pub evaluation_threads: usize,
 }
 
 impl Default for ServerConfig {
@@ -38,6 +41,7 @@ impl Default for ServerConfig {
             public_url: PublicUrl::default(),
             workers: 0,
             shutdown_timeout: Duration::from_secs(30),
+            evaluation_threads: 0,
         }
     }
 }

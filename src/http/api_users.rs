@@ -7,7 +7,6 @@ use super::bearer;
 use super::error::Problem;
 use crate::app::AppState;
 use crate::identity::self_service::{self, UpdateError, UserAction, UserPatch};
-use crate::tokens::access::Presented;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -17,6 +16,8 @@ enum Refusal {
     Unauthenticated { presented: bool },
     /// 403: the policies refuse this action.
     Forbidden(UserAction),
+    /// 503: narrowed tokens queue for evaluation.
+    Busy(crate::tokens::evaluator::Busy),
 }
 
 impl Refusal {
@@ -29,35 +30,39 @@ impl Refusal {
             Refusal::Forbidden(action) => {
                 actix_web::ResponseError::error_response(&Problem::forbidden(action.as_str()))
             }
+            Refusal::Busy(b) => actix_web::ResponseError::error_response(&Problem::from(*b)),
         }
     }
 }
 
-/// Authenticates the Bearer token and asks the policies; the actor to record.
-fn authorize(
+/// Authenticates the Bearer token and asks the policies (off the worker
+/// when the token is narrowed); the actor to record.
+async fn authorize(
     tenant: &Tenant,
     state: &AppState,
     req: &HttpRequest,
     action: UserAction,
     user_id: &str,
 ) -> Result<String, Refusal> {
-    let s = &tenant.snapshot;
     let token = bearer::token(req).ok_or(Refusal::Unauthenticated { presented: false })?;
-    let presented = tenant
-        .handle
-        .present(s, token, state.clock.now())
-        .ok_or(Refusal::Unauthenticated { presented: true })?;
-    if !self_service::allowed(s, &presented, action, user_id, state.clock.now()) {
-        return Err(Refusal::Forbidden(action));
-    }
-    Ok(actor(&presented))
-}
-
-fn actor(p: &Presented) -> String {
-    p.subject().map_or_else(
-        || format!("client:{}", p.client_id()),
-        |s| format!("user:{s}"),
-    )
+    let narrowed = super::evaluate::narrowed([token]);
+    let (handle, s, now) = (
+        tenant.handle.clone(),
+        tenant.snapshot.clone(),
+        state.clock.now(),
+    );
+    let (token, user_id) = (token.to_owned(), user_id.to_owned());
+    super::evaluate::off_worker(state, narrowed, move || {
+        let presented = handle
+            .present(&s, &token, now)
+            .ok_or(Refusal::Unauthenticated { presented: true })?;
+        if !self_service::allowed(&s, &presented, action, &user_id, now) {
+            return Err(Refusal::Forbidden(action));
+        }
+        Ok(presented.actor())
+    })
+    .await
+    .map_err(Refusal::Busy)?
 }
 
 fn no_such_user() -> Problem {
@@ -71,7 +76,7 @@ pub async fn get(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Problem> {
     let user_id = path.into_inner().1;
-    if let Err(refusal) = authorize(&tenant, &state, &req, UserAction::Read, &user_id) {
+    if let Err(refusal) = authorize(&tenant, &state, &req, UserAction::Read, &user_id).await {
         return Ok(refusal.response());
     }
     let t = tenant.snapshot.id.clone();
@@ -90,7 +95,7 @@ pub async fn patch(
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
     let user_id = path.into_inner().1;
-    let actor = match authorize(&tenant, &state, &req, UserAction::Update, &user_id) {
+    let actor = match authorize(&tenant, &state, &req, UserAction::Update, &user_id).await {
         Ok(a) => a,
         Err(refusal) => return Ok(refusal.response()),
     };
@@ -120,7 +125,7 @@ pub async fn delete(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Problem> {
     let user_id = path.into_inner().1;
-    let actor = match authorize(&tenant, &state, &req, UserAction::Delete, &user_id) {
+    let actor = match authorize(&tenant, &state, &req, UserAction::Delete, &user_id).await {
         Ok(a) => a,
         Err(refusal) => return Ok(refusal.response()),
     };

@@ -6,9 +6,10 @@
 use super::Tenant;
 use super::bearer;
 use super::error::Problem;
+use super::evaluate::narrowed;
 use super::form::authenticate;
 use crate::app::AppState;
-use crate::authz::authzen::{EvaluationRequest, EvaluationsRequest, run_batch};
+use crate::authz::authzen::{Decision, EvaluationRequest, EvaluationsRequest, Semantic, run_batch};
 use crate::authz::pdp;
 use crate::oauth::FormParams;
 use actix_web::http::StatusCode;
@@ -35,13 +36,22 @@ async fn authenticate_pep(
 ) -> Result<(), HttpResponse> {
     let s = &tenant.snapshot;
     if let Some(token) = bearer::token(req) {
-        let presented = tenant.handle.present(s, token, state.clock.now());
+        let (handle, snapshot, now) = (tenant.handle.clone(), s.clone(), state.clock.now());
+        let t = token.to_owned();
         // A client's own token (client_credentials): no user in it.
-        return match presented {
-            Some(p) if p.subject().is_none() => Ok(()),
-            _ => Err(bearer::challenge(Some(
+        let is_client = super::evaluate::off_worker(state, narrowed([token]), move || {
+            handle
+                .present(&snapshot, &t, now)
+                .is_some_and(|p| p.subject().is_none())
+        })
+        .await
+        .map_err(|b| Problem::from(b).error_response())?;
+        return if is_client {
+            Ok(())
+        } else {
+            Err(bearer::challenge(Some(
                 "a client_credentials access token of this tenant is required",
-            ))),
+            )))
         };
     }
     let endpoint = format!("{}{EVALUATION_PATH}", s.issuer);
@@ -72,6 +82,37 @@ async fn users_of(
         .await?)
 }
 
+/// Presents the subjects and decides every request with the batch
+/// `semantic` — off the request worker when a subject token is narrowed, and
+/// refused when the narrowed tokens would cost too much altogether.
+async fn decide(
+    tenant: &Tenant,
+    state: &AppState,
+    requests: Vec<EvaluationRequest>,
+    semantic: Semantic,
+) -> Result<Vec<Decision>, Problem> {
+    let users = users_of(tenant, state, &requests).await?;
+    let tokens = requests
+        .iter()
+        .filter(|r| r.subject.kind == pdp::SUBJECT_TOKEN)
+        .filter_map(|r| r.subject.id.as_deref());
+    let narrowed = narrowed(tokens);
+    let (handle, snapshot, now) = (
+        tenant.handle.clone(),
+        tenant.snapshot.clone(),
+        state.clock.now(),
+    );
+    super::evaluate::off_worker(state, narrowed, move || {
+        let subjects = pdp::Subjects::resolve(&handle, &snapshot, &requests, users, now);
+        subjects.within_budget(&snapshot, &requests)?;
+        Ok(run_batch(&requests, semantic, |r| {
+            pdp::evaluate(&snapshot, r, &subjects, now)
+        }))
+    })
+    .await?
+    .map_err(|e: pdp::TooCostly| Problem::new(StatusCode::BAD_REQUEST, e.to_string()))
+}
+
 fn parse<T: serde::de::DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, Problem> {
     super::api_users::parse_json(req, body, &["application/json"])
 }
@@ -86,16 +127,8 @@ pub async fn evaluation(
         return Ok(res);
     }
     let r: EvaluationRequest = parse(&req, &body)?;
-    let requests = [r];
-    let users = users_of(&tenant, &state, &requests).await?;
-    let decision = pdp::evaluate(
-        &tenant.handle,
-        &tenant.snapshot,
-        &requests[0],
-        &users,
-        state.clock.now(),
-    );
-    Ok(HttpResponse::Ok().json(decision))
+    let decisions = decide(&tenant, &state, vec![r], Semantic::ExecuteAll).await?;
+    Ok(HttpResponse::Ok().json(&decisions[0]))
 }
 
 pub async fn evaluations(
@@ -117,11 +150,7 @@ pub async fn evaluations(
             format!("at most {MAX_EVALUATIONS} evaluations per request"),
         ));
     }
-    let users = users_of(&tenant, &state, &requests).await?;
-    let now = state.clock.now();
-    let decisions = run_batch(&requests, batch.semantic(), |r| {
-        pdp::evaluate(&tenant.handle, &tenant.snapshot, r, &users, now)
-    });
+    let decisions = decide(&tenant, &state, requests, batch.semantic()).await?;
     // No `evaluations` array: the single Access Evaluation answer (§7.1).
     if batch.is_single() {
         return Ok(HttpResponse::Ok().json(&decisions[0]));

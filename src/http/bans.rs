@@ -25,24 +25,39 @@ pub async fn ban(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    let s = &tenant.snapshot;
     let Some(token) = bearer::token(&req) else {
         return Ok(bearer::challenge(None));
     };
-    let Some(caller) = tenant.handle.present(s, token, state.clock.now()) else {
+    let request: Result<BanRequest, Problem> =
+        super::api_users::parse_json(&req, &body, &["application/json"]);
+    let target = request.and_then(|r| {
+        r.target()
+            .map_err(|m| Problem::new(StatusCode::BAD_REQUEST, m))
+    });
+    // The token checked first, as without a body; off the worker if narrowed.
+    let (handle, s, now) = (
+        tenant.handle.clone(),
+        tenant.snapshot.clone(),
+        state.clock.now(),
+    );
+    let (t, wanted) = (
+        token.to_owned(),
+        target.as_ref().ok().map(|t| t.target().to_owned()),
+    );
+    let checked =
+        super::evaluate::off_worker(&state, super::evaluate::narrowed([token]), move || {
+            let caller = handle.present(&s, &t, now)?;
+            let allowed = wanted.is_some_and(|w| may_ban(&s, &caller, &w, now));
+            Some((caller.actor(), allowed))
+        })
+        .await?;
+    let Some((actor, allowed)) = checked else {
         return Ok(bearer::challenge(Some("the access token is not valid")));
     };
-    let request: BanRequest = super::api_users::parse_json(&req, &body, &["application/json"])?;
-    let target = request
-        .target()
-        .map_err(|m| Problem::new(StatusCode::BAD_REQUEST, m))?;
-    if !may_ban(s, &caller, target.target(), state.clock.now()) {
+    let target = target?;
+    if !allowed {
         return Ok(Problem::forbidden(ACTION).error_response());
     }
-    let actor = caller.subject().map_or_else(
-        || format!("client:{}", caller.client_id()),
-        |u| format!("user:{u}"),
-    );
     let (banned, processes) = ban_everywhere(&tenant, &state, &target, actor).await?;
     // 202 when some process did not confirm in time: the ban is recorded and
     // in force where confirmed, not yet known to be everywhere.

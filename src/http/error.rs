@@ -117,6 +117,20 @@ impl From<crate::store::StoreError> for OAuthError {
     }
 }
 
+impl From<crate::tokens::evaluator::Busy> for OAuthError {
+    fn from(e: crate::tokens::evaluator::Busy) -> Self {
+        tracing::warn!("{e}");
+        OAuthError::new(OAuthErrorCode::TemporarilyUnavailable, "try again later")
+    }
+}
+
+impl From<crate::tokens::evaluator::Busy> for Problem {
+    fn from(e: crate::tokens::evaluator::Busy) -> Self {
+        tracing::warn!("{e}");
+        Problem::unavailable("too many narrowed tokens are being evaluated; try again later")
+    }
+}
+
 impl From<diesel::result::Error> for OAuthError {
     fn from(e: diesel::result::Error) -> Self {
         StoreError::from(e).into()

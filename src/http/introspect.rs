@@ -32,16 +32,7 @@ pub async fn introspect(
         ));
     }
     let token = params.require("token")?;
-    let facts = access::inspect_cached(
-        &snapshot.verified,
-        &snapshot.keys,
-        &snapshot.slug,
-        &snapshot.issuer,
-        token,
-        state.clock.now(),
-        |id| tenant.handle.is_revoked(id),
-    )
-    .filter(|f| tenant.handle.allows(f));
+    let facts = super::evaluate::inspect(&tenant, &state, token).await?;
     let body = match facts {
         None => serde_json::json!({ "active": false }),
         Some(f) => with_delegation(

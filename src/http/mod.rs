@@ -8,6 +8,7 @@ mod bans;
 mod bearer;
 mod discovery;
 pub mod error;
+mod evaluate;
 mod form;
 mod health;
 mod introspect;

@@ -26,14 +26,15 @@ pub async fn revoke(
     .await?;
     let token = params.require("token")?;
     let now = state.clock.now();
-    let facts = access::inspect(
-        &snapshot.keys,
-        &snapshot.slug,
-        &snapshot.issuer,
-        token,
-        now,
-        |id| tenant.handle.is_revoked(id),
-    );
+    let facts = {
+        let (s, handle, t) = (snapshot.clone(), tenant.handle.clone(), token.to_owned());
+        super::evaluate::off_worker(&state, super::evaluate::narrowed([token]), move || {
+            access::inspect(&s.keys, &s.slug, &s.issuer, &t, now, |id| {
+                handle.is_revoked(id)
+            })
+        })
+        .await?
+    };
     let Some(facts) = facts else {
         // Not an active access token: perhaps a refresh token, whose whole
         // family is revoked (RFC 7009 §2.1).

@@ -6,7 +6,7 @@ use crate::authn::redeem::{self, CodeRequest};
 use crate::authn::refresh;
 use crate::oauth::grant::TokenRequest;
 use crate::oauth::{Client, OAuthError, OAuthErrorCode};
-use crate::tenancy::{SyncRevocations, TenantSnapshot};
+use crate::tenancy::{SyncRevocations, TenantHandle, TenantSnapshot};
 use crate::tokens::exchange::{self, ExchangeRequest, ExchangeResponse};
 use crate::tokens::{access, issue};
 use actix_web::http::header;
@@ -51,7 +51,17 @@ pub async fn token(
             request,
             now,
         )?)),
-        TokenRequest::TokenExchange(x) => Ok(no_store(&exchange_token(&tenant, &client, &x, now)?)),
+        TokenRequest::TokenExchange(x) => {
+            let narrowed = super::evaluate::narrowed(
+                std::iter::once(x.subject_token.as_str()).chain(x.actor_token.as_deref()),
+            );
+            let (handle, snapshot) = (tenant.handle.clone(), tenant.snapshot.clone());
+            let response = super::evaluate::off_worker(&state, narrowed, move || {
+                exchange_token(&handle, &snapshot, &client, &x, now)
+            })
+            .await??;
+            Ok(no_store(&response))
+        }
         request => database_grant(&tenant, &state, client, request, now).await,
     }
 }
@@ -68,17 +78,17 @@ fn stateless_issuer(s: &TenantSnapshot) -> issue::Issuer<'_> {
 /// RFC 8693: the subject and actor tokens must be active, unbanned tokens of
 /// this tenant.
 fn exchange_token(
-    tenant: &Tenant,
+    handle: &TenantHandle,
+    s: &TenantSnapshot,
     client: &Client,
     x: &ExchangeRequest,
     now: DateTime<Utc>,
 ) -> Result<ExchangeResponse, OAuthError> {
-    let s = &tenant.snapshot;
     let active = |t: &str| {
         access::inspect(&s.keys, &s.slug, &s.issuer, t, now, |id| {
-            tenant.handle.is_revoked(id)
+            handle.is_revoked(id)
         })
-        .filter(|f| tenant.handle.allows(f))
+        .filter(|f| handle.allows(f))
     };
     exchange::exchange(&stateless_issuer(s), client, x, active, now)
 }

@@ -4,7 +4,6 @@
 use super::Tenant;
 use crate::app::AppState;
 use crate::store;
-use crate::tokens::access;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -21,16 +20,7 @@ pub async fn userinfo(
     let Some(token) = super::bearer::token(&req) else {
         return Ok(super::bearer::challenge(None));
     };
-    let facts = access::inspect_cached(
-        &s.verified,
-        &s.keys,
-        &s.slug,
-        &s.issuer,
-        token,
-        state.clock.now(),
-        |id| tenant.handle.is_revoked(id),
-    )
-    .filter(|f| tenant.handle.allows(f));
+    let facts = super::evaluate::inspect(&tenant, &state, token).await?;
     let Some(facts) = facts.filter(|f| f.scopes.contains("openid")) else {
         return Ok(invalid_token("the access token is not valid for userinfo"));
     };

@@ -66,6 +66,28 @@ impl TenantHandle {
         (!self.is_banned(p.client_id(), p.subject(), p.issued_at())).then_some(p)
     }
 
+    /// The facts of an active access token of this tenant (after any
+    /// narrowing blocks) that is neither revoked nor banned — what
+    /// introspection and userinfo answer from. Tokens nobody narrowed go
+    /// through the tenant's cache of verified tokens.
+    pub fn inspect(
+        &self,
+        snapshot: &TenantSnapshot,
+        token: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<Arc<crate::tokens::access::TokenFacts>> {
+        crate::tokens::access::inspect_cached(
+            &snapshot.verified,
+            &snapshot.keys,
+            &snapshot.slug,
+            &snapshot.issuer,
+            token,
+            now,
+            |id| self.is_revoked(id),
+        )
+        .filter(|f| self.allows(f))
+    }
+
     /// Neither revoked (checked on verification) nor banned: for facts of a
     /// token that verified.
     pub fn allows(&self, facts: &crate::tokens::access::TokenFacts) -> bool {

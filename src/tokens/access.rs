@@ -3,7 +3,7 @@
 
 use super::keyring::KeyRing;
 use super::verified_cache::VerifiedTokens;
-use crate::verify::{Verified, Verifier};
+use crate::verify::{Expiry, Verified, Verifier};
 use biscuit_auth::Biscuit;
 use biscuit_auth::builder::{
     Binary, Check, CheckKind, Expression, Op, Rule, date, fact, int, pred, string, var,
@@ -197,7 +197,12 @@ pub struct TokenFacts {
     /// RFC 8693 §4.1 delegation chain: the current actor first.
     pub actors: Vec<String>,
     pub issued_at: Option<i64>,
+    /// The effective expiry: the authority block's, or earlier when a
+    /// narrowing check bounds the time (verify::expiry).
     pub expires_at: Option<i64>,
+    /// False when a narrowing check depends on the time in a way that cannot
+    /// be read, so `expires_at` may be later than the token really lives.
+    pub expiry_readable: bool,
     /// The id that revokes this token (and anything derived from it).
     pub revocation_id: String,
     pub format: AccessTokenFormat,
@@ -205,9 +210,29 @@ pub struct TokenFacts {
     pub blocks: usize,
 }
 
+/// The authority block's expiry, or the earlier one a narrowing check sets.
+fn effective_expiry(facts: &Verified) -> Option<i64> {
+    let exp = unix(facts.expires_at).and_then(|e| u64::try_from(e).ok());
+    facts
+        .narrowing
+        .expiry
+        .cap(exp)
+        .and_then(|e| i64::try_from(e).ok())
+}
+
 fn unix(t: Option<SystemTime>) -> Option<i64> {
     t.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
         .and_then(|d| i64::try_from(d.as_secs()).ok())
+}
+
+/// Whether `token` is a Biscuit with appended blocks — whose checks are
+/// strangers' Datalog, evaluated off the request workers. Reads the
+/// container only (no signatures); a token that does not parse is not.
+pub fn is_narrowed(token: &str) -> bool {
+    let token = token.trim();
+    token.len() <= crate::verify::limits::MAX_TOKEN_CHARS
+        && token.split('.').count() != 3
+        && biscuit_auth::UnverifiedBiscuit::from_base64(token).is_ok_and(|b| b.block_count() > 1)
 }
 
 /// Checks a token of this tenant: signature, tenant, expiry, revocation and
@@ -228,8 +253,7 @@ pub fn inspect(
     let verifier = Verifier::new(tenant).with_root_keys(keys.biscuit_public_keys());
     let biscuit = verifier.parse_token(token).ok()?;
     let facts: Verified = verifier.trusted_facts(&biscuit, &is_revoked).ok()?;
-    let scopes = Verifier::effective_scopes(&biscuit, &facts, now);
-    let rights = Verifier::effective_rights(&biscuit, &facts, now);
+    let (scopes, rights) = Verifier::effective_grants(&biscuit, &facts, now).ok()?;
     // A token whose every scope is denied now (expired, or narrowed to nothing
     // usable without request context) is not active.
     if scopes.is_empty() && !facts.scopes.is_empty() {
@@ -240,13 +264,14 @@ pub fn inspect(
     }
     Some(TokenFacts {
         actors: facts.actors(),
+        expires_at: effective_expiry(&facts),
         client_id: facts.client_id,
         subject: facts.subject,
         scopes,
         rights,
         audiences: facts.audiences,
         issued_at: unix(facts.issued_at),
-        expires_at: unix(facts.expires_at),
+        expiry_readable: facts.narrowing.expiry != Expiry::Unreadable,
         revocation_id: facts.revocation_ids.last().cloned().unwrap_or_default(),
         format: AccessTokenFormat::Biscuit,
         blocks: biscuit.block_count(),
@@ -337,6 +362,7 @@ fn inspect_jwt(
         actors,
         issued_at: unix(payload.issued_at()),
         expires_at: unix(payload.expires_at()),
+        expiry_readable: true,
         revocation_id: jti,
         format: AccessTokenFormat::Jwt,
         blocks: 1,
@@ -373,11 +399,20 @@ impl Presented {
         }
     }
 
+    /// Who acted, for the audit log: `user:{sub}`, or `client:{id}` for a
+    /// token without a user.
+    pub fn actor(&self) -> String {
+        self.subject().map_or_else(
+            || format!("client:{}", self.client_id()),
+            |s| format!("user:{s}"),
+        )
+    }
+
     /// The caller as the policy engine sees it.
     pub fn caller<'a>(&'a self, tenant: &'a str) -> crate::authz::policy::Caller<'a> {
         use crate::authz::policy::{Caller, TokenClaims};
         match self {
-            Presented::Biscuit(b) => Caller::Biscuit(&b.0),
+            Presented::Biscuit(b) => Caller::Biscuit(&b.0, &b.1.narrowing),
             Presented::Facts(f) => Caller::Claims(TokenClaims {
                 tenant,
                 client_id: Some(&f.client_id),
@@ -425,6 +460,7 @@ pub fn present(
         revocation_id: facts.revocation_ids.last().cloned().unwrap_or_default(),
         issued_at: unix(facts.issued_at),
         expires_at: unix(facts.expires_at),
+        expiry_readable: true,
         client_id: facts.client_id,
         subject: facts.subject,
         scopes: facts.scopes,

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod ban;
+pub mod evaluator;
 pub mod exchange;
 pub mod id_token;
 pub mod issue;

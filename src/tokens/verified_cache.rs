@@ -122,6 +122,7 @@ mod tests {
             actors: Vec::new(),
             issued_at: Some(exp - 3600),
             expires_at: Some(exp),
+            expiry_readable: true,
             revocation_id: rid.into(),
             format: AccessTokenFormat::Biscuit,
             blocks: 1,

@@ -8,7 +8,7 @@ use biscuit_auth::{Algorithm, Biscuit, PublicKey};
 use gatehouse::verify::{Request, Verifier, VerifyError};
 use serde_json::Value;
 
-fn append(token: &str, keys: &Value, code: &str) -> String {
+pub fn append(token: &str, keys: &Value, code: &str) -> String {
     let key = PublicKey::from_bytes_hex(
         keys["keys"][0]["public_key"].as_str().unwrap(),
         Algorithm::Ed25519,

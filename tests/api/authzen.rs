@@ -14,10 +14,10 @@ use openidauthzen::{
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const SVC: (&str, &str) = ("svc", "svc-secret-0123456789abcdef");
-const PEP: (&str, &str) = ("pep", "pep-secret-0123456789abcdef");
+pub const SVC: (&str, &str) = ("svc", "svc-secret-0123456789abcdef");
+pub const PEP: (&str, &str) = ("pep", "pep-secret-0123456789abcdef");
 
-fn yaml(slug: &str) -> String {
+pub fn yaml(slug: &str) -> String {
     format!(
         r#"slug: {slug}
 name: Acme
@@ -188,7 +188,7 @@ async fn an_authzen_client_discovers_and_evaluates() {
     assert_eq!(decisions(until_permit), [true]);
 }
 
-async fn evaluate(app: &TestApp, slug: &str, auth: Option<&str>, body: Value) -> (u16, Value) {
+pub async fn evaluate(app: &TestApp, slug: &str, auth: Option<&str>, body: Value) -> (u16, Value) {
     let mut req = app
         .client
         .post(app.url(&format!("/t/{slug}/access/v1/evaluation")))
@@ -201,7 +201,7 @@ async fn evaluate(app: &TestApp, slug: &str, auth: Option<&str>, body: Value) ->
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-fn ask(token: &str, action: &str, note: &str) -> Value {
+pub fn ask(token: &str, action: &str, note: &str) -> Value {
     json!({
         "subject": {"type": "token", "id": token},
         "action": {"name": action},

@@ -14,6 +14,7 @@ mod health;
 mod helpers;
 mod interop;
 mod isolation;
+mod limits;
 mod migrations;
 mod oidc_rp;
 mod rights;

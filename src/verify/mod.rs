@@ -38,10 +38,16 @@
 //! ([`Verifier::from_keys_document`]); revoked tokens from whatever revocation
 //! list the resource server keeps ([`Verifier::with_revoked`]).
 
+pub mod expiry;
+pub mod limits;
+
+pub use expiry::Expiry;
+pub use limits::{Narrowing, World, run_limits};
+
 use biscuit_auth::builder::{Policy, PolicyKind, Rule, date, fact, pred, rule, string, var};
-use biscuit_auth::{Algorithm, AuthorizerBuilder, AuthorizerLimits, Biscuit, PublicKey};
+use biscuit_auth::{Algorithm, AuthorizerBuilder, Biscuit, PublicKey};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 /// Why a token was not accepted. Deliberately coarse: a resource server should
 /// answer 401/403 and not tell the caller which check failed.
@@ -57,6 +63,10 @@ pub enum VerifyError {
     Denied,
     #[error("the public key is invalid: {0}")]
     BadKey(String),
+    /// The narrowing blocks exceed what this verifier evaluates
+    /// ([`limits`]): refused before any Datalog runs.
+    #[error("the token's narrowing blocks exceed the verifier's limits: {0}")]
+    OverLimits(String),
 }
 
 /// What the resource server is about to do. Holders' checks can refer to these
@@ -124,7 +134,7 @@ pub struct Verified {
     pub client_id: String,
     pub subject: Option<String>,
     /// The scopes the authority block grants (appended blocks may narrow what a
-    /// given request can use; see [`Verifier::effective_scopes`]).
+    /// given request can use; see [`Verifier::effective_grants`]).
     pub scopes: BTreeSet<String>,
     /// The rights (permissions) the authority block grants.
     pub rights: BTreeSet<String>,
@@ -141,6 +151,9 @@ pub struct Verified {
     pub expires_at: Option<SystemTime>,
     /// Hex revocation ids, one per block; the last one identifies this token.
     pub revocation_ids: Vec<String>,
+    /// What the appended blocks contain, as far as evaluating them costs,
+    /// and the expiry their checks imply.
+    pub narrowing: Narrowing,
 }
 
 impl Verified {
@@ -151,19 +164,6 @@ impl Verified {
             .chain(&self.prior_actors)
             .cloned()
             .collect()
-    }
-}
-
-/// Datalog evaluation bounds. The fact and iteration limits bound the work a
-/// pathological block can cause, deterministically. The time limit is only a
-/// backstop: biscuit-auth measures it in wall-clock time, so a tight one
-/// denies honest tokens whenever the thread is descheduled under load (20 ms
-/// did in the benchmark: about 1 in 1,500 introspections of valid tokens).
-pub fn run_limits() -> AuthorizerLimits {
-    AuthorizerLimits {
-        max_facts: 1000,
-        max_iterations: 100,
-        max_time: Duration::from_secs(1),
     }
 }
 
@@ -231,7 +231,14 @@ impl Verifier {
     }
 
     fn parse(&self, token: &str) -> Result<Biscuit, VerifyError> {
-        Biscuit::from_base64(token.trim(), |id: Option<u32>| {
+        let token = token.trim();
+        if token.len() > limits::MAX_TOKEN_CHARS {
+            return Err(VerifyError::OverLimits(format!(
+                "longer than {} characters",
+                limits::MAX_TOKEN_CHARS
+            )));
+        }
+        Biscuit::from_base64(token, |id: Option<u32>| {
             id.and_then(|id| self.keys.get(&id).copied())
                 .ok_or(biscuit_auth::error::Format::UnknownPublicKey)
         })
@@ -269,6 +276,10 @@ impl Verifier {
         if revocation_ids.iter().any(|id| is_revoked(id)) {
             return Err(VerifyError::Revoked);
         }
+        // Before anything runs: the appended blocks within their shape, and
+        // this read plus one authorization within the cost budget.
+        let narrowing = Narrowing::read(biscuit)?;
+        narrowing.within_budget(&World::verifier(), 2)?;
         // Queries see only trusted facts: the authority block's (and the
         // authorizer's, which has none here). The rules are built with the
         // builder API, not parsed from source on every call.
@@ -321,53 +332,59 @@ impl Verifier {
             issued_at,
             expires_at,
             revocation_ids,
+            narrowing,
         })
     }
 
-    /// The scopes of `facts` that a request at `now` (no resource, no audience)
-    /// may use: each is tried with every check of every block.
-    pub fn effective_scopes(
+    /// The scopes and rights of `facts` that a request at `now` (no
+    /// resource, no audience) may use: each is tried with every check of
+    /// every block. When no appended block reads `required_scope` (or
+    /// `required_right`), one run decides them all; otherwise each is tried
+    /// on its own, and all those runs together must stay within the budget.
+    pub fn effective_grants(
         biscuit: &Biscuit,
         facts: &Verified,
         now: SystemTime,
-    ) -> BTreeSet<String> {
+    ) -> Result<(BTreeSet<String>, BTreeSet<String>), VerifyError> {
         // A token nobody narrowed has only its authority block, whose one
         // check is the expiry Gatehouse wrote: no Datalog run is needed.
         if biscuit.block_count() == 1 {
-            return if facts.expires_at.is_some_and(|exp| exp > now) {
-                facts.scopes.clone()
+            return Ok(if facts.expires_at.is_some_and(|exp| exp > now) {
+                (facts.scopes.clone(), facts.rights.clone())
+            } else {
+                (BTreeSet::new(), BTreeSet::new())
+            });
+        }
+        let n = &facts.narrowing;
+        let per_scope = if n.reads_required_scope {
+            facts.scopes.len()
+        } else {
+            0
+        };
+        let per_right = if n.reads_required_right {
+            facts.rights.len()
+        } else {
+            0
+        };
+        n.within_budget(&World::verifier(), (1 + per_scope + per_right) as u64)?;
+        let probe = (!n.reads_required_scope || !n.reads_required_right)
+            && authorize_checks(biscuit, now).is_ok();
+        let each = |all: &BTreeSet<String>, reads: bool, request: &dyn Fn(&str) -> bool| {
+            if reads {
+                all.iter().filter(|s| request(s)).cloned().collect()
+            } else if probe {
+                all.clone()
             } else {
                 BTreeSet::new()
-            };
-        }
-        facts
-            .scopes
-            .iter()
-            .filter(|s| authorize(biscuit, &Request::scope(s).at(now)).is_ok())
-            .cloned()
-            .collect()
-    }
-
-    /// The rights of `facts` that a request at `now` may use, each tried with
-    /// every check of every block (as [`Self::effective_scopes`]).
-    pub fn effective_rights(
-        biscuit: &Biscuit,
-        facts: &Verified,
-        now: SystemTime,
-    ) -> BTreeSet<String> {
-        if biscuit.block_count() == 1 {
-            return if facts.expires_at.is_some_and(|exp| exp > now) {
-                facts.rights.clone()
-            } else {
-                BTreeSet::new()
-            };
-        }
-        facts
-            .rights
-            .iter()
-            .filter(|r| authorize(biscuit, &Request::right(r).at(now)).is_ok())
-            .cloned()
-            .collect()
+            }
+        };
+        let scopes = each(&facts.scopes, n.reads_required_scope, &|s| {
+            authorize(biscuit, &Request::scope(s).at(now)).is_ok()
+        });
+        let rights = each(&facts.rights, n.reads_required_right, &|r| {
+            authorize(biscuit, &Request::right(r).at(now)).is_ok()
+        });
+        Ok((scopes, rights))
     }
 
     /// Parses a token with this verifier's keys.
@@ -397,6 +414,22 @@ fn allow_required(request: &Request<'_>) -> Policy {
         queries: vec![rule("query", &[] as &[biscuit_auth::builder::Term], &body)],
         kind: PolicyKind::Allow,
     }
+}
+
+/// Runs every check of the token with only the time: what every request that
+/// neither names a resource nor an audience, nor asks for a scope or right the
+/// checks read, would see.
+fn authorize_checks(biscuit: &Biscuit, now: SystemTime) -> Result<(), VerifyError> {
+    let mut authorizer = AuthorizerBuilder::new()
+        .set_limits(run_limits())
+        .fact(fact("time", &[date(&now)]))
+        .and_then(|b| b.policy("allow if true"))
+        .and_then(|b| b.build(biscuit))
+        .map_err(|_| VerifyError::Invalid)?;
+    authorizer
+        .authorize()
+        .map(|_| ())
+        .map_err(|_| VerifyError::Denied)
 }
 
 /// Runs every check of the token with the request's facts and allows the

@@ -1,0 +1,44 @@
+//! Bearer and subject tokens that a holder narrowed are verified (and decided
+//! on) on the evaluation threads (`tokens::evaluator`), never on a request
+//! worker; tokens nobody narrowed are checked here.
+
+use crate::app::AppState;
+use crate::tokens::access;
+use crate::tokens::evaluator::Busy;
+
+/// Whether any of `tokens` is a narrowed Biscuit.
+pub(super) fn narrowed<'a>(tokens: impl IntoIterator<Item = &'a str>) -> bool {
+    tokens.into_iter().any(access::is_narrowed)
+}
+
+/// Runs `f` on the evaluation threads when `narrowed` (see [`narrowed`]),
+/// here otherwise.
+pub(super) async fn off_worker<T: Send + 'static>(
+    state: &AppState,
+    narrowed: bool,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Busy> {
+    if narrowed {
+        state.evaluator.run(f).await
+    } else {
+        Ok(f())
+    }
+}
+
+/// [`crate::tenancy::TenantHandle::inspect`], off the worker when narrowed.
+pub(super) async fn inspect(
+    tenant: &super::Tenant,
+    state: &AppState,
+    token: &str,
+) -> Result<Option<std::sync::Arc<access::TokenFacts>>, Busy> {
+    let (handle, snapshot, now) = (
+        tenant.handle.clone(),
+        tenant.snapshot.clone(),
+        state.clock.now(),
+    );
+    let t = token.to_owned();
+    off_worker(state, narrowed([token]), move || {
+        handle.inspect(&snapshot, &t, now)
+    })
+    .await
+}

@@ -1,0 +1,204 @@
+//! Narrowing blocks are bounded before they run (`verify::limits`): a token
+//! whose appended blocks are over the limits is inactive at introspection,
+//! `invalid_token` at userinfo and the user API, unresolved at AuthZEN, and
+//! refused by the offline verifier; a batch of evaluations over its budget is
+//! refused whole.
+
+use crate::attenuation::append;
+use crate::authzen::{PEP, SVC, ask};
+use crate::helpers::{TestApp, spawn_app_with};
+use crate::signin::{VERIFIER, WEB, browser, exchange, query, sign_in};
+use crate::tokens::{client_token, introspect};
+use gatehouse::store::{self, StoreError};
+use gatehouse::verify::{Request, Verifier, VerifyError};
+use serde_json::{Value, json};
+
+fn facts(n: usize) -> String {
+    (0..n).map(|i| format!("n({i});")).collect()
+}
+
+/// The reported token: ten facts and a six-way join. This one passes at
+/// its first binding, so without the limits it would be active.
+fn six_way_join() -> String {
+    format!(
+        "{} check if n($a), n($b), n($c), n($d), n($e), n($f), $a + $b + $c + $d + $e + $f >= 0;",
+        facts(10)
+    )
+}
+
+/// Within the shape limits, over the cost budget: 32^4 bindings.
+fn four_way_join() -> String {
+    format!(
+        "{} check if n($a), n($b), n($c), n($d), $a + $b + $c + $d >= 0;",
+        facts(32)
+    )
+}
+
+const FINE: &str = "check if time($t), $t < 2099-01-01T00:00:00Z;";
+
+async fn alice_token(app: &TestApp) -> String {
+    let location = sign_in(
+        app,
+        &browser(),
+        "openid notes:read",
+        &["openid", "notes:read"],
+    )
+    .await;
+    let res = exchange(app, &query(&location)["code"], VERIFIER).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn userinfo(app: &TestApp, token: &str) -> (u16, String) {
+    let res = app
+        .client
+        .get(app.url("/t/acme/userinfo"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let challenge = res
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (res.status().as_u16(), challenge)
+}
+
+fn alice_id(app: &TestApp) -> String {
+    app.state
+        .store
+        .with_conn(|c| {
+            let t = store::tenants::find_by_slug(c, "acme")?
+                .unwrap()
+                .tenant_id();
+            Ok::<_, StoreError>(store::users::find_by_username(c, &t, "alice")?.unwrap().id)
+        })
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn a_token_over_the_limits_is_inactive_and_invalid_everywhere() {
+    let app = spawn_app_with(|_| {}, Some(&crate::signin::yaml("acme"))).await;
+    let token = alice_token(&app).await;
+    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+    let verifier = Verifier::from_keys_document("acme", &keys).unwrap();
+    let user = alice_id(&app);
+
+    // A narrowing within the limits still works: the assertions below can fail.
+    let fine = append(&token, &keys, FINE);
+    assert_eq!(introspect(&app, "acme", WEB, &fine).await["active"], true);
+    assert_eq!(userinfo(&app, &fine).await.0, 200);
+    let res = app
+        .client
+        .get(app.url(&format!("/t/acme/api/users/{user}")))
+        .bearer_auth(&fine)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    for (name, block) in [("shape", six_way_join()), ("cost", four_way_join())] {
+        let over = append(&token, &keys, &block);
+        assert_eq!(
+            introspect(&app, "acme", WEB, &over).await,
+            json!({"active": false}),
+            "{name}"
+        );
+        assert_eq!(
+            userinfo(&app, &over).await,
+            (
+                401,
+                r#"Bearer error="invalid_token", error_description="the access token is not valid for userinfo""#
+                    .to_owned()
+            ),
+            "{name}"
+        );
+        let res = app
+            .client
+            .get(app.url(&format!("/t/acme/api/users/{user}")))
+            .bearer_auth(&over)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401, "{name}");
+        assert!(matches!(
+            verifier.verify(&over, &Request::scope("notes:read")),
+            Err(VerifyError::OverLimits(_))
+        ));
+    }
+    let over = append(&token, &keys, &six_way_join());
+    assert_eq!(
+        verifier.verify(&over, &Request::scope("notes:read")),
+        Err(VerifyError::OverLimits(
+            "block 1: a query with more than 4 predicates".into()
+        ))
+    );
+    // The server is still answering in time for everyone else.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
+#[actix_web::test]
+async fn authzen_refuses_a_token_over_the_limits_and_a_batch_over_its_budget() {
+    let app = spawn_app_with(|_| {}, Some(&crate::authzen::yaml("acme"))).await;
+    let pep = client_token(&app, "acme", PEP, Some("notes:read")).await;
+    let subject = client_token(&app, "acme", SVC, Some("notes:read")).await;
+    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+    let post = |body: Value| {
+        let req = app
+            .client
+            .post(app.url("/t/acme/access/v1/evaluations"))
+            .bearer_auth(&pep)
+            .json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+
+    let over = append(&subject, &keys, &four_way_join());
+    let (status, body) =
+        crate::authzen::evaluate(&app, "acme", Some(&pep), ask(&over, "notes:read", "n1")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({"decision": false, "context": {"reason": "subject_unresolved"}})
+    );
+
+    // Each evaluation of this token is cheap, a thousand of them are not.
+    let narrowed = append(
+        &subject,
+        &keys,
+        "check if resource($r), $r.starts_with(\"n\"); check if time($t), $t < 2099-01-01T00:00:00Z;",
+    );
+    let batch = |n: usize| {
+        let items: Vec<Value> = (0..n)
+            .map(|i| json!({"resource": {"type": "note", "id": format!("n{i}")}}))
+            .collect();
+        json!({
+            "subject": {"type": "token", "id": narrowed},
+            "action": {"name": "notes:read"},
+            "evaluations": items,
+        })
+    };
+    let (status, body) = post(batch(100)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["evaluations"].as_array().unwrap().len(), 100);
+    assert!(
+        body["evaluations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["decision"] == true),
+        "{body}"
+    );
+    let (status, body) = post(batch(1000)).await;
+    assert_eq!(status, 400, "{body}");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("deciding this batch's narrowed subject tokens would cost ")
+            && detail.ends_with("(at most 800000); send fewer evaluations per request"),
+        "{detail}"
+    );
+}
