@@ -83,6 +83,15 @@ pub fn exchange(
             "subject_token is not an active access token",
         )
     })?;
+    // The new token may not outlive the subject token's narrowing: its
+    // expiry is the effective one (verify::expiry), and a token whose time
+    // checks cannot be read is not exchanged.
+    if !subject.expiry_readable {
+        return Err(invalid(
+            OAuthErrorCode::InvalidGrant,
+            "subject_token's time checks cannot be read; narrow its lifetime with check if time($t), $t < DATE",
+        ));
+    }
     let actors = actors(&subject, r.actor_token.as_deref(), &active)?;
     let audiences = targets(client, r)?;
     let scopes = scopes(client, &subject, r.scope.as_ref())?;

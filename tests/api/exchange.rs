@@ -292,3 +292,59 @@ async fn exchanges_that_try_to_widen_or_stray_are_refused() {
             .contains(&json!(GRANT))
     );
 }
+
+#[actix_web::test]
+async fn an_exchanged_token_keeps_the_holders_time_narrowing() {
+    let app = spawn_app_with(|_| {}, Some(&yaml())).await;
+    let subject = client_token(&app, "acme", SVC, Some("notes:read")).await;
+    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let until = chrono::DateTime::from_timestamp(now + 15, 0).unwrap();
+    let narrowed = crate::attenuation::append(
+        &subject,
+        &keys,
+        &format!(
+            "check if time($t), $t < {};",
+            until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
+    );
+    // Introspection reports the effective expiry.
+    let body = introspect(&app, "acme", SVC, &narrowed).await;
+    assert_eq!(body["active"], true);
+    assert_eq!(body["exp"], now + 15);
+    let (status, body) = exchange(
+        &app,
+        GATEWAY,
+        &[("subject_token", &narrowed), ("audience", NOTES)],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let expires_in = body["expires_in"].as_i64().unwrap();
+    assert!((14..=15).contains(&expires_in), "{body}");
+    let minted = body["access_token"].as_str().unwrap();
+    let minted_exp = introspect(&app, "acme", GATEWAY, minted).await["exp"]
+        .as_i64()
+        .unwrap();
+    assert!(minted_exp <= now + 15, "{minted_exp} > {}", now + 15);
+
+    // Time checks that cannot be read are not exchanged.
+    let unreadable = crate::attenuation::append(
+        &subject,
+        &keys,
+        "check if time($t), $t < 2099-01-01T00:00:00Z or resource(\"n1\");",
+    );
+    let (status, body) = exchange(
+        &app,
+        GATEWAY,
+        &[("subject_token", &unreadable), ("audience", NOTES)],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        json!({
+            "error": "invalid_grant",
+            "error_description": "subject_token's time checks cannot be read; narrow its lifetime with check if time($t), $t < DATE"
+        })
+    );
+}
