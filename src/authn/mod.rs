@@ -4,6 +4,7 @@
 pub mod decide;
 pub mod flow;
 pub mod grants;
+pub mod logout;
 pub mod redeem;
 pub mod refresh;
 pub mod sealed;

@@ -101,3 +101,18 @@ pub fn lookup(
 pub fn amr(row: &SessionRow) -> Vec<String> {
     serde_json::from_str(&row.amr).unwrap_or_default()
 }
+
+/// Ends a session and revokes the refresh families it started, in one
+/// transaction (logout).
+pub fn sign_out(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    session_id: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    store::write_tx(conn, |c| {
+        store::sessions::end(c, tenant, session_id, now)?;
+        store::refresh::revoke_session_families(c, tenant, session_id, now)?;
+        Ok(())
+    })
+}

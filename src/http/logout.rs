@@ -1,34 +1,19 @@
-//! RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0 §2–§3).
+//! RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0 §2–§3). The
+//! rules — which client asks, where the browser may go, when to ask the user —
+//! are `authn::logout`'s.
 
 use super::Tenant;
 use super::error::{PageError, Problem};
 use super::pages::{self, PageForm, SESSION_COOKIE};
 use crate::app::AppState;
-use crate::authn::session::sha256_hex;
+use crate::authn::logout::{self, Current, Hint, LogoutError};
+use crate::authn::session;
 use crate::console::signin;
 use crate::oauth::FormParams;
-use crate::store;
+use crate::store::sessions::SessionRow;
 use crate::tenancy::TenantSnapshot;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-
-/// The client named by `client_id` or by the `aud` of a valid `id_token_hint`
-/// (its expiry does not matter here).
-fn hinted_client(
-    s: &TenantSnapshot,
-    client_id: Option<&str>,
-    hint: Option<&str>,
-) -> Option<String> {
-    if let Some(id) = client_id {
-        return Some(id.to_owned());
-    }
-    let hint = hint?;
-    let header = josekit::jwt::decode_header(hint).ok()?;
-    let kid = header.claim("kid")?.as_str()?;
-    let verifier = s.keys.jws_verifier(kid)?;
-    let (payload, _) = josekit::jwt::decode_with_verifier(hint, verifier).ok()?;
-    (payload.issuer()? == s.issuer).then(|| payload.audience()?.first().map(|a| a.to_string()))?
-}
 
 fn bad(message: &str) -> PageError {
     PageError {
@@ -38,35 +23,66 @@ fn bad(message: &str) -> PageError {
     }
 }
 
-/// GET /t/{tenant}/logout: with a valid `id_token_hint` the user is signed out
-/// at once; otherwise asked to confirm (so a third-party page cannot sign
-/// people out).
+impl From<LogoutError> for PageError {
+    fn from(e: LogoutError) -> Self {
+        bad(&e.to_string())
+    }
+}
+
+/// The browser's live session in this tenant, if any.
+async fn current_session(
+    state: &AppState,
+    s: &TenantSnapshot,
+    req: &HttpRequest,
+) -> Result<Option<SessionRow>, Problem> {
+    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let (tenant, value, now) = (
+        s.id.clone(),
+        cookie.value().to_owned(),
+        state.clock.db_now(),
+    );
+    Ok(state
+        .store
+        .run(move |c| session::lookup(c, &tenant, &value, now))
+        .await?)
+}
+
+const FIELDS: [&str; 4] = [
+    "client_id",
+    "post_logout_redirect_uri",
+    "state",
+    "id_token_hint",
+];
+
+/// GET /t/{tenant}/logout: signs out at once only when the `id_token_hint`
+/// names this browser's session; otherwise asks the user to confirm.
 pub async fn logout_get(
     tenant: Tenant,
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, actix_web::Error> {
+    let s = &tenant.snapshot;
     let params =
         FormParams::parse(req.query_string().as_bytes()).map_err(|_| bad("repeated parameters"))?;
-    let get = |k: &str| params.get(k).map(str::to_owned);
-    let fields = [
-        "client_id",
-        "post_logout_redirect_uri",
-        "state",
-        "id_token_hint",
-    ];
-    let hint_ok = hinted_client(&tenant.snapshot, None, params.get("id_token_hint")).is_some();
-    if hint_ok {
-        return finish(&state, &tenant.snapshot, &req, |k| get(k)).await;
+    let hint = params.get("id_token_hint").and_then(|h| Hint::read(s, h));
+    logout::client(params.get("client_id"), hint.as_ref()).map_err(PageError::from)?;
+    let current = current_session(&state, s, &req).await?;
+    let named = current.as_ref().map(|r| Current {
+        user_id: &r.user_id,
+        session_id: &r.id,
+    });
+    if logout::without_asking(hint.as_ref(), named) {
+        return finish(&state, s, current, |k| params.get(k).map(str::to_owned)).await;
     }
-    let (csrf, cookie) = pages::csrf_token(&req, &tenant.snapshot);
-    let carried: Vec<(&str, String)> = fields
+    let (csrf, cookie) = pages::csrf_token(&req, s);
+    let carried: Vec<(&str, &str)> = FIELDS
         .iter()
-        .filter_map(|k| params.get(k).map(|v| (*k, v.to_owned())))
+        .filter_map(|k| params.get(k).map(|v| (*k, v)))
         .collect();
-    let carried_ref: Vec<(&str, &str)> = carried.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let action = format!("/t/{}/logout", tenant.snapshot.slug);
-    let page = signin::confirm_logout(&tenant.snapshot.name, &action, &csrf, &carried_ref);
+    let action = format!("/t/{}/logout", s.slug);
+    let page = signin::confirm_logout(&s.name, &action, &csrf, &carried);
     Ok(pages::html(
         StatusCode::OK,
         page,
@@ -85,75 +101,54 @@ pub async fn logout_post(
     if !pages::csrf_ok(&req, form.get("csrf")) {
         return Err(bad("The form expired; sign out again from the application.").into());
     }
-    finish(&state, &tenant.snapshot, &req, |k| {
+    let current = current_session(&state, &tenant.snapshot, &req).await?;
+    finish(&state, &tenant.snapshot, current, |k| {
         form.get(k).map(str::to_owned)
     })
     .await
 }
 
+/// Checks where the browser goes, ends the session, and sends it there.
 async fn finish(
     state: &AppState,
     s: &TenantSnapshot,
-    req: &HttpRequest,
+    current: Option<SessionRow>,
     get: impl Fn(&str) -> Option<String>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let target = match get("post_logout_redirect_uri") {
-        Some(uri) => {
-            let client = hinted_client(
-                s,
-                get("client_id").as_deref(),
-                get("id_token_hint").as_deref(),
-            )
-            .and_then(|id| s.client(&id))
-            .ok_or_else(|| bad("post_logout_redirect_uri needs client_id or id_token_hint"))?;
-            if !client
-                .post_logout_redirect_uris
-                .iter()
-                .any(|u| u.as_str() == uri)
-            {
-                return Err(
-                    bad("post_logout_redirect_uri is not registered for this client").into(),
-                );
-            }
-            Some(uri)
-        }
-        None => None,
-    };
-    if let Some(cookie) = req.cookie(SESSION_COOKIE) {
-        let (tenant, hash, now) = (
-            s.id.clone(),
-            sha256_hex(cookie.value()),
-            state.clock.db_now(),
-        );
+    let hint = get("id_token_hint").and_then(|h| Hint::read(s, &h));
+    let client =
+        logout::client(get("client_id").as_deref(), hint.as_ref()).map_err(PageError::from)?;
+    let target = logout::redirect_target(
+        s,
+        client.as_deref(),
+        get("post_logout_redirect_uri").as_deref(),
+    )
+    .map_err(PageError::from)?;
+    if let Some(row) = current {
+        let (tenant, now) = (s.id.clone(), state.clock.db_now());
         state
             .store
-            .run(move |c| {
-                if let Some(session) = store::sessions::find_live(c, &tenant, &hash, now)? {
-                    store::write_tx(c, |c| {
-                        store::sessions::end(c, &tenant, &session.id, now)?;
-                        store::refresh::revoke_session_families(c, &tenant, &session.id, now)
-                    })?;
-                }
-                Ok::<_, store::StoreError>(())
-            })
+            .run(move |c| session::sign_out(c, &tenant, &row.id, now))
             .await
             .map_err(Problem::from)?;
     }
     let clear = vec![pages::expired_cookie(s, SESSION_COOKIE)];
-    Ok(match target {
-        Some(uri) => {
-            let state_param = get("state");
-            let url = match &state_param {
-                Some(st) => {
-                    let mut u = url::Url::parse(&uri)
-                        .map_err(|_| bad("invalid post_logout_redirect_uri"))?;
-                    u.query_pairs_mut().append_pair("state", st);
-                    u.to_string()
-                }
-                None => uri,
-            };
-            pages::redirect(&url, clear)
+    let Some(uri) = target else {
+        return Ok(pages::html(
+            StatusCode::OK,
+            signin::logged_out(&s.name),
+            clear,
+        ));
+    };
+    let location = match get("state") {
+        // The registered URI exactly, unless `state` must be added (§3).
+        None => uri,
+        Some(st) => {
+            let mut url =
+                url::Url::parse(&uri).map_err(|_| bad("invalid post_logout_redirect_uri"))?;
+            url.query_pairs_mut().append_pair("state", &st);
+            url.into()
         }
-        None => pages::html(StatusCode::OK, signin::logged_out(&s.name), clear),
-    })
+    };
+    Ok(pages::redirect(&location, clear))
 }

@@ -15,6 +15,7 @@ mod helpers;
 mod interop;
 mod isolation;
 mod limits;
+mod logout;
 mod migrations;
 mod oidc_rp;
 mod rights;
