@@ -12,7 +12,9 @@
 //! ```
 //!
 //! The token's own facts — `tenant`, `client`, `sub`, `scope`, `right` — come
-//! from its authority block (for JWT access tokens, from its verified claims).
+//! from its authority block (for JWT access tokens, from its verified claims);
+//! the tenant's configuration adds `first_party_client($id)` for each of its
+//! first-party clients.
 //! Policies are tried in order, the tenant's own first, then the built-in
 //! ones every tenant starts with ([`BUILTIN`]); the first `allow if` or
 //! `deny if` that matches decides and none matching denies. One check is
@@ -29,9 +31,16 @@ use std::time::SystemTime;
 pub const BUILTIN: &[(&str, &str)] = &[
     (
         "self-service",
-        r#"// A user may read, update and delete their own user record.
-allow if action($a), ["users:read", "users:update", "users:delete"].contains($a),
-    resource_type("user"), resource($id), sub($id);"#,
+        r#"// A user may read their own user record with a token granted the
+// profile or account scope, change it with the account scope, and delete it
+// with the account scope through a first-party client only — never through a
+// third-party relying party's token.
+allow if action("users:read"), resource_type("user"), resource($id), sub($id),
+    scope($s), ["profile", "account"].contains($s);
+allow if action("users:update"), resource_type("user"), resource($id), sub($id),
+    scope("account");
+allow if action("users:delete"), resource_type("user"), resource($id), sub($id),
+    scope("account"), client($c), first_party_client($c);"#,
     ),
     (
         "user-managers",
@@ -212,15 +221,29 @@ fn load_error(name: &str, e: impl std::fmt::Display) -> PolicyError {
 }
 
 impl PolicySet {
-    /// The tenant's policies (in order) followed by the built-in ones.
+    /// The tenant's policies (in order) followed by the built-in ones, for a
+    /// tenant without first-party clients.
     pub fn new<'a>(
         policies: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, PolicyError> {
+        Self::for_tenant(policies, &[])
+    }
+
+    /// The tenant's policies followed by the built-in ones, with a
+    /// `first_party_client($id)` fact for each of `first_party` clients.
+    pub fn for_tenant<'a>(
+        policies: impl IntoIterator<Item = (&'a str, &'a str)>,
+        first_party: &[&str],
     ) -> Result<Self, PolicyError> {
         let mut base = String::new();
         let mut statements = Vec::new();
         let mut derives_type = false;
         let mut count = 0;
         let mut world = World::with_facts(REQUEST_FACTS);
+        world.add_fact(
+            ("first_party_client".to_owned(), 1),
+            first_party.len() as u64,
+        );
         for (name, code) in policies.into_iter().chain(BUILTIN.iter().copied()) {
             validate(name, code)?;
             // Validated above: parses.
@@ -261,10 +284,16 @@ impl PolicySet {
                 for s in statements.iter().filter(|s| applies(s)) {
                     code.push_str(&s.text);
                 }
-                AuthorizerBuilder::new()
+                let mut b = AuthorizerBuilder::new()
                     .set_limits(run_limits())
                     .code(code)
-                    .map_err(|e| load_error("(combined)", e))
+                    .map_err(|e| load_error("(combined)", e))?;
+                for id in first_party {
+                    b = b
+                        .fact(fact("first_party_client", &[string(id)]))
+                        .map_err(|e| load_error("(clients)", e))?;
+                }
+                Ok(b)
             };
         let named: BTreeSet<&String> = statements
             .iter()
@@ -401,20 +430,44 @@ mod tests {
 
     #[test]
     fn builtin_policies_self_service_managers_and_tenants() {
-        let set = PolicySet::new([]).unwrap();
+        let set = PolicySet::for_tenant([], &["app"]).unwrap();
         assert_eq!(set.len(), 3);
-        let alice = token(r#"tenant("acme"); client("web"); sub("alice-id");"#);
-        let alice = Caller::Biscuit(&alice, &NONE);
+        let decide = |code: &str, action: &str, id: &str| {
+            let t = token(code);
+            set.decide(&Caller::Biscuit(&t, &NONE), &q(action, id, "acme"))
+        };
+        let web =
+            |scopes: &str| format!(r#"tenant("acme"); client("web"); sub("alice-id"); {scopes}"#);
+        // A relying party's token for other things may not touch the record.
+        let notes = web(r#"scope("openid"); scope("notes:read");"#);
         for action in ["users:read", "users:update", "users:delete"] {
             assert_eq!(
-                set.decide(&alice, &q(action, "alice-id", "acme")),
-                Decision::Allow
-            );
-            assert_eq!(
-                set.decide(&alice, &q(action, "bob-id", "acme")),
-                Decision::Deny
+                decide(&notes, action, "alice-id"),
+                Decision::Deny,
+                "{action}"
             );
         }
+        // profile reads; account reads and updates; a third party never deletes.
+        let profile = web(r#"scope("profile");"#);
+        assert_eq!(decide(&profile, "users:read", "alice-id"), Decision::Allow);
+        assert_eq!(decide(&profile, "users:update", "alice-id"), Decision::Deny);
+        let account = web(r#"scope("account");"#);
+        assert_eq!(decide(&account, "users:read", "alice-id"), Decision::Allow);
+        assert_eq!(
+            decide(&account, "users:update", "alice-id"),
+            Decision::Allow
+        );
+        assert_eq!(decide(&account, "users:delete", "alice-id"), Decision::Deny);
+        let first_party = r#"tenant("acme"); client("app"); sub("alice-id"); scope("account");"#;
+        assert_eq!(
+            decide(first_party, "users:delete", "alice-id"),
+            Decision::Allow
+        );
+        for action in ["users:read", "users:update", "users:delete"] {
+            assert_eq!(decide(first_party, action, "bob-id"), Decision::Deny);
+        }
+        let alice = token(r#"tenant("acme"); client("app"); sub("alice-id"); scope("account");"#);
+        let alice = Caller::Biscuit(&alice, &NONE);
         assert_eq!(
             set.decide(&alice, &q("users:create", "alice-id", "acme")),
             Decision::Deny
@@ -443,7 +496,7 @@ mod tests {
             ("open", "allow if true;"),
         ])
         .unwrap();
-        let alice = token(r#"tenant("acme"); client("web"); sub("alice-id");"#);
+        let alice = token(r#"tenant("acme"); client("web"); sub("alice-id"); scope("profile");"#);
         let alice = Caller::Biscuit(&alice, &NONE);
         assert_eq!(
             set.decide(&alice, &q("users:delete", "alice-id", "acme")),
@@ -496,7 +549,7 @@ mod tests {
         let mut keys: Vec<&String> = set.by_type.keys().collect();
         keys.sort();
         assert_eq!(keys, ["doc", "note", "sheet", "tokens", "user"]);
-        let alice = token(r#"tenant("acme"); client("web"); sub("alice-id");"#);
+        let alice = token(r#"tenant("acme"); client("web"); sub("alice-id"); scope("profile");"#);
         let alice = Caller::Biscuit(&alice, &NONE);
         let ask = |kind: &'static str, action: &'static str| Question {
             action,
@@ -545,7 +598,7 @@ allow if resource_type("doc"), action("docs:read");"#,
         )])
         .unwrap();
         assert!(set.by_type.is_empty());
-        let alice = token(r#"tenant("acme"); client("web"); sub("alice-id");"#);
+        let alice = token(r#"tenant("acme"); client("web"); sub("alice-id"); scope("profile");"#);
         let question = Question {
             action: "docs:read",
             resource_type: "note",
@@ -568,7 +621,7 @@ allow if resource_type("doc"), action("docs:read");"#,
         }
         code.push_str("p($x, $y, $z) <- n($x), n($y), n($z);\nallow if p(1, 2, 3);\n");
         let set = PolicySet::new([("explode", code.as_str())]).unwrap();
-        let alice = token(r#"tenant("acme"); client("web"); sub("alice-id");"#);
+        let alice = token(r#"tenant("acme"); client("web"); sub("alice-id"); scope("profile");"#);
         let start = std::time::Instant::now();
         assert_eq!(
             set.decide(

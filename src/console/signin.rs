@@ -121,9 +121,8 @@ pub fn standard_description(scope: &str) -> Option<&'static str> {
         "openid" => "Sign you in",
         "profile" => "Your name and username",
         "email" => "Your email address",
-        "address" => "Your postal address",
-        "phone" => "Your phone number",
         "offline_access" => "Stay connected when you are not using it",
+        "account" => "Change your name and email address",
         _ => return None,
     })
 }

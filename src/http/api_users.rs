@@ -6,7 +6,7 @@ use super::Tenant;
 use super::bearer;
 use super::error::Problem;
 use crate::app::AppState;
-use crate::identity::self_service::{self, UpdateError, UserAction, UserPatch};
+use crate::identity::self_service::{self, Acting, UpdateError, UserAction, UserPatch};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -36,14 +36,14 @@ impl Refusal {
 }
 
 /// Authenticates the Bearer token and asks the policies (off the worker
-/// when the token is narrowed); the actor to record.
+/// when the token is narrowed); who acted, to record.
 async fn authorize(
     tenant: &Tenant,
     state: &AppState,
     req: &HttpRequest,
     action: UserAction,
     user_id: &str,
-) -> Result<String, Refusal> {
+) -> Result<Acting, Refusal> {
     let token = bearer::token(req).ok_or(Refusal::Unauthenticated { presented: false })?;
     let narrowed = super::evaluate::narrowed([token]);
     let (handle, s, now) = (
@@ -59,7 +59,7 @@ async fn authorize(
         if !self_service::allowed(&s, &presented, action, &user_id, now) {
             return Err(Refusal::Forbidden(action));
         }
-        Ok(presented.actor())
+        Ok(Acting::of(&presented))
     })
     .await
     .map_err(Refusal::Busy)?
@@ -95,7 +95,7 @@ pub async fn patch(
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
     let user_id = path.into_inner().1;
-    let actor = match authorize(&tenant, &state, &req, UserAction::Update, &user_id).await {
+    let acting = match authorize(&tenant, &state, &req, UserAction::Update, &user_id).await {
         Ok(a) => a,
         Err(refusal) => return Ok(refusal.response()),
     };
@@ -107,7 +107,7 @@ pub async fn patch(
     let (t, now) = (tenant.snapshot.id.clone(), state.clock.db_now());
     let result = state
         .store
-        .run(move |c| self_service::update(c, &t, &user_id, &patch, &actor, now))
+        .run(move |c| self_service::update(c, &t, &user_id, &patch, &acting, now))
         .await;
     match result {
         Ok(Some(user)) => Ok(HttpResponse::Ok().json(user)),
@@ -125,14 +125,14 @@ pub async fn delete(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Problem> {
     let user_id = path.into_inner().1;
-    let actor = match authorize(&tenant, &state, &req, UserAction::Delete, &user_id).await {
+    let acting = match authorize(&tenant, &state, &req, UserAction::Delete, &user_id).await {
         Ok(a) => a,
         Err(refusal) => return Ok(refusal.response()),
     };
     let (t, now) = (tenant.snapshot.id.clone(), state.clock.db_now());
     let deleted = state
         .store
-        .run(move |c| self_service::delete(c, &t, &user_id, &actor, now))
+        .run(move |c| self_service::delete(c, &t, &user_id, &acting, now))
         .await?;
     if deleted {
         Ok(HttpResponse::NoContent().finish())

@@ -55,6 +55,24 @@ pub fn allowed(
     decision == Decision::Allow
 }
 
+/// Who acted, for the audit log: the token's user (or client) and the client
+/// the token was issued to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acting {
+    /// `user:{id}` or `client:{id}`.
+    pub actor: String,
+    pub client_id: String,
+}
+
+impl Acting {
+    pub fn of(caller: &Presented) -> Self {
+        Self {
+            actor: caller.actor(),
+            client_id: caller.client_id().to_owned(),
+        }
+    }
+}
+
 /// A user record as the API shows it (never the password hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UserView {
@@ -151,7 +169,7 @@ pub fn update(
     tenant: &TenantId,
     user_id: &str,
     patch: &UserPatch,
-    actor: &str,
+    acting: &Acting,
     now: NaiveDateTime,
 ) -> Result<Option<UserView>, UpdateError> {
     patch.validate()?;
@@ -179,10 +197,14 @@ pub fn update(
             c,
             tenant,
             AuditEvent {
-                actor,
+                actor: &acting.actor,
                 action: "user.updated",
                 target: user_id,
-                detail: serde_json::json!({ "fields": fields, "via": "api" }),
+                detail: serde_json::json!({
+                    "fields": fields,
+                    "via": "api",
+                    "client": acting.client_id,
+                }),
             },
             now,
         )?;
@@ -196,7 +218,7 @@ pub fn delete(
     conn: &mut DbConnection,
     tenant: &TenantId,
     user_id: &str,
-    actor: &str,
+    acting: &Acting,
     now: NaiveDateTime,
 ) -> Result<bool, StoreError> {
     write_tx(conn, |c| {
@@ -207,10 +229,10 @@ pub fn delete(
             c,
             tenant,
             AuditEvent {
-                actor,
+                actor: &acting.actor,
                 action: "user.deleted",
                 target: user_id,
-                detail: serde_json::json!({ "via": "api" }),
+                detail: serde_json::json!({ "via": "api", "client": acting.client_id }),
             },
             now,
         )?;

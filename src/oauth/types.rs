@@ -2,16 +2,13 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// The scopes OpenID Connect defines (OIDC Core §5.4, §11); built into every
-/// tenant, never declared.
-pub const STANDARD_SCOPES: [&str; 6] = [
-    "openid",
-    "profile",
-    "email",
-    "address",
-    "phone",
-    "offline_access",
-];
+/// The scopes built into every tenant, never declared: those of OpenID
+/// Connect that Gatehouse serves claims for (OIDC Core §5.4, §11; `address`
+/// and `phone` are not offered, as no user has those claims), and
+/// `account`, which lets a client change the user's own record through the
+/// user API (`{issuer}/api/users/{id}`; deleting it also needs a first-party
+/// client).
+pub const STANDARD_SCOPES: [&str; 5] = ["openid", "profile", "email", "offline_access", "account"];
 
 macro_rules! string_newtype {
     ($name:ident, $parse:path) => {

@@ -117,7 +117,15 @@ pub fn build(stored: Stored, ctx: &LoadContext) -> Result<TenantSnapshot, LoadEr
         })?;
         clients.insert(c.client_id.clone(), Arc::new(client));
     }
-    let policies = PolicySet::new(policies.iter().map(|p| (p.name.as_str(), p.code.as_str())))?;
+    let first_party: Vec<&str> = clients
+        .values()
+        .filter(|c| c.first_party)
+        .map(|c| c.client_id.as_str())
+        .collect();
+    let policies = PolicySet::for_tenant(
+        policies.iter().map(|p| (p.name.as_str(), p.code.as_str())),
+        &first_party,
+    )?;
     let issuer = ctx.public_url.issuer(&row.slug);
     let supported = STANDARD_SCOPES
         .iter()

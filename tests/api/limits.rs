@@ -40,8 +40,8 @@ async fn alice_token(app: &TestApp) -> String {
     let location = sign_in(
         app,
         &browser(),
-        "openid notes:read",
-        &["openid", "notes:read"],
+        "openid profile notes:read",
+        &["openid", "profile", "notes:read"],
     )
     .await;
     let res = exchange(app, &query(&location)["code"], VERIFIER).await;

@@ -33,7 +33,14 @@ async fn alice(app: &TestApp, b: &reqwest::Client) -> Value {
 async fn mallory_id_token(app: &TestApp) -> String {
     let b = browser();
     let path = authorize_path("acme", "web", "openid", "");
-    let html = b.get(app.url(&path)).send().await.unwrap().text().await.unwrap();
+    let html = b
+        .get(app.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let res = b
         .post(app.url("/t/acme/login"))
         .form(&[
@@ -92,7 +99,11 @@ async fn someone_elses_id_token_does_not_sign_the_browser_out() {
     let evil = mallory_id_token(&app).await;
 
     // The attacker's link: a confirmation page, nothing ended.
-    let res = b.get(app.url(&logout_path(&evil, ""))).send().await.unwrap();
+    let res = b
+        .get(app.url(&logout_path(&evil, "")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(html.contains("Sign out of Acme?"), "{html}");
@@ -103,7 +114,11 @@ async fn someone_elses_id_token_does_not_sign_the_browser_out() {
     // Alice's own ID token from another session is not this session's either.
     let other = alice(&app, &browser()).await;
     let other_hint = other["id_token"].as_str().unwrap();
-    let res = b.get(app.url(&logout_path(other_hint, ""))).send().await.unwrap();
+    let res = b
+        .get(app.url(&logout_path(other_hint, "")))
+        .send()
+        .await
+        .unwrap();
     assert!(res.text().await.unwrap().contains("Sign out of Acme?"));
     assert_eq!(refresh_status(&app, &refresh).await.0, 200);
 }

@@ -4,9 +4,9 @@
 //! holder blocks narrow it further.
 
 use crate::helpers::{TestApp, spawn_app_with};
-use crate::signin::{VERIFIER, browser, exchange, query, sign_in};
+use crate::signin::{CB, VERIFIER, authorize_path, browser, exchange, login, query, sign_in};
 use crate::tenants_apply::apply;
-use crate::tokens::client_token;
+use crate::tokens::{client_token, post_form};
 use biscuit_auth::builder::BlockBuilder;
 use biscuit_auth::{Algorithm, Biscuit, PublicKey};
 use gatehouse::store::{self, StoreError};
@@ -30,7 +30,14 @@ clients:
     secret: web-secret-0123456789abcdef
     redirect_uris: [http://127.0.0.1:3000/cb]
     grant_types: [authorization_code]
-    scopes: [openid, notes:read]
+    scopes: [openid, profile, account, notes:read]
+  - client_id: app
+    name: Acme Account
+    secret: app-secret-0123456789abcdef
+    first_party: true
+    redirect_uris: [http://127.0.0.1:3000/cb]
+    grant_types: [authorization_code]
+    scopes: [openid, account]
   - client_id: svc
     secret: svc-secret-0123456789abcdef
     grant_types: [client_credentials]
@@ -62,15 +69,42 @@ fn user_id(app: &TestApp, slug: &str, username: &str) -> String {
         .unwrap()
 }
 
-async fn alice_token(app: &TestApp) -> String {
-    let location = sign_in(
+/// Alice's access token from the third-party client `web`, granted `scope`.
+async fn alice_token(app: &TestApp, scope: &str) -> String {
+    let grant: Vec<&str> = scope.split(' ').collect();
+    let location = sign_in(app, &browser(), scope, &grant).await;
+    let res = exchange(app, &query(&location)["code"], VERIFIER).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+/// Alice's access token from the first-party client `app` (no consent page).
+async fn alice_first_party_token(app: &TestApp) -> String {
+    let b = browser();
+    let html = b
+        .get(app.url(&authorize_path("acme", "app", "openid account", "")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = login(app, &b, "acme", &html, "alice-password-1").await;
+    assert_eq!(res.status(), 302);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let res = post_form(
         app,
-        &browser(),
-        "openid notes:read",
-        &["openid", "notes:read"],
+        "/t/acme/token",
+        Some(("app", "app-secret-0123456789abcdef")),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &query(&location)["code"]),
+            ("redirect_uri", CB),
+            ("code_verifier", VERIFIER),
+        ],
     )
     .await;
-    let res = exchange(app, &query(&location)["code"], VERIFIER).await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     body["access_token"].as_str().unwrap().to_owned()
@@ -113,7 +147,7 @@ fn forbidden(action: &str) -> Value {
 async fn users_manage_only_their_own_record() {
     let app = spawn_app_with(|_| {}, Some(&yaml("acme", ""))).await;
     let (alice, bob) = (user_id(&app, "acme", "alice"), user_id(&app, "acme", "bob"));
-    let token = alice_token(&app).await;
+    let token = alice_token(&app, "openid profile account").await;
     let own = format!("/t/acme/api/users/{alice}");
     let other = format!("/t/acme/api/users/{bob}");
 
@@ -220,11 +254,86 @@ async fn users_manage_only_their_own_record() {
             .starts_with("Bearer error=\"invalid_token\"")
     );
 
-    // Deleting yourself works once.
+    // A third-party client never deletes the user, even with `account`;
+    // the first-party client does, once.
     let res = call(&app, reqwest::Method::DELETE, &own, Some(&token), None).await;
+    assert_eq!(problem(res).await, (403, forbidden("users:delete")));
+    let first_party = alice_first_party_token(&app).await;
+    let res = call(
+        &app,
+        reqwest::Method::DELETE,
+        &own,
+        Some(&first_party),
+        None,
+    )
+    .await;
     assert_eq!(res.status(), 204);
     let res = call(&app, reqwest::Method::GET, &own, Some(&token), None).await;
     assert_eq!(problem(res).await.0, 404);
+}
+
+#[actix_web::test]
+async fn a_relying_partys_token_may_not_touch_the_user_record() {
+    let app = spawn_app_with(|_| {}, Some(&yaml("acme", ""))).await;
+    let alice = user_id(&app, "acme", "alice");
+    let own = format!("/t/acme/api/users/{alice}");
+    // Granted for notes: no reading, changing or deleting the account.
+    let notes = alice_token(&app, "openid notes:read").await;
+    for (method, action) in [
+        (reqwest::Method::GET, "users:read"),
+        (reqwest::Method::PATCH, "users:update"),
+        (reqwest::Method::DELETE, "users:delete"),
+    ] {
+        let body =
+            (method == reqwest::Method::PATCH).then(|| json!({"email": "mallory@evil.example"}));
+        let res = call(&app, method, &own, Some(&notes), body).await;
+        assert_eq!(problem(res).await, (403, forbidden(action)));
+    }
+    // `profile` reads the record, nothing more.
+    let profile = alice_token(&app, "openid profile").await;
+    let res = call(&app, reqwest::Method::GET, &own, Some(&profile), None).await;
+    assert_eq!(res.status(), 200);
+    let res = call(
+        &app,
+        reqwest::Method::PATCH,
+        &own,
+        Some(&profile),
+        Some(json!({"display_name": "x"})),
+    )
+    .await;
+    assert_eq!(problem(res).await, (403, forbidden("users:update")));
+
+    // The audit log names the client that changed the record.
+    let account = alice_token(&app, "openid account").await;
+    let res = call(
+        &app,
+        reqwest::Method::PATCH,
+        &own,
+        Some(&account),
+        Some(json!({"display_name": "Alice L."})),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let events = app
+        .state
+        .store
+        .with_conn(|c| {
+            let t = store::tenants::find_by_slug(c, "acme")?
+                .unwrap()
+                .tenant_id();
+            store::audit::list(c, &t)
+        })
+        .unwrap();
+    let updated = events
+        .iter()
+        .rev()
+        .find(|e| e.action == "user.updated")
+        .unwrap();
+    assert_eq!(updated.actor, format!("user:{alice}"));
+    assert_eq!(
+        serde_json::from_str::<Value>(&updated.detail).unwrap(),
+        json!({"fields": ["display_name"], "via": "api", "client": "web"})
+    );
 }
 
 #[actix_web::test]
@@ -329,7 +438,7 @@ async fn a_policy_with_a_syntax_error_is_refused_with_its_line_and_column() {
     let path = app.write_tenant("tenant.yaml", &bad);
     let err = apply(&app, &path).unwrap_err().to_string();
     assert!(
-        err.ends_with("tenant.yaml:28: policy broken: line 2, column 8: syntax error near \"f\""),
+        err.ends_with("tenant.yaml:35: policy broken: line 2, column 8: syntax error near \"f\""),
         "{err}"
     );
 }
