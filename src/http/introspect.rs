@@ -3,12 +3,14 @@ use super::form::{authenticate, form};
 use crate::app::AppState;
 use crate::oauth::{OAuthError, OAuthErrorCode};
 use crate::tokens::access;
+use crate::tokens::introspection::may_introspect;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 /// RFC 7662 token introspection. Callers authenticate as confidential clients of
-/// the tenant; anything that is not an active token of this tenant answers
-/// `{"active": false}` and nothing else (§2.2).
+/// the tenant and learn only about tokens they may (`tokens::introspection`);
+/// anything else — and anything that is not an active token of this tenant —
+/// answers `{"active": false}` and nothing else (§2.2).
 pub async fn introspect(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -32,7 +34,10 @@ pub async fn introspect(
         ));
     }
     let token = params.require("token")?;
-    let facts = super::evaluate::inspect(&tenant, &state, token).await?;
+    // RFC 7662 §4: a caller not allowed this token learns only `active: false`.
+    let facts = super::evaluate::inspect(&tenant, &state, token)
+        .await?
+        .filter(|f| may_introspect(&caller.client, f, &snapshot.rights.roles));
     let body = match facts {
         None => serde_json::json!({ "active": false }),
         Some(f) => with_delegation(

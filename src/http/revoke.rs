@@ -1,13 +1,15 @@
 use super::Tenant;
 use super::form::{authenticate, form};
 use crate::app::AppState;
-use crate::oauth::{OAuthError, OAuthErrorCode};
+use crate::oauth::OAuthError;
 use crate::tenancy::RevokeToken;
 use crate::tokens::access;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 /// RFC 7009 token revocation. Unknown, invalid or expired tokens answer 200
-/// (§2.2); a client may revoke only tokens issued to it (§2.1).
+/// (§2.2); a client may revoke only tokens issued to it (§2.1), and another
+/// client's token also answers 200 and changes nothing — a different answer
+/// would tell the caller the token is valid.
 pub async fn revoke(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -42,25 +44,17 @@ pub async fn revoke(
         let client_id = caller.client.client_id.to_string();
         let token = token.to_owned();
         let db_now = now.naive_utc();
-        let revoked = state
+        // Another client's refresh token is left alone (None / Some(false)).
+        state
             .store
             .run(move |c| {
                 crate::authn::grants::revoke_refresh(c, &tenant_id, &client_id, &token, db_now)
             })
             .await?;
-        if revoked == Some(false) {
-            return Err(OAuthError::new(
-                OAuthErrorCode::UnauthorizedClient,
-                "the token was not issued to this client",
-            ));
-        }
         return Ok(HttpResponse::Ok().finish());
     };
     if facts.client_id != caller.client.client_id.as_str() {
-        return Err(OAuthError::new(
-            OAuthErrorCode::UnauthorizedClient,
-            "the token was not issued to this client",
-        ));
+        return Ok(HttpResponse::Ok().finish());
     }
     let expires_at = facts
         .expires_at

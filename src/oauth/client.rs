@@ -96,4 +96,31 @@ impl Client {
     pub fn allows_grant(&self, grant: GrantType) -> bool {
         self.grant_types.contains(&grant)
     }
+
+    /// A confidential client with nothing configured, for unit tests.
+    #[cfg(test)]
+    pub fn for_tests(client_id: &str) -> Self {
+        Self {
+            client_id: ClientId::parse(client_id).unwrap_or_else(|e| panic!("{e}")),
+            name: client_id.to_owned(),
+            public: false,
+            secret_sha256: None,
+            auth_method: AuthMethod::ClientSecretBasic,
+            jwks: None,
+            redirect_uris: Vec::new(),
+            grant_types: BTreeSet::new(),
+            scopes: BTreeSet::new(),
+            default_scopes: BTreeSet::new(),
+            access_token_format: AccessTokenFormat::Biscuit,
+            access_token_ttl: Duration::from_secs(3600),
+            refresh_token_ttl: Duration::from_secs(86400),
+            first_party: false,
+            allow_plain_pkce: false,
+            refresh_grace: Duration::ZERO,
+            post_logout_redirect_uris: Vec::new(),
+            allow_implicit: false,
+            service_roles: BTreeSet::new(),
+            exchange_audiences: BTreeSet::new(),
+        }
+    }
 }

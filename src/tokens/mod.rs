@@ -6,6 +6,7 @@ pub mod ban;
 pub mod evaluator;
 pub mod exchange;
 pub mod id_token;
+pub mod introspection;
 pub mod issue;
 pub mod keyring;
 pub mod seal;

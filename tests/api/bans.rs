@@ -21,6 +21,8 @@ scopes:
   - { name: notes:read, description: Read your notes }
   - { name: admin, description: Ban tokens, permissions: [tokens:revoke] }
 roles:
+  - name: introspector
+    permissions: [tokens:introspect]
   - { name: revoker, permissions: [tokens:revoke] }
 clients:
   - client_id: web
@@ -46,6 +48,7 @@ clients:
     secret: rs-secret-0123456789abcdef
     grant_types: [client_credentials]
     scopes: [notes:read]
+    service_roles: [introspector]
 users:
   - { username: alice, email: alice@example.com, password: alice-password-1 }
 "#

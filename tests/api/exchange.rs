@@ -23,6 +23,8 @@ scopes:
   - {{ name: notes:read, description: Read notes, permissions: [notes:read] }}
   - {{ name: notes:write, description: Write notes, permissions: [notes:write] }}
 roles:
+  - name: introspector
+    permissions: [tokens:introspect]
   - {{ name: editor, permissions: [notes:read, notes:write] }}
 clients:
   - client_id: svc
@@ -50,6 +52,7 @@ clients:
     secret: rs-secret-0123456789abcdef
     grant_types: [client_credentials]
     scopes: [notes:read]
+    service_roles: [introspector]
 "#
     )
 }

@@ -26,6 +26,8 @@ scopes:
   - {{ name: notes:write, description: Change your notes, permissions: [notes:write, notes:read] }}
   - {{ name: admin, description: Manage users, permissions: [users:manage] }}
 roles:
+  - name: introspector
+    permissions: [tokens:introspect]
   - {{ name: reader, permissions: [notes:read] }}
   - {{ name: editor, permissions: [notes:write], includes: [reader] }}
   - {{ name: root, permissions: ["*:*"] }}
@@ -51,6 +53,7 @@ clients:
     secret: rs-secret-0123456789abcdef
     grant_types: [client_credentials]
     scopes: [notes:read]
+    service_roles: [introspector]
 users:
   - username: alice
     email: alice@example.com

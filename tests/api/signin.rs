@@ -19,6 +19,9 @@ pub fn yaml(slug: &str) -> String {
 name: Acme
 scopes:
   - {{ name: notes:read, description: Read your notes }}
+roles:
+  - name: introspector
+    permissions: [tokens:introspect]
 clients:
   - client_id: web
     name: Notes Web
@@ -56,6 +59,7 @@ clients:
     secret: rs-secret-0123456789abcdef
     grant_types: [client_credentials]
     scopes: [notes:read]
+    service_roles: [introspector]
 users:
   - username: alice
     email: alice@example.com
