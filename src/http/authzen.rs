@@ -54,9 +54,8 @@ async fn authenticate_pep(
             )))
         };
     }
-    let endpoint = format!("{}{EVALUATION_PATH}", s.issuer);
     let none = FormParams::parse(b"").map_err(|e| e.error_response())?;
-    match authenticate(state, s, req, &none, &endpoint).await {
+    match authenticate(state, s, req, &none).await {
         Ok(a) if !a.client.public => Ok(()),
         Ok(_) => Err(bearer::challenge(None)),
         Err(e) => Err(e.error_response()),

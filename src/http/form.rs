@@ -28,24 +28,22 @@ pub fn form(req: &HttpRequest, body: &[u8]) -> Result<FormParams, OAuthError> {
     FormParams::parse(body)
 }
 
-/// Authenticates the client calling `endpoint` (a URL under the issuer). For
+/// Authenticates the client calling an endpoint of the tenant. For
 /// `private_key_jwt` the assertion's `jti` is recorded so it works only once.
 pub async fn authenticate(
     state: &AppState,
     snapshot: &TenantSnapshot,
     req: &HttpRequest,
     params: &FormParams,
-    endpoint: &str,
 ) -> Result<Authenticated, OAuthError> {
     let authorization = req
         .headers()
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("Basic !"));
     let presented = client_auth::extract(authorization, params)?;
-    let endpoints = [endpoint, snapshot.token_endpoint()];
     let audience = AssertionAudience {
         issuer: &snapshot.issuer,
-        endpoints: &endpoints,
+        token_endpoint: snapshot.token_endpoint(),
     };
     let authenticated = client_auth::authenticate(
         presented,

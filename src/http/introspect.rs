@@ -19,14 +19,7 @@ pub async fn introspect(
 ) -> Result<HttpResponse, OAuthError> {
     let snapshot = &tenant.snapshot;
     let params = form(&req, &body)?;
-    let caller = authenticate(
-        &state,
-        snapshot,
-        &req,
-        &params,
-        &snapshot.metadata.introspection_endpoint,
-    )
-    .await?;
+    let caller = authenticate(&state, snapshot, &req, &params).await?;
     if caller.client.public {
         return Err(OAuthError::new(
             OAuthErrorCode::InvalidClient,

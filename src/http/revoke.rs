@@ -18,14 +18,7 @@ pub async fn revoke(
 ) -> Result<HttpResponse, OAuthError> {
     let snapshot = &tenant.snapshot;
     let params = form(&req, &body)?;
-    let caller = authenticate(
-        &state,
-        snapshot,
-        &req,
-        &params,
-        &snapshot.metadata.revocation_endpoint,
-    )
-    .await?;
+    let caller = authenticate(&state, snapshot, &req, &params).await?;
     let token = params.require("token")?;
     let now = state.clock.now();
     let facts = {

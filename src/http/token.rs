@@ -34,7 +34,7 @@ pub async fn token(
 ) -> Result<HttpResponse, OAuthError> {
     let snapshot = tenant.snapshot.clone();
     let params = form(&req, &body)?;
-    let caller = authenticate(&state, &snapshot, &req, &params, snapshot.token_endpoint()).await?;
+    let caller = authenticate(&state, &snapshot, &req, &params).await?;
     let request = TokenRequest::parse(&params)?;
     let client = caller.client;
     if !client.allows_grant(request.grant_type()) {

@@ -128,10 +128,30 @@ pub struct Authenticated {
     pub used_basic: bool,
 }
 
-/// Where an assertion may be addressed: the issuer and the endpoint called.
+/// Where an assertion may be addressed: the issuer identifier, or — for
+/// clients written to RFC 7523 as first published — the token endpoint.
 pub struct AssertionAudience<'a> {
     pub issuer: &'a str,
-    pub endpoints: &'a [&'a str],
+    pub token_endpoint: &'a str,
+}
+
+impl AssertionAudience<'_> {
+    /// draft-ietf-oauth-rfc7523bis §4: `aud` is the authorization server's
+    /// issuer identifier, single-valued; the token endpoint is accepted for
+    /// compatibility, also single-valued. An assertion for another endpoint
+    /// (introspection, revocation, …) or naming other audiences beside ours
+    /// could be replayed to or by them, and is refused.
+    pub fn accepts(&self, aud: Option<&serde_json::Value>) -> bool {
+        let single = match aud {
+            Some(serde_json::Value::String(a)) => a.as_str(),
+            Some(serde_json::Value::Array(a)) => match a.as_slice() {
+                [serde_json::Value::String(one)] => one.as_str(),
+                _ => return false,
+            },
+            _ => return false,
+        };
+        single == self.issuer || single == self.token_endpoint
+    }
 }
 
 /// Longest accepted lifetime of a client assertion.
@@ -238,11 +258,7 @@ fn verify_assertion(
     if verified.issuer() != Some(client_id) || verified.subject() != Some(client_id) {
         return Err(fail("client assertion iss and sub must be the client_id"));
     }
-    let aud_ok = verified.audience().is_some_and(|auds| {
-        auds.iter()
-            .any(|a| *a == audience.issuer || audience.endpoints.contains(a))
-    });
-    if !aud_ok {
+    if !audience.accepts(verified.claim("aud")) {
         return Err(fail("client assertion audience does not name this server"));
     }
     let now_s = now.timestamp();
@@ -294,6 +310,30 @@ fn read_unverified(token: &str) -> Option<(josekit::jwt::JwtPayload, josekit::jw
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn assertion_audience_is_the_issuer_or_token_endpoint_single_valued() {
+        let aud = AssertionAudience {
+            issuer: "https://id.example/t/acme",
+            token_endpoint: "https://id.example/t/acme/token",
+        };
+        let ok = |v: serde_json::Value| aud.accepts(Some(&v));
+        assert!(ok(serde_json::json!("https://id.example/t/acme")));
+        assert!(ok(serde_json::json!("https://id.example/t/acme/token")));
+        assert!(ok(serde_json::json!(["https://id.example/t/acme"])));
+        for refused in [
+            serde_json::json!("https://id.example/t/acme/introspect"),
+            serde_json::json!("https://id.example/t/acme/revoke"),
+            serde_json::json!(["https://id.example/t/acme", "https://other.example"]),
+            serde_json::json!(["https://id.example/t/acme/token", "https://id.example/t/acme"]),
+            serde_json::json!([]),
+            serde_json::json!(7),
+            serde_json::json!("https://id.example/t/other"),
+        ] {
+            assert!(!ok(refused.clone()), "{refused}");
+        }
+        assert!(!aud.accepts(None));
+    }
 
     fn params(s: &str) -> FormParams {
         FormParams::parse(s.as_bytes()).unwrap()

@@ -136,12 +136,16 @@ async fn error_of(res: reqwest::Response) -> (u16, Option<String>, Value) {
 }
 
 fn assertion(key: &josekit::jwk::alg::ec::EcKeyPair, aud: &str, jti: &str) -> String {
+    assertion_for(key, &[aud], jti)
+}
+
+fn assertion_for(key: &josekit::jwk::alg::ec::EcKeyPair, aud: &[&str], jti: &str) -> String {
     let mut header = JwsHeader::new();
     header.set_key_id("client-key-1");
     let mut p = JwtPayload::new();
     p.set_issuer("svc-pkjwt");
     p.set_subject("svc-pkjwt");
-    p.set_audience(vec![aud.to_owned()]);
+    p.set_audience(aud.iter().map(|a| a.to_string()).collect());
     p.set_jwt_id(jti);
     p.set_issued_at(&SystemTime::now());
     p.set_expires_at(&(SystemTime::now() + Duration::from_secs(120)));
@@ -521,6 +525,35 @@ async fn every_client_authentication_method_and_its_failures() {
         error_of(send(jwt_form(wrong_aud)).await).await.2,
         json!({"error": "invalid_client", "error_description": "client assertion audience does not name this server"})
     );
+    // draft-ietf-oauth-rfc7523bis: the issuer (or the token endpoint), one
+    // value only; never another endpoint, never beside other audiences.
+    let refused = [
+        vec!["http://127.0.0.1:8080/t/acme/introspect"],
+        vec!["http://127.0.0.1:8080/t/acme/revoke"],
+        vec!["http://127.0.0.1:8080/t/acme", "https://other.example"],
+        vec![token_url, "https://other.example"],
+    ];
+    for (i, aud) in refused.iter().enumerate() {
+        let a = assertion_for(&key, aud, &format!("jti-aud-{i}"));
+        assert_eq!(
+            error_of(send(jwt_form(a)).await).await.2,
+            json!({"error": "invalid_client", "error_description": "client assertion audience does not name this server"}),
+            "{aud:?}"
+        );
+    }
+    // Also at the introspection endpoint, an assertion addressed to it.
+    let at_introspect = assertion(&key, "http://127.0.0.1:8080/t/acme/introspect", "jti-5");
+    let mut form = jwt_form(at_introspect);
+    form.retain(|(k, _)| k != "grant_type");
+    form.push(("token".to_owned(), "x".to_owned()));
+    let res = app
+        .client
+        .post(app.url("/t/acme/introspect"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
     let (other_key, _) = client_key();
     let forged = assertion(&other_key, token_url, "jti-4");
     assert_eq!(
