@@ -196,10 +196,11 @@ pub fn authenticate(
             })
         }
         Presented::None { client_id } => {
-            let client = lookup(&client_id).ok_or_else(|| fail("client authentication failed"))?;
-            if !client.public {
-                return Err(fail("client authentication is required"));
-            }
+            // Unknown and confidential clients get the same answer: which
+            // client ids exist is not for an unauthenticated caller to learn.
+            let client = lookup(&client_id)
+                .filter(|c| c.public)
+                .ok_or_else(|| fail("client authentication failed"))?;
             Ok(Authenticated {
                 client,
                 method: AuthMethod::None,
@@ -229,23 +230,19 @@ fn verify_assertion(
     let client_id = unverified
         .subject()
         .ok_or_else(|| fail("client assertion has no sub"))?;
-    let client = lookup(client_id).ok_or_else(|| fail("client authentication failed"))?;
-    if client.auth_method != AuthMethod::PrivateKeyJwt {
-        return Err(fail(&format!(
-            "this client authenticates with {}",
-            client.auth_method.as_str()
-        )));
-    }
     let alg = header
         .claim("alg")
         .and_then(|a| a.as_str())
         .and_then(JwsAlgorithm::parse)
         .ok_or_else(|| fail("unsupported assertion signing algorithm"))?;
+    // An unknown client, one that does not use private_key_jwt and a bad
+    // signature all get one answer: nobody learns which client ids exist.
+    let bad_signature = || fail("client assertion signature does not verify");
+    let client = lookup(client_id)
+        .filter(|c| c.auth_method == AuthMethod::PrivateKeyJwt)
+        .ok_or_else(bad_signature)?;
     let kid = header.claim("kid").and_then(|k| k.as_str());
-    let jwks = client
-        .jwks
-        .as_ref()
-        .ok_or_else(|| fail("client has no registered keys"))?;
+    let jwks = client.jwks.as_ref().ok_or_else(bad_signature)?;
     let verified = jwks
         .keys()
         .into_iter()
@@ -254,7 +251,7 @@ fn verify_assertion(
         .filter_map(|k| alg.verifier(k).ok())
         .find_map(|v| josekit::jwt::decode_with_verifier(assertion, v.as_ref()).ok())
         .map(|(payload, _)| payload)
-        .ok_or_else(|| fail("client assertion signature does not verify"))?;
+        .ok_or_else(bad_signature)?;
     if verified.issuer() != Some(client_id) || verified.subject() != Some(client_id) {
         return Err(fail("client assertion iss and sub must be the client_id"));
     }

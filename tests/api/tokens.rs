@@ -459,6 +459,11 @@ async fn every_client_authentication_method_and_its_failures() {
     );
     let res = post_form(&app, "/t/acme/token", Some(("nobody", "x")), &[cc]).await;
     assert_eq!(error_of(res).await.2, failed);
+    // Without a secret, a confidential client and an unknown one look alike.
+    for id in [SVC.0, "nobody"] {
+        let res = post_form(&app, "/t/acme/token", None, &[cc, ("client_id", id)]).await;
+        assert_eq!(error_of(res).await.2, failed, "{id}");
+    }
     let res = post_form(&app, "/t/acme/token", None, &[cc]).await;
     assert_eq!(
         error_of(res).await,
@@ -556,10 +561,23 @@ async fn every_client_authentication_method_and_its_failures() {
     assert_eq!(res.status(), 401);
     let (other_key, _) = client_key();
     let forged = assertion(&other_key, token_url, "jti-4");
-    assert_eq!(
-        error_of(send(jwt_form(forged)).await).await.2,
-        json!({"error": "invalid_client", "error_description": "client assertion signature does not verify"})
-    );
+    let bad_signature = json!({"error": "invalid_client", "error_description": "client assertion signature does not verify"});
+    assert_eq!(error_of(send(jwt_form(forged)).await).await.2, bad_signature);
+    // An assertion naming an unknown client, or one that uses a secret,
+    // answers the same: no way to tell which client ids exist.
+    for sub in ["nobody", "svc"] {
+        let mut header = JwsHeader::new();
+        header.set_key_id("client-key-1");
+        let mut p = JwtPayload::new();
+        p.set_issuer(sub);
+        p.set_subject(sub);
+        p.set_audience(vec![token_url.to_owned()]);
+        p.set_jwt_id(&format!("jti-{sub}"));
+        p.set_expires_at(&(SystemTime::now() + Duration::from_secs(120)));
+        let signer = ES256.signer_from_jwk(&other_key.to_jwk_key_pair()).unwrap();
+        let a = jwt::encode_with_signer(&p, &header, &signer).unwrap();
+        assert_eq!(error_of(send(jwt_form(a)).await).await.2, bad_signature, "{sub}");
+    }
 }
 
 #[actix_web::test]
