@@ -83,6 +83,7 @@ impl Application {
                 App::new()
                     .app_data(state.clone())
                     .app_data(web::PayloadConfig::new(64 * 1024))
+                    .wrap(crate::http::security_headers())
                     .wrap(middleware::from_fn(crate::http::request_id::middleware))
                     .configure(crate::http::routes)
             })

@@ -44,7 +44,7 @@ pub async fn biscuit_keys(tenant: Tenant) -> HttpResponse {
 
 /// Human-readable notes for developers integrating with this tenant.
 pub async fn docs(tenant: Tenant) -> HttpResponse {
-    HttpResponse::Ok()
+    super::pages::secure(HttpResponse::Ok())
         .content_type("text/html; charset=utf-8")
         .body(crate::console::tenant_docs(&tenant.snapshot).into_string())
 }

@@ -190,9 +190,8 @@ impl ResponseError for PageError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
+        super::pages::secure(HttpResponse::build(self.status))
             .content_type("text/html; charset=utf-8")
-            .insert_header((header::CACHE_CONTROL, "no-store"))
             .body(crate::console::error_page(self.status, &self.title, &self.message).into_string())
     }
 }

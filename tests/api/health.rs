@@ -95,3 +95,50 @@ async fn server_stops_gracefully_through_its_handle() {
     .await;
     assert!(refused, "the listener is closed after stop");
 }
+
+#[actix_web::test]
+async fn every_response_carries_the_security_headers() {
+    let app = crate::helpers::spawn_app_with(|_| {}, Some(&crate::signin::yaml("acme"))).await;
+    let html = |path: &str| {
+        app.client
+            .get(app.url(path))
+            .header("accept", "text/html")
+            .send()
+    };
+    let responses = vec![
+        ("404 page", html("/no/such/page").await.unwrap()),
+        ("404 JSON", app.get("/no/such/thing").await),
+        // An error page: authorize for a client that does not exist.
+        (
+            "error page",
+            html("/t/acme/authorize?response_type=code&client_id=nobody")
+                .await
+                .unwrap(),
+        ),
+        ("tenant docs", app.get("/t/acme/docs").await),
+        ("JSON", app.get("/t/acme/jwks").await),
+        (
+            "payload too large",
+            app.client
+                .post(app.url("/t/acme/token"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(vec![b'a'; 200 * 1024])
+                .send()
+                .await
+                .unwrap(),
+        ),
+    ];
+    for (what, res) in responses {
+        let h = res.headers();
+        let csp = h
+            .get("content-security-policy")
+            .unwrap_or_else(|| panic!("{what}: no CSP"))
+            .to_str()
+            .unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+        assert!(csp.contains("default-src 'none'"), "{what}: {csp}");
+        assert_eq!(h["x-frame-options"], "DENY", "{what}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{what}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{what}");
+    }
+}
