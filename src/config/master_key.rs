@@ -55,7 +55,8 @@ impl MasterKey {
         let mut key = [0u8; 32];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            super::private_fs::create_private_dir_all(dir)
+                .map_err(|e| format!("{}: {e}", dir.display()))?;
         }
         let encoded = SecretString::new(STANDARD.encode(key));
         write_private(path, encoded.expose()).map_err(|e| format!("{}: {e}", path.display()))?;

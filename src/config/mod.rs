@@ -6,6 +6,7 @@
 mod load;
 mod master_key;
 mod model;
+pub mod private_fs;
 mod secret;
 
 pub use load::{ConfigError, load};

@@ -168,13 +168,15 @@ impl Store {
         pool_size: u32,
         connect_timeout: Duration,
     ) -> Result<Self, StoreError> {
-        if let Some(path) = url.sqlite_path()
-            && let Some(dir) = path.parent()
-            && !dir.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Connect(format!("cannot create {}: {e}", dir.display()))
-            })?;
+        if let Some(path) = url.sqlite_path() {
+            use crate::config::private_fs;
+            let cannot = |p: &std::path::Path, e| {
+                StoreError::Connect(format!("cannot create {}: {e}", p.display()))
+            };
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                private_fs::create_private_dir_all(dir).map_err(|e| cannot(dir, e))?;
+            }
+            private_fs::create_private_file_if_missing(&path).map_err(|e| cannot(&path, e))?;
         }
         // Open one connection first so that a bad URL reports the real error
         // rather than r2d2's generic timeout.

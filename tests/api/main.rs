@@ -18,6 +18,7 @@ mod limits;
 mod logout;
 mod migrations;
 mod oidc_rp;
+mod process;
 mod rights;
 mod signin;
 mod tenancy;
