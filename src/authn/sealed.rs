@@ -1,8 +1,9 @@
 //! A validated authorization request carried through the login and consent
-//! pages: sealed with the master key (AES-GCM, bound to the tenant), so it can
+//! pages: sealed with a key derived from the master key for this purpose
+//! (AES-GCM, bound to the tenant), so it can
 //! be neither read nor altered in the browser, and it expires.
 
-use crate::config::MasterKey;
+use crate::config::{KeyPurpose, MasterKey};
 use crate::oauth::authorize::AuthorizationRequest;
 use crate::store::TenantId;
 use crate::tokens::seal;
@@ -34,7 +35,7 @@ pub fn seal_request(
         expires_at: now + LIFETIME_SECS,
     };
     let json = serde_json::to_vec(&envelope).ok()?;
-    let sealed = seal::seal(key, &aad(tenant), &json).ok()?;
+    let sealed = seal::seal(key, KeyPurpose::AuthorizationRequests, &aad(tenant), &json).ok()?;
     // Standard base64 inside; URL-safe outside so it travels in forms unchanged.
     Some(URL_SAFE_NO_PAD.encode(sealed))
 }
@@ -47,7 +48,7 @@ pub fn open_request(
     now: i64,
 ) -> Option<AuthorizationRequest> {
     let inner = String::from_utf8(URL_SAFE_NO_PAD.decode(blob).ok()?).ok()?;
-    let json = seal::open(key, &aad(tenant), &inner).ok()?;
+    let json = seal::open(key, KeyPurpose::AuthorizationRequests, &aad(tenant), &inner).ok()?;
     let envelope: Envelope = serde_json::from_slice(&json).ok()?;
     (envelope.expires_at > now).then_some(envelope.request)
 }

@@ -2,8 +2,31 @@ use super::{SecretString, SecurityConfig};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use std::path::Path;
+use zeroize::Zeroizing;
 
-/// The 256-bit key that encrypts private keys at rest. Never printed.
+/// What a key derived from the master key is for ([`MasterKey::derive`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyPurpose {
+    /// Sealing tenants' private signing keys at rest.
+    SigningKeys,
+    /// Sealing authorization requests carried between the sign-in pages.
+    AuthorizationRequests,
+    /// The check value stored in the database to recognise the master key.
+    KeyCheck,
+}
+
+impl KeyPurpose {
+    fn info(self) -> &'static [u8] {
+        match self {
+            KeyPurpose::SigningKeys => b"gatehouse/v1/signing-keys",
+            KeyPurpose::AuthorizationRequests => b"gatehouse/v1/authorization-requests",
+            KeyPurpose::KeyCheck => b"gatehouse/v1/key-check",
+        }
+    }
+}
+
+/// The 256-bit key from which every key that protects data at rest or in the
+/// browser is derived, one per purpose. Never printed.
 #[derive(Clone)]
 pub struct MasterKey([u8; 32]);
 
@@ -30,6 +53,25 @@ impl MasterKey {
 
     pub fn bytes(&self) -> &[u8; 32] {
         &self.0
+    }
+
+    /// A key for one purpose only, derived with HKDF-SHA256 (RFC 5869; no
+    /// salt, the purpose as `info`): a key derived for sealing private keys
+    /// cannot open sealed authorization requests, and the master key itself
+    /// encrypts nothing.
+    pub fn derive(&self, purpose: KeyPurpose) -> Result<Zeroizing<[u8; 32]>, String> {
+        use openssl::md::Md;
+        use openssl::pkey::Id;
+        use openssl::pkey_ctx::PkeyCtx;
+        let fail = |e: openssl::error::ErrorStack| format!("HKDF: {e}");
+        let mut ctx = PkeyCtx::new_id(Id::HKDF).map_err(fail)?;
+        ctx.derive_init().map_err(fail)?;
+        ctx.set_hkdf_md(Md::sha256()).map_err(fail)?;
+        ctx.set_hkdf_key(&self.0).map_err(fail)?;
+        ctx.add_hkdf_info(purpose.info()).map_err(fail)?;
+        let mut out = Zeroizing::new([0u8; 32]);
+        ctx.derive(Some(out.as_mut_slice())).map_err(fail)?;
+        Ok(out)
     }
 
     /// The key from `security.master_key`, or else from `master_key_file`.
@@ -98,6 +140,31 @@ mod tests {
         assert_eq!(MasterKey::decode(&b64).unwrap().bytes(), &[7u8; 32]);
         assert!(MasterKey::decode("short").is_err());
         assert!(!format!("{:?}", MasterKey::decode(&b64).unwrap()).contains(&b64));
+    }
+
+    #[test]
+    fn derived_keys_differ_by_purpose_and_follow_rfc5869() {
+        let k = MasterKey::decode(&hex::encode([0x0b; 32])).unwrap();
+        let a = k.derive(KeyPurpose::SigningKeys).unwrap();
+        let b = k.derive(KeyPurpose::AuthorizationRequests).unwrap();
+        let c = k.derive(KeyPurpose::KeyCheck).unwrap();
+        assert_ne!(*a, *b);
+        assert_ne!(*a, *c);
+        assert_ne!(*a, *k.bytes());
+        assert_eq!(*a, *k.derive(KeyPurpose::SigningKeys).unwrap());
+        // HKDF-SHA256 with no salt, the purpose as info (an independent
+        // computation: HMAC by hand).
+        let hmac = |key: &[u8], data: &[u8]| -> Vec<u8> {
+            let pkey = openssl::pkey::PKey::hmac(key).unwrap();
+            let mut s =
+                openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &pkey).unwrap();
+            s.update(data).unwrap();
+            s.sign_to_vec().unwrap()
+        };
+        let prk = hmac(&[0u8; 32], k.bytes());
+        let mut t1 = b"gatehouse/v1/signing-keys".to_vec();
+        t1.push(1);
+        assert_eq!(a.as_slice(), hmac(&prk, &t1).as_slice());
     }
 
     #[test]

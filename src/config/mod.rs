@@ -10,7 +10,7 @@ pub mod private_fs;
 mod secret;
 
 pub use load::{ConfigError, load};
-pub use master_key::MasterKey;
+pub use master_key::{KeyPurpose, MasterKey};
 pub use model::{
     Config, DatabaseConfig, LogFormat, LoggingConfig, PasswordConfig, PublicUrl, SecurityConfig,
     ServerConfig, TenantsConfig,

@@ -322,7 +322,10 @@ mod tests {
             serde_json::json!("https://id.example/t/acme/introspect"),
             serde_json::json!("https://id.example/t/acme/revoke"),
             serde_json::json!(["https://id.example/t/acme", "https://other.example"]),
-            serde_json::json!(["https://id.example/t/acme/token", "https://id.example/t/acme"]),
+            serde_json::json!([
+                "https://id.example/t/acme/token",
+                "https://id.example/t/acme"
+            ]),
             serde_json::json!([]),
             serde_json::json!(7),
             serde_json::json!("https://id.example/t/other"),

@@ -2,7 +2,7 @@
 //! every public key that must still verify (active + retired-but-published).
 
 use super::seal::{self, SealError};
-use crate::config::MasterKey;
+use crate::config::{KeyPurpose, MasterKey};
 use crate::store::keys::{self as key_store, KeyRow, PURPOSE_BISCUIT, PURPOSE_JWS};
 use crate::store::{DbConnection, StoreError, TenantId};
 use biscuit_auth::{Algorithm as BiscuitAlgorithm, KeyPair, PrivateKey, PublicKey};
@@ -118,7 +118,12 @@ pub fn new_biscuit_key(
 ) -> Result<KeyRow, KeyError> {
     let kp = KeyPair::new_with_algorithm(BiscuitAlgorithm::Ed25519);
     let kid = new_kid();
-    let sealed = seal::seal(master, &aad(tenant, &kid), &kp.private().to_bytes())?;
+    let sealed = seal::seal(
+        master,
+        KeyPurpose::SigningKeys,
+        &aad(tenant, &kid),
+        &kp.private().to_bytes(),
+    )?;
     Ok(KeyRow {
         id: kid,
         tenant_id: tenant.to_string(),
@@ -162,7 +167,7 @@ pub fn new_jws_key(
     jwk.set_algorithm(algorithm.as_str());
     jwk.set_key_use("sig");
     let der = zeroize::Zeroizing::new(der);
-    let sealed = seal::seal(master, &aad(tenant, &kid), &der)?;
+    let sealed = seal::seal(master, KeyPurpose::SigningKeys, &aad(tenant, &kid), &der)?;
     Ok(KeyRow {
         id: kid,
         tenant_id: tenant.to_string(),
@@ -258,7 +263,12 @@ impl KeyRing {
                         "valid_until": row.publish_until.map(|t| t.and_utc().to_rfc3339()),
                     }));
                     if active {
-                        let bytes = seal::open(master, &aad(tenant, &row.id), &row.private_key)?;
+                        let bytes = seal::open(
+                            master,
+                            KeyPurpose::SigningKeys,
+                            &aad(tenant, &row.id),
+                            &row.private_key,
+                        )?;
                         let private = PrivateKey::from_bytes(&bytes, BiscuitAlgorithm::Ed25519)
                             .map_err(|e| KeyError::Invalid(e.to_string()))?;
                         biscuit = Some((generation, KeyPair::from(&private)));
@@ -271,7 +281,12 @@ impl KeyRing {
                     jws_verifiers.insert(row.id.clone(), (algorithm, algorithm.verifier(&jwk)?));
                     jwks.push(serde_json::Value::Object(jwk.as_ref().clone()));
                     if active {
-                        let der = seal::open(master, &aad(tenant, &row.id), &row.private_key)?;
+                        let der = seal::open(
+                            master,
+                            KeyPurpose::SigningKeys,
+                            &aad(tenant, &row.id),
+                            &row.private_key,
+                        )?;
                         let mut signer: Box<dyn JwsSigner> = match algorithm {
                             JwsAlgorithm::ES256 => {
                                 Box::new(ES256.signer_from_der(&*der).map_err(KeyError::jose)?)

@@ -562,7 +562,10 @@ async fn every_client_authentication_method_and_its_failures() {
     let (other_key, _) = client_key();
     let forged = assertion(&other_key, token_url, "jti-4");
     let bad_signature = json!({"error": "invalid_client", "error_description": "client assertion signature does not verify"});
-    assert_eq!(error_of(send(jwt_form(forged)).await).await.2, bad_signature);
+    assert_eq!(
+        error_of(send(jwt_form(forged)).await).await.2,
+        bad_signature
+    );
     // An assertion naming an unknown client, or one that uses a secret,
     // answers the same: no way to tell which client ids exist.
     for sub in ["nobody", "svc"] {
@@ -576,7 +579,11 @@ async fn every_client_authentication_method_and_its_failures() {
         p.set_expires_at(&(SystemTime::now() + Duration::from_secs(120)));
         let signer = ES256.signer_from_jwk(&other_key.to_jwk_key_pair()).unwrap();
         let a = jwt::encode_with_signer(&p, &header, &signer).unwrap();
-        assert_eq!(error_of(send(jwt_form(a)).await).await.2, bad_signature, "{sub}");
+        assert_eq!(
+            error_of(send(jwt_form(a)).await).await.2,
+            bad_signature,
+            "{sub}"
+        );
     }
 }
 
