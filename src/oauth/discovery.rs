@@ -94,17 +94,21 @@ impl Metadata {
                 "email",
                 "email_verified",
             ]),
-            prompt_values_supported: strings(&["none", "login", "consent", "select_account"]),
+            // `select_account` is accepted (it shows the login form, like
+            // `login`) but not advertised: there is no account chooser.
+            prompt_values_supported: strings(&["none", "login", "consent"]),
             authorization_response_iss_parameter_supported: true,
             grant_types_supported: grant::SUPPORTED
                 .iter()
                 .map(|g| g.as_str().to_owned())
                 .collect(),
-            token_endpoint_auth_methods_supported: token_methods,
+            token_endpoint_auth_methods_supported: token_methods.clone(),
             token_endpoint_auth_signing_alg_values_supported: algs.clone(),
             introspection_endpoint_auth_methods_supported: methods.clone(),
             introspection_endpoint_auth_signing_alg_values_supported: algs.clone(),
-            revocation_endpoint_auth_methods_supported: methods,
+            // RFC 7009 §2.1 and RFC 8414 §2: public clients revoke their own
+            // tokens with only their client_id.
+            revocation_endpoint_auth_methods_supported: token_methods.clone(),
             revocation_endpoint_auth_signing_alg_values_supported: algs,
             service_documentation: format!("{issuer}/docs"),
             ui_locales_supported: vec!["en".into()],

@@ -206,10 +206,23 @@ async fn discovery_documents_agree_and_advertise_what_works() {
             "none"
         ])
     );
+    // RFC 7009 §2.1: public clients revoke with only their client_id.
+    assert_eq!(
+        a["revocation_endpoint_auth_methods_supported"],
+        json!([
+            "client_secret_basic",
+            "client_secret_post",
+            "private_key_jwt",
+            "none"
+        ])
+    );
+    assert_eq!(a["prompt_values_supported"], json!(["none", "login", "consent"]));
     assert_eq!(a["service_documentation"], format!("{issuer}/docs"));
     assert_eq!(a["ui_locales_supported"], json!(["en"]));
     let scopes = a["scopes_supported"].as_array().unwrap();
     assert!(scopes.contains(&json!("openid")) && scopes.contains(&json!("notes:write")));
+    // No claims behind them, so not offered.
+    assert!(!scopes.contains(&json!("address")) && !scopes.contains(&json!("phone")));
     // Not implemented, so not advertised: the implicit flow, other response modes.
     assert!(a.get("registration_endpoint").is_none());
     assert_eq!(
