@@ -165,8 +165,8 @@ pub fn mint_jwt(keys: &KeyRing, c: &AccessClaims) -> Result<IssuedToken, MintErr
     if let Some(act) = act_claim(&c.actors) {
         p.set_claim("act", Some(act))?;
     }
-    p.set_issued_at(&system_time(c.issued_at));
-    p.set_expires_at(&system_time(c.expires_at));
+    super::id_token::numeric_date(&mut p, "iat", c.issued_at)?;
+    super::id_token::numeric_date(&mut p, "exp", c.expires_at)?;
     p.set_jwt_id(&jti);
     let scope = c.scopes.iter().cloned().collect::<Vec<_>>().join(" ");
     p.set_claim("client_id", Some(c.client_id.clone().into()))?;

@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use josekit::jws::JwsHeader;
 use josekit::jwt::{self, JwtPayload};
 use sha2::Digest;
-use std::time::SystemTime;
 
 /// What an ID token states.
 #[derive(Debug, Clone)]
@@ -42,6 +41,17 @@ pub fn at_hash(algorithm: JwsAlgorithm, access_token: &str) -> String {
     URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
 }
 
+/// Sets a NumericDate claim as an integer number of seconds (RFC 7519 §2
+/// allows fractions, but strict libraries reject them; josekit would write a
+/// float even for whole seconds).
+pub fn numeric_date(
+    p: &mut JwtPayload,
+    claim: &str,
+    t: DateTime<Utc>,
+) -> Result<(), josekit::JoseError> {
+    p.set_claim(claim, Some(t.timestamp().into()))
+}
+
 pub fn mint(keys: &KeyRing, c: &IdClaims<'_>) -> Result<String, josekit::JoseError> {
     let jws = keys.jws();
     let mut header = JwsHeader::new();
@@ -51,8 +61,8 @@ pub fn mint(keys: &KeyRing, c: &IdClaims<'_>) -> Result<String, josekit::JoseErr
     p.set_issuer(c.issuer);
     p.set_subject(c.subject);
     p.set_audience(vec![c.audience.to_owned()]);
-    p.set_issued_at(&SystemTime::from(c.issued_at));
-    p.set_expires_at(&SystemTime::from(c.expires_at));
+    numeric_date(&mut p, "iat", c.issued_at)?;
+    numeric_date(&mut p, "exp", c.expires_at)?;
     p.set_claim("auth_time", Some(c.auth_time.timestamp().into()))?;
     if let Some(n) = c.nonce {
         p.set_claim("nonce", Some(n.into()))?;

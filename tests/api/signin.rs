@@ -226,6 +226,10 @@ async fn the_code_flow_respects_the_scopes_the_user_ticked() {
     for c in ["sub", "exp", "iat", "auth_time", "at_hash", "sid", "acr"] {
         assert!(id.get(c).is_some(), "ID token lacks {c}: {id}");
     }
+    // RFC 7519 NumericDate as whole seconds: integers, never 1.7e9 floats.
+    for c in ["exp", "iat", "auth_time"] {
+        assert!(id[c].is_i64(), "{c} is not an integer: {id}");
+    }
     // Userinfo: profile claims, no email (not granted).
     let access = tokens["access_token"].as_str().unwrap();
     let res = app

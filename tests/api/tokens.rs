@@ -251,6 +251,10 @@ async fn jwks_verifies_jwt_access_tokens_and_biscuit_keys_verify_biscuits() {
     let verifier = ES256.verifier_from_jwk(jwk).unwrap();
     let (payload, header) = jwt::decode_with_verifier(&token, &verifier).unwrap();
     assert_eq!(header.token_type(), Some("at+jwt"));
+    for c in ["exp", "iat"] {
+        let v = payload.claim(c).unwrap();
+        assert!(v.is_i64(), "{c} is not an integer: {v}");
+    }
     assert_eq!(payload.issuer(), Some("http://127.0.0.1:8080/t/acme"));
     assert_eq!(payload.subject(), Some("svc-jwt"));
     assert_eq!(payload.claim("client_id"), Some(&json!("svc-jwt")));
