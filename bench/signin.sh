@@ -8,6 +8,8 @@
 #   bench/signin.sh
 #
 # Knobs: ROUNDS=3 DURATION=10s CONNECTIONS=64 THREADS=2 TOKENS=512
+#        ID_TOKEN_ALG=RS256 (the client's id_token_signed_response_alg; RS256 is
+#        the default of every client, ES256 or EdDSA what it costs less)
 #        PARTS="refresh logins" (either alone measures just that)
 #        PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/test (empty: skip PostgreSQL)
 #        BENCH_GATEHOUSE_BIN / BENCH_ARGON2_BIN (skip the build), CARGO_TARGET_DIR
@@ -20,6 +22,7 @@ THREADS=${THREADS:-2}
 TOKENS=${TOKENS:-512}
 PG_ADMIN_URL=${PG_ADMIN_URL-postgres://postgres@127.0.0.1:5432/test}
 PARTS=${PARTS:-refresh logins}
+ID_TOKEN_ALG=${ID_TOKEN_ALG:-RS256}
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
@@ -40,12 +43,13 @@ SERVER=""
 cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 mkdir -p "$WORK/tenants"
-cat >"$WORK/tenants/bench.yaml" <<'YAML'
+cat >"$WORK/tenants/bench.yaml" <<YAML
 slug: bench
 name: Bench
 clients:
   - client_id: app
     secret: app-secret-0123456789abcdef
+    id_token_signed_response_alg: $ID_TOKEN_ALG
     first_party: true
     redirect_uris: [http://127.0.0.1:3000/cb]
     grant_types: [authorization_code, refresh_token]
@@ -101,7 +105,7 @@ refresh_rate() { # $1 = label, $2 = db url
     rates+=("$(BENCH_TOKENS="$WORK/tokens" run_wrk refresh.lua /t/bench/token)")
   done
   stop
-  printf '%s refresh/s: runs %s median %s\n' "$1" "${rates[*]}" "$(printf '%s\n' "${rates[@]}" | median)"
+  printf '%s refresh/s (ID tokens %s): runs %s median %s\n' "$1" "$ID_TOKEN_ALG" "${rates[*]}" "$(printf '%s\n' "${rates[@]}" | median)"
 }
 
 if [[ " $PARTS " == *" refresh "* ]]; then

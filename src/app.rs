@@ -123,7 +123,11 @@ impl Application {
     /// Runs until SIGTERM/SIGINT (graceful: in-flight requests finish within
     /// `server.shutdown_timeout`) or until stopped through [`Self::handle`].
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        let tenants = self.state.tenants.clone();
+        // Off the async thread: one database write.
+        let _ = actix_web::rt::task::spawn_blocking(move || tenants.shutdown()).await;
+        served
     }
 }
 

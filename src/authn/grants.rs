@@ -162,6 +162,7 @@ pub(super) fn mint(
                 by.keys,
                 &IdClaims {
                     issuer: by.issuer,
+                    algorithm: client.id_token_alg,
                     subject: grant.user_id,
                     audience: client.client_id.as_str(),
                     issued_at: now,

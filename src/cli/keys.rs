@@ -5,7 +5,6 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, MasterKey};
 use crate::store::audit::AuditEvent;
 use crate::store::{self, DbConnection, TenantId, write_tx};
-use crate::tokens::JwsAlgorithm;
 use crate::tokens::keyring::{self, KeyError};
 use anyhow::{Context, anyhow};
 use clap::Subcommand;
@@ -79,7 +78,6 @@ fn rotate(
     let row = store::tenants::find_by_slug(c, slug)?
         .ok_or_else(|| anyhow!("no tenant named {slug:?}"))?;
     let tenant = row.tenant_id();
-    let algorithm = JwsAlgorithm::parse(&row.jws_algorithm).unwrap_or(JwsAlgorithm::ES256);
     let now = clock.db_now();
     let until = write_tx(c, |c| {
         let longest = store::clients::list(c, &tenant)?
@@ -88,7 +86,7 @@ fn rotate(
             .max()
             .unwrap_or(3600);
         let until = now + chrono::Duration::seconds(longest) + chrono::Duration::minutes(5);
-        keyring::rotate(c, &tenant, algorithm, master, now, until)?;
+        keyring::rotate(c, &tenant, master, now, until)?;
         store::tenants::bump_version(c, &tenant, now)?;
         store::audit::append(
             c,

@@ -70,6 +70,10 @@ pub struct Client {
     pub service_roles: BTreeSet<String>,
     /// RFC 8693: audiences (or resources) the client may exchange tokens for.
     pub exchange_audiences: BTreeSet<String>,
+    /// The algorithm of this client's ID tokens (Dynamic Registration §2
+    /// `id_token_signed_response_alg`; RS256 unless the client or tenant
+    /// names another).
+    pub id_token_alg: crate::tokens::JwsAlgorithm,
 }
 
 impl std::fmt::Debug for Client {
@@ -121,6 +125,7 @@ impl Client {
             allow_implicit: false,
             service_roles: BTreeSet::new(),
             exchange_audiences: BTreeSet::new(),
+            id_token_alg: crate::tokens::JwsAlgorithm::RS256,
         }
     }
 }

@@ -7,6 +7,13 @@ use super::grant;
 use crate::tokens::JwsAlgorithm;
 use serde::Serialize;
 
+/// The ID token algorithms a client may choose, RS256 first.
+pub const ID_TOKEN_ALGORITHMS: [JwsAlgorithm; 3] = [
+    JwsAlgorithm::RS256,
+    JwsAlgorithm::ES256,
+    JwsAlgorithm::EdDSA,
+];
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Metadata {
     pub issuer: String,
@@ -45,11 +52,7 @@ pub struct Metadata {
 }
 
 impl Metadata {
-    pub fn new(
-        issuer: &str,
-        scopes: impl IntoIterator<Item = String>,
-        id_token_alg: JwsAlgorithm,
-    ) -> Self {
+    pub fn new(issuer: &str, scopes: impl IntoIterator<Item = String>) -> Self {
         let methods: Vec<String> = AuthMethod::CONFIDENTIAL
             .iter()
             .map(|m| m.as_str().to_owned())
@@ -75,7 +78,12 @@ impl Metadata {
             response_modes_supported: strings(&["query"]),
             code_challenge_methods_supported: strings(&["S256"]),
             subject_types_supported: strings(&["public"]),
-            id_token_signing_alg_values_supported: vec![id_token_alg.as_str().to_owned()],
+            // Discovery §3: MUST include RS256. Each client signs with its
+            // own choice (id_token_signed_response_alg), RS256 by default.
+            id_token_signing_alg_values_supported: ID_TOKEN_ALGORITHMS
+                .iter()
+                .map(|a| a.as_str().to_owned())
+                .collect(),
             claims_supported: strings(&[
                 "sub",
                 "iss",

@@ -34,6 +34,7 @@ pub struct ClientRow {
     pub allow_implicit: bool,
     pub service_roles: String,
     pub exchange_audiences: String,
+    pub id_token_alg: Option<String>,
 }
 
 /// Clients created from a tenant file; apply removes them when the file does.
@@ -82,6 +83,8 @@ pub struct ClientSpec {
     pub service_roles: Vec<String>,
     /// RFC 8693: audiences (or resources) the client may exchange tokens for.
     pub exchange_audiences: Vec<String>,
+    /// `id_token_signed_response_alg`; `None` = the tenant's default.
+    pub id_token_alg: Option<String>,
 }
 
 impl std::fmt::Debug for ClientSpec {
@@ -138,6 +141,7 @@ impl ClientRow {
             allow_implicit: self.allow_implicit,
             service_roles: decode_list("service_roles", &self.service_roles)?,
             exchange_audiences: decode_list("exchange_audiences", &self.exchange_audiences)?,
+            id_token_alg: self.id_token_alg.clone(),
         })
     }
 }
@@ -197,6 +201,7 @@ pub fn insert(
         allow_implicit: spec.allow_implicit,
         service_roles: encode_list(&spec.service_roles),
         exchange_audiences: encode_list(&spec.exchange_audiences),
+        id_token_alg: spec.id_token_alg.clone(),
     };
     diesel::insert_into(clients::table)
         .values(&row)
@@ -237,6 +242,7 @@ pub fn update(
         clients::allow_implicit.eq(spec.allow_implicit),
         clients::service_roles.eq(encode_list(&spec.service_roles)),
         clients::exchange_audiences.eq(encode_list(&spec.exchange_audiences)),
+        clients::id_token_alg.eq(&spec.id_token_alg),
         clients::updated_at.eq(now),
     ))
     .execute(conn)?;

@@ -80,6 +80,41 @@ pub fn active(
         .optional()?)
 }
 
+/// Every active key of `purpose` (JWS keys: one per algorithm).
+pub fn active_all(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    purpose: &str,
+) -> Result<Vec<KeyRow>, StoreError> {
+    Ok(signing_keys::table
+        .filter(signing_keys::tenant_id.eq(tenant.as_str()))
+        .filter(signing_keys::purpose.eq(purpose))
+        .filter(signing_keys::status.eq(STATUS_ACTIVE))
+        .order(signing_keys::generation.asc())
+        .select(KeyRow::as_select())
+        .load(conn)?)
+}
+
+/// Retires one active key; it stays published until `publish_until`.
+pub fn retire(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    id: &str,
+    publish_until: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        signing_keys::table
+            .filter(signing_keys::tenant_id.eq(tenant.as_str()))
+            .filter(signing_keys::id.eq(id))
+            .filter(signing_keys::status.eq(STATUS_ACTIVE)),
+    )
+    .set((
+        signing_keys::status.eq(STATUS_RETIRED),
+        signing_keys::publish_until.eq(publish_until),
+    ))
+    .execute(conn)?)
+}
+
 pub fn max_generation(
     conn: &mut DbConnection,
     tenant: &TenantId,

@@ -86,6 +86,15 @@ pub fn forget(
     Ok(())
 }
 
+/// Every instance of a process (instance ids are `{process}-{n}`): a process
+/// that shuts down holds no tenant live any more.
+pub fn forget_process(conn: &mut DbConnection, process: &str) -> Result<usize, StoreError> {
+    Ok(
+        diesel::delete(acks::table.filter(acks::instance_id.like(format!("{process}-%"))))
+            .execute(conn)?,
+    )
+}
+
 /// Instances seen alive since `alive_since`: how many have applied `epoch`,
 /// and how many have not yet.
 pub fn progress(

@@ -12,6 +12,7 @@ diesel::table! {
         updated_at -> Timestamp,
         jws_algorithm -> Text,
         revocation_epoch -> BigInt,
+        id_token_alg -> Nullable<Text>,
     }
 }
 
@@ -113,6 +114,7 @@ diesel::table! {
         allow_implicit -> Bool,
         service_roles -> Text,
         exchange_audiences -> Text,
+        id_token_alg -> Nullable<Text>,
     }
 }
 

@@ -16,6 +16,8 @@ pub struct TenantRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub jws_algorithm: String,
+    /// The default algorithm of the tenant's ID tokens; `None` = RS256.
+    pub id_token_alg: Option<String>,
 }
 
 impl TenantRow {
@@ -29,6 +31,14 @@ pub const STATUS_ACTIVE: &str = "active";
 pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> Result<Option<TenantRow>, StoreError> {
     Ok(tenants::table
         .filter(tenants::slug.eq(slug))
+        .select(TenantRow::as_select())
+        .get_result(conn)
+        .optional()?)
+}
+
+pub fn find(conn: &mut DbConnection, tenant: &TenantId) -> Result<Option<TenantRow>, StoreError> {
+    Ok(tenants::table
+        .filter(tenants::id.eq(tenant.as_str()))
         .select(TenantRow::as_select())
         .get_result(conn)
         .optional()?)
@@ -69,6 +79,21 @@ pub fn set_jws_algorithm(
     diesel::update(tenants::table.filter(tenants::id.eq(tenant.as_str())))
         .set((
             tenants::jws_algorithm.eq(algorithm),
+            tenants::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_id_token_alg(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    algorithm: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(tenants::table.filter(tenants::id.eq(tenant.as_str())))
+        .set((
+            tenants::id_token_alg.eq(algorithm),
             tenants::updated_at.eq(now),
         ))
         .execute(conn)?;

@@ -252,14 +252,22 @@ impl Handler<SyncRevocations> for TenantActor {
 
 /// Removes an actor instance's record from `revocation_acks`, off the async
 /// threads and without waiting: bans stop waiting for it. Best effort; a
-/// record left behind drops out of the alive window.
+/// record left behind drops out of the alive window. An actor stopped while
+/// its arbiter shuts down has no runtime to hand the work to: it is done
+/// there and then (the process's remaining records are removed at shutdown,
+/// `Supervisor::shutdown`).
 pub(super) fn forget(store: &Store, tenant: &store::TenantId, instance: &Arc<str>) {
     let (store, tenant, instance) = (store.clone(), tenant.clone(), instance.clone());
-    actix_web::rt::task::spawn_blocking(move || {
+    let work = move || {
         let forgotten =
             store.with_conn(|c| write_tx(c, |c| revocation_acks::forget(c, &tenant, &instance)));
         if let Err(e) = forgotten {
             tracing::debug!(error = %e, "could not remove a revocation ack");
         }
-    });
+    };
+    if tokio::runtime::Handle::try_current().is_ok() {
+        actix_web::rt::task::spawn_blocking(work);
+    } else {
+        work();
+    }
 }

@@ -64,12 +64,15 @@ pub fn read(
 ) -> Result<Stored, LoadError> {
     let tenant = row.tenant_id();
     let algorithm = JwsAlgorithm::parse(&row.jws_algorithm).unwrap_or(JwsAlgorithm::ES256);
+    let clients = store::clients::list(conn, &tenant)?;
+    let needed = keyring::needed_algorithms(&row, &clients)?;
     let mut keys = store::keys::published(conn, &tenant, now)?;
-    if !has_active_keys(&keys, algorithm) {
-        // Tenants get their keys on first load; a concurrent creator in another
-        // process loses on the unique generation index and simply reads.
+    if !has_active_keys(&keys, &needed) {
+        // Tenant files create keys when they are applied; a tenant or client
+        // created otherwise gets them on first load. A concurrent creator in
+        // another process loses on the unique generation index and reads.
         let created = write_tx(conn, |c| {
-            keyring::ensure_keys(c, &tenant, algorithm, &ctx.master_key, now)
+            keyring::ensure_keys(c, &tenant, &needed, &ctx.master_key, now)
         });
         match created {
             Ok(_) => {}
@@ -81,7 +84,7 @@ pub fn read(
     Ok(Stored {
         algorithm,
         keys,
-        clients: store::clients::list(conn, &tenant)?,
+        clients,
         scopes: store::scopes::list(conn, &tenant)?
             .into_iter()
             .map(|s| (s.name, s.description))
@@ -108,12 +111,14 @@ pub fn build(stored: Stored, ctx: &LoadContext) -> Result<TenantSnapshot, LoadEr
         policies,
     } = stored;
     let tenant = row.tenant_id();
-    let keys = KeyRing::open(&tenant, &keys, &ctx.master_key)?;
+    let keys = KeyRing::open(&tenant, &keys, &ctx.master_key, algorithm)?;
     let mut clients = HashMap::new();
     for c in client_rows {
-        let client = client_from_row(&c).map_err(|reason| LoadError::Client {
-            client_id: c.client_id.clone(),
-            reason,
+        let client = client_from_row(&c, row.id_token_alg.as_deref()).map_err(|reason| {
+            LoadError::Client {
+                client_id: c.client_id.clone(),
+                reason,
+            }
         })?;
         clients.insert(c.client_id.clone(), Arc::new(client));
     }
@@ -131,7 +136,7 @@ pub fn build(stored: Stored, ctx: &LoadContext) -> Result<TenantSnapshot, LoadEr
         .iter()
         .map(|s| s.to_string())
         .chain(scopes.iter().map(|(n, _)| n.clone()));
-    let mut metadata = Metadata::new(&issuer, supported, algorithm);
+    let mut metadata = Metadata::new(&issuer, supported);
     // Advertise the implicit flow only while some client may use it.
     if clients.values().any(|c| c.allow_implicit) {
         metadata.response_types_supported.push("token".into());
@@ -169,17 +174,29 @@ pub async fn build_off_thread(
         .map_err(|_| LoadError::Store(StoreError::Cancelled))?
 }
 
-fn has_active_keys(rows: &[store::keys::KeyRow], algorithm: JwsAlgorithm) -> bool {
-    let active = |purpose: &str| {
-        rows.iter()
-            .find(|r| r.purpose == purpose && r.status == store::keys::STATUS_ACTIVE)
+fn has_active_keys(
+    rows: &[store::keys::KeyRow],
+    needed: &std::collections::BTreeSet<JwsAlgorithm>,
+) -> bool {
+    let active = |purpose: &str, algorithm: Option<&str>| {
+        rows.iter().any(|r| {
+            r.purpose == purpose
+                && r.status == store::keys::STATUS_ACTIVE
+                && algorithm.is_none_or(|a| r.algorithm == a)
+        })
     };
-    active(store::keys::PURPOSE_BISCUIT).is_some()
-        && active(store::keys::PURPOSE_JWS).is_some_and(|k| k.algorithm == algorithm.as_str())
+    active(store::keys::PURPOSE_BISCUIT, None)
+        && needed
+            .iter()
+            .all(|a| active(store::keys::PURPOSE_JWS, Some(a.as_str())))
 }
 
-/// Decodes a stored client into the protocol's view of it.
-pub fn client_from_row(row: &ClientRow) -> Result<Client, String> {
+/// Decodes a stored client into the protocol's view of it; `tenant_id_token_alg`
+/// is the tenant's default algorithm for ID tokens.
+pub fn client_from_row(
+    row: &ClientRow,
+    tenant_id_token_alg: Option<&str>,
+) -> Result<Client, String> {
     let spec = row.spec().map_err(|e| e.to_string())?;
     let secret_sha256 = match &spec.secret_sha256 {
         Some(h) => Some(
@@ -238,6 +255,10 @@ pub fn client_from_row(row: &ClientRow) -> Result<Client, String> {
             .collect::<Result<_, _>>()?,
         allow_implicit: spec.allow_implicit,
         service_roles: spec.service_roles.into_iter().collect(),
+        id_token_alg: JwsAlgorithm::for_id_tokens(
+            spec.id_token_alg.as_deref(),
+            tenant_id_token_alg,
+        ),
         exchange_audiences: spec.exchange_audiences.into_iter().collect(),
     })
 }

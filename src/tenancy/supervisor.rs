@@ -192,6 +192,21 @@ impl Supervisor {
         }
     }
 
+    /// At shutdown, after the server stopped: this process holds no tenant
+    /// live any more, so its records in `revocation_acks` go (bans stop
+    /// waiting for them at once rather than after the alive window).
+    pub fn shutdown(&self) {
+        let process = self.inner.process.clone();
+        let removed = self
+            .inner
+            .store
+            .with_conn(|c| write_tx(c, |c| revocation_acks::forget_process(c, &process)));
+        match removed {
+            Ok(n) => tracing::debug!(instances = n, "revocation acks removed"),
+            Err(e) => tracing::warn!(error = %e, "could not remove this process's revocation acks"),
+        }
+    }
+
     fn now_ms(&self) -> u64 {
         self.inner.epoch.elapsed().as_millis() as u64
     }
@@ -380,6 +395,7 @@ mod tests {
                         created_at: now,
                         updated_at: now,
                         jws_algorithm: "ES256".into(),
+                        id_token_alg: None,
                     },
                 )
             })

@@ -12,6 +12,8 @@ use sha2::Digest;
 #[derive(Debug, Clone)]
 pub struct IdClaims<'a> {
     pub issuer: &'a str,
+    /// The client's `id_token_signed_response_alg`.
+    pub algorithm: JwsAlgorithm,
     pub subject: &'a str,
     pub audience: &'a str,
     pub issued_at: DateTime<Utc>,
@@ -52,8 +54,14 @@ pub fn numeric_date(
     p.set_claim(claim, Some(t.timestamp().into()))
 }
 
+/// Signs an ID token with the tenant's key of the client's algorithm.
 pub fn mint(keys: &KeyRing, c: &IdClaims<'_>) -> Result<String, josekit::JoseError> {
-    let jws = keys.jws();
+    let jws = keys.jws_for(c.algorithm).ok_or_else(|| {
+        josekit::JoseError::InvalidKeyFormat(anyhow::anyhow!(
+            "the tenant has no active {} key",
+            c.algorithm.as_str()
+        ))
+    })?;
     let mut header = JwsHeader::new();
     header.set_token_type("JWT");
     header.set_key_id(&jws.kid);

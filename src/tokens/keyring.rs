@@ -9,11 +9,13 @@ use biscuit_auth::{Algorithm as BiscuitAlgorithm, KeyPair, PrivateKey, PublicKey
 use chrono::NaiveDateTime;
 use josekit::jwk::{Jwk, KeyPair as _};
 use josekit::jws::{ES256, EdDSA, JwsSigner, JwsVerifier, RS256};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// The JWS algorithms a tenant can sign ID tokens and JWT access tokens with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum JwsAlgorithm {
     ES256,
     RS256,
@@ -37,6 +39,16 @@ impl JwsAlgorithm {
 
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|a| a.as_str() == raw)
+    }
+
+    /// The algorithm of a client's ID tokens: its own
+    /// `id_token_signed_response_alg`, else the tenant's default, else RS256
+    /// (OpenID Connect Dynamic Registration §2; Discovery §3 requires RS256).
+    pub fn for_id_tokens(client: Option<&str>, tenant: Option<&str>) -> Self {
+        client
+            .or(tenant)
+            .and_then(Self::parse)
+            .unwrap_or(JwsAlgorithm::RS256)
     }
 
     /// A verifier for a public JWK of this algorithm.
@@ -74,7 +86,29 @@ impl From<diesel::result::Error> for KeyError {
     }
 }
 
-/// The signing half of the active JWS key.
+/// The JWS keys a tenant needs: one of its `signing_algorithm` (JWT access
+/// tokens) and one for each algorithm a client that receives ID tokens
+/// (authorization_code) signs them with. RSA keys take tens of milliseconds
+/// to generate, so a tenant without such clients has none.
+pub fn needed_algorithms(
+    tenant: &crate::store::tenants::TenantRow,
+    clients: &[crate::store::clients::ClientRow],
+) -> Result<BTreeSet<JwsAlgorithm>, StoreError> {
+    let mut out = BTreeSet::new();
+    out.insert(JwsAlgorithm::parse(&tenant.jws_algorithm).unwrap_or(JwsAlgorithm::ES256));
+    for c in clients {
+        let spec = c.spec()?;
+        if spec.grant_types.iter().any(|g| g == "authorization_code") {
+            out.insert(JwsAlgorithm::for_id_tokens(
+                spec.id_token_alg.as_deref(),
+                tenant.id_token_alg.as_deref(),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The signing half of an active JWS key.
 pub struct JwsKey {
     pub kid: String,
     pub algorithm: JwsAlgorithm,
@@ -86,7 +120,10 @@ pub struct KeyRing {
     biscuit_generation: u32,
     biscuit: KeyPair,
     biscuit_public: BTreeMap<u32, PublicKey>,
+    /// The active JWS key of JWT access tokens (the tenant's
+    /// `signing_algorithm`), and of each other algorithm the tenant needs.
     jws: JwsKey,
+    jws_others: BTreeMap<JwsAlgorithm, JwsKey>,
     jws_verifiers: HashMap<String, (JwsAlgorithm, Box<dyn JwsVerifier>)>,
     jwks: serde_json::Value,
     biscuit_keys: serde_json::Value,
@@ -182,12 +219,14 @@ pub fn new_jws_key(
     })
 }
 
-/// Creates the active keys a tenant lacks. Call inside a write transaction.
-/// Returns true when a key was created.
+/// Creates the active keys a tenant lacks — a Biscuit root key and a JWS key
+/// of each `needed` algorithm — and retires active JWS keys of algorithms no
+/// longer needed (they keep verifying for a day). Call inside a write
+/// transaction. Returns true when a key was created.
 pub fn ensure_keys(
     conn: &mut DbConnection,
     tenant: &TenantId,
-    algorithm: JwsAlgorithm,
+    needed: &BTreeSet<JwsAlgorithm>,
     master: &MasterKey,
     now: NaiveDateTime,
 ) -> Result<bool, KeyError> {
@@ -201,22 +240,40 @@ pub fn ensure_keys(
         )?;
         created = true;
     }
-    let jws = key_store::active(conn, tenant, PURPOSE_JWS)?;
-    if jws
-        .as_ref()
-        .is_none_or(|k| k.algorithm != algorithm.as_str())
-    {
+    let active = key_store::active_all(conn, tenant, PURPOSE_JWS)?;
+    for row in &active {
+        let wanted = JwsAlgorithm::parse(&row.algorithm).is_some_and(|a| needed.contains(&a));
+        if !wanted {
+            key_store::retire(conn, tenant, &row.id, now + chrono::Duration::days(1))?;
+        }
+    }
+    for algorithm in needed {
+        if active.iter().any(|r| r.algorithm == algorithm.as_str()) {
+            continue;
+        }
         let generation = key_store::max_generation(conn, tenant, PURPOSE_JWS)? + 1;
-        // A changed algorithm retires the old key; it keeps verifying for a day.
-        key_store::retire_active(conn, tenant, PURPOSE_JWS, now + chrono::Duration::days(1))?;
         key_store::insert(
             conn,
             tenant,
-            &new_jws_key(tenant, algorithm, generation, master, now)?,
+            &new_jws_key(tenant, *algorithm, generation, master, now)?,
         )?;
         created = true;
     }
     Ok(created)
+}
+
+/// [`ensure_keys`] for what the tenant's rows, as now written, need
+/// ([`needed_algorithms`]). Call inside a write transaction.
+pub fn ensure_tenant_keys(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    master: &MasterKey,
+    now: NaiveDateTime,
+) -> Result<bool, KeyError> {
+    let row = crate::store::tenants::find(conn, tenant)?.ok_or(KeyError::Missing("tenant"))?;
+    let clients = crate::store::clients::list(conn, tenant)?;
+    let needed = needed_algorithms(&row, &clients)?;
+    ensure_keys(conn, tenant, &needed, master, now)
 }
 
 /// Replaces the active keys with new ones. The retired keys stay published and
@@ -224,7 +281,6 @@ pub fn ensure_keys(
 pub fn rotate(
     conn: &mut DbConnection,
     tenant: &TenantId,
-    algorithm: JwsAlgorithm,
     master: &MasterKey,
     now: NaiveDateTime,
     publish_until: NaiveDateTime,
@@ -232,16 +288,22 @@ pub fn rotate(
     for purpose in [PURPOSE_BISCUIT, PURPOSE_JWS] {
         key_store::retire_active(conn, tenant, purpose, publish_until)?;
     }
-    ensure_keys(conn, tenant, algorithm, master, now)?;
+    ensure_tenant_keys(conn, tenant, master, now)?;
     Ok(())
 }
 
 impl KeyRing {
-    /// Opens the published keys of a tenant (see `store::keys::published`).
-    pub fn open(tenant: &TenantId, rows: &[KeyRow], master: &MasterKey) -> Result<Self, KeyError> {
+    /// Opens the published keys of a tenant (see `store::keys::published`);
+    /// JWT access tokens are signed with the key of `access_algorithm`.
+    pub fn open(
+        tenant: &TenantId,
+        rows: &[KeyRow],
+        master: &MasterKey,
+        access_algorithm: JwsAlgorithm,
+    ) -> Result<Self, KeyError> {
         let mut biscuit = None;
         let mut biscuit_public = BTreeMap::new();
-        let mut jws = None;
+        let mut jws = BTreeMap::new();
         let mut jws_verifiers = HashMap::new();
         let mut jwks = Vec::new();
         let mut biscuit_keys = Vec::new();
@@ -299,23 +361,29 @@ impl KeyRing {
                             }
                         };
                         let _ = &mut signer;
-                        jws = Some(JwsKey {
-                            kid: row.id.clone(),
+                        jws.insert(
                             algorithm,
-                            signer,
-                        });
+                            JwsKey {
+                                kid: row.id.clone(),
+                                algorithm,
+                                signer,
+                            },
+                        );
                     }
                 }
                 _ => {}
             }
         }
         let (biscuit_generation, biscuit) = biscuit.ok_or(KeyError::Missing("biscuit"))?;
-        let jws = jws.ok_or(KeyError::Missing("jws"))?;
+        let access = jws
+            .remove(&access_algorithm)
+            .ok_or(KeyError::Missing("jws"))?;
         Ok(Self {
             biscuit_generation,
             biscuit,
             biscuit_public,
-            jws,
+            jws: access,
+            jws_others: jws,
             jws_verifiers,
             jwks: serde_json::json!({ "keys": jwks }),
             biscuit_keys: serde_json::json!({ "keys": biscuit_keys }),
@@ -337,8 +405,18 @@ impl KeyRing {
         &self.biscuit_public
     }
 
+    /// The key of JWT access tokens.
     pub fn jws(&self) -> &JwsKey {
         &self.jws
+    }
+
+    /// The active key of `algorithm`, if the tenant has one.
+    pub fn jws_for(&self, algorithm: JwsAlgorithm) -> Option<&JwsKey> {
+        if self.jws.algorithm == algorithm {
+            Some(&self.jws)
+        } else {
+            self.jws_others.get(&algorithm)
+        }
     }
 
     /// The verifier for a JWS `kid`, if that key is published.

@@ -455,7 +455,11 @@ async fn keys_list_shows_generations() {
         vec![
             ("biscuit".into(), "2".into(), "active".into()),
             ("biscuit".into(), "1".into(), "retired".into()),
-            ("jws".into(), "2".into(), "active".into()),
+            // One JWS key per algorithm in use: ES256 for JWT access tokens,
+            // RS256 for the ID tokens of the authorization_code client.
+            ("jws".into(), "4".into(), "active".into()),
+            ("jws".into(), "3".into(), "active".into()),
+            ("jws".into(), "2".into(), "retired".into()),
             ("jws".into(), "1".into(), "retired".into()),
         ]
     );

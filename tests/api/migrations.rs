@@ -28,7 +28,8 @@ fn migrations_create_every_table_and_are_idempotent() {
             "20261126000002".to_owned(),
             "20261126000003".to_owned(),
             "20261127000004".to_owned(),
-            "20261128000005".to_owned()
+            "20261128000005".to_owned(),
+            "20261202000006".to_owned(),
         ]
     );
     assert!(

@@ -163,3 +163,40 @@ fn data_the_database_and_the_master_key_are_created_for_the_owner_only() {
     }
     drop(served);
 }
+
+/// Counts `revocation_acks` rows in a stopped server's SQLite database.
+fn acks_left(db: &Path) -> i64 {
+    use diesel::{Connection, RunQueryDsl, sql_types::BigInt};
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let mut c = diesel::SqliteConnection::establish(db.to_str().unwrap()).unwrap();
+    diesel::sql_query("SELECT COUNT(*) AS n FROM revocation_acks")
+        .get_result::<N>(&mut c)
+        .unwrap()
+        .n
+}
+
+#[test]
+fn sigterm_with_live_tenants_stops_cleanly_and_removes_its_acks() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("tenants")).unwrap();
+    for slug in ["alpha", "beta"] {
+        std::fs::write(
+            dir.path().join(format!("tenants/{slug}.yaml")),
+            format!("slug: {slug}\nname: {slug}\n"),
+        )
+        .unwrap();
+    }
+    let served = serve(dir.path(), &[]).unwrap();
+    for slug in ["alpha", "beta"] {
+        assert_eq!(get(&served.url(&format!("/t/{slug}"))).0, 200);
+    }
+    let (status, log) = served.stop();
+    assert!(status.success(), "{status}: {log}");
+    assert!(!log.contains("panicked"), "{log}");
+    assert!(log.contains("gatehouse stopped"), "{log}");
+    assert_eq!(acks_left(&dir.path().join("data/gatehouse.db")), 0, "{log}");
+}

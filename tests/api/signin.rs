@@ -894,3 +894,118 @@ async fn a_grace_period_lets_a_concurrent_refresh_through_without_revoking() {
         "the family was not revoked"
     );
 }
+
+/// Signs alice in with the first-party client `trusted` (no consent page);
+/// the token response.
+async fn trusted_tokens(app: &TestApp) -> Value {
+    let b = browser();
+    let path = authorize_path("acme", "trusted", "openid", "");
+    let html = b
+        .get(app.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = login(app, &b, "acme", &html, "alice-password-1").await;
+    assert_eq!(res.status(), 302);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let res = post_form(
+        app,
+        "/t/acme/token",
+        Some(("trusted", "trusted-secret-0123456789")),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &query(&location)["code"]),
+            ("redirect_uri", CB),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+/// The ID token's algorithm, checked against the published key of its kid.
+async fn id_token_alg(app: &TestApp, id_token: &str) -> String {
+    let header = josekit::jwt::decode_header(id_token).unwrap();
+    let alg = header.claim("alg").unwrap().as_str().unwrap().to_owned();
+    let kid = header.claim("kid").unwrap().as_str().unwrap().to_owned();
+    let jwks: Value = app.get("/t/acme/jwks").await.json().await.unwrap();
+    let set = josekit::jwk::JwkSet::from_bytes(jwks.to_string().as_bytes()).unwrap();
+    let jwk = set
+        .get(&kid)
+        .into_iter()
+        .next()
+        .expect("the kid is published");
+    assert_eq!(jwk.algorithm(), Some(alg.as_str()));
+    let verifier: Box<dyn josekit::jws::JwsVerifier> = match alg.as_str() {
+        "RS256" => Box::new(josekit::jws::RS256.verifier_from_jwk(jwk).unwrap()),
+        "ES256" => Box::new(josekit::jws::ES256.verifier_from_jwk(jwk).unwrap()),
+        "EdDSA" => Box::new(josekit::jws::EdDSA.verifier_from_jwk(jwk).unwrap()),
+        other => panic!("unexpected alg {other}"),
+    };
+    josekit::jwt::decode_with_verifier(id_token, verifier.as_ref()).unwrap();
+    alg
+}
+
+#[actix_web::test]
+async fn id_tokens_are_rs256_unless_the_client_or_the_tenant_chooses_another() {
+    let yaml = yaml("acme").replace(
+        "  - client_id: trusted\n",
+        "  - client_id: trusted\n    id_token_signed_response_alg: EdDSA\n",
+    );
+    let app = spawn_app_at(|_| {}, Some(&yaml), Arc::new(SystemClock)).await;
+    let location = sign_in(&app, &browser(), "openid", &["openid"]).await;
+    let web: Value = exchange(&app, &query(&location)["code"], VERIFIER)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        id_token_alg(&app, web["id_token"].as_str().unwrap()).await,
+        "RS256"
+    );
+    let trusted = trusted_tokens(&app).await;
+    assert_eq!(
+        id_token_alg(&app, trusted["id_token"].as_str().unwrap()).await,
+        "EdDSA"
+    );
+
+    // The tenant's default for clients that name none.
+    let es = yaml.replace("name: Acme\n", "name: Acme\nid_token_signing_alg: ES256\n");
+    let path = app.write_tenant("acme.yaml", &es);
+    crate::tenants_apply::apply(&app, &path).unwrap();
+    let mut alg = String::new();
+    for _ in 0..100 {
+        let location = sign_in(&app, &browser(), "openid", &["openid"]).await;
+        let web: Value = exchange(&app, &query(&location)["code"], VERIFIER)
+            .await
+            .json()
+            .await
+            .unwrap();
+        alg = id_token_alg(&app, web["id_token"].as_str().unwrap()).await;
+        if alg == "ES256" {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        alg, "ES256",
+        "the applied default reaches the running server"
+    );
+
+    // Anything else is refused with its line.
+    let bad = yaml.replace("name: Acme\n", "name: Acme\nid_token_signing_alg: HS256\n");
+    let path = app.write_tenant("acme.yaml", &bad);
+    let err = crate::tenants_apply::apply(&app, &path)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.ends_with(
+            "acme.yaml:3: id_token_signing_alg must be ES256, RS256 or EdDSA, not \"HS256\""
+        ),
+        "{err}"
+    );
+}

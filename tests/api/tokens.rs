@@ -195,7 +195,11 @@ async fn discovery_documents_agree_and_advertise_what_works() {
     assert_eq!(a["authorization_endpoint"], format!("{issuer}/authorize"));
     assert_eq!(a["userinfo_endpoint"], format!("{issuer}/userinfo"));
     assert_eq!(a["end_session_endpoint"], format!("{issuer}/logout"));
-    assert_eq!(a["id_token_signing_alg_values_supported"], json!(["ES256"]));
+    // Discovery §3: RS256 MUST be included.
+    assert_eq!(
+        a["id_token_signing_alg_values_supported"],
+        json!(["RS256", "ES256", "EdDSA"])
+    );
     assert_eq!(a["authorization_response_iss_parameter_supported"], true);
     assert_eq!(
         a["token_endpoint_auth_methods_supported"],
@@ -216,7 +220,10 @@ async fn discovery_documents_agree_and_advertise_what_works() {
             "none"
         ])
     );
-    assert_eq!(a["prompt_values_supported"], json!(["none", "login", "consent"]));
+    assert_eq!(
+        a["prompt_values_supported"],
+        json!(["none", "login", "consent"])
+    );
     assert_eq!(a["service_documentation"], format!("{issuer}/docs"));
     assert_eq!(a["ui_locales_supported"], json!(["en"]));
     let scopes = a["scopes_supported"].as_array().unwrap();
@@ -592,7 +599,7 @@ async fn every_client_authentication_method_and_its_failures() {
         p.set_issuer(sub);
         p.set_subject(sub);
         p.set_audience(vec![token_url.to_owned()]);
-        p.set_jwt_id(&format!("jti-{sub}"));
+        p.set_jwt_id(format!("jti-{sub}"));
         p.set_expires_at(&(SystemTime::now() + Duration::from_secs(120)));
         let signer = ES256.signer_from_jwk(&other_key.to_jwk_key_pair()).unwrap();
         let a = jwt::encode_with_signer(&p, &header, &signer).unwrap();
@@ -789,7 +796,8 @@ async fn key_rotation_keeps_old_tokens_valid_and_signs_new_ones_with_new_keys() 
         .collect();
     assert_eq!(listed, vec![(2, "active"), (1, "retired")], "newest first");
     let jwks: Value = app.get("/t/acme/jwks").await.json().await.unwrap();
-    assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
+    // ES256 (JWT access tokens) and RS256 (the spa client's ID tokens), old and new.
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 4);
 
     let new = client_token(&app, "acme", SVC, None).await;
     let new_jwt = client_token(&app, "acme", JWT, None).await;

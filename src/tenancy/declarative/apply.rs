@@ -55,13 +55,14 @@ pub fn apply(
                 let mut p = plan(conn, spec, hasher)?;
                 if !p.is_empty() {
                     let tenant = execute(conn, spec, &p, now)?;
-                    // New tenants get their keys with them; a changed signing
-                    // algorithm gets a new JWS key (the old one keeps verifying).
-                    keyring::ensure_keys(conn, &tenant, spec.signing_algorithm, master_key, now)
-                        .map_err(|e| match e {
+                    // New tenants get their keys with them; a changed algorithm
+                    // gets a new JWS key (the old one keeps verifying).
+                    keyring::ensure_tenant_keys(conn, &tenant, master_key, now).map_err(
+                        |e| match e {
                             KeyError::Store(s) => ApplyError::Store(s),
                             other => ApplyError::Keys(other.to_string()),
-                        })?;
+                        },
+                    )?;
                     let detail = serde_json::json!({
                         "file": spec.source.display().to_string(),
                         "changes": p.changes.iter().map(ToString::to_string).collect::<Vec<_>>(),
@@ -137,6 +138,7 @@ fn execute_one(
         Change::CreateTenant {
             name,
             signing_algorithm,
+            id_token_alg,
         } => store::tenants::insert(
             conn,
             &TenantRow {
@@ -148,11 +150,15 @@ fn execute_one(
                 created_at: now,
                 updated_at: now,
                 jws_algorithm: signing_algorithm.as_str().into(),
+                id_token_alg: id_token_alg.map(|a| a.as_str().to_owned()),
             },
         )?,
         Change::RenameTenant { name } => store::tenants::rename(conn, tenant, name, now)?,
         Change::SetSigningAlgorithm { algorithm } => {
             store::tenants::set_jws_algorithm(conn, tenant, algorithm.as_str(), now)?
+        }
+        Change::SetIdTokenAlgorithm { algorithm } => {
+            store::tenants::set_id_token_alg(conn, tenant, algorithm.map(|a| a.as_str()), now)?
         }
         Change::CreateScope {
             name,

@@ -30,6 +30,8 @@ struct RawTenant {
     slug: Spanned<String>,
     name: Spanned<String>,
     signing_algorithm: Option<Spanned<String>>,
+    /// The default algorithm of the clients' ID tokens (RS256 if unset).
+    id_token_signing_alg: Option<Spanned<String>>,
     #[serde(default)]
     scopes: Vec<RawScope>,
     #[serde(default)]
@@ -110,6 +112,9 @@ struct RawClient {
     /// RFC 8693: audiences (or resources) the client may exchange tokens for.
     #[serde(default)]
     token_exchange_audiences: Vec<Spanned<String>>,
+    /// OpenID Connect Dynamic Registration §2: the algorithm of this
+    /// client's ID tokens (the tenant's default if unset).
+    id_token_signed_response_alg: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -256,18 +261,11 @@ impl Validator<'_> {
         if name.is_empty() || name.len() > 200 {
             return Err(self.err(&raw.name, "name must be 1-200 characters"));
         }
-        let signing_algorithm = match &raw.signing_algorithm {
-            Some(a) => JwsAlgorithm::parse(a).ok_or_else(|| {
-                self.err(
-                    a,
-                    format!(
-                        "signing_algorithm must be ES256, RS256 or EdDSA, not {:?}",
-                        a.as_str()
-                    ),
-                )
-            })?,
-            None => JwsAlgorithm::ES256,
-        };
+        let signing_algorithm = self
+            .algorithm("signing_algorithm", raw.signing_algorithm.as_ref())?
+            .unwrap_or(JwsAlgorithm::ES256);
+        let id_token_alg =
+            self.algorithm("id_token_signing_alg", raw.id_token_signing_alg.as_ref())?;
         let scopes = self.scopes(raw.scopes)?;
         let roles = self.roles(raw.roles)?;
         let clients = self.clients(raw.clients, &scopes, &roles)?;
@@ -278,12 +276,29 @@ impl Validator<'_> {
             slug,
             name,
             signing_algorithm,
+            id_token_alg,
             scopes,
             roles,
             clients,
             users,
             policies,
         })
+    }
+
+    fn algorithm(
+        &self,
+        key: &str,
+        raw: Option<&Spanned<String>>,
+    ) -> Result<Option<JwsAlgorithm>, ApplyError> {
+        raw.map(|a| {
+            JwsAlgorithm::parse(a).ok_or_else(|| {
+                self.err(
+                    a,
+                    format!("{key} must be ES256, RS256 or EdDSA, not {:?}", a.as_str()),
+                )
+            })
+        })
+        .transpose()
     }
 
     /// Policies must parse: a Datalog error names the policy's line and
@@ -577,6 +592,10 @@ impl Validator<'_> {
             allow_implicit: c.allow_implicit,
             service_roles,
             exchange_audiences,
+            id_token_alg: self.algorithm(
+                "id_token_signed_response_alg",
+                c.id_token_signed_response_alg.as_ref(),
+            )?,
         })
     }
 

@@ -15,12 +15,16 @@ pub enum Change {
     CreateTenant {
         name: String,
         signing_algorithm: JwsAlgorithm,
+        id_token_alg: Option<JwsAlgorithm>,
     },
     RenameTenant {
         name: String,
     },
     SetSigningAlgorithm {
         algorithm: JwsAlgorithm,
+    },
+    SetIdTokenAlgorithm {
+        algorithm: Option<JwsAlgorithm>,
     },
     CreateScope {
         name: String,
@@ -107,6 +111,11 @@ impl std::fmt::Display for Change {
             Change::SetSigningAlgorithm { algorithm } => {
                 write!(f, "~ tenant signing_algorithm -> {}", algorithm.as_str())
             }
+            Change::SetIdTokenAlgorithm { algorithm } => write!(
+                f,
+                "~ tenant id_token_signing_alg -> {}",
+                algorithm.map_or("RS256 (default)", JwsAlgorithm::as_str)
+            ),
             Change::CreateScope { name, .. } => write!(f, "+ scope {name}"),
             Change::UpdateScope { name, fields, .. } => {
                 write!(f, "~ scope {name} ({})", fields.join(", "))
@@ -174,6 +183,7 @@ pub fn plan(
         changes.push(Change::CreateTenant {
             name: spec.name.clone(),
             signing_algorithm: spec.signing_algorithm,
+            id_token_alg: spec.id_token_alg,
         });
         plan_contents(conn, spec, hasher, &mut changes, &Existing::default())?;
         return Ok(Plan {
@@ -191,6 +201,11 @@ pub fn plan(
     if tenant.jws_algorithm != spec.signing_algorithm.as_str() {
         changes.push(Change::SetSigningAlgorithm {
             algorithm: spec.signing_algorithm,
+        });
+    }
+    if tenant.id_token_alg.as_deref() != spec.id_token_alg.map(JwsAlgorithm::as_str) {
+        changes.push(Change::SetIdTokenAlgorithm {
+            algorithm: spec.id_token_alg,
         });
     }
     let existing = Existing::load(conn, &tenant_id)?;
@@ -419,6 +434,7 @@ fn plan_clients(spec: &TenantSpec, existing: &Existing, changes: &mut Vec<Change
             allow_implicit: c.allow_implicit,
             service_roles: c.service_roles.iter().cloned().collect(),
             exchange_audiences: c.exchange_audiences.iter().cloned().collect(),
+            id_token_alg: c.id_token_alg.map(|a| a.as_str().to_owned()),
         };
         match existing.clients.get(id.as_str()) {
             None => changes.push(Change::CreateClient {

@@ -105,6 +105,8 @@ pub struct ClientDecl {
     pub service_roles: BTreeSet<String>,
     /// RFC 8693: audiences the client may exchange tokens for.
     pub exchange_audiences: BTreeSet<String>,
+    /// `id_token_signed_response_alg`; `None` = the tenant's default.
+    pub id_token_alg: Option<JwsAlgorithm>,
 }
 
 impl std::fmt::Debug for ClientDecl {
@@ -150,6 +152,9 @@ pub struct TenantSpec {
     pub slug: Slug,
     pub name: String,
     pub signing_algorithm: JwsAlgorithm,
+    /// `id_token_signing_alg`: the default of the tenant's clients' ID
+    /// tokens; `None` = RS256.
+    pub id_token_alg: Option<JwsAlgorithm>,
     pub scopes: BTreeMap<ScopeName, ScopeSpec>,
     pub roles: BTreeMap<String, RoleSpec>,
     pub clients: BTreeMap<ClientId, ClientDecl>,

@@ -1,0 +1,2 @@
+ALTER TABLE clients DROP COLUMN id_token_alg;
+ALTER TABLE tenants DROP COLUMN id_token_alg;
