@@ -23,10 +23,15 @@ pub fn revoke(
     }
 }
 
-/// Records a revocation inside the caller's transaction (no unique-violation
-/// recovery, which would abort a PostgreSQL transaction): checks first. A new
-/// revocation moves the tenant's revocation epoch, which tells every process
-/// to read revocations again (`tenancy::revocations`).
+/// Records a revocation inside the caller's transaction; revoking an id that
+/// is already revoked changes nothing. The tenant's revocation epoch moves
+/// first: that update takes the tenant row's lock, so concurrent revocations
+/// of a tenant — in any process — run one after the other, and the check
+/// below (a new statement, which on PostgreSQL sees every transaction
+/// committed before it) sees an insert that won the race, instead of
+/// colliding with it on the primary key. The moved epoch tells every process
+/// to read revocations again (`tenancy::revocations`); when nothing was
+/// inserted it moved for nothing, which costs one read.
 pub fn revoke_in_tx(
     conn: &mut DbConnection,
     tenant: &TenantId,
@@ -34,13 +39,13 @@ pub fn revoke_in_tx(
     expires_at: NaiveDateTime,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
+    let epoch = super::revocation_acks::bump(conn, tenant)?;
     let exists: i64 = revoked_tokens::table
         .filter(revoked_tokens::tenant_id.eq(tenant.as_str()))
         .filter(revoked_tokens::revocation_id.eq(revocation_id))
         .count()
         .get_result(conn)?;
     if exists == 0 {
-        let epoch = super::revocation_acks::bump(conn, tenant)?;
         diesel::insert_into(revoked_tokens::table)
             .values((
                 revoked_tokens::tenant_id.eq(tenant.as_str()),

@@ -1,8 +1,10 @@
 //! A code or refresh token is redeemed at most once, even when 50 requests race
-//! for it across two server processes sharing one database.
+//! for it across two servers sharing one database — in one test process, and
+//! as two separate `gatehouse serve` OS processes.
 
 use crate::helpers::{TestApp, spawn_app_at, spawn_second};
-use crate::signin::{CB, VERIFIER, WEB, query, sign_in, yaml};
+use crate::process::{Served, serve};
+use crate::signin::{CB, VERIFIER, WEB, field, query, sign_in, yaml};
 use gatehouse::clock::SystemClock;
 use serde_json::Value;
 use std::sync::Arc;
@@ -82,4 +84,202 @@ async fn fifty_concurrent_refreshes_of_one_token_succeed_once() {
         ),
     ];
     assert_eq!(race([&a, &b], form).await, (1, 49));
+}
+
+/// Two `gatehouse serve` OS processes on one database (the test run's
+/// PostgreSQL, or one SQLite file): nothing shared but the database.
+fn two_processes(dir: &std::path::Path, db: &crate::helpers::TestDb) -> [Served; 2] {
+    std::fs::create_dir_all(dir.join("tenants")).unwrap();
+    std::fs::write(dir.join("tenants/acme.yaml"), yaml("acme")).unwrap();
+    let env = [
+        ("GATEHOUSE_DATABASE__URL", db.url()),
+        (
+            "GATEHOUSE_SECURITY__MASTER_KEY",
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        ),
+        ("GATEHOUSE_LOGGING__LEVEL", "info,gatehouse::http=warn"),
+    ];
+    // One after the other: the second finds the tenant file already applied.
+    let a = serve(dir, &env).unwrap();
+    let b = serve(dir, &env).unwrap();
+    [a, b]
+}
+
+/// Signs alice in at `base` (authorize → login → consent); the code.
+async fn code_at(base: &Served) -> String {
+    let b = crate::signin::browser();
+    let path = crate::signin::authorize_path("acme", "web", "openid offline_access", "");
+    let html = b
+        .get(base.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = b
+        .post(base.url("/t/acme/login"))
+        .form(&[
+            ("csrf", field(&html, "csrf").as_str()),
+            ("request", field(&html, "request").as_str()),
+            ("username", "alice"),
+            ("password", "alice-password-1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    if res.status() == 302 {
+        // Nothing to consent to beyond the sign-in itself.
+        return query(res.headers()["location"].to_str().unwrap())["code"].clone();
+    }
+    let consent = res.text().await.unwrap();
+    let res = b
+        .post(base.url("/t/acme/consent"))
+        .form(&[
+            ("csrf", field(&consent, "csrf").as_str()),
+            ("request", field(&consent, "request").as_str()),
+            ("decision", "allow"),
+            ("scope", "offline_access"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    query(res.headers()["location"].to_str().unwrap())["code"].clone()
+}
+
+/// `n` concurrent token requests spread over the processes: the statuses.
+async fn race_processes(servers: &[Served; 2], n: usize, form: &[(&str, String)]) -> Vec<u16> {
+    let mut handles = Vec::new();
+    for i in 0..n {
+        let url = servers[i % 2].url("/t/acme/token");
+        let form: Vec<(String, String)> = form
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        handles.push(actix_web::rt::spawn(async move {
+            let res = reqwest::Client::new()
+                .post(url)
+                .basic_auth(WEB.0, Some(WEB.1))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            res.status().as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for h in handles {
+        statuses.push(h.await.unwrap());
+    }
+    statuses
+}
+
+#[actix_web::test]
+async fn code_replays_across_two_os_processes_answer_invalid_grant_never_500() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = crate::helpers::TestDb::new(dir.path());
+    let servers = two_processes(dir.path(), &db);
+    for round in 0..3 {
+        let code = code_at(&servers[round % 2]).await;
+        let form = [
+            ("grant_type", "authorization_code".to_owned()),
+            ("code", code),
+            ("redirect_uri", CB.to_owned()),
+            ("code_verifier", VERIFIER.to_owned()),
+        ];
+        let statuses = race_processes(&servers, 20, &form).await;
+        let ok = statuses.iter().filter(|s| **s == 200).count();
+        let refused = statuses.iter().filter(|s| **s == 400).count();
+        assert_eq!(
+            (ok, refused),
+            (1, 19),
+            "round {round}: {statuses:?}\n{}\n{}",
+            servers[0].log(),
+            servers[1].log()
+        );
+    }
+    // And refresh tokens, rotated exactly once.
+    let code = code_at(&servers[0]).await;
+    let res = reqwest::Client::new()
+        .post(servers[1].url("/t/acme/token"))
+        .basic_auth(WEB.0, Some(WEB.1))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CB),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let tokens: Value = res.json().await.unwrap();
+    let form = [
+        ("grant_type", "refresh_token".to_owned()),
+        (
+            "refresh_token",
+            tokens["refresh_token"].as_str().unwrap().to_owned(),
+        ),
+    ];
+    let statuses = race_processes(&servers, 20, &form).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 400),
+        "{statuses:?}"
+    );
+}
+
+/// Two transactions revoke the same id at once (as two replayed redemptions of
+/// one code do in two processes): the second waits for the first and then
+/// finds the id revoked — no primary-key collision, no error.
+#[actix_web::test]
+async fn concurrent_revocations_of_one_id_never_collide() {
+    use gatehouse::store::{self, StoreError, write_tx};
+    let app = spawn_app_at(|_| {}, Some(&yaml("acme")), Arc::new(SystemClock)).await;
+    let tenant = app
+        .state
+        .store
+        .with_conn(|c| Ok::<_, StoreError>(store::tenants::find_by_slug(c, "acme")?.unwrap()))
+        .unwrap()
+        .tenant_id();
+    let now = chrono::Utc::now().naive_utc();
+    let later = now + chrono::Duration::hours(1);
+    let (inserted_tx, inserted) = std::sync::mpsc::channel::<()>();
+    let first = {
+        let (store, tenant) = (app.state.store.clone(), tenant.clone());
+        std::thread::spawn(move || {
+            store.with_conn(|c| {
+                write_tx(c, |c| {
+                    store::revocations::revoke_in_tx(c, &tenant, "rid-1", later, now)?;
+                    inserted_tx.send(()).unwrap();
+                    // Hold the transaction open while the other one starts.
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                    Ok::<_, StoreError>(())
+                })
+            })
+        })
+    };
+    inserted.recv().unwrap();
+    let second = {
+        let (store, tenant) = (app.state.store.clone(), tenant.clone());
+        std::thread::spawn(move || {
+            store.with_conn(|c| {
+                write_tx(c, |c| {
+                    store::revocations::revoke_in_tx(c, &tenant, "rid-1", later, now)
+                })
+            })
+        })
+    };
+    first.join().unwrap().unwrap();
+    second.join().unwrap().unwrap();
+    let ids = app
+        .state
+        .store
+        .with_conn(|c| store::revocations::after_epoch(c, &tenant, 0, now))
+        .unwrap();
+    assert_eq!(ids, ["rid-1"]);
 }
