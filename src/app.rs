@@ -5,6 +5,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, MasterKey};
 use crate::identity::password::PasswordHasher;
 use crate::store::Store;
+use crate::tenancy::health::{Health, Severity};
 use crate::tenancy::{LoadContext, Supervisor, SupervisorOptions, declarative};
 use crate::tokens::evaluator::Evaluator;
 use actix_web::dev::Server;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub master_key: MasterKey,
     /// Where narrowed tokens are evaluated (off the HTTP workers).
     pub evaluator: Evaluator,
+    /// Tenants that cannot be served or files that could not be applied.
+    pub health: Arc<Health>,
 }
 
 /// A server bound to its port, not yet running.
@@ -54,17 +57,17 @@ impl Application {
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
         let config = Arc::new(config);
+        let health = Arc::new(Health::default());
         let prepared = {
-            let config = config.clone();
-            let clock = clock.clone();
-            web::block(move || prepare(&config, clock.as_ref()))
+            let (config, clock, health) = (config.clone(), clock.clone(), health.clone());
+            web::block(move || prepare(&config, clock.as_ref(), &health))
                 .await
                 .context("start-up task was cancelled")??
         };
         let (store, passwords, master_key) = prepared;
         let tenants = Supervisor::start(
             store.clone(),
-            supervisor_options(&config, &master_key, clock.clone()),
+            supervisor_options(&config, &master_key, clock.clone(), health.clone()),
         );
         let state = web::Data::new(AppState {
             config: config.clone(),
@@ -75,6 +78,7 @@ impl Application {
             master_key,
             evaluator: Evaluator::start(config.server.evaluation_threads)
                 .context("starting the token evaluation threads")?,
+            health,
         });
         let port = listener.local_addr()?.port();
         let server = {
@@ -135,6 +139,7 @@ fn supervisor_options(
     config: &Config,
     master_key: &MasterKey,
     clock: Arc<dyn Clock>,
+    health: Arc<Health>,
 ) -> SupervisorOptions {
     SupervisorOptions {
         load: LoadContext {
@@ -146,6 +151,7 @@ fn supervisor_options(
         reload_interval: config.tenants.reload_interval,
         revocation_sync_interval: config.tenants.revocation_sync_interval,
         shards: config.tenants.shards,
+        health,
     }
 }
 
@@ -153,10 +159,11 @@ fn supervisor_options(
 fn prepare(
     config: &Config,
     clock: &dyn Clock,
+    health: &Health,
 ) -> anyhow::Result<(Store, PasswordHasher, MasterKey)> {
     let store = open_store(config)?;
     let passwords = PasswordHasher::new(&config.passwords)?;
-    let master_key = MasterKey::resolve(&config.security, true).map_err(anyhow::Error::msg)?;
+    let master_key = open_master_key(config, &store)?;
     if config.tenants.apply_on_start {
         let ctx = declarative::ApplyContext {
             hasher: &passwords,
@@ -164,9 +171,58 @@ fn prepare(
             master_key: &master_key,
             actor: "startup",
         };
-        apply_tenant_dir(config, &store, &ctx)?;
+        apply_tenant_dir(config, &store, &ctx, health)?;
     }
     Ok((store, passwords, master_key))
+}
+
+/// The master key, checked against the database: the first server to use a
+/// database stores the key's check value (`MasterKey::check_value`), and a
+/// server started with another key refuses to start, naming where its key
+/// came from — rather than starting and failing to open every tenant's keys.
+/// A missing key file is created only for a database that has never seen a
+/// key. A database from before check values were stored gets one once the
+/// key opens one of its private keys.
+pub fn open_master_key(config: &Config, store: &Store) -> anyhow::Result<MasterKey> {
+    use crate::store::server_settings::{self, MASTER_KEY_CHECK};
+    let source = MasterKey::source(&config.security);
+    let (stored, existing_key) = store.with_conn(|c| {
+        Ok::<_, crate::store::StoreError>((
+            server_settings::get(c, MASTER_KEY_CHECK)?,
+            crate::store::keys::any_active(c)?,
+        ))
+    })?;
+    let fresh_database = stored.is_none() && existing_key.is_none();
+    let key = MasterKey::resolve(&config.security, fresh_database).map_err(|e| {
+        anyhow::anyhow!(
+            "{e}; this database's private keys are sealed with a master key: \
+             restore that key ({source}) — a new key cannot open them"
+        )
+    })?;
+    let check = key.check_value().map_err(anyhow::Error::msg)?;
+    let mismatch = || {
+        anyhow::anyhow!(
+            "the master key from {source} is not the key this database was set up with; \
+             start with that key (a different key cannot open the tenants' private keys)"
+        )
+    };
+    match stored {
+        Some(s) if s != check => return Err(mismatch()),
+        Some(_) => {}
+        None => {
+            if let Some(row) = &existing_key
+                && !crate::tokens::keyring::opens(&key, row)
+            {
+                return Err(mismatch());
+            }
+            let kept =
+                store.with_conn(|c| server_settings::set_once(c, MASTER_KEY_CHECK, &check))?;
+            if kept != check {
+                return Err(mismatch());
+            }
+        }
+    }
+    Ok(key)
 }
 
 /// Opens the pool and, when configured, applies pending migrations.
@@ -191,20 +247,52 @@ pub fn parse_options(config: &Config) -> declarative::ParseOptions<'static> {
     }
 }
 
+/// Applies each tenant file on its own at start-up: a file that fails —
+/// invalid, a `secret_env` variable unset, refused by the database — is
+/// reported (log and `/readyz`) and its tenant left as it was; the others are
+/// applied and served. (`gatehouse tenants apply` stays all-or-nothing.)
 fn apply_tenant_dir(
     config: &Config,
     store: &Store,
     ctx: &declarative::ApplyContext<'_>,
+    health: &Health,
 ) -> anyhow::Result<()> {
     let dir = &config.tenants.dir;
     if !dir.exists() {
         tracing::info!(dir = %dir.display(), "no tenant directory; nothing to apply");
         return Ok(());
     }
-    let specs = declarative::load_path(dir, &parse_options(config))?;
-    let plans = declarative::apply(store, &specs, ctx)?;
-    for plan in plans {
-        tracing::info!(tenant = %plan.slug, changes = plan.changes.len(), "tenant file applied");
+    let opts = parse_options(config);
+    let mut slugs: std::collections::BTreeMap<String, std::path::PathBuf> = Default::default();
+    for file in declarative::tenant_files(dir)? {
+        let applied = declarative::load_file(&file, &opts).and_then(|spec| {
+            if let Some(first) = slugs.get(spec.slug.as_str()) {
+                return Err(declarative::ApplyError::Invalid {
+                    file: file.clone(),
+                    line: None,
+                    message: format!(
+                        "tenant {} is already defined in {}",
+                        spec.slug,
+                        first.display()
+                    ),
+                });
+            }
+            slugs.insert(spec.slug.to_string(), file.clone());
+            declarative::apply(store, std::slice::from_ref(&spec), ctx)
+        });
+        let key = file.display().to_string();
+        match applied {
+            Ok(plans) => {
+                health.clear(&key);
+                for plan in plans {
+                    tracing::info!(tenant = %plan.slug, changes = plan.changes.len(), "tenant file applied");
+                }
+            }
+            Err(e) => {
+                tracing::error!(file = %key, error = %e, "tenant file not applied; the tenant is served as it was");
+                health.set(&key, Severity::Warning, format!("not applied: {e}"));
+            }
+        }
     }
     Ok(())
 }

@@ -50,7 +50,7 @@ pub fn run(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
             Ok(())
         }
         KeysCommand::Rotate { tenant } => {
-            let master = MasterKey::resolve(&config.security, false).map_err(anyhow::Error::msg)?;
+            let master = crate::app::open_master_key(config, &store)?;
             let until = store.with_conn(|c| rotate(c, &tenant, &master, &SystemClock))?;
             println!(
                 "rotated the keys of tenant {tenant}; the old keys stay published until {until}"

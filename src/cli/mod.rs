@@ -2,7 +2,7 @@
 
 use crate::app::{self, Application};
 use crate::clock::SystemClock;
-use crate::config::{self, Config, MasterKey};
+use crate::config::{self, Config};
 use crate::identity::password::PasswordHasher;
 use crate::store::{self, Store};
 use crate::tenancy::declarative;
@@ -155,7 +155,7 @@ fn tenants_apply(config: &Config, path: &std::path::Path, dry_run: bool) -> anyh
     let plans = if dry_run {
         declarative::dry_run(&store, &specs, &hasher)?
     } else {
-        let master_key = MasterKey::resolve(&config.security, true).map_err(anyhow::Error::msg)?;
+        let master_key = app::open_master_key(config, &store)?;
         let ctx = declarative::ApplyContext {
             hasher: &hasher,
             clock: &SystemClock,

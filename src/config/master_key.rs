@@ -55,6 +55,24 @@ impl MasterKey {
         &self.0
     }
 
+    /// A value that recognises this key without revealing it or any key
+    /// derived for another purpose: 16 bytes of the key derived for
+    /// [`KeyPurpose::KeyCheck`], hex.
+    pub fn check_value(&self) -> Result<String, String> {
+        Ok(hex::encode(&self.derive(KeyPurpose::KeyCheck)?[..16]))
+    }
+
+    /// Where `config` takes the key from, for messages.
+    pub fn source(config: &SecurityConfig) -> String {
+        match (&config.master_key, &config.master_key_file) {
+            (Some(_), _) => {
+                "security.master_key (in the config file or GATEHOUSE_SECURITY__MASTER_KEY)".into()
+            }
+            (None, Some(path)) => format!("security.master_key_file {}", path.display()),
+            (None, None) => "security.master_key_file (not set)".into(),
+        }
+    }
+
     /// A key for one purpose only, derived with HKDF-SHA256 (RFC 5869; no
     /// salt, the purpose as `info`): a key derived for sealing private keys
     /// cannot open sealed authorization requests, and the master key itself

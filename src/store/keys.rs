@@ -57,6 +57,16 @@ pub fn published(
         .load(conn)?)
 }
 
+/// Any one active key of any tenant (to test a master key against).
+pub fn any_active(conn: &mut DbConnection) -> Result<Option<KeyRow>, StoreError> {
+    Ok(signing_keys::table
+        .filter(signing_keys::status.eq(STATUS_ACTIVE))
+        .order(signing_keys::created_at.asc())
+        .select(KeyRow::as_select())
+        .get_result(conn)
+        .optional()?)
+}
+
 /// Every key of the tenant, newest first.
 pub fn list(conn: &mut DbConnection, tenant: &TenantId) -> Result<Vec<KeyRow>, StoreError> {
     Ok(signing_keys::table

@@ -27,6 +27,7 @@ pub mod revocations;
 pub mod roles;
 pub mod schema;
 pub mod scopes;
+pub mod server_settings;
 pub mod sessions;
 mod sqlite_thread;
 pub mod tenants;

@@ -4,6 +4,7 @@
 
 mod actor;
 pub mod declarative;
+pub mod health;
 pub mod loader;
 pub mod propagation;
 mod revocations;

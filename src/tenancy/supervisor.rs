@@ -104,6 +104,8 @@ pub struct SupervisorOptions {
     pub revocation_sync_interval: Duration,
     /// Arbiter threads hosting actors; 0 = one per CPU core.
     pub shards: usize,
+    /// Where tenants that cannot be loaded are reported (`/readyz`).
+    pub health: Arc<super::health::Health>,
 }
 
 /// The slug -> live actor map. Kept off the actor system behind a lock so that
@@ -244,7 +246,8 @@ impl Supervisor {
                 let fresh = Fresh::read_all(c, &tenant, now)?;
                 Ok::<_, LoadError>(Some((loader::read(c, row, &load, now)?, fresh)))
             })
-            .await?;
+            .await
+            .inspect_err(|e| self.report(slug, e))?;
         let Some((stored, fresh)) = loaded else {
             return Ok(None);
         };
@@ -254,9 +257,11 @@ impl Supervisor {
             Err(e) => {
                 // Registered above: no actor will ever remove the record.
                 super::actor::forget(&self.inner.store, &tenant, &instance);
+                self.report(slug, &e);
                 return Err(e);
             }
         };
+        self.inner.options.health.clear(&format!("tenant {slug}"));
         let revocations = Revocations::new(
             propagation::vouch_window(self.inner.options.revocation_sync_interval),
             registered,
@@ -268,6 +273,18 @@ impl Supervisor {
             revocations,
             instance,
         )))
+    }
+
+    /// A tenant whose keys cannot be opened makes the process unready.
+    fn report(&self, slug: &str, e: &LoadError) {
+        if let LoadError::Keys(k) = e {
+            tracing::error!(tenant = %slug, error = %k, "the tenant's keys cannot be opened");
+            self.inner.options.health.set(
+                &format!("tenant {slug}"),
+                super::health::Severity::Unready,
+                format!("its keys cannot be opened ({k})"),
+            );
+        }
     }
 
     /// The handle of a live, connected actor, marking the tenant as used.
@@ -414,6 +431,7 @@ mod tests {
             reload_interval: Duration::from_secs(60),
             revocation_sync_interval: Duration::from_secs(60),
             shards: 1,
+            health: Default::default(),
         }
     }
 

@@ -146,6 +146,18 @@ fn new_kid() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..16].to_owned()
 }
 
+/// Whether `master` opens the sealed private key of `row`.
+pub fn opens(master: &MasterKey, row: &KeyRow) -> bool {
+    let tenant = TenantId::from_db(row.tenant_id.clone());
+    seal::open(
+        master,
+        KeyPurpose::SigningKeys,
+        &aad(&tenant, &row.id),
+        &row.private_key,
+    )
+    .is_ok()
+}
+
 /// A fresh Biscuit root key row (Ed25519).
 pub fn new_biscuit_key(
     tenant: &TenantId,

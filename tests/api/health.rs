@@ -142,3 +142,74 @@ async fn every_response_carries_the_security_headers() {
         assert_eq!(h["referrer-policy"], "no-referrer", "{what}");
     }
 }
+
+#[actix_web::test]
+async fn readyz_is_503_while_a_tenants_keys_cannot_be_opened() {
+    use gatehouse::store::{self, StoreError};
+    let app = crate::helpers::spawn_app_with(|_| {}, Some(&crate::signin::yaml("acme"))).await;
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    // A sealed private key altered in the database (or sealed under another key).
+    app.state
+        .store
+        .with_conn(|c| {
+            use diesel::RunQueryDsl;
+            let t = store::tenants::find_by_slug(c, "acme")?.unwrap().tenant_id();
+            diesel::sql_query(format!(
+                "UPDATE signing_keys SET private_key = 'v2:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' WHERE tenant_id = '{t}'"
+            ))
+            .execute(c)
+            .map_err(StoreError::from)
+        })
+        .unwrap();
+    assert_eq!(app.get("/t/acme/jwks").await.status(), 500);
+    let res = app.get("/readyz").await;
+    assert_eq!(res.status(), 503);
+    let body: serde_json::Value = res.json().await.unwrap();
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("tenant acme: its keys cannot be opened"),
+        "{detail}"
+    );
+}
+
+#[actix_web::test]
+async fn one_bad_tenant_file_does_not_block_the_others_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = crate::helpers::TestDb::new(dir.path());
+    let mut config = crate::helpers::test_config(dir.path(), &db);
+    std::fs::create_dir_all(&config.tenants.dir).unwrap();
+    std::fs::write(
+        config.tenants.dir.join("a-good.yaml"),
+        crate::signin::yaml("good"),
+    )
+    .unwrap();
+    let bad = crate::signin::yaml("bad").replace(
+        "secret: web-secret-0123456789abcdef",
+        "secret_env: GATEHOUSE_TEST_UNSET_SECRET",
+    );
+    std::fs::write(config.tenants.dir.join("b-bad.yaml"), &bad).unwrap();
+    config.tenants.reload_interval = Duration::from_millis(200);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let app = gatehouse::app::Application::build_on(
+        config,
+        std::sync::Arc::new(gatehouse::clock::SystemClock),
+        listener,
+    )
+    .await
+    .expect("starts despite the bad file");
+    let handle = app.handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    let get = |path: &str| reqwest::get(format!("http://127.0.0.1:{port}{path}"));
+    assert_eq!(get("/t/good").await.unwrap().status(), 200);
+    assert_eq!(get("/t/bad").await.unwrap().status(), 404);
+    let ready: serde_json::Value = get("/readyz").await.unwrap().json().await.unwrap();
+    assert_eq!(ready["status"], "ready");
+    let warning = ready["warnings"][0].as_str().unwrap();
+    assert!(
+        warning.contains("b-bad.yaml: not applied: ")
+            && warning.contains("GATEHOUSE_TEST_UNSET_SECRET"),
+        "{ready}"
+    );
+    handle.stop(true).await;
+}

@@ -30,6 +30,7 @@ fn migrations_create_every_table_and_are_idempotent() {
             "20261127000004".to_owned(),
             "20261128000005".to_owned(),
             "20261202000006".to_owned(),
+            "20261202000007".to_owned(),
         ]
     );
     assert!(
@@ -69,6 +70,7 @@ fn migrations_create_every_table_and_are_idempotent() {
             "roles",
             "scope_permissions",
             "scopes",
+            "server_settings",
             "sessions",
             "signing_keys",
             "tenants",

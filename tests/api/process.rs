@@ -91,7 +91,12 @@ pub fn serve_args(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Result<Ser
         let text = served.log();
         if let Some(port) = listening_port(&text) {
             served.port = port;
-            return Ok(served);
+            // Serving (and handling signals) once it answers.
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+                && get(&served.url("/healthz")).0 == 200
+            {
+                return Ok(served);
+            }
         }
         if let Some(status) = served.child.try_wait().unwrap() {
             return Err(format!("exited with {status}:\n{text}"));
@@ -199,4 +204,41 @@ fn sigterm_with_live_tenants_stops_cleanly_and_removes_its_acks() {
     assert!(!log.contains("panicked"), "{log}");
     assert!(log.contains("gatehouse stopped"), "{log}");
     assert_eq!(acks_left(&dir.path().join("data/gatehouse.db")), 0, "{log}");
+}
+
+#[test]
+fn a_missing_or_wrong_master_key_refuses_to_start_and_says_which() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("tenants")).unwrap();
+    std::fs::write(
+        dir.path().join("tenants/alpha.yaml"),
+        "slug: alpha\nname: Alpha\n",
+    )
+    .unwrap();
+    let (status, log) = serve(dir.path(), &[]).unwrap().stop();
+    assert!(status.success(), "{log}");
+
+    // The key file is gone: no new key, no start.
+    let key_file = dir.path().join("data/master.key");
+    std::fs::remove_file(&key_file).unwrap();
+    let err = serve(dir.path(), &[]).err().expect("must not start");
+    assert!(
+        err.contains("security.master_key_file data/master.key")
+            && err.contains("restore that key"),
+        "{err}"
+    );
+    assert!(!key_file.exists(), "no new key was made");
+
+    // Another key, from the environment.
+    let other = [(
+        "GATEHOUSE_SECURITY__MASTER_KEY",
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    )];
+    let err = serve(dir.path(), &other).err().expect("must not start");
+    assert!(
+        err.contains(
+            "the master key from security.master_key (in the config file or GATEHOUSE_SECURITY__MASTER_KEY) is not the key this database was set up with"
+        ),
+        "{err}"
+    );
 }

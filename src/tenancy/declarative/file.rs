@@ -129,9 +129,42 @@ struct RawUser {
     roles: Option<Vec<Spanned<String>>>,
 }
 
-/// Reads one file, or every `*.yaml`/`*.yml` file of a directory (sorted by name).
+/// Reads one file, or every `*.yaml`/`*.yml` file of a directory (sorted by
+/// name); any invalid file fails the whole load.
 pub fn load_path(path: &Path, opts: &ParseOptions<'_>) -> Result<Vec<TenantSpec>, ApplyError> {
-    let files = if path.is_dir() {
+    let files = tenant_files(path)?;
+    let mut specs: Vec<TenantSpec> = Vec::with_capacity(files.len());
+    for file in files {
+        let spec = load_file(&file, opts)?;
+        if let Some(other) = specs.iter().find(|s| s.slug == spec.slug) {
+            return Err(ApplyError::Invalid {
+                file,
+                line: None,
+                message: format!(
+                    "tenant {} is already defined in {}",
+                    spec.slug,
+                    other.source.display()
+                ),
+            });
+        }
+        specs.push(spec);
+    }
+    Ok(specs)
+}
+
+/// Reads and validates one tenant file.
+pub fn load_file(file: &Path, opts: &ParseOptions<'_>) -> Result<TenantSpec, ApplyError> {
+    let text = std::fs::read_to_string(file).map_err(|source| ApplyError::Read {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    parse_str(file, &text, opts)
+}
+
+/// `path` itself, or the `*.yaml`/`*.yml` files of the directory `path`,
+/// sorted by name.
+pub fn tenant_files(path: &Path) -> Result<Vec<PathBuf>, ApplyError> {
+    Ok(if path.is_dir() {
         let entries = std::fs::read_dir(path).map_err(|source| ApplyError::Read {
             path: path.to_path_buf(),
             source,
@@ -147,28 +180,7 @@ pub fn load_path(path: &Path, opts: &ParseOptions<'_>) -> Result<Vec<TenantSpec>
         files
     } else {
         vec![path.to_path_buf()]
-    };
-    let mut specs: Vec<TenantSpec> = Vec::with_capacity(files.len());
-    for file in files {
-        let text = std::fs::read_to_string(&file).map_err(|source| ApplyError::Read {
-            path: file.clone(),
-            source,
-        })?;
-        let spec = parse_str(&file, &text, opts)?;
-        if let Some(other) = specs.iter().find(|s| s.slug == spec.slug) {
-            return Err(ApplyError::Invalid {
-                file,
-                line: None,
-                message: format!(
-                    "tenant {} is already defined in {}",
-                    spec.slug,
-                    other.source.display()
-                ),
-            });
-        }
-        specs.push(spec);
-    }
-    Ok(specs)
+    })
 }
 
 /// Parses and validates one tenant file's text.
