@@ -178,6 +178,7 @@ pub fn run(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
                 service_roles,
                 exchange_audiences: Vec::new(),
                 id_token_alg: None,
+                allowed_origins: None,
             };
             store.with_conn(|c| create(c, &tenant, id.as_str(), &spec, &clock))?;
             println!("client_id: {client_id}");

@@ -6,6 +6,7 @@ mod authorize;
 mod authzen;
 mod bans;
 mod bearer;
+mod cors;
 mod discovery;
 pub mod error;
 mod evaluate;
@@ -20,6 +21,8 @@ mod tenant;
 mod token;
 mod userinfo;
 
+use actix_web::http::Method;
+use actix_web::middleware::from_fn;
 use actix_web::web;
 
 pub use request_id::RequestId;
@@ -46,17 +49,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/t/{tenant}", web::get().to(tenant::info))
-        .route(
-            "/t/{tenant}/.well-known/openid-configuration",
-            web::get().to(discovery::metadata),
+        .service(
+            web::resource("/t/{tenant}/.well-known/openid-configuration")
+                .wrap(from_fn(cors::public))
+                .route(web::get().to(discovery::metadata)),
         )
-        .route(
-            "/t/{tenant}/.well-known/oauth-authorization-server",
-            web::get().to(discovery::metadata),
+        .service(
+            web::resource("/t/{tenant}/.well-known/oauth-authorization-server")
+                .wrap(from_fn(cors::public))
+                .route(web::get().to(discovery::metadata)),
         )
-        .route(
-            "/.well-known/oauth-authorization-server/t/{tenant}",
-            web::get().to(discovery::metadata_inserted),
+        .service(
+            web::resource("/.well-known/oauth-authorization-server/t/{tenant}")
+                .wrap(from_fn(cors::public))
+                .route(web::get().to(discovery::metadata_inserted)),
         )
         .route(
             "/t/{tenant}/.well-known/authzen-configuration",
@@ -70,10 +76,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/t/{tenant}/access/v1/evaluations")
                 .route(web::post().to(authzen::evaluations)),
         )
-        .route("/t/{tenant}/jwks", web::get().to(discovery::jwks))
-        .route(
-            "/t/{tenant}/biscuit-keys",
-            web::get().to(discovery::biscuit_keys),
+        .service(
+            web::resource("/t/{tenant}/jwks")
+                .wrap(from_fn(cors::public))
+                .route(web::get().to(discovery::jwks)),
+        )
+        .service(
+            web::resource("/t/{tenant}/biscuit-keys")
+                .wrap(from_fn(cors::public))
+                .route(web::get().to(discovery::biscuit_keys)),
         )
         .route("/t/{tenant}/docs", web::get().to(discovery::docs))
         .route(
@@ -85,19 +96,31 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/t/{tenant}/consent").route(web::post().to(authorize::consent)))
         .service(
             web::resource("/t/{tenant}/userinfo")
+                .wrap(from_fn(cors::tenant_endpoint))
                 .route(web::get().to(userinfo::userinfo))
-                .route(web::post().to(userinfo::userinfo)),
+                .route(web::post().to(userinfo::userinfo))
+                .route(web::method(Method::OPTIONS).to(cors::preflight)),
         )
         .service(
             web::resource("/t/{tenant}/logout")
                 .route(web::get().to(logout::logout_get))
                 .route(web::post().to(logout::logout_post)),
         )
-        .service(web::resource("/t/{tenant}/token").route(web::post().to(token::token)))
+        .service(
+            web::resource("/t/{tenant}/token")
+                .wrap(from_fn(cors::tenant_endpoint))
+                .route(web::post().to(token::token))
+                .route(web::method(Method::OPTIONS).to(cors::preflight)),
+        )
         .service(
             web::resource("/t/{tenant}/introspect").route(web::post().to(introspect::introspect)),
         )
-        .service(web::resource("/t/{tenant}/revoke").route(web::post().to(revoke::revoke)))
+        .service(
+            web::resource("/t/{tenant}/revoke")
+                .wrap(from_fn(cors::tenant_endpoint))
+                .route(web::post().to(revoke::revoke))
+                .route(web::method(Method::OPTIONS).to(cors::preflight)),
+        )
         .service(web::resource("/t/{tenant}/api/bans").route(web::post().to(bans::ban)))
         .service(
             web::resource("/t/{tenant}/api/users/{id}")

@@ -2,7 +2,7 @@ use super::error::Problem;
 use crate::app::AppState;
 use crate::tenancy::{TenantHandle, TenantSnapshot, TenantStatus};
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -21,6 +21,7 @@ impl FromRequest for Tenant {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let slug = req.match_info().get("tenant").map(str::to_owned);
+        let req = req.clone();
         Box::pin(async move {
             let (Some(state), Some(slug)) = (state, slug) else {
                 return Err(Problem::internal());
@@ -33,6 +34,8 @@ impl FromRequest for Tenant {
             if snapshot.status != TenantStatus::Active {
                 return Err(unknown());
             }
+            // For middleware that answers per tenant (http::cors).
+            req.extensions_mut().insert(snapshot.clone());
             Ok(Tenant { handle, snapshot })
         })
     }

@@ -74,6 +74,9 @@ pub struct Client {
     /// `id_token_signed_response_alg`; RS256 unless the client or tenant
     /// names another).
     pub id_token_alg: crate::tokens::JwsAlgorithm,
+    /// Web origins its browser code may call the token endpoint from (CORS;
+    /// `oauth::cors::allowed_origins`).
+    pub allowed_origins: BTreeSet<String>,
 }
 
 impl std::fmt::Debug for Client {
@@ -126,6 +129,7 @@ impl Client {
             service_roles: BTreeSet::new(),
             exchange_audiences: BTreeSet::new(),
             id_token_alg: crate::tokens::JwsAlgorithm::RS256,
+            allowed_origins: BTreeSet::new(),
         }
     }
 }

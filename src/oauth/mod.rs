@@ -4,6 +4,7 @@
 pub mod authorize;
 pub mod client;
 pub mod client_auth;
+pub mod cors;
 pub mod discovery;
 mod error;
 pub mod grant;

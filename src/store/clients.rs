@@ -35,6 +35,7 @@ pub struct ClientRow {
     pub service_roles: String,
     pub exchange_audiences: String,
     pub id_token_alg: Option<String>,
+    pub allowed_origins: Option<String>,
 }
 
 /// Clients created from a tenant file; apply removes them when the file does.
@@ -85,6 +86,8 @@ pub struct ClientSpec {
     pub exchange_audiences: Vec<String>,
     /// `id_token_signed_response_alg`; `None` = the tenant's default.
     pub id_token_alg: Option<String>,
+    /// CORS origins; `None` = derived from the redirect URIs (public clients).
+    pub allowed_origins: Option<Vec<String>>,
 }
 
 impl std::fmt::Debug for ClientSpec {
@@ -142,6 +145,11 @@ impl ClientRow {
             service_roles: decode_list("service_roles", &self.service_roles)?,
             exchange_audiences: decode_list("exchange_audiences", &self.exchange_audiences)?,
             id_token_alg: self.id_token_alg.clone(),
+            allowed_origins: self
+                .allowed_origins
+                .as_deref()
+                .map(|o| decode_list("allowed_origins", o))
+                .transpose()?,
         })
     }
 }
@@ -202,6 +210,7 @@ pub fn insert(
         service_roles: encode_list(&spec.service_roles),
         exchange_audiences: encode_list(&spec.exchange_audiences),
         id_token_alg: spec.id_token_alg.clone(),
+        allowed_origins: spec.allowed_origins.as_deref().map(encode_list),
     };
     diesel::insert_into(clients::table)
         .values(&row)
@@ -243,6 +252,7 @@ pub fn update(
         clients::service_roles.eq(encode_list(&spec.service_roles)),
         clients::exchange_audiences.eq(encode_list(&spec.exchange_audiences)),
         clients::id_token_alg.eq(&spec.id_token_alg),
+        clients::allowed_origins.eq(spec.allowed_origins.as_deref().map(encode_list)),
         clients::updated_at.eq(now),
     ))
     .execute(conn)?;

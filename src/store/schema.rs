@@ -115,6 +115,7 @@ diesel::table! {
         service_roles -> Text,
         exchange_audiences -> Text,
         id_token_alg -> Nullable<Text>,
+        allowed_origins -> Nullable<Text>,
     }
 }
 

@@ -122,6 +122,10 @@ pub fn build(stored: Stored, ctx: &LoadContext) -> Result<TenantSnapshot, LoadEr
         })?;
         clients.insert(c.client_id.clone(), Arc::new(client));
     }
+    let cors_origins = clients
+        .values()
+        .flat_map(|c| c.allowed_origins.iter().cloned())
+        .collect();
     let first_party: Vec<&str> = clients
         .values()
         .filter(|c| c.first_party)
@@ -160,6 +164,7 @@ pub fn build(stored: Stored, ctx: &LoadContext) -> Result<TenantSnapshot, LoadEr
         rights,
         policies,
         metadata,
+        cors_origins,
         verified: Default::default(),
     })
 }
@@ -217,6 +222,16 @@ pub fn client_from_row(
         Some(d) => d.iter().cloned().collect(),
         None => scope::default_scopes(&scopes),
     };
+    let redirect_uris: Vec<RedirectUri> = spec
+        .redirect_uris
+        .iter()
+        .map(|u| RedirectUri::parse(u))
+        .collect::<Result<_, _>>()?;
+    let allowed_origins = crate::oauth::cors::allowed_origins(
+        spec.allowed_origins.as_deref(),
+        spec.public,
+        &redirect_uris,
+    );
     Ok(Client {
         client_id: ClientId::parse(&row.client_id)?,
         name: spec.name.clone(),
@@ -225,11 +240,8 @@ pub fn client_from_row(
         auth_method: AuthMethod::parse(&spec.token_endpoint_auth_method)
             .ok_or("unknown token_endpoint_auth_method")?,
         jwks,
-        redirect_uris: spec
-            .redirect_uris
-            .iter()
-            .map(|u| RedirectUri::parse(u))
-            .collect::<Result<_, _>>()?,
+        redirect_uris,
+        allowed_origins,
         grant_types: spec
             .grant_types
             .iter()

@@ -36,6 +36,9 @@ pub struct TenantSnapshot {
     pub policies: PolicySet,
     /// The discovery document (RFC 8414 / OIDC Discovery), built once.
     pub metadata: Metadata,
+    /// Every client's allowed web origins: who may call the token,
+    /// revocation and userinfo endpoints from browser code (CORS).
+    pub cors_origins: std::collections::BTreeSet<String>,
     /// Access tokens that verified, for introspection and userinfo; starts
     /// empty with every snapshot.
     pub verified: VerifiedTokens,

@@ -8,6 +8,7 @@ mod authzen;
 mod bans;
 mod browser;
 mod cli;
+mod cors;
 mod exactly_once;
 mod exchange;
 mod health;

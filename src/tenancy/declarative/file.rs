@@ -115,6 +115,8 @@ struct RawClient {
     /// OpenID Connect Dynamic Registration §2: the algorithm of this
     /// client's ID tokens (the tenant's default if unset).
     id_token_signed_response_alg: Option<Spanned<String>>,
+    /// Web origins its browser code calls the token endpoint from (CORS).
+    allowed_origins: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -608,6 +610,15 @@ impl Validator<'_> {
                 "id_token_signed_response_alg",
                 c.id_token_signed_response_alg.as_ref(),
             )?,
+            allowed_origins: c
+                .allowed_origins
+                .as_ref()
+                .map(|list| {
+                    list.iter()
+                        .map(|o| crate::oauth::cors::parse_origin(o).map_err(|m| self.err(o, m)))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?,
         })
     }
 

@@ -435,6 +435,7 @@ fn plan_clients(spec: &TenantSpec, existing: &Existing, changes: &mut Vec<Change
             service_roles: c.service_roles.iter().cloned().collect(),
             exchange_audiences: c.exchange_audiences.iter().cloned().collect(),
             id_token_alg: c.id_token_alg.map(|a| a.as_str().to_owned()),
+            allowed_origins: c.allowed_origins.clone(),
         };
         match existing.clients.get(id.as_str()) {
             None => changes.push(Change::CreateClient {

@@ -107,6 +107,8 @@ pub struct ClientDecl {
     pub exchange_audiences: BTreeSet<String>,
     /// `id_token_signed_response_alg`; `None` = the tenant's default.
     pub id_token_alg: Option<JwsAlgorithm>,
+    /// CORS origins; `None` = derived (public clients' redirect URI origins).
+    pub allowed_origins: Option<Vec<String>>,
 }
 
 impl std::fmt::Debug for ClientDecl {
