@@ -201,6 +201,13 @@ pub fn run(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
                     |c, t| {
                         let row = store::clients::find(c, t, &client_id)?
                             .ok_or_else(|| anyhow!("no client {client_id:?} in tenant {tenant}"))?;
+                        if row.managed_by == store::clients::MANAGED_BY_FILE {
+                            return Err(super::ownership::declared_in_file(
+                                c,
+                                t,
+                                &format!("client {client_id}"),
+                            ));
+                        }
                         if row.public || row.secret_sha256.is_none() {
                             bail!("client {client_id} has no secret to rotate");
                         }
@@ -216,9 +223,16 @@ pub fn run(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
         ClientsCommand::Delete { tenant, client_id } => {
             store.with_conn(|c| {
                 change(c, &tenant, &client_id, "client.deleted", &clock, |c, t| {
-                    if store::clients::delete(c, t, &client_id)? == 0 {
-                        bail!("no client {client_id:?} in tenant {tenant}");
+                    let row = store::clients::find(c, t, &client_id)?
+                        .ok_or_else(|| anyhow!("no client {client_id:?} in tenant {tenant}"))?;
+                    if row.managed_by == store::clients::MANAGED_BY_FILE {
+                        return Err(super::ownership::declared_in_file(
+                            c,
+                            t,
+                            &format!("client {client_id}"),
+                        ));
                     }
+                    store::clients::delete(c, t, &client_id)?;
                     Ok(())
                 })
             })?;

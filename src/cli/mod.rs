@@ -10,8 +10,10 @@ use anyhow::Context;
 
 mod clients;
 mod keys;
+mod ownership;
 mod policies;
 mod roles;
+mod users;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,6 +68,11 @@ pub enum Command {
         #[command(subcommand)]
         command: policies::PoliciesCommand,
     },
+    /// Users: disable and enable.
+    Users {
+        #[command(subcommand)]
+        command: users::UsersCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +88,10 @@ pub enum TenantsCommand {
     },
     /// List the tenants in the database.
     List,
+    /// Suspend a tenant: it answers 404 everywhere until resumed.
+    Suspend { slug: String },
+    /// Resume a suspended tenant.
+    Resume { slug: String },
 }
 
 /// Parses the arguments and runs the command; the process exit code.
@@ -122,6 +133,13 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Clients { command } => clients::run(&config, command),
         Command::Roles { command } => roles::run(&config, command),
         Command::Policies { command } => policies::run(&config, command),
+        Command::Users { command } => users::run(&config, command),
+        Command::Tenants {
+            command: TenantsCommand::Suspend { slug },
+        } => tenants_status(&config, &slug, store::tenants::STATUS_SUSPENDED),
+        Command::Tenants {
+            command: TenantsCommand::Resume { slug },
+        } => tenants_status(&config, &slug, store::tenants::STATUS_ACTIVE),
     }
 }
 
@@ -170,6 +188,50 @@ fn tenants_apply(config: &Config, path: &std::path::Path, dry_run: bool) -> anyh
     if dry_run {
         println!("(dry run: nothing was changed)");
     }
+    Ok(())
+}
+
+/// Suspends or resumes a tenant; every process sees it on its next
+/// configuration poll (`tenants.reload_interval`).
+fn tenants_status(config: &Config, slug: &str, status: &str) -> anyhow::Result<()> {
+    use crate::clock::Clock;
+    let store = app::open_store(config)?;
+    store.with_conn(|c| {
+        store::write_tx(c, |c| {
+            let row = store::tenants::find_by_slug(c, slug)?
+                .ok_or_else(|| anyhow::anyhow!("no tenant named {slug:?}"))?;
+            let t = row.tenant_id();
+            if row.status_from_file {
+                return Err(ownership::declared_in_file(
+                    c,
+                    &t,
+                    &format!("the status of tenant {slug}"),
+                ));
+            }
+            if row.status == status {
+                anyhow::bail!("tenant {slug} is already {status}");
+            }
+            let now = SystemClock.db_now();
+            store::tenants::set_status(c, &t, status, now)?;
+            store::audit::append(
+                c,
+                &t,
+                store::audit::AuditEvent {
+                    actor: "cli",
+                    action: if status == store::tenants::STATUS_ACTIVE {
+                        "tenant.resumed"
+                    } else {
+                        "tenant.suspended"
+                    },
+                    target: slug,
+                    detail: serde_json::json!({}),
+                },
+                now,
+            )?;
+            Ok(())
+        })
+    })?;
+    println!("tenant {slug} is now {status}");
     Ok(())
 }
 

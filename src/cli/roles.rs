@@ -129,6 +129,13 @@ pub fn run(config: &Config, command: RolesCommand) -> anyhow::Result<()> {
             store.with_conn(|c| {
                 change(c, &tenant, &user, "user.roles_assigned", &clock, |c, t| {
                     let u = user_id(c, t, &user)?;
+                    if store::users::get(c, t, &u)?.is_some_and(|r| r.roles_from_file) {
+                        return Err(super::ownership::declared_in_file(
+                            c,
+                            t,
+                            &format!("the roles of user {user}"),
+                        ));
+                    }
                     let mut ids = Vec::new();
                     for r in &roles {
                         ids.push(
@@ -182,7 +189,11 @@ fn cli_role(c: &mut DbConnection, t: &TenantId, name: &str) -> anyhow::Result<Op
         return Ok(None);
     };
     if role.row.managed_by != MANAGED_BY_CLI {
-        bail!("role {name} is declared in a tenant file; change it there");
+        return Err(super::ownership::declared_in_file(
+            c,
+            t,
+            &format!("role {name}"),
+        ));
     }
     Ok(Some(role.row.id))
 }

@@ -1,4 +1,5 @@
 //! Users and what proves who they are. Sessions, consent and MFA come later.
 
+pub mod accounts;
 pub mod password;
 pub mod self_service;

@@ -13,6 +13,8 @@ diesel::table! {
         jws_algorithm -> Text,
         revocation_epoch -> BigInt,
         id_token_alg -> Nullable<Text>,
+        source_file -> Nullable<Text>,
+        status_from_file -> Bool,
     }
 }
 
@@ -29,6 +31,8 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        roles_from_file -> Bool,
+        status_from_file -> Bool,
     }
 }
 

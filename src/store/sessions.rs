@@ -73,3 +73,20 @@ pub fn end(
     .set(sessions::ended_at.eq(now))
     .execute(conn)?)
 }
+
+/// Ends every live session of a user; how many.
+pub fn end_all_of_user(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    user_id: &str,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        sessions::table
+            .filter(sessions::tenant_id.eq(tenant.as_str()))
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::ended_at.is_null()),
+    )
+    .set(sessions::ended_at.eq(now))
+    .execute(conn)?)
+}

@@ -18,6 +18,10 @@ pub struct TenantRow {
     pub jws_algorithm: String,
     /// The default algorithm of the tenant's ID tokens; `None` = RS256.
     pub id_token_alg: Option<String>,
+    /// The tenant file that declares the tenant, when one does.
+    pub source_file: Option<String>,
+    /// The file declares the tenant's `status` (the CLI may not change it).
+    pub status_from_file: bool,
 }
 
 impl TenantRow {
@@ -27,6 +31,37 @@ impl TenantRow {
 }
 
 pub const STATUS_ACTIVE: &str = "active";
+pub const STATUS_SUSPENDED: &str = "suspended";
+
+/// Sets the status (active or suspended) and moves the configuration
+/// version, so every process's live actor reloads and sees it.
+pub fn set_status(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    status: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(tenants::table.filter(tenants::id.eq(tenant.as_str())))
+        .set((tenants::status.eq(status), tenants::updated_at.eq(now)))
+        .execute(conn)?;
+    bump_version(conn, tenant, now)
+}
+
+/// Records the file that declares the tenant and whether it declares its status.
+pub fn set_file_ownership(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    source_file: Option<&str>,
+    status_from_file: bool,
+) -> Result<(), StoreError> {
+    diesel::update(tenants::table.filter(tenants::id.eq(tenant.as_str())))
+        .set((
+            tenants::source_file.eq(source_file),
+            tenants::status_from_file.eq(status_from_file),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
 
 pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> Result<Option<TenantRow>, StoreError> {
     Ok(tenants::table

@@ -21,7 +21,14 @@ pub struct UserRow {
     pub status: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// A tenant file declares this user's roles (the CLI may not change them).
+    pub roles_from_file: bool,
+    /// A tenant file declares this user's status.
+    pub status_from_file: bool,
 }
+
+pub const STATUS_ACTIVE: &str = "active";
+pub const STATUS_DISABLED: &str = "disabled";
 
 // The password hash stays out of Debug output.
 impl std::fmt::Debug for UserRow {
@@ -186,6 +193,45 @@ pub fn set_password_hash(
 }
 
 /// The names of the roles the user holds.
+/// Sets a user's status; `false` if there is no such user.
+pub fn set_status(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    user_id: &str,
+    status: &str,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        users::table
+            .filter(users::tenant_id.eq(tenant.as_str()))
+            .filter(users::id.eq(user_id)),
+    )
+    .set((users::status.eq(status), users::updated_at.eq(now)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Records which of the user's fields a tenant file owns.
+pub fn set_file_ownership(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    user_id: &str,
+    roles: bool,
+    status: bool,
+) -> Result<(), StoreError> {
+    diesel::update(
+        users::table
+            .filter(users::tenant_id.eq(tenant.as_str()))
+            .filter(users::id.eq(user_id)),
+    )
+    .set((
+        users::roles_from_file.eq(roles),
+        users::status_from_file.eq(status),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
 pub fn role_names(
     conn: &mut DbConnection,
     tenant: &TenantId,

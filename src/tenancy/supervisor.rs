@@ -413,6 +413,8 @@ mod tests {
                         updated_at: now,
                         jws_algorithm: "ES256".into(),
                         id_token_alg: None,
+                        source_file: None,
+                        status_from_file: false,
                     },
                 )
             })

@@ -474,7 +474,9 @@ async fn keys_list_shows_generations() {
 
 #[actix_web::test]
 async fn roles_with_inclusions_refuse_cycles_and_survive_tenant_apply() {
-    let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
+    // The file declares alice but not her roles: those are the CLI's.
+    let no_roles = demo_yaml("acme").replace("    roles: [admin]\n", "");
+    let app = spawn_app_with(|_| {}, Some(&no_roles)).await;
     let ok = |args: &[&str]| {
         let out = gatehouse(&app, args);
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
@@ -500,7 +502,7 @@ async fn roles_with_inclusions_refuse_cycles_and_survive_tenant_apply() {
         ],
     ]
     .concat());
-    // admin (from the tenant file) stays as the file says; alice holds editor.
+    // alice holds editor, by the CLI.
     ok(&[
         &["roles", "assign"],
         &t[..],
@@ -547,13 +549,15 @@ async fn roles_with_inclusions_refuse_cycles_and_survive_tenant_apply() {
         &[&["roles", "delete"], &t[..], &["--name", "admin"]].concat(),
     );
     assert!(
-        stderr(&out).contains("error: role admin is declared in a tenant file; change it there"),
+        stderr(&out).contains("error: role admin: declared in the tenant file ")
+            && stderr(&out)
+                .contains("tenant.yaml; change it there (the file wins on its next apply)"),
         "{}",
         stderr(&out)
     );
 
     // Re-applying the tenant file leaves CLI roles alone…
-    let path = app.write_tenant("tenant.yaml", &demo_yaml("acme"));
+    let path = app.write_tenant("tenant.yaml", &no_roles);
     let out = gatehouse(&app, &["tenants", "apply", path.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let list = ok(&[&["roles", "list"], &t[..]].concat());
@@ -579,22 +583,40 @@ async fn roles_with_inclusions_refuse_cycles_and_survive_tenant_apply() {
         "{}",
         stderr(&out)
     );
-    // The re-applied file gave alice back the roles it lists (admin).
+    // …and alice's roles, which the file does not declare.
     assert_eq!(
         ok(&[&["roles", "permissions"], &t[..], &["--user", "alice"]].concat()),
-        "users:manage\n"
+        "notes:read\nnotes:write\n"
     );
-    ok(&[
-        &["roles", "assign"],
-        &t[..],
-        &["--user", "alice", "--role", "editor"],
-    ]
-    .concat());
     ok(&[&["roles", "delete"], &t[..], &["--name", "editor"]].concat());
     assert_eq!(
         ok(&[&["roles", "permissions"], &t[..], &["--user", "alice"]].concat()),
         "",
         "deleting a role takes it from its holders"
+    );
+    // Once the file declares her roles, the CLI may not change them.
+    let path = app.write_tenant("tenant.yaml", &demo_yaml("acme"));
+    let out = gatehouse(&app, &["tenants", "apply", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = gatehouse(
+        &app,
+        &[
+            &["roles", "assign"],
+            &t[..],
+            &["--user", "alice", "--role", "reader"],
+        ]
+        .concat(),
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("error: the roles of user alice: declared in the tenant file ")
+            && stderr(&out).contains("tenant.yaml; change it there"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        ok(&[&["roles", "permissions"], &t[..], &["--user", "alice"]].concat()),
+        "users:manage\n"
     );
 }
 
@@ -636,4 +658,221 @@ async fn policies_check_names_line_and_column_and_list_shows_the_order() {
     assert!(text.contains("allow if resource_type(\"note\"), right(\"notes:read\");"));
     let out = gatehouse(&app, &["policies", "list", "--tenant", "nope"]);
     assert_eq!(out.status.code(), Some(1));
+}
+
+/// alice signs in with the `web` client; (access token, refresh token).
+async fn alice_tokens(app: &TestApp) -> (String, String) {
+    use crate::signin::{VERIFIER, browser, exchange, query, sign_in};
+    let location = sign_in(
+        app,
+        &browser(),
+        "openid offline_access",
+        &["offline_access"],
+    )
+    .await;
+    let body: serde_json::Value = exchange(app, &query(&location)["code"], VERIFIER)
+        .await
+        .json()
+        .await
+        .unwrap();
+    (
+        body["access_token"].as_str().unwrap().to_owned(),
+        body["refresh_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn refresh_status(app: &TestApp, token: &str) -> u16 {
+    crate::tokens::post_form(
+        app,
+        "/t/acme/token",
+        Some(crate::signin::WEB),
+        &[("grant_type", "refresh_token"), ("refresh_token", token)],
+    )
+    .await
+    .status()
+    .as_u16()
+}
+
+#[actix_web::test]
+async fn a_disabled_user_loses_sessions_tokens_and_sign_in_until_enabled() {
+    let app = spawn_app_with(|_| {}, Some(&crate::signin::yaml("acme"))).await;
+    let (access, refresh) = alice_tokens(&app).await;
+    let active = |t: String| {
+        let app = &app;
+        async move {
+            crate::tokens::introspect(app, "acme", crate::signin::WEB, &t).await["active"] == true
+        }
+    };
+    assert!(active(access.clone()).await);
+    let out = gatehouse(
+        &app,
+        &["users", "disable", "--tenant", "acme", "--user", "alice"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with(
+            "disabled user alice: 1 session(s) ended, 1 refresh token family(ies) revoked"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(refresh_status(&app, &refresh).await, 400);
+    // The CLI is another process: this server sees the ban on its next sync.
+    let mut gone = false;
+    for _ in 0..100 {
+        if !active(access.clone()).await {
+            gone = true;
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(gone, "the access token dies with the account");
+    // No sign-in while disabled: the login page answers with the form again.
+    let b = crate::signin::browser();
+    let html = b
+        .get(app.url(&crate::signin::authorize_path("acme", "web", "openid", "")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = crate::signin::login(&app, &b, "acme", &html, "alice-password-1").await;
+    assert_eq!(res.status(), 401);
+    let out = gatehouse(
+        &app,
+        &["users", "disable", "--tenant", "acme", "--user", "alice"],
+    );
+    assert!(stderr(&out).contains("user alice is already disabled"));
+    let out = gatehouse(
+        &app,
+        &["users", "enable", "--tenant", "acme", "--user", "alice"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Bans cover tokens issued up to their second (NumericDate): a token of
+    // the same second as the ban would be banned too.
+    actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
+    let (access, _) = alice_tokens(&app).await;
+    assert!(active(access).await);
+}
+
+#[actix_web::test]
+async fn a_suspended_tenant_answers_404_until_resumed() {
+    let app = spawn_app_with(|_| {}, Some(&crate::signin::yaml("acme"))).await;
+    assert_eq!(app.get("/t/acme").await.status(), 200);
+    let out = gatehouse(&app, &["tenants", "suspend", "acme"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let status_within = |want: u16| {
+        let app = &app;
+        async move {
+            for _ in 0..100 {
+                if app.get("/t/acme").await.status() == want {
+                    return true;
+                }
+                actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+            }
+            false
+        }
+    };
+    assert!(status_within(404).await, "suspended");
+    let list = stdout(&gatehouse(&app, &["tenants", "list"]));
+    assert!(
+        list.contains("acme                     suspended"),
+        "{list}"
+    );
+    let out = gatehouse(&app, &["tenants", "resume", "acme"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(status_within(200).await, "resumed");
+}
+
+#[actix_web::test]
+async fn what_a_tenant_file_owns_the_cli_refuses_to_change_and_names_the_file() {
+    let yaml = crate::signin::yaml("acme")
+        .replace("name: Acme\n", "name: Acme\nstatus: active\n")
+        .replace(
+            "    password: alice-password-1\n",
+            "    password: alice-password-1\n    status: active\n",
+        );
+    let app = spawn_app_with(|_| {}, Some(&yaml)).await;
+    let refused = |args: &[&str], what: &str| {
+        let out = gatehouse(&app, args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("error: {what}: declared in the tenant file "))
+                && err.contains(
+                    "tenants/tenant.yaml; change it there (the file wins on its next apply)"
+                ),
+            "{args:?}: {err}"
+        );
+    };
+    refused(
+        &[
+            "clients",
+            "delete",
+            "--tenant",
+            "acme",
+            "--client-id",
+            "web",
+        ],
+        "client web",
+    );
+    refused(
+        &[
+            "clients",
+            "rotate-secret",
+            "--tenant",
+            "acme",
+            "--client-id",
+            "web",
+        ],
+        "client web",
+    );
+    refused(&["tenants", "suspend", "acme"], "the status of tenant acme");
+    refused(
+        &["users", "disable", "--tenant", "acme", "--user", "alice"],
+        "the status of user alice",
+    );
+    // Nothing changed.
+    assert_eq!(app.get("/t/acme").await.status(), 200);
+
+    // The file suspends the tenant and disables alice; applying says so.
+    let path = app.write_tenant(
+        "tenant.yaml",
+        &yaml
+            .replace("status: active\nscopes", "status: suspended\nscopes")
+            .replace("    status: active\n", "    status: disabled\n"),
+    );
+    let plans = crate::tenants_apply::apply(&app, &path).unwrap();
+    let changes = crate::tenants_apply::changes(&plans);
+    assert!(
+        changes.contains(&"~ tenant status -> suspended".to_owned()),
+        "{changes:?}"
+    );
+    assert!(
+        changes.contains(&"~ user alice (status)".to_owned()),
+        "{changes:?}"
+    );
+    let mut suspended = false;
+    for _ in 0..100 {
+        if app.get("/t/acme").await.status() == 404 {
+            suspended = true;
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(suspended);
+    refused(&["tenants", "resume", "acme"], "the status of tenant acme");
+    // A bad status names its line.
+    let bad = app.write_tenant(
+        "tenant.yaml",
+        &yaml.replace("status: active\nscopes", "status: paused\nscopes"),
+    );
+    let err = crate::tenants_apply::apply(&app, &bad)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.ends_with("tenant.yaml:3: status must be active or suspended, not \"paused\""),
+        "{err}"
+    );
 }

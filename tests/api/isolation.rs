@@ -76,6 +76,8 @@ async fn usernames_and_emails_are_unique_per_tenant() {
                 status: "active".into(),
                 created_at: now,
                 updated_at: now,
+                roles_from_file: false,
+                status_from_file: false,
             };
             store::users::insert(c, &t, &row)
         })

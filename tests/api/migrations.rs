@@ -32,6 +32,7 @@ fn migrations_create_every_table_and_are_idempotent() {
             "20261202000006".to_owned(),
             "20261202000007".to_owned(),
             "20261202000008".to_owned(),
+            "20261202000009".to_owned(),
         ]
     );
     assert!(

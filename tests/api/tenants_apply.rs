@@ -166,7 +166,13 @@ async fn configuration_removed_from_the_file_is_removed_but_users_stay() {
     let plans = apply(&app, &path).unwrap();
     assert_eq!(
         changes(&plans),
-        vec!["- scope notes:read", "- role admin", "- client demo-web"]
+        vec![
+            "- scope notes:read",
+            "- role admin",
+            "- client demo-web",
+            // alice's roles are no longer the file's.
+            "~ user alice (ownership)"
+        ]
     );
     assert_eq!(census(&app, "acme"), (2, 2, 0, 0, 0, 2));
     // alice lost the role with the role itself; bob was never deleted.
@@ -272,7 +278,7 @@ async fn role_inclusions_apply_change_and_reapply_as_nothing() {
         "  - { name: admin, permissions: [users:manage] }\n",
         "  - { name: admin, permissions: [users:manage], includes: [editor] }\n  - { name: editor, permissions: [notes:write], includes: [reader] }\n  - { name: reader, permissions: [notes:read] }\n",
     );
-    let path = app.write_tenant("acme.yaml", &composite);
+    let path = app.write_tenant("tenant.yaml", &composite);
     let plans = apply(&app, &path).unwrap();
     assert_eq!(
         changes(&plans),
@@ -286,7 +292,7 @@ async fn role_inclusions_apply_change_and_reapply_as_nothing() {
 
     // Dropping the inclusion is an update of admin; editor keeps its own.
     let flat = composite.replace(", includes: [editor]", "");
-    let path = app.write_tenant("acme.yaml", &flat);
+    let path = app.write_tenant("tenant.yaml", &flat);
     assert_eq!(changes(&apply(&app, &path).unwrap()), ["~ role admin"]);
     assert_eq!(alice_permissions(&app, "acme"), ["users:manage"]);
 
@@ -296,7 +302,7 @@ async fn role_inclusions_apply_change_and_reapply_as_nothing() {
         "{ name: reader, permissions: [notes:read] }",
         "{ name: reader, permissions: [notes:read], includes: [admin] }",
     );
-    let path = app.write_tenant("acme.yaml", &cyclic);
+    let path = app.write_tenant("tenant.yaml", &cyclic);
     let err = apply(&app, &path).unwrap_err().to_string();
     assert!(
         err.ends_with(":6: role inclusion forms a cycle: admin → editor → reader → admin"),

@@ -139,20 +139,33 @@ fn execute_one(
             name,
             signing_algorithm,
             id_token_alg,
+            status,
         } => store::tenants::insert(
             conn,
             &TenantRow {
                 id: tenant.to_string(),
                 slug: spec.slug.to_string(),
                 name: name.clone(),
-                status: STATUS_ACTIVE.into(),
+                status: status.clone().unwrap_or_else(|| STATUS_ACTIVE.into()),
                 config_version: 1,
                 created_at: now,
                 updated_at: now,
                 jws_algorithm: signing_algorithm.as_str().into(),
                 id_token_alg: id_token_alg.map(|a| a.as_str().to_owned()),
+                source_file: Some(spec.source.display().to_string()),
+                status_from_file: status.is_some(),
             },
         )?,
+        Change::SetTenantStatus { status } => {
+            if let Some(s) = status {
+                store::tenants::set_status(conn, tenant, s, now)?;
+            }
+            let source = spec.source.display().to_string();
+            store::tenants::set_file_ownership(conn, tenant, Some(&source), status.is_some())?
+        }
+        Change::SetSourceFile { path } => {
+            store::tenants::set_file_ownership(conn, tenant, Some(path), spec.status.is_some())?
+        }
         Change::RenameTenant { name } => store::tenants::rename(conn, tenant, name, now)?,
         Change::SetSigningAlgorithm { algorithm } => {
             store::tenants::set_jws_algorithm(conn, tenant, algorithm.as_str(), now)?
@@ -253,9 +266,14 @@ fn create_user(
         email_verified: false,
         display_name: user.display_name.clone(),
         password_hash: user.password_hash.clone(),
-        status: "active".into(),
+        status: user
+            .status
+            .clone()
+            .unwrap_or_else(|| store::users::STATUS_ACTIVE.into()),
         created_at: now,
         updated_at: now,
+        roles_from_file: user.roles_from_file,
+        status_from_file: user.status_from_file,
     };
     store::users::insert(conn, tenant, &row).map_err(|e| email_conflict(e, file, user))?;
     if let Some(roles) = &user.roles {
@@ -285,6 +303,22 @@ fn update_user(
     if let Some(roles) = &user.roles {
         set_roles(conn, tenant, user_id, roles)?;
     }
+    match user.status.as_deref() {
+        // A user the file disables loses everything they hold, in this
+        // transaction (identity::accounts).
+        Some(store::users::STATUS_DISABLED) => {
+            crate::identity::accounts::disable_in_tx(conn, tenant, user_id, "file", now, || now)?;
+        }
+        Some(s) => store::users::set_status(conn, tenant, user_id, s, now).map(|_| ())?,
+        None => {}
+    }
+    store::users::set_file_ownership(
+        conn,
+        tenant,
+        user_id,
+        user.roles_from_file,
+        user.status_from_file,
+    )?;
     Ok(())
 }
 

@@ -32,6 +32,8 @@ struct RawTenant {
     signing_algorithm: Option<Spanned<String>>,
     /// The default algorithm of the clients' ID tokens (RS256 if unset).
     id_token_signing_alg: Option<Spanned<String>>,
+    /// `active` or `suspended`; when set, the file owns the tenant's status.
+    status: Option<Spanned<String>>,
     #[serde(default)]
     scopes: Vec<RawScope>,
     #[serde(default)]
@@ -129,6 +131,8 @@ struct RawUser {
     password_hash: Option<Spanned<String>>,
     password_env: Option<Spanned<String>>,
     roles: Option<Vec<Spanned<String>>>,
+    /// `active` or `disabled`; when set, the file owns the user's status.
+    status: Option<Spanned<String>>,
 }
 
 /// Reads one file, or every `*.yaml`/`*.yml` file of a directory (sorted by
@@ -280,6 +284,7 @@ impl Validator<'_> {
             .unwrap_or(JwsAlgorithm::ES256);
         let id_token_alg =
             self.algorithm("id_token_signing_alg", raw.id_token_signing_alg.as_ref())?;
+        let status = self.status(raw.status.as_ref(), &["active", "suspended"])?;
         let scopes = self.scopes(raw.scopes)?;
         let roles = self.roles(raw.roles)?;
         let clients = self.clients(raw.clients, &scopes, &roles)?;
@@ -291,12 +296,35 @@ impl Validator<'_> {
             name,
             signing_algorithm,
             id_token_alg,
+            status,
             scopes,
             roles,
             clients,
             users,
             policies,
         })
+    }
+
+    fn status(
+        &self,
+        raw: Option<&Spanned<String>>,
+        allowed: &[&str],
+    ) -> Result<Option<String>, ApplyError> {
+        raw.map(|s| {
+            if allowed.contains(&s.as_str()) {
+                Ok(s.as_str().to_owned())
+            } else {
+                Err(self.err(
+                    s,
+                    format!(
+                        "status must be {}, not {:?}",
+                        allowed.join(" or "),
+                        s.as_str()
+                    ),
+                ))
+            }
+        })
+        .transpose()
     }
 
     fn algorithm(
@@ -870,6 +898,7 @@ impl Validator<'_> {
                 display_name: u.display_name.map(|d| d.trim().to_owned()),
                 password,
                 roles: user_roles,
+                status: self.status(u.status.as_ref(), &["active", "disabled"])?,
             });
         }
         Ok(out)

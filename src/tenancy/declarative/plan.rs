@@ -16,6 +16,7 @@ pub enum Change {
         name: String,
         signing_algorithm: JwsAlgorithm,
         id_token_alg: Option<JwsAlgorithm>,
+        status: Option<String>,
     },
     RenameTenant {
         name: String,
@@ -25,6 +26,14 @@ pub enum Change {
     },
     SetIdTokenAlgorithm {
         algorithm: Option<JwsAlgorithm>,
+    },
+    /// The tenant's status, and what the file owns of it.
+    SetTenantStatus {
+        status: Option<String>,
+    },
+    /// The file that declares the tenant (first apply, or the file moved).
+    SetSourceFile {
+        path: String,
     },
     CreateScope {
         name: String,
@@ -91,6 +100,11 @@ pub struct UserChange {
     pub display_name: Option<String>,
     pub password_hash: Option<String>,
     pub roles: Option<BTreeSet<String>>,
+    /// A status to set (`active` / `disabled`).
+    pub status: Option<String>,
+    /// Which fields the file owns from now on.
+    pub roles_from_file: bool,
+    pub status_from_file: bool,
 }
 
 impl std::fmt::Debug for UserChange {
@@ -111,6 +125,12 @@ impl std::fmt::Display for Change {
             Change::SetSigningAlgorithm { algorithm } => {
                 write!(f, "~ tenant signing_algorithm -> {}", algorithm.as_str())
             }
+            Change::SetTenantStatus { status } => write!(
+                f,
+                "~ tenant status -> {}",
+                status.as_deref().unwrap_or("(not the file's)")
+            ),
+            Change::SetSourceFile { path } => write!(f, "~ tenant declared in {path}"),
             Change::SetIdTokenAlgorithm { algorithm } => write!(
                 f,
                 "~ tenant id_token_signing_alg -> {}",
@@ -184,6 +204,7 @@ pub fn plan(
             name: spec.name.clone(),
             signing_algorithm: spec.signing_algorithm,
             id_token_alg: spec.id_token_alg,
+            status: spec.status.clone(),
         });
         plan_contents(conn, spec, hasher, &mut changes, &Existing::default())?;
         return Ok(Plan {
@@ -207,6 +228,16 @@ pub fn plan(
         changes.push(Change::SetIdTokenAlgorithm {
             algorithm: spec.id_token_alg,
         });
+    }
+    let status_differs = spec.status.as_ref().is_some_and(|s| *s != tenant.status);
+    if status_differs || tenant.status_from_file != spec.status.is_some() {
+        changes.push(Change::SetTenantStatus {
+            status: spec.status.clone(),
+        });
+    }
+    let source = spec.source.display().to_string();
+    if tenant.source_file.as_deref() != Some(source.as_str()) {
+        changes.push(Change::SetSourceFile { path: source });
     }
     let existing = Existing::load(conn, &tenant_id)?;
     plan_contents(conn, spec, hasher, &mut changes, &existing)?;
@@ -562,6 +593,9 @@ fn plan_user(
                 display_name: user.display_name.clone(),
                 password_hash,
                 roles: user.roles.clone(),
+                status: user.status.clone(),
+                roles_from_file: user.roles.is_some(),
+                status_from_file: user.status.is_some(),
             },
         }));
     };
@@ -598,6 +632,16 @@ fn plan_user(
     if roles.is_some() {
         fields.push("roles");
     }
+    let status = user.status.clone().filter(|s| *s != current.row.status);
+    if status.is_some() {
+        fields.push("status");
+    }
+    let (roles_from_file, status_from_file) = (user.roles.is_some(), user.status.is_some());
+    if (roles_from_file, status_from_file)
+        != (current.row.roles_from_file, current.row.status_from_file)
+    {
+        fields.push("ownership");
+    }
     if fields.is_empty() {
         return Ok(None);
     }
@@ -609,6 +653,9 @@ fn plan_user(
             display_name,
             password_hash,
             roles,
+            status,
+            roles_from_file,
+            status_from_file,
         },
         fields,
     }))

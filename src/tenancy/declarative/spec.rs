@@ -145,6 +145,8 @@ pub struct UserSpec {
     pub display_name: Option<String>,
     pub password: Option<PasswordSource>,
     pub roles: Option<BTreeSet<String>>,
+    /// `active` or `disabled`; `None` = the file does not own the status.
+    pub status: Option<String>,
 }
 
 /// A validated tenant file.
@@ -157,6 +159,8 @@ pub struct TenantSpec {
     /// `id_token_signing_alg`: the default of the tenant's clients' ID
     /// tokens; `None` = RS256.
     pub id_token_alg: Option<JwsAlgorithm>,
+    /// `active` or `suspended`; `None` = the file does not own the status.
+    pub status: Option<String>,
     pub scopes: BTreeMap<ScopeName, ScopeSpec>,
     pub roles: BTreeMap<String, RoleSpec>,
     pub clients: BTreeMap<ClientId, ClientDecl>,
