@@ -249,7 +249,7 @@ async fn server_refuses_plain_demo_secrets_off_loopback() {
     let ready: serde_json::Value = app.get("/readyz").await.json().await.unwrap();
     let warning = ready["warnings"][0].as_str().unwrap();
     assert!(
-        warning.ends_with("tenant.yaml:11: plain `secret` values are refused because server.public_url is not a loopback address; use secret_sha256 or secret_env"),
+        warning.contains("tenant.yaml:11: plain `secret` values are refused because server.public_url is not a loopback address; use secret_sha256 or secret_env"),
         "{ready}"
     );
     assert_eq!(ready["status"], "ready");
@@ -309,4 +309,20 @@ async fn role_inclusions_apply_change_and_reapply_as_nothing() {
         "{err}"
     );
     assert_eq!(census(&app, "acme"), before);
+}
+
+#[actix_web::test]
+async fn a_password_too_short_is_refused_with_its_line() {
+    let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
+    let path = app.write_tenant(
+        "tenant.yaml",
+        &demo_yaml("acme").replace("password: change-me", "password: short"),
+    );
+    let err = apply(&app, &path).unwrap_err().to_string();
+    assert!(
+        err.ends_with(
+            "tenant.yaml:18: user alice: the password must be at least 8 characters long"
+        ),
+        "{err}"
+    );
 }

@@ -19,6 +19,9 @@ pub enum ApplyError {
     },
     #[error("{}: {message}", file.display())]
     Conflict { file: PathBuf, message: String },
+    /// Several errors in one file, each with its line, one per line.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Many(Vec<ApplyError>),
     #[error("tenant keys: {0}")]
     Keys(String),
     #[error("password hashing failed: {0}")]

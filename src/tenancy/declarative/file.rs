@@ -198,7 +198,18 @@ pub fn parse_str(
     let options = LoaderOptions::default().error_on_duplicate_keys(true);
     let raw: RawTenant = marked_yaml::from_yaml_with_options(0, text, options)
         .map_err(|e| yaml_error(file, text, &e))?;
-    Validator { file, opts }.tenant(raw)
+    let v = Validator {
+        file,
+        opts,
+        errors: Default::default(),
+    };
+    let spec = v.tenant(raw);
+    let mut errors = v.errors.into_inner();
+    match (spec, errors.len()) {
+        (Some(spec), 0) => Ok(spec),
+        (_, 1) => Err(errors.remove(0)),
+        _ => Err(ApplyError::Many(errors)),
+    }
 }
 
 fn yaml_error(file: &Path, text: &str, e: &marked_yaml::FromYamlError) -> ApplyError {
@@ -255,9 +266,13 @@ fn key_line(text: &str, field: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
+/// Checks a parsed file. Every element (the tenant's own fields, each scope,
+/// role, client, user, policy) is checked on its own and its first error
+/// recorded, so one run reports every invalid element of the file.
 struct Validator<'a> {
     file: &'a Path,
     opts: &'a ParseOptions<'a>,
+    errors: std::cell::RefCell<Vec<ApplyError>>,
 }
 
 fn line_of<T>(s: &Spanned<T>) -> Option<usize> {
@@ -265,6 +280,27 @@ fn line_of<T>(s: &Spanned<T>) -> Option<usize> {
 }
 
 impl Validator<'_> {
+    /// The value, or `None` with its error recorded.
+    fn keep<T>(&self, r: Result<T, ApplyError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.errors.borrow_mut().push(e);
+                None
+            }
+        }
+    }
+
+    /// Records that `name` (a `kind`) appears again at `at` after `first`.
+    fn duplicate<T>(&self, kind: &str, name: &str, first: Option<usize>, at: &Spanned<T>) {
+        let lines = match (first, line_of(at)) {
+            (Some(a), Some(b)) => format!(" (lines {a} and {b})"),
+            _ => String::new(),
+        };
+        let e = self.err(at, format!("{kind} {name} is declared twice{lines}"));
+        self.errors.borrow_mut().push(e);
+    }
+
     fn err<T>(&self, at: &Spanned<T>, message: impl Into<String>) -> ApplyError {
         ApplyError::Invalid {
             file: self.file.to_path_buf(),
@@ -273,30 +309,38 @@ impl Validator<'_> {
         }
     }
 
-    fn tenant(&self, raw: RawTenant) -> Result<TenantSpec, ApplyError> {
-        let slug = Slug::parse(&raw.slug).map_err(|m| self.err(&raw.slug, m))?;
+    /// The spec, when nothing was wrong with the tenant's own fields (the
+    /// elements' errors are recorded and make the whole file fail).
+    fn tenant(&self, raw: RawTenant) -> Option<TenantSpec> {
+        let slug = self.keep(Slug::parse(&raw.slug).map_err(|m| self.err(&raw.slug, m)));
         let name = raw.name.trim().to_owned();
-        if name.is_empty() || name.len() > 200 {
-            return Err(self.err(&raw.name, "name must be 1-200 characters"));
-        }
+        let name = self.keep(if name.is_empty() || name.len() > 200 {
+            Err(self.err(&raw.name, "name must be 1-200 characters"))
+        } else {
+            Ok(name)
+        });
         let signing_algorithm = self
-            .algorithm("signing_algorithm", raw.signing_algorithm.as_ref())?
-            .unwrap_or(JwsAlgorithm::ES256);
+            .keep(self.algorithm("signing_algorithm", raw.signing_algorithm.as_ref()))
+            .map(|a| a.unwrap_or(JwsAlgorithm::ES256));
         let id_token_alg =
-            self.algorithm("id_token_signing_alg", raw.id_token_signing_alg.as_ref())?;
-        let status = self.status(raw.status.as_ref(), &["active", "suspended"])?;
-        let scopes = self.scopes(raw.scopes)?;
-        let roles = self.roles(raw.roles)?;
-        let clients = self.clients(raw.clients, &scopes, &roles)?;
-        let users = self.users(raw.users, &roles)?;
-        let policies = self.policies(raw.policies)?;
-        Ok(TenantSpec {
+            self.keep(self.algorithm("id_token_signing_alg", raw.id_token_signing_alg.as_ref()));
+        let status = self.keep(self.status(raw.status.as_ref(), &["active", "suspended"]));
+        // References are checked against what the file declares, valid or
+        // not: an invalid role is one error, not one more per holder.
+        let scope_names: BTreeSet<String> = raw.scopes.iter().map(|s| s.name.to_string()).collect();
+        let role_names: BTreeSet<String> = raw.roles.iter().map(|r| r.name.to_string()).collect();
+        let scopes = self.scopes(raw.scopes);
+        let roles = self.roles(raw.roles);
+        let clients = self.clients(raw.clients, &scope_names, &role_names);
+        let users = self.users(raw.users, &role_names);
+        let policies = self.policies(raw.policies);
+        Some(TenantSpec {
             source: self.file.to_path_buf(),
-            slug,
-            name,
-            signing_algorithm,
-            id_token_alg,
-            status,
+            slug: slug?,
+            name: name?,
+            signing_algorithm: signing_algorithm?,
+            id_token_alg: id_token_alg?,
+            status: status?,
             scopes,
             roles,
             clients,
@@ -345,54 +389,69 @@ impl Validator<'_> {
 
     /// Policies must parse: a Datalog error names the policy's line and
     /// column as well as the file's line.
-    fn policies(&self, raw: Vec<RawPolicy>) -> Result<Vec<(String, String)>, ApplyError> {
+    fn policies(&self, raw: Vec<RawPolicy>) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();
+        let mut seen: BTreeMap<String, Option<usize>> = BTreeMap::new();
         for p in raw {
-            if !is_identifier(&p.name) {
-                return Err(self.err(
-                    &p.name,
-                    format!("invalid policy name {:?}: use 1-64 characters from a-z, A-Z, 0-9, '_', '-', '.', ':'", p.name.as_str()),
-                ));
+            if let Some(first) = seen.get(p.name.as_str()) {
+                self.duplicate("policy", &p.name, *first, &p.name);
+                continue;
             }
-            if out.iter().any(|(n, _)| n == p.name.as_str())
-                || crate::authz::policy::BUILTIN
+            seen.insert(p.name.to_string(), line_of(&p.name));
+            let checked = (|| {
+                if !is_identifier(&p.name) {
+                    return Err(self.err(
+                        &p.name,
+                        format!("invalid policy name {:?}: use 1-64 characters from a-z, A-Z, 0-9, '_', '-', '.', ':'", p.name.as_str()),
+                    ));
+                }
+                if crate::authz::policy::BUILTIN
                     .iter()
                     .any(|(n, _)| *n == p.name.as_str())
-            {
-                return Err(self.err(
-                    &p.name,
-                    format!(
-                        "policy {} is declared twice (or is a built-in policy's name)",
-                        p.name.as_str()
-                    ),
-                ));
+                {
+                    return Err(self.err(
+                        &p.name,
+                        format!("policy {} is a built-in policy's name", p.name.as_str()),
+                    ));
+                }
+                crate::authz::policy::validate(&p.name, &p.code)
+                    .map_err(|e| self.err(&p.name, e.to_string()))
+            })();
+            if self.keep(checked).is_some() {
+                out.push((p.name.to_string(), p.code.to_string()));
             }
-            crate::authz::policy::validate(&p.name, &p.code)
-                .map_err(|e| self.err(&p.name, e.to_string()))?;
-            out.push((p.name.to_string(), p.code.to_string()));
         }
-        Ok(out)
+        out
     }
 
-    fn scopes(&self, raw: Vec<RawScope>) -> Result<BTreeMap<ScopeName, ScopeSpec>, ApplyError> {
+    fn scopes(&self, raw: Vec<RawScope>) -> BTreeMap<ScopeName, ScopeSpec> {
         let mut out = BTreeMap::new();
+        let mut seen: BTreeMap<String, Option<usize>> = BTreeMap::new();
         for s in raw {
-            let name = ScopeName::parse(&s.name).map_err(|m| self.err(&s.name, m))?;
-            if name.is_standard() {
-                return Err(self.err(
-                    &s.name,
-                    format!("scope {name} is a built-in OpenID Connect scope; do not declare it"),
-                ));
+            if let Some(first) = seen.get(s.name.as_str()) {
+                self.duplicate("scope", &s.name, *first, &s.name);
+                continue;
             }
-            let spec = ScopeSpec {
-                description: s.description.trim().to_owned(),
-                permissions: self.permissions(&s.permissions)?,
-            };
-            if out.insert(name.clone(), spec).is_some() {
-                return Err(self.err(&s.name, format!("scope {name} is declared twice")));
+            seen.insert(s.name.to_string(), line_of(&s.name));
+            let checked = (|| {
+                let name = ScopeName::parse(&s.name).map_err(|m| self.err(&s.name, m))?;
+                if name.is_standard() {
+                    return Err(self.err(
+                        &s.name,
+                        format!("scope {name} is a built-in scope; do not declare it"),
+                    ));
+                }
+                let spec = ScopeSpec {
+                    description: s.description.trim().to_owned(),
+                    permissions: self.permissions(&s.permissions)?,
+                };
+                Ok((name, spec))
+            })();
+            if let Some((name, spec)) = self.keep(checked) {
+                out.insert(name, spec);
             }
         }
-        Ok(out)
+        out
     }
 
     fn permissions(&self, raw: &[Spanned<String>]) -> Result<BTreeSet<String>, ApplyError> {
@@ -412,42 +471,42 @@ impl Validator<'_> {
         Ok(out)
     }
 
-    fn roles(&self, raw: Vec<RawRole>) -> Result<BTreeMap<String, RoleSpec>, ApplyError> {
+    fn roles(&self, raw: Vec<RawRole>) -> BTreeMap<String, RoleSpec> {
         let mut out = BTreeMap::new();
         let mut lines: BTreeMap<String, &Spanned<String>> = BTreeMap::new();
         for r in &raw {
+            if let Some(first) = lines.get(r.name.as_str()) {
+                self.duplicate("role", &r.name, line_of(first), &r.name);
+                continue;
+            }
             lines.insert(r.name.to_string(), &r.name);
-            for inc in &r.includes {
-                if !raw.iter().any(|other| other.name.as_str() == inc.as_str()) {
+            let checked = (|| {
+                if !is_identifier(&r.name) {
                     return Err(self.err(
-                        inc,
-                        format!(
-                            "role {} includes {}, which is not declared under roles",
-                            r.name.as_str(),
-                            inc.as_str()
-                        ),
+                        &r.name,
+                        format!("invalid role name {:?}: use 1-64 characters from a-z, A-Z, 0-9, '_', '-', '.', ':'", r.name.as_str()),
                     ));
                 }
-            }
-        }
-        for r in &raw {
-            if !is_identifier(&r.name) {
-                return Err(self.err(
-                    &r.name,
-                    format!("invalid role name {:?}: use 1-64 characters from a-z, A-Z, 0-9, '_', '-', '.', ':'", r.name.as_str()),
-                ));
-            }
-            let permissions = self.permissions(&r.permissions)?;
-            let spec = RoleSpec {
-                description: r.description.trim().to_owned(),
-                permissions,
-                includes: r.includes.iter().map(|i| i.to_string()).collect(),
-            };
-            if out.insert(r.name.to_string(), spec).is_some() {
-                return Err(self.err(
-                    &r.name,
-                    format!("role {} is declared twice", r.name.as_str()),
-                ));
+                for inc in &r.includes {
+                    if !raw.iter().any(|other| other.name.as_str() == inc.as_str()) {
+                        return Err(self.err(
+                            inc,
+                            format!(
+                                "role {} includes {}, which is not declared under roles",
+                                r.name.as_str(),
+                                inc.as_str()
+                            ),
+                        ));
+                    }
+                }
+                Ok(RoleSpec {
+                    description: r.description.trim().to_owned(),
+                    permissions: self.permissions(&r.permissions)?,
+                    includes: r.includes.iter().map(|i| i.to_string()).collect(),
+                })
+            })();
+            if let Some(spec) = self.keep(checked) {
+                out.insert(r.name.to_string(), spec);
             }
         }
         let graph = crate::authz::rbac::Roles(
@@ -469,39 +528,51 @@ impl Validator<'_> {
                 crate::authz::rbac::RbacError::UnknownRole { role, .. } => Some(role),
             }
             .and_then(|name| lines.get(name).copied());
-            return Err(match at {
+            let e = match at {
                 Some(at) => self.err(at, e.to_string()),
                 None => ApplyError::Invalid {
                     file: self.file.to_path_buf(),
                     line: None,
                     message: e.to_string(),
                 },
-            });
+            };
+            self.errors.borrow_mut().push(e);
         }
-        Ok(out)
+        out
     }
 
     fn clients(
         &self,
         raw: Vec<RawClient>,
-        scopes: &BTreeMap<ScopeName, ScopeSpec>,
-        roles: &BTreeMap<String, RoleSpec>,
-    ) -> Result<BTreeMap<ClientId, ClientDecl>, ApplyError> {
+        scopes: &BTreeSet<String>,
+        roles: &BTreeSet<String>,
+    ) -> BTreeMap<ClientId, ClientDecl> {
         let mut out = BTreeMap::new();
+        let mut seen: BTreeMap<String, Option<usize>> = BTreeMap::new();
         for c in raw {
-            let id = ClientId::parse(&c.client_id).map_err(|m| self.err(&c.client_id, m))?;
-            let decl = self.client(&id, c, scopes, roles)?;
-            out.insert(id, decl);
+            if let Some(first) = seen.get(c.client_id.as_str()) {
+                self.duplicate("client", &c.client_id, *first, &c.client_id);
+                continue;
+            }
+            seen.insert(c.client_id.to_string(), line_of(&c.client_id));
+            let Some(id) =
+                self.keep(ClientId::parse(&c.client_id).map_err(|m| self.err(&c.client_id, m)))
+            else {
+                continue;
+            };
+            if let Some(decl) = self.keep(self.client(&id, c, scopes, roles)) {
+                out.insert(id, decl);
+            }
         }
-        Ok(out)
+        out
     }
 
     fn client(
         &self,
         id: &ClientId,
         c: RawClient,
-        scopes: &BTreeMap<ScopeName, ScopeSpec>,
-        roles: &BTreeMap<String, RoleSpec>,
+        scopes: &BTreeSet<String>,
+        roles: &BTreeSet<String>,
     ) -> Result<ClientDecl, ApplyError> {
         let at = &c.client_id;
         let service_roles = self.service_roles(id, &c, roles)?;
@@ -566,7 +637,7 @@ impl Validator<'_> {
         let mut client_scopes = Vec::new();
         for s in &c.scopes {
             let scope = ScopeName::parse(s).map_err(|m| self.err(s, m))?;
-            if !scope.is_standard() && !scopes.contains_key(&scope) {
+            if !scope.is_standard() && !scopes.contains(scope.as_str()) {
                 return Err(self.err(
                     s,
                     format!("client {id} names scope {scope}, which is neither built in nor declared under scopes"),
@@ -656,14 +727,14 @@ impl Validator<'_> {
         &self,
         id: &ClientId,
         c: &RawClient,
-        roles: &BTreeMap<String, RoleSpec>,
+        roles: &BTreeSet<String>,
     ) -> Result<BTreeSet<String>, ApplyError> {
         let mut out = BTreeSet::new();
         for r in &c.service_roles {
             if c.public {
                 return Err(self.err(r, format!("public client {id} cannot hold service roles")));
             }
-            if !roles.contains_key(r.as_str()) {
+            if !roles.contains(r.as_str()) {
                 return Err(self.err(
                     r,
                     format!(
@@ -844,64 +915,93 @@ impl Validator<'_> {
         }
     }
 
-    fn users(
-        &self,
-        raw: Vec<RawUser>,
-        roles: &BTreeMap<String, RoleSpec>,
-    ) -> Result<Vec<UserSpec>, ApplyError> {
+    fn users(&self, raw: Vec<RawUser>, roles: &BTreeSet<String>) -> Vec<UserSpec> {
         let mut out: Vec<UserSpec> = Vec::new();
-        let mut emails = BTreeSet::new();
+        let mut seen: BTreeMap<String, Option<usize>> = BTreeMap::new();
+        let mut emails: BTreeMap<String, Option<usize>> = BTreeMap::new();
         for u in raw {
             let username = u.username.trim().to_lowercase();
-            if !is_username(&username) {
-                return Err(self.err(
-                    &u.username,
-                    format!("invalid username {:?}: use 1-64 characters from a-z, 0-9, '.', '_', '-', '@'", u.username.as_str()),
-                ));
+            if let Some(first) = seen.get(&username) {
+                self.duplicate("user", &username, *first, &u.username);
+                continue;
             }
-            if out.iter().any(|o| o.username == username) {
-                return Err(self.err(&u.username, format!("user {username} is listed twice")));
+            seen.insert(username.clone(), line_of(&u.username));
+            if let Some(user) = self.keep(self.user(&u, username, roles, &mut emails)) {
+                out.push(user);
             }
-            let email = match &u.email {
-                Some(e) => {
-                    let email = e.trim().to_owned();
-                    if !is_email(&email) {
-                        return Err(self.err(e, format!("invalid email address {:?}", e.as_str())));
-                    }
-                    if !emails.insert(crate::store::users::normalize_email(&email)) {
-                        return Err(self.err(e, format!("email {email} is used by two users")));
-                    }
-                    Some(email)
-                }
-                None => None,
-            };
-            let password = self.password(&u)?;
-            let user_roles = match &u.roles {
-                Some(list) => {
-                    let mut set = BTreeSet::new();
-                    for r in list {
-                        if !roles.contains_key(r.as_str()) {
-                            return Err(self.err(
-                                r,
-                                format!("user {username} has role {}, which is not declared under roles", r.as_str()),
-                            ));
-                        }
-                        set.insert(r.to_string());
-                    }
-                    Some(set)
-                }
-                None => None,
-            };
-            out.push(UserSpec {
-                username,
-                email,
-                display_name: u.display_name.map(|d| d.trim().to_owned()),
-                password,
-                roles: user_roles,
-                status: self.status(u.status.as_ref(), &["active", "disabled"])?,
-            });
         }
-        Ok(out)
+        out
+    }
+
+    fn user(
+        &self,
+        u: &RawUser,
+        username: String,
+        roles: &BTreeSet<String>,
+        emails: &mut BTreeMap<String, Option<usize>>,
+    ) -> Result<UserSpec, ApplyError> {
+        if !is_username(&username) {
+            return Err(self.err(
+                &u.username,
+                format!(
+                    "invalid username {:?}: use 1-64 characters from a-z, 0-9, '.', '_', '-', '@'",
+                    u.username.as_str()
+                ),
+            ));
+        }
+        let email = match &u.email {
+            Some(e) => {
+                let email = e.trim().to_owned();
+                if !is_email(&email) {
+                    return Err(self.err(e, format!("invalid email address {:?}", e.as_str())));
+                }
+                let normal = crate::store::users::normalize_email(&email);
+                if let Some(first) = emails.get(&normal) {
+                    let lines = match (first, line_of(e)) {
+                        (Some(a), Some(b)) => format!(" (lines {a} and {b})"),
+                        _ => String::new(),
+                    };
+                    return Err(self.err(e, format!("email {email} is used by two users{lines}")));
+                }
+                emails.insert(normal, line_of(e));
+                Some(email)
+            }
+            None => None,
+        };
+        let password = self.password(u)?;
+        let user_roles = match &u.roles {
+            Some(list) => {
+                let mut set = BTreeSet::new();
+                for r in list {
+                    if !roles.contains(r.as_str()) {
+                        return Err(self.err(
+                            r,
+                            format!(
+                                "user {username} has role {}, which is not declared under roles",
+                                r.as_str()
+                            ),
+                        ));
+                    }
+                    set.insert(r.to_string());
+                }
+                Some(set)
+            }
+            None => None,
+        };
+        Ok(UserSpec {
+            line: u
+                .password
+                .as_ref()
+                .or(u.password_env.as_ref())
+                .and_then(line_of)
+                .or_else(|| line_of(&u.username)),
+            username,
+            email,
+            display_name: u.display_name.as_ref().map(|d| d.trim().to_owned()),
+            password,
+            roles: user_roles,
+            status: self.status(u.status.as_ref(), &["active", "disabled"])?,
+        })
     }
 
     fn password(&self, u: &RawUser) -> Result<Option<PasswordSource>, ApplyError> {
@@ -1125,9 +1225,39 @@ users:
             Ok(_) => panic!("expected refusal"),
             Err(e) => e.to_string(),
         };
+        // Every error of the file, each with its line.
         assert_eq!(
             msg,
-            "t.yaml:11: plain `secret` values are refused because server.public_url is not a loopback address; use secret_sha256 or secret_env"
+            "t.yaml:11: plain `secret` values are refused because server.public_url is not a loopback address; use secret_sha256 or secret_env\n\
+             t.yaml:18: plain `password` values are refused because server.public_url is not a loopback address; use password_hash or password_env"
+        );
+    }
+
+    #[test]
+    fn duplicates_are_refused_with_both_lines_and_every_error_is_reported() {
+        let text = format!("{GOOD}  - username: alice\n    password: change-me-too\n").replace(
+            "scopes:\n",
+            "scopes:\n  - { name: notes:read, description: Again }\n",
+        );
+        let msg = error_of(&text);
+        let lines: Vec<&str> = msg.lines().collect();
+        assert_eq!(lines.len(), 2, "{msg}");
+        assert!(
+            lines[0].starts_with("t.yaml:5: scope notes:read is declared twice (lines 4 and 5)"),
+            "{msg}"
+        );
+        assert!(
+            lines[1].contains("user alice is declared twice (lines 17 and 21)"),
+            "{msg}"
+        );
+        let two_clients = GOOD.replace(
+            "clients:\n",
+            "clients:\n  - { client_id: demo-web, grant_types: [client_credentials] }\n",
+        );
+        let msg = error_of(&two_clients);
+        assert!(
+            msg.contains("client demo-web is declared twice (lines 8 and 9)"),
+            "{msg}"
         );
     }
 
@@ -1159,7 +1289,8 @@ users:
             .to_string();
         assert_eq!(
             msg,
-            "t.yaml:11: environment variable DEMO_SECRET is not set"
+            "t.yaml:11: environment variable DEMO_SECRET is not set\n\
+             t.yaml:18: environment variable ALICE_PW is not set"
         );
     }
 
@@ -1170,7 +1301,7 @@ users:
             error_of(&public_with_secret).contains("demo-web uses none and must not have a secret")
         );
         let std_scope = GOOD.replace("{ name: notes:read,", "{ name: openid,");
-        assert!(error_of(&std_scope).contains("built-in OpenID Connect scope"));
+        assert!(error_of(&std_scope).contains("is a built-in scope; do not declare it"));
         let http = GOOD.replace("http://127.0.0.1:3000", "http://app.example.com");
         assert!(error_of(&http).contains("http is only allowed for loopback hosts"));
     }

@@ -339,7 +339,7 @@ fn plan_contents(
                 .check_policy(p, &user.username, user.email.as_deref())
                 .map_err(|e| ApplyError::Invalid {
                     file: spec.source.clone(),
-                    line: None,
+                    line: user.line,
                     message: format!("user {}: {e}", user.username),
                 })?;
         }

@@ -140,6 +140,8 @@ impl std::fmt::Debug for PasswordSource {
 /// A user the file creates or updates. `None` fields are left as they are.
 #[derive(Debug)]
 pub struct UserSpec {
+    /// Where the user's password (or, without one, the user) is declared.
+    pub line: Option<usize>,
     pub username: String,
     pub email: Option<String>,
     pub display_name: Option<String>,
