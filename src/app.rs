@@ -65,6 +65,16 @@ impl Application {
                 .context("start-up task was cancelled")??
         };
         let (store, passwords, master_key) = prepared;
+        tracing::info!(
+            database = %config.database.url.redacted(),
+            tenants_dir = %config.tenants.dir.display(),
+            master_key_file = %config
+                .security
+                .master_key_file
+                .as_ref()
+                .map_or_else(|| "-".to_owned(), |p| p.display().to_string()),
+            "paths"
+        );
         let tenants = Supervisor::start(
             store.clone(),
             supervisor_options(&config, &master_key, clock.clone(), health.clone()),

@@ -31,9 +31,80 @@ pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
             .split("__")
             .filter(|key| !key.as_str().to_ascii_lowercase().starts_with("test_")),
     );
-    let config: Config = figment.extract().map_err(|e| describe(&e))?;
+    let mut config: Config = figment.extract().map_err(|e| describe(&e))?;
     validate(&config)?;
+    let cwd = std::env::current_dir().map_err(|e| ConfigError::Rule {
+        key: "(paths)",
+        message: format!("cannot read the working directory: {e}"),
+    })?;
+    let file_dir = file
+        .exists()
+        .then(|| normalize(&cwd.join(&file)))
+        .and_then(|f| f.parent().map(Path::to_path_buf));
+    resolve_paths(&mut config, &figment, &cwd, file_dir.as_deref())?;
     Ok(config)
+}
+
+/// Makes the configuration's relative paths absolute: a path written in the
+/// config file (or a default, when a config file is in use) is relative to
+/// that file's directory, so the server finds its data wherever it is
+/// started from; a path from a `GATEHOUSE_*` variable is relative to the
+/// working directory, like any path typed in a shell.
+fn resolve_paths(
+    config: &mut Config,
+    figment: &Figment,
+    cwd: &Path,
+    file_dir: Option<&Path>,
+) -> Result<(), ConfigError> {
+    let base = |key: &str| -> PathBuf {
+        let from_env = figment
+            .find_metadata(key)
+            .is_some_and(|m| m.name.contains("environment"));
+        match (from_env, file_dir) {
+            (false, Some(dir)) => dir.to_path_buf(),
+            _ => cwd.to_path_buf(),
+        }
+    };
+    let absolute = |key: &str, p: &Path| -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            normalize(&base(key).join(p))
+        }
+    };
+    config.tenants.dir = absolute("tenants.dir", &config.tenants.dir);
+    if let Some(f) = &config.security.master_key_file {
+        config.security.master_key_file = Some(absolute("security.master_key_file", f));
+    }
+    if let Some(db) = config.database.url.sqlite_path() {
+        let abs = absolute("database.url", &db);
+        config.database.url =
+            crate::store::DatabaseUrl::parse(&format!("sqlite://{}", abs.display())).map_err(
+                |e| ConfigError::Rule {
+                    key: "database.url",
+                    message: e.to_string(),
+                },
+            )?;
+    }
+    Ok(())
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system.
+fn normalize(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// One line per problem, naming the key and where its value came from.
@@ -119,7 +190,38 @@ mod tests {
             let c = load(None).unwrap();
             assert_eq!(c.server.bind.to_string(), "127.0.0.1:8080");
             assert_eq!(c.server.public_url.as_str(), "http://127.0.0.1:8080");
-            assert_eq!(c.database.url.expose(), "sqlite://data/gatehouse.db");
+            // No config file: relative paths are the working directory's.
+            let cwd = std::env::current_dir().unwrap();
+            assert_eq!(
+                c.database.url.expose(),
+                format!("sqlite://{}/data/gatehouse.db", cwd.display())
+            );
+            assert_eq!(c.tenants.dir, cwd.join("tenants"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn relative_paths_follow_the_file_that_wrote_them() {
+        Jail::expect_with(|jail| {
+            std::fs::create_dir_all(jail.directory().join("etc/gh")).unwrap();
+            jail.create_file(
+                "etc/gh/g.yaml",
+                "tenants:\n  dir: ../../tenants\ndatabase:\n  url: sqlite://db/g.db\n",
+            )?;
+            jail.set_env("GATEHOUSE_SECURITY__MASTER_KEY_FILE", "keys/master.key");
+            let c = load(Some(Path::new("etc/gh/g.yaml"))).unwrap();
+            let root = std::env::current_dir().unwrap();
+            assert_eq!(c.tenants.dir, root.join("tenants"));
+            assert_eq!(
+                c.database.url.expose(),
+                format!("sqlite://{}/etc/gh/db/g.db", root.display())
+            );
+            // From a variable: the working directory's.
+            assert_eq!(
+                c.security.master_key_file,
+                Some(root.join("keys/master.key"))
+            );
             Ok(())
         });
     }

@@ -72,7 +72,18 @@ pub fn serve(dir: &Path, env: &[(&str, &str)]) -> Result<Served, String> {
 }
 
 pub fn serve_args(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Result<Served, String> {
-    let log = dir.join(format!("serve-{}.log", uuid::Uuid::new_v4().simple()));
+    serve_from(dir, dir, env, args)
+}
+
+/// Like [`serve_args`], started in `cwd`, logging into `log_dir`.
+pub fn serve_from(
+    cwd: &Path,
+    log_dir: &Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> Result<Served, String> {
+    let dir = cwd;
+    let log = log_dir.join(format!("serve-{}.log", uuid::Uuid::new_v4().simple()));
     let out = std::fs::File::create(&log).unwrap();
     let err = out.try_clone().unwrap();
     let child = command(dir, env)
@@ -223,7 +234,7 @@ fn a_missing_or_wrong_master_key_refuses_to_start_and_says_which() {
     std::fs::remove_file(&key_file).unwrap();
     let err = serve(dir.path(), &[]).err().expect("must not start");
     assert!(
-        err.contains("security.master_key_file data/master.key")
+        err.contains(&format!("security.master_key_file {}", key_file.display()))
             && err.contains("restore that key"),
         "{err}"
     );
@@ -240,5 +251,46 @@ fn a_missing_or_wrong_master_key_refuses_to_start_and_says_which() {
             "the master key from security.master_key (in the config file or GATEHOUSE_SECURITY__MASTER_KEY) is not the key this database was set up with"
         ),
         "{err}"
+    );
+}
+
+#[test]
+fn relative_paths_in_the_config_file_follow_the_file_not_the_working_directory() {
+    let root = tempfile::tempdir().unwrap();
+    let install = root.path().join("srv/gatehouse");
+    std::fs::create_dir_all(install.join("config")).unwrap();
+    std::fs::create_dir_all(install.join("tenants")).unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/config/gatehouse.yaml"),
+        install.join("config/gatehouse.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        install.join("tenants/alpha.yaml"),
+        "slug: alpha\nname: Alpha\n",
+    )
+    .unwrap();
+    let elsewhere = root.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let config = install.join("config/gatehouse.yaml");
+    let served = serve_from(
+        &elsewhere,
+        root.path(),
+        &[],
+        &["--config", config.to_str().unwrap(), "serve"],
+    )
+    .unwrap();
+    assert_eq!(get(&served.url("/t/alpha")).0, 200, "{}", served.log());
+    assert!(install.join("data/gatehouse.db").exists());
+    assert!(install.join("data/master.key").exists());
+    assert!(
+        !elsewhere.join("data").exists(),
+        "nothing lands in the working directory"
+    );
+    let log = served.log();
+    let tenants = install.join("tenants");
+    assert!(
+        log.contains(&format!("tenants_dir={}", tenants.display())),
+        "{log}"
     );
 }
