@@ -44,7 +44,7 @@ impl Application {
     }
 
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(config.server.bind)
+        let listener = TcpListener::bind(&config.server.bind)
             .with_context(|| format!("failed to bind {}", config.server.bind))?;
         Self::build_on(config, clock, listener).await
     }

@@ -202,6 +202,28 @@ mod tests {
     }
 
     #[test]
+    fn bind_takes_host_names_and_refuses_what_is_not_host_port() {
+        Jail::expect_with(|jail| {
+            jail.create_file("g.yaml", "server:\n  bind: localhost:9000\n")?;
+            let c = load(Some(Path::new("g.yaml"))).unwrap();
+            assert_eq!(c.server.bind.as_str(), "localhost:9000");
+            for ok in ["0.0.0.0:80", "[::1]:8080", "id.internal:443"] {
+                assert!(crate::config::BindAddr::parse(ok).is_ok(), "{ok}");
+            }
+            jail.create_file("bad.yaml", "server:\n  bind: localhost\n")?;
+            let msg = err_text(load(Some(Path::new("bad.yaml"))));
+            assert!(
+                msg.contains("server.bind") && msg.contains("is not host:port"),
+                "{msg}"
+            );
+            for bad in ["host:99999", "[::1:80", ":80", "a b:80"] {
+                assert!(crate::config::BindAddr::parse(bad).is_err(), "{bad}");
+            }
+            Ok(())
+        });
+    }
+
+    #[test]
     fn relative_paths_follow_the_file_that_wrote_them() {
         Jail::expect_with(|jail| {
             std::fs::create_dir_all(jail.directory().join("etc/gh")).unwrap();

@@ -12,7 +12,7 @@ mod secret;
 pub use load::{ConfigError, load};
 pub use master_key::{KeyPurpose, MasterKey};
 pub use model::{
-    Config, DatabaseConfig, LogFormat, LoggingConfig, PasswordConfig, PublicUrl, SecurityConfig,
-    ServerConfig, TenantsConfig,
+    BindAddr, Config, DatabaseConfig, LogFormat, LoggingConfig, PasswordConfig, PublicUrl,
+    SecurityConfig, ServerConfig, TenantsConfig,
 };
 pub use secret::SecretString;

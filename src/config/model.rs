@@ -20,8 +20,9 @@ pub struct Config {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
-    /// Address to listen on.
-    pub bind: std::net::SocketAddr,
+    /// Address to listen on: `host:port`, the host an IP address or a name
+    /// (`localhost:9000`, `[::1]:8080`).
+    pub bind: BindAddr,
     /// The externally visible base URL; issuers are `{public_url}/t/{tenant}`.
     pub public_url: PublicUrl,
     /// HTTP worker threads; 0 means one per CPU core.
@@ -37,12 +38,80 @@ pub struct ServerConfig {
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
-            bind: std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
+            bind: BindAddr("127.0.0.1:8080".into()),
             public_url: PublicUrl::default(),
             workers: 0,
             shutdown_timeout: Duration::from_secs(30),
             evaluation_threads: 0,
         }
+    }
+}
+
+/// `host:port` to listen on; the host may be a name, resolved when binding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindAddr(String);
+
+impl BindAddr {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        let (host, port) = raw
+            .rsplit_once(':')
+            .ok_or_else(|| format!("{raw:?} is not host:port"))?;
+        port.parse::<u16>()
+            .map_err(|_| format!("{raw:?}: the port must be a number from 0 to 65535"))?;
+        let host_ok = if let Some(inner) = host.strip_prefix('[') {
+            inner
+                .strip_suffix(']')
+                .is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok())
+        } else {
+            !host.is_empty()
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+        };
+        if !host_ok {
+            return Err(format!(
+                "{raw:?}: the host must be an IP address ([v6] in brackets) or a host name"
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for BindAddr {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::parse(s)
+    }
+}
+
+impl std::fmt::Display for BindAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::net::ToSocketAddrs for BindAddr {
+    type Iter = std::vec::IntoIter<std::net::SocketAddr>;
+    fn to_socket_addrs(&self) -> std::io::Result<Self::Iter> {
+        self.0.as_str().to_socket_addrs()
+    }
+}
+
+impl Serialize for BindAddr {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for BindAddr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        Self::parse(&raw).map_err(serde::de::Error::custom)
     }
 }
 

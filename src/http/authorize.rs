@@ -92,20 +92,25 @@ pub async fn login(
     let mut request = open(&state, &s, &req, &form)?;
     let login = form.get("username").unwrap_or_default().to_owned();
     let password = SecretString::new(form.get("password").unwrap_or_default());
-    match flow::sign_in(&state, &s, login, password)
+    match flow::sign_in(&state, &s, login.clone(), password)
         .await
         .map_err(Problem::from)?
     {
-        None => render(
-            &state,
-            &s,
-            &req,
-            Step::Login {
-                request,
-                error: Some("The username or password is wrong."),
-            },
-            vec![],
-        ),
+        None => {
+            // The form comes back with the username as typed (never the
+            // password).
+            request.login_hint = Some(login).filter(|l| !l.trim().is_empty());
+            render(
+                &state,
+                &s,
+                &req,
+                Step::Login {
+                    request,
+                    error: Some("The username or password is wrong."),
+                },
+                vec![],
+            )
+        }
         Some(started) => {
             // The user just signed in: prompt=login and max_age are satisfied.
             request.prompt.login = false;

@@ -33,26 +33,34 @@ pub async fn introspect(
         .filter(|f| may_introspect(&caller.client, f, &snapshot.rights.roles));
     let body = match facts {
         None => serde_json::json!({ "active": false }),
-        Some(f) => with_delegation(
-            &f,
-            serde_json::json!({
-                "active": true,
-                "scope": f.scopes.iter().map(String::as_str).collect::<Vec<_>>().join(" "),
-                // Extension member (RFC 7662 §2.2 allows them): the permissions the
-                // token carries, after any narrowing blocks.
-                "rights": f.rights,
-                "client_id": f.client_id,
-                "sub": f.subject.as_deref().unwrap_or(&f.client_id),
-                "exp": f.expires_at,
-                "iat": f.issued_at,
-                "iss": snapshot.issuer,
-                "token_type": "Bearer",
-            }),
-        ),
+        Some(f) => with_delegation(&f, active(&f, &snapshot.issuer)),
     };
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(body))
+}
+
+/// RFC 7662 §2.2: the members of an active token's answer.
+fn active(f: &access::TokenFacts, issuer: &str) -> serde_json::Value {
+    let mut body = serde_json::Map::new();
+    body.insert("active".into(), true.into());
+    // OPTIONAL; left out when no scope is usable (a token narrowed to some
+    // rights only).
+    if !f.scopes.is_empty() {
+        let scope = f.scopes.iter().map(String::as_str).collect::<Vec<_>>();
+        body.insert("scope".into(), scope.join(" ").into());
+    }
+    // Extension member (§2.2 allows them): the permissions the token
+    // carries, after any narrowing blocks.
+    body.insert("rights".into(), serde_json::json!(f.rights));
+    body.insert("client_id".into(), f.client_id.clone().into());
+    let sub = f.subject.as_deref().unwrap_or(&f.client_id);
+    body.insert("sub".into(), sub.into());
+    body.insert("exp".into(), serde_json::json!(f.expires_at));
+    body.insert("iat".into(), serde_json::json!(f.issued_at));
+    body.insert("iss".into(), issuer.into());
+    body.insert("token_type".into(), "Bearer".into());
+    body.into()
 }
 
 /// RFC 7662 §2.2 `aud`, and RFC 8693 §4.1 `act` for delegated tokens.

@@ -254,9 +254,12 @@ pub fn inspect(
     let biscuit = verifier.parse_token(token).ok()?;
     let facts: Verified = verifier.trusted_facts(&biscuit, &is_revoked).ok()?;
     let (scopes, rights) = Verifier::effective_grants(&biscuit, &facts, now).ok()?;
-    // A token whose every scope is denied now (expired, or narrowed to nothing
-    // usable without request context) is not active.
-    if scopes.is_empty() && !facts.scopes.is_empty() {
+    // A token of which no scope and no right is usable now (expired, or
+    // narrowed to nothing usable without request context) is not active. One
+    // narrowed to some rights only — `required_right` checks — is: those
+    // rights are what it is good for.
+    let granted = !facts.scopes.is_empty() || !facts.rights.is_empty();
+    if granted && scopes.is_empty() && rights.is_empty() {
         return None;
     }
     if facts.scopes.is_empty() && !expiry_ok(facts.expires_at, now) {

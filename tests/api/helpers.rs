@@ -216,7 +216,7 @@ async fn spawn(
         std::fs::create_dir_all(&config.tenants.dir).unwrap();
         std::fs::write(config.tenants.dir.join("tenant.yaml"), yaml).unwrap();
     }
-    let listener = std::net::TcpListener::bind(config.server.bind).unwrap();
+    let listener = std::net::TcpListener::bind(&config.server.bind).unwrap();
     if let Some(scheme) = real_url {
         // The issuer names the real port, as OpenID Connect libraries require.
         let port = listener.local_addr().unwrap().port();
@@ -303,6 +303,6 @@ pub async fn spawn_second(first: &TestApp) -> TestApp {
     let mut config = first.config.clone();
     config.server.bind = "127.0.0.1:0".parse().unwrap();
     config.tenants.apply_on_start = false;
-    let listener = std::net::TcpListener::bind(config.server.bind).unwrap();
+    let listener = std::net::TcpListener::bind(&config.server.bind).unwrap();
     start(config, Arc::new(SystemClock), listener, dir, db).await
 }

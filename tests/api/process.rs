@@ -294,3 +294,10 @@ fn relative_paths_in_the_config_file_follow_the_file_not_the_working_directory()
         "{log}"
     );
 }
+
+#[test]
+fn bind_accepts_a_host_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve(dir.path(), &[("GATEHOUSE_SERVER__BIND", "localhost:0")]).unwrap();
+    assert_eq!(get(&served.url("/healthz")).0, 200);
+}

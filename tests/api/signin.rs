@@ -604,6 +604,12 @@ async fn login_and_consent_forms_need_their_csrf_token() {
     assert_eq!(res.status(), 401);
     let page = res.text().await.unwrap();
     assert!(page.contains("The username or password is wrong."));
+    // The username stays filled in; the password does not.
+    assert!(
+        page.contains(r#"name="username" autocomplete="username" required value="alice""#),
+        "{page}"
+    );
+    assert!(!page.contains("wrong-password"));
     assert_eq!(res_headers_ok(&app, &b).await, ());
 }
 
