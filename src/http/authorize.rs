@@ -5,12 +5,11 @@ use super::error::{PageError, Problem};
 use super::pages::{self, PageForm, SESSION_COOKIE};
 use crate::app::AppState;
 use crate::authn::flow::{self, Step};
-use crate::authn::{sealed, session};
+use crate::authn::sealed;
 use crate::config::SecretString;
 use crate::console::signin::{self, FormState, ScopeItem};
 use crate::oauth::FormParams;
 use crate::oauth::authorize::{self, AuthorizeError};
-use crate::store::sessions::SessionRow;
 use crate::tenancy::TenantSnapshot;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
@@ -23,26 +22,6 @@ fn bad_request(message: impl Into<String>) -> PageError {
         title: "This sign-in link does not work".into(),
         message: message.into(),
     }
-}
-
-/// The browser's live session in this tenant, if any.
-async fn current_session(
-    state: &AppState,
-    s: &TenantSnapshot,
-    req: &HttpRequest,
-) -> Result<Option<SessionRow>, Problem> {
-    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
-        return Ok(None);
-    };
-    let (tenant, value, now) = (
-        s.id.clone(),
-        cookie.value().to_owned(),
-        state.clock.db_now(),
-    );
-    Ok(state
-        .store
-        .run(move |c| session::lookup(c, &tenant, &value, now))
-        .await?)
 }
 
 /// GET /t/{tenant}/authorize
@@ -73,7 +52,7 @@ pub async fn authorize(
             return Ok(pages::redirect(&url, vec![]));
         }
     };
-    let session = current_session(&state, &s, &req).await?;
+    let session = pages::current_session(&state, &s, &req).await?;
     let step = flow::advance(&state, &s, request, session)
         .await
         .map_err(Problem::from)?;
@@ -135,7 +114,7 @@ pub async fn consent(
     let s = tenant.snapshot.clone();
     let form = PageForm::parse(&body);
     let request = open(&state, &s, &req, &form)?;
-    let Some(session) = current_session(&state, &s, &req).await? else {
+    let Some(session) = pages::current_session(&state, &s, &req).await? else {
         return render(
             &state,
             &s,

@@ -29,26 +29,6 @@ impl From<LogoutError> for PageError {
     }
 }
 
-/// The browser's live session in this tenant, if any.
-async fn current_session(
-    state: &AppState,
-    s: &TenantSnapshot,
-    req: &HttpRequest,
-) -> Result<Option<SessionRow>, Problem> {
-    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
-        return Ok(None);
-    };
-    let (tenant, value, now) = (
-        s.id.clone(),
-        cookie.value().to_owned(),
-        state.clock.db_now(),
-    );
-    Ok(state
-        .store
-        .run(move |c| session::lookup(c, &tenant, &value, now))
-        .await?)
-}
-
 const FIELDS: [&str; 4] = [
     "client_id",
     "post_logout_redirect_uri",
@@ -68,7 +48,7 @@ pub async fn logout_get(
         FormParams::parse(req.query_string().as_bytes()).map_err(|_| bad("repeated parameters"))?;
     let hint = params.get("id_token_hint").and_then(|h| Hint::read(s, h));
     logout::client(params.get("client_id"), hint.as_ref()).map_err(PageError::from)?;
-    let current = current_session(&state, s, &req).await?;
+    let current = pages::current_session(&state, s, &req).await?;
     let named = current.as_ref().map(|r| Current {
         user_id: &r.user_id,
         session_id: &r.id,
@@ -101,7 +81,7 @@ pub async fn logout_post(
     if !pages::csrf_ok(&req, form.get("csrf")) {
         return Err(bad("The form expired; sign out again from the application.").into());
     }
-    let current = current_session(&state, &tenant.snapshot, &req).await?;
+    let current = pages::current_session(&state, &tenant.snapshot, &req).await?;
     finish(&state, &tenant.snapshot, current, |k| {
         form.get(k).map(str::to_owned)
     })

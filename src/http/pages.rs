@@ -111,3 +111,23 @@ impl PageForm {
             .map(|(_, v)| v.as_str())
     }
 }
+
+/// The browser's live session in this tenant, if any (its cookie names it).
+pub async fn current_session(
+    state: &crate::app::AppState,
+    s: &TenantSnapshot,
+    req: &HttpRequest,
+) -> Result<Option<crate::store::sessions::SessionRow>, super::error::Problem> {
+    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let (tenant, value, now) = (
+        s.id.clone(),
+        cookie.value().to_owned(),
+        state.clock.db_now(),
+    );
+    Ok(state
+        .store
+        .run(move |c| crate::authn::session::lookup(c, &tenant, &value, now))
+        .await?)
+}

@@ -670,19 +670,14 @@ async fn policies_check_names_line_and_column_and_list_shows_the_order() {
 
 /// alice signs in with the `web` client; (access token, refresh token).
 async fn alice_tokens(app: &TestApp) -> (String, String) {
-    use crate::signin::{VERIFIER, browser, exchange, query, sign_in};
-    let location = sign_in(
+    let grant = ["offline_access"];
+    let body = crate::signin::signed_in_tokens(
         app,
-        &browser(),
+        &crate::signin::browser(),
         "openid offline_access",
-        &["offline_access"],
+        &grant,
     )
     .await;
-    let body: serde_json::Value = exchange(app, &query(&location)["code"], VERIFIER)
-        .await
-        .json()
-        .await
-        .unwrap();
     (
         body["access_token"].as_str().unwrap().to_owned(),
         body["refresh_token"].as_str().unwrap().to_owned(),

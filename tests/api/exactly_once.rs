@@ -4,7 +4,7 @@
 
 use crate::helpers::{TestApp, spawn_app_at, spawn_second};
 use crate::process::{Served, serve};
-use crate::signin::{CB, VERIFIER, WEB, field, query, sign_in, yaml};
+use crate::signin::{CB, VERIFIER, WEB, query, sign_in, yaml};
 use gatehouse::clock::SystemClock;
 use serde_json::Value;
 use std::sync::Arc;
@@ -105,47 +105,16 @@ fn two_processes(dir: &std::path::Path, db: &crate::helpers::TestDb) -> [Served;
     [a, b]
 }
 
-/// Signs alice in at `base` (authorize → login → consent); the code.
+/// Signs alice in at `base`; the code.
 async fn code_at(base: &Served) -> String {
-    let b = crate::signin::browser();
-    let path = crate::signin::authorize_path("acme", "web", "openid offline_access", "");
-    let html = b
-        .get(base.url(&path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = b
-        .post(base.url("/t/acme/login"))
-        .form(&[
-            ("csrf", field(&html, "csrf").as_str()),
-            ("request", field(&html, "request").as_str()),
-            ("username", "alice"),
-            ("password", "alice-password-1"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    if res.status() == 302 {
-        // Nothing to consent to beyond the sign-in itself.
-        return query(res.headers()["location"].to_str().unwrap())["code"].clone();
-    }
-    let consent = res.text().await.unwrap();
-    let res = b
-        .post(base.url("/t/acme/consent"))
-        .form(&[
-            ("csrf", field(&consent, "csrf").as_str()),
-            ("request", field(&consent, "request").as_str()),
-            ("decision", "allow"),
-            ("scope", "offline_access"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 302);
-    query(res.headers()["location"].to_str().unwrap())["code"].clone()
+    crate::signin::code_at(
+        |p| base.url(p),
+        "web",
+        "openid offline_access",
+        ("alice", "alice-password-1"),
+        &["offline_access"],
+    )
+    .await
 }
 
 /// `n` concurrent token requests spread over the processes: the statuses.

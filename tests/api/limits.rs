@@ -7,7 +7,7 @@
 use crate::attenuation::append;
 use crate::authzen::{PEP, SVC, ask};
 use crate::helpers::{TestApp, spawn_app_with};
-use crate::signin::{VERIFIER, WEB, browser, exchange, query, sign_in};
+use crate::signin::{WEB, browser, signed_in_tokens};
 use crate::tokens::{client_token, introspect};
 use gatehouse::store::{self, StoreError};
 use gatehouse::verify::{Request, Verifier, VerifyError};
@@ -37,16 +37,8 @@ fn four_way_join() -> String {
 const FINE: &str = "check if time($t), $t < 2099-01-01T00:00:00Z;";
 
 async fn alice_token(app: &TestApp) -> String {
-    let location = sign_in(
-        app,
-        &browser(),
-        "openid profile notes:read",
-        &["openid", "profile", "notes:read"],
-    )
-    .await;
-    let res = exchange(app, &query(&location)["code"], VERIFIER).await;
-    assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.unwrap();
+    let grant = ["openid", "profile", "notes:read"];
+    let body = signed_in_tokens(app, &browser(), "openid profile notes:read", &grant).await;
     body["access_token"].as_str().unwrap().to_owned()
 }
 

@@ -4,7 +4,7 @@
 //! confirmation page, and `client_id` must be one the hint was issued to.
 
 use crate::helpers::{TestApp, spawn_app_with};
-use crate::signin::{CB, VERIFIER, WEB, authorize_path, browser, exchange, field, query, sign_in};
+use crate::signin::{WEB, browser, code_at, redeem_at, signed_in_tokens};
 use crate::tokens::post_form;
 use serde_json::Value;
 
@@ -17,59 +17,25 @@ fn yaml() -> String {
 
 /// Signs `b` in as alice with the web client; the token response.
 async fn alice(app: &TestApp, b: &reqwest::Client) -> Value {
-    let location = sign_in(
-        app,
-        b,
-        "openid offline_access",
-        &["openid", "offline_access"],
-    )
-    .await;
-    let res = exchange(app, &query(&location)["code"], VERIFIER).await;
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
+    let grant = ["openid", "offline_access"];
+    signed_in_tokens(app, b, "openid offline_access", &grant).await
 }
 
 /// Mallory's own ID token, from her own browser.
 async fn mallory_id_token(app: &TestApp) -> String {
-    let b = browser();
-    let path = authorize_path("acme", "web", "openid", "");
-    let html = b
-        .get(app.url(&path))
-        .send()
-        .await
+    let url = |p: &str| app.url(p);
+    let code = code_at(
+        url,
+        "web",
+        "openid",
+        ("mallory", "mallory-password-1"),
+        &["openid"],
+    )
+    .await;
+    redeem_at(url, WEB, &code).await["id_token"]
+        .as_str()
         .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = b
-        .post(app.url("/t/acme/login"))
-        .form(&[
-            ("csrf", field(&html, "csrf").as_str()),
-            ("request", field(&html, "request").as_str()),
-            ("username", "mallory"),
-            ("password", "mallory-password-1"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let consent = res.text().await.unwrap();
-    let res = b
-        .post(app.url("/t/acme/consent"))
-        .form(&[
-            ("csrf", field(&consent, "csrf").as_str()),
-            ("request", field(&consent, "request").as_str()),
-            ("decision", "allow"),
-            ("scope", "openid"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 302);
-    let location = res.headers()["location"].to_str().unwrap().to_owned();
-    assert!(location.starts_with(CB), "{location}");
-    let res = exchange(app, &query(&location)["code"], VERIFIER).await;
-    let body: Value = res.json().await.unwrap();
-    body["id_token"].as_str().unwrap().to_owned()
+        .to_owned()
 }
 
 async fn refresh_status(app: &TestApp, refresh_token: &str) -> (u16, Value) {

@@ -165,6 +165,89 @@ pub async fn sign_in(app: &TestApp, b: &reqwest::Client, scope: &str, grant: &[&
     res.headers()["location"].to_str().unwrap().to_owned()
 }
 
+/// [`sign_in`] with `b`, then the code redeemed: the token response.
+pub async fn signed_in_tokens(
+    app: &TestApp,
+    b: &reqwest::Client,
+    scope: &str,
+    grant: &[&str],
+) -> Value {
+    let location = sign_in(app, b, scope, grant).await;
+    let res = exchange(app, &query(&location)["code"], VERIFIER).await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+/// Signs `user` in with `client` at any server — a `TestApp` or a `gatehouse
+/// serve` process; `url` turns a path into its URL: authorize → login →
+/// consent (granting `grant`) when the server asks; the code.
+pub async fn code_at(
+    url: impl Fn(&str) -> String,
+    client: &str,
+    scope: &str,
+    user: (&str, &str),
+    grant: &[&str],
+) -> String {
+    let b = browser();
+    let html = b
+        .get(url(&authorize_path("acme", client, scope, "")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = b
+        .post(url("/t/acme/login"))
+        .form(&[
+            ("csrf", field(&html, "csrf").as_str()),
+            ("request", field(&html, "request").as_str()),
+            ("username", user.0),
+            ("password", user.1),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let res = if res.status() == 302 {
+        res
+    } else {
+        let consent = res.text().await.unwrap();
+        let mut form = vec![
+            ("csrf".to_owned(), field(&consent, "csrf")),
+            ("request".to_owned(), field(&consent, "request")),
+            ("decision".to_owned(), "allow".to_owned()),
+        ];
+        form.extend(grant.iter().map(|g| ("scope".to_owned(), g.to_string())));
+        b.post(url("/t/acme/consent"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    };
+    assert_eq!(res.status(), 302);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with(CB), "{location}");
+    query(&location)["code"].clone()
+}
+
+/// Redeems `code` for `client` at any server; the token response.
+pub async fn redeem_at(url: impl Fn(&str) -> String, client: (&str, &str), code: &str) -> Value {
+    let res = reqwest::Client::new()
+        .post(url("/t/acme/token"))
+        .basic_auth(client.0, Some(client.1))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", CB),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
 pub async fn exchange(app: &TestApp, code: &str, verifier: &str) -> reqwest::Response {
     post_form(
         app,
@@ -904,33 +987,9 @@ async fn a_grace_period_lets_a_concurrent_refresh_through_without_revoking() {
 /// Signs alice in with the first-party client `trusted` (no consent page);
 /// the token response.
 async fn trusted_tokens(app: &TestApp) -> Value {
-    let b = browser();
-    let path = authorize_path("acme", "trusted", "openid", "");
-    let html = b
-        .get(app.url(&path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = login(app, &b, "acme", &html, "alice-password-1").await;
-    assert_eq!(res.status(), 302);
-    let location = res.headers()["location"].to_str().unwrap().to_owned();
-    let res = post_form(
-        app,
-        "/t/acme/token",
-        Some(("trusted", "trusted-secret-0123456789")),
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &query(&location)["code"]),
-            ("redirect_uri", CB),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await;
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
+    let url = |p: &str| app.url(p);
+    let code = code_at(url, "trusted", "openid", ("alice", "alice-password-1"), &[]).await;
+    redeem_at(url, ("trusted", "trusted-secret-0123456789"), &code).await
 }
 
 /// The ID token's algorithm, checked against the published key of its kid.

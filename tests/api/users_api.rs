@@ -4,9 +4,9 @@
 //! holder blocks narrow it further.
 
 use crate::helpers::{TestApp, spawn_app_with};
-use crate::signin::{CB, VERIFIER, authorize_path, browser, exchange, login, query, sign_in};
+use crate::signin::{browser, code_at, redeem_at, signed_in_tokens};
 use crate::tenants_apply::apply;
-use crate::tokens::{client_token, post_form};
+use crate::tokens::client_token;
 use biscuit_auth::builder::BlockBuilder;
 use biscuit_auth::{Algorithm, Biscuit, PublicKey};
 use gatehouse::store::{self, StoreError};
@@ -72,42 +72,25 @@ fn user_id(app: &TestApp, slug: &str, username: &str) -> String {
 /// Alice's access token from the third-party client `web`, granted `scope`.
 async fn alice_token(app: &TestApp, scope: &str) -> String {
     let grant: Vec<&str> = scope.split(' ').collect();
-    let location = sign_in(app, &browser(), scope, &grant).await;
-    let res = exchange(app, &query(&location)["code"], VERIFIER).await;
-    assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.unwrap();
+    let body = signed_in_tokens(app, &browser(), scope, &grant).await;
     body["access_token"].as_str().unwrap().to_owned()
 }
 
 /// Alice's access token from the first-party client `app` (no consent page).
 async fn alice_first_party_token(app: &TestApp) -> String {
-    let b = browser();
-    let html = b
-        .get(app.url(&authorize_path("acme", "app", "openid account", "")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = login(app, &b, "acme", &html, "alice-password-1").await;
-    assert_eq!(res.status(), 302);
-    let location = res.headers()["location"].to_str().unwrap().to_owned();
-    let res = post_form(
-        app,
-        "/t/acme/token",
-        Some(("app", "app-secret-0123456789abcdef")),
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &query(&location)["code"]),
-            ("redirect_uri", CB),
-            ("code_verifier", VERIFIER),
-        ],
+    let url = |p: &str| app.url(p);
+    let code = code_at(
+        url,
+        "app",
+        "openid account",
+        ("alice", "alice-password-1"),
+        &[],
     )
     .await;
-    assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.unwrap();
-    body["access_token"].as_str().unwrap().to_owned()
+    redeem_at(url, ("app", "app-secret-0123456789abcdef"), &code).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 async fn call(
