@@ -25,6 +25,11 @@ impl Hint {
     /// An ID token this tenant issued and signed; `None` otherwise.
     pub fn read(s: &TenantSnapshot, raw: &str) -> Option<Self> {
         let header = josekit::jwt::decode_header(raw).ok()?;
+        // An ID token, not a JWT access token (RFC 9068 `at+jwt`) that a
+        // resource server might hold for the user.
+        if header.claim("typ").and_then(|t| t.as_str()) == Some("at+jwt") {
+            return None;
+        }
         let kid = header.claim("kid")?.as_str()?;
         let verifier = s.keys.jws_verifier(kid)?;
         let (payload, _) = josekit::jwt::decode_with_verifier(raw, verifier).ok()?;

@@ -8,7 +8,7 @@ use super::authzen::{Decision, EvaluationRequest};
 use super::policy::{self, Caller, Question, TokenClaims};
 use crate::store::{self, DbConnection, StoreError, TenantId};
 use crate::tenancy::{TenantHandle, TenantSnapshot};
-use crate::tokens::access::Presented;
+use crate::tokens::access::{self, Presented};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap};
 
@@ -54,13 +54,23 @@ pub struct Subjects {
     users: Users,
 }
 
-/// A batch whose narrowed subject tokens would cost more than
-/// [`MAX_BATCH_COST`] to decide (verify::limits).
+/// A batch whose narrowed subject tokens would cost too much to check or
+/// decide (verify::limits).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "deciding this batch's narrowed subject tokens would cost {0} (at most {MAX_BATCH_COST}); send fewer evaluations per request"
-)]
-pub struct TooCostly(pub u64);
+pub enum TooCostly {
+    #[error(
+        "deciding this batch's narrowed subject tokens would cost {0} (at most {MAX_BATCH_COST}); send fewer evaluations per request"
+    )]
+    Decisions(u64),
+    #[error(
+        "this batch names {0} different narrowed subject tokens (at most {MAX_NARROWED_SUBJECTS}); send fewer per request"
+    )]
+    Subjects(usize),
+}
+
+/// Distinct narrowed subject tokens per batch: checking each (its rules run)
+/// may cost one evaluation's budget, so together no more than the batch's.
+pub const MAX_NARROWED_SUBJECTS: usize = 4;
 
 /// What all evaluations of one request together may cost in narrowed
 /// tokens' blocks: four times one evaluation's limit.
@@ -73,16 +83,21 @@ impl Subjects {
         requests: &[EvaluationRequest],
         users: Users,
         now: DateTime<Utc>,
-    ) -> Self {
-        let mut tokens = HashMap::new();
-        for r in requests.iter().filter(|r| r.subject.kind == SUBJECT_TOKEN) {
-            if let Some(t) = r.subject.id.as_deref()
-                && !tokens.contains_key(t)
-            {
-                tokens.insert(t.to_owned(), tenant.present(snapshot, t, now));
-            }
+    ) -> Result<Self, TooCostly> {
+        let distinct: std::collections::BTreeSet<&str> = requests
+            .iter()
+            .filter(|r| r.subject.kind == SUBJECT_TOKEN)
+            .filter_map(|r| r.subject.id.as_deref())
+            .collect();
+        let narrowed = distinct.iter().filter(|t| access::is_narrowed(t)).count();
+        if narrowed > MAX_NARROWED_SUBJECTS {
+            return Err(TooCostly::Subjects(narrowed));
         }
-        Self { tokens, users }
+        let tokens = distinct
+            .into_iter()
+            .map(|t| (t.to_owned(), tenant.present(snapshot, t, now)))
+            .collect();
+        Ok(Self { tokens, users })
     }
 
     /// Refuses a batch whose narrowed tokens' blocks would cost more than
@@ -101,7 +116,7 @@ impl Subjects {
             }
         }
         if total > MAX_BATCH_COST {
-            return Err(TooCostly(total));
+            return Err(TooCostly::Decisions(total));
         }
         Ok(())
     }

@@ -102,7 +102,7 @@ async fn decide(
         state.clock.now(),
     );
     super::evaluate::off_worker(state, narrowed, move || {
-        let subjects = pdp::Subjects::resolve(&handle, &snapshot, &requests, users, now);
+        let subjects = pdp::Subjects::resolve(&handle, &snapshot, &requests, users, now)?;
         subjects.within_budget(&snapshot, &requests)?;
         Ok(run_batch(&requests, semantic, |r| {
             pdp::evaluate(&snapshot, r, &subjects, now)

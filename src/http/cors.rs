@@ -28,6 +28,16 @@ fn allowed<'a>(s: &TenantSnapshot, headers: &'a HeaderMap) -> Option<&'a str> {
     origin(headers).filter(|o| s.cors_origins.contains(*o))
 }
 
+/// The client a request turned out to be for (the one that authenticated at
+/// the token or revocation endpoint, the token's at userinfo): its own
+/// origins decide the response's CORS headers.
+struct ForClient(Arc<crate::oauth::Client>);
+
+/// Marks the request as `client`'s, for [`tenant_endpoint`].
+pub(super) fn for_client(req: &HttpRequest, client: Arc<crate::oauth::Client>) {
+    req.extensions_mut().insert(ForClient(client));
+}
+
 fn allow_origin(headers: &mut HeaderMap, origin: &str) {
     if let Ok(v) = HeaderValue::from_str(origin) {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
@@ -70,16 +80,26 @@ pub async fn tenant_endpoint(
     if res.request().method() == Method::OPTIONS {
         return Ok(res);
     }
-    let snapshot = res
-        .request()
-        .extensions()
-        .get::<Arc<TenantSnapshot>>()
-        .cloned();
-    if let Some(s) = snapshot
-        && let Some(o) = allowed(&s, res.request().headers()).map(str::to_owned)
-    {
+    let Some(origin) = origin(res.request().headers()).map(str::to_owned) else {
+        return Ok(res);
+    };
+    // The client's own origins once it is known; before that (a failed
+    // authentication), any client's, so that its page can read the error.
+    let allowed = {
+        let ext = res.request().extensions();
+        match (ext.get::<ForClient>(), ext.get::<Arc<TenantSnapshot>>()) {
+            (Some(c), _) => c.0.allowed_origins.contains(&origin),
+            (None, Some(s)) => s.cors_origins.contains(&origin),
+            (None, None) => false,
+        }
+    };
+    res.headers_mut()
+        .append(header::VARY, HeaderValue::from_static("Origin"));
+    if allowed {
         let h = res.headers_mut();
-        allow_origin(h, &o);
+        if let Ok(v) = HeaderValue::from_str(&origin) {
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+        }
         // Userinfo's and the token endpoint's challenges are for the page.
         h.insert(
             header::ACCESS_CONTROL_EXPOSE_HEADERS,

@@ -25,11 +25,13 @@ pub(super) async fn off_worker<T: Send + 'static>(
     }
 }
 
-/// [`crate::tenancy::TenantHandle::inspect`], off the worker when narrowed.
+/// [`crate::tenancy::TenantHandle::inspect`] for tokens `admit` lets
+/// through, off the worker when narrowed.
 pub(super) async fn inspect(
     tenant: &super::Tenant,
     state: &AppState,
     token: &str,
+    admit: impl Fn(&str, &std::collections::BTreeSet<String>) -> bool + Send + 'static,
 ) -> Result<Option<std::sync::Arc<access::TokenFacts>>, Busy> {
     let (handle, snapshot, now) = (
         tenant.handle.clone(),
@@ -38,7 +40,7 @@ pub(super) async fn inspect(
     );
     let t = token.to_owned();
     off_worker(state, narrowed([token]), move || {
-        handle.inspect(&snapshot, &t, now)
+        handle.inspect(&snapshot, &t, now, &admit)
     })
     .await
 }

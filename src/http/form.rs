@@ -51,6 +51,7 @@ pub async fn authenticate(
         &audience,
         state.clock.now(),
     )?;
+    super::cors::for_client(req, authenticated.client.clone());
     if let Some(assertion) = &authenticated.assertion {
         let tenant = snapshot.id.clone();
         let client_id = authenticated.client.client_id.to_string();

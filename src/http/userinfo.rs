@@ -20,10 +20,13 @@ pub async fn userinfo(
     let Some(token) = super::bearer::token(&req) else {
         return Ok(super::bearer::challenge(None));
     };
-    let facts = super::evaluate::inspect(&tenant, &state, token).await?;
+    let facts = super::evaluate::inspect(&tenant, &state, token, |_, _| true).await?;
     let Some(facts) = facts.filter(|f| f.scopes.contains("openid")) else {
         return Ok(invalid_token("the access token is not valid for userinfo"));
     };
+    if let Some(client) = s.client(&facts.client_id) {
+        super::cors::for_client(&req, client);
+    }
     let Some(subject) = facts.subject.clone() else {
         return Ok(invalid_token("the access token has no user"));
     };

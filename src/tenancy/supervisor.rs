@@ -75,6 +75,7 @@ impl TenantHandle {
         snapshot: &TenantSnapshot,
         token: &str,
         now: chrono::DateTime<chrono::Utc>,
+        admit: crate::tokens::access::Admit<'_>,
     ) -> Option<Arc<crate::tokens::access::TokenFacts>> {
         crate::tokens::access::inspect_cached(
             &snapshot.verified,
@@ -84,6 +85,7 @@ impl TenantHandle {
             token,
             now,
             |id| self.is_revoked(id),
+            admit,
         )
         .filter(|f| self.allows(f))
     }

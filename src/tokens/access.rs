@@ -246,13 +246,35 @@ pub fn inspect(
     now: DateTime<Utc>,
     is_revoked: impl Fn(&str) -> bool,
 ) -> Option<TokenFacts> {
+    inspect_for(keys, tenant, issuer, token, now, is_revoked, &|_, _| true)
+}
+
+/// Who may learn about a token, decided from its client and audiences
+/// before any narrowing block is evaluated.
+pub type Admit<'a> = &'a dyn Fn(&str, &BTreeSet<String>) -> bool;
+
+/// [`inspect`] for a caller that `admit`s only some tokens: one it does not
+/// admit is `None`, and its narrowing blocks never run.
+pub fn inspect_for(
+    keys: &KeyRing,
+    tenant: &str,
+    issuer: &str,
+    token: &str,
+    now: DateTime<Utc>,
+    is_revoked: impl Fn(&str) -> bool,
+    admit: Admit<'_>,
+) -> Option<TokenFacts> {
     if token.split('.').count() == 3 {
-        return inspect_jwt(keys, issuer, token, now, is_revoked);
+        return inspect_jwt(keys, issuer, token, now, is_revoked)
+            .filter(|f| admit(&f.client_id, &f.audiences));
     }
     let now = system_time(now);
     let verifier = Verifier::new(tenant).with_root_keys(keys.biscuit_public_keys());
     let biscuit = verifier.parse_token(token).ok()?;
     let facts: Verified = verifier.trusted_facts(&biscuit, &is_revoked).ok()?;
+    if !admit(&facts.client_id, &facts.audiences) {
+        return None;
+    }
     let (scopes, rights) = Verifier::effective_grants(&biscuit, &facts, now).ok()?;
     // A token of which no scope and no right is usable now (expired, or
     // narrowed to nothing usable without request context) is not active. One
@@ -284,6 +306,7 @@ pub fn inspect(
 /// [`inspect`] through the tenant's cache of verified tokens: a Biscuit that
 /// nobody narrowed and that verified before is answered from the cache, with
 /// its expiry and revocation checked again (see [`VerifiedTokens`]).
+#[allow(clippy::too_many_arguments)]
 pub fn inspect_cached(
     cache: &VerifiedTokens,
     keys: &KeyRing,
@@ -292,12 +315,21 @@ pub fn inspect_cached(
     token: &str,
     now: DateTime<Utc>,
     is_revoked: impl Fn(&str) -> bool,
+    admit: Admit<'_>,
 ) -> Option<Arc<TokenFacts>> {
     let key = VerifiedTokens::key(token);
     if let Some(hit) = cache.get(&key, now.timestamp(), &is_revoked) {
-        return Some(hit);
+        return admit(&hit.client_id, &hit.audiences).then_some(hit);
     }
-    let facts = Arc::new(inspect(keys, tenant, issuer, token, now, &is_revoked)?);
+    let facts = Arc::new(inspect_for(
+        keys,
+        tenant,
+        issuer,
+        token,
+        now,
+        &is_revoked,
+        admit,
+    )?);
     if facts.format == AccessTokenFormat::Biscuit && facts.blocks == 1 {
         cache.insert(key, facts.clone(), now.timestamp());
     }

@@ -3,50 +3,46 @@
 //! allowed to introspect the token"). One client must not read another's
 //! tokens — their subject, scopes and rights — just by being confidential.
 
-use super::access::TokenFacts;
 use crate::authz::rbac::Roles;
 use crate::authz::rights::covers;
 use crate::oauth::Client;
+use std::collections::BTreeSet;
 
 /// The permission that lets a client introspect every token of its tenant
 /// (through its service roles): what a resource server is granted.
 pub const INTROSPECT_PERMISSION: &str = "tokens:introspect";
 
-/// The client the token was issued to, a client the token is meant for (its
-/// client id among the token's audiences), or a client whose service roles
-/// carry [`INTROSPECT_PERMISSION`]. Anyone else is told `active: false`.
-pub fn may_introspect(caller: &Client, token: &TokenFacts, roles: &Roles) -> bool {
-    let id = caller.client_id.as_str();
-    token.client_id == id
-        || token.audiences.contains(id)
-        || roles
-            .permissions_of(&caller.service_roles)
-            .iter()
-            .any(|p| covers(p, INTROSPECT_PERMISSION))
+/// What a caller may learn about: the tokens issued to it, the tokens meant
+/// for it (its client id among their audiences), or — when its service roles
+/// carry [`INTROSPECT_PERMISSION`] — every token of the tenant. Anyone else
+/// is told `active: false`. Decided from a token's trusted facts, before any
+/// narrowing block is evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Introspector {
+    client_id: String,
+    every_token: bool,
+}
+
+impl Introspector {
+    pub fn of(caller: &Client, roles: &Roles) -> Self {
+        Self {
+            client_id: caller.client_id.to_string(),
+            every_token: roles
+                .permissions_of(&caller.service_roles)
+                .iter()
+                .any(|p| covers(p, INTROSPECT_PERMISSION)),
+        }
+    }
+
+    pub fn admits(&self, client_id: &str, audiences: &BTreeSet<String>) -> bool {
+        self.every_token || client_id == self.client_id || audiences.contains(&self.client_id)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::authz::rbac::RoleDef;
-    use crate::tokens::access::AccessTokenFormat;
-
-    fn token(client: &str, audiences: &[&str]) -> TokenFacts {
-        TokenFacts {
-            client_id: client.into(),
-            subject: Some("alice".into()),
-            scopes: Default::default(),
-            rights: Default::default(),
-            audiences: audiences.iter().map(|a| a.to_string()).collect(),
-            actors: Vec::new(),
-            issued_at: None,
-            expires_at: None,
-            expiry_readable: true,
-            revocation_id: String::new(),
-            format: AccessTokenFormat::Biscuit,
-            blocks: 1,
-        }
-    }
 
     fn roles() -> Roles {
         let role = |p: &str| RoleDef {
@@ -71,22 +67,17 @@ mod tests {
 
     #[test]
     fn own_tokens_audience_tokens_and_granted_introspectors_only() {
-        let t = token("web", &["notes-api"]);
-        assert!(may_introspect(&client("web", &[]), &t, &roles()));
-        assert!(may_introspect(&client("notes-api", &[]), &t, &roles()));
-        assert!(may_introspect(
-            &client("rs", &["introspector"]),
-            &t,
-            &roles()
-        ));
-        assert!(may_introspect(&client("rs", &["all-tokens"]), &t, &roles()));
+        let aud: BTreeSet<String> = ["notes-api".to_owned()].into();
+        let may = |id: &str, held: &[&str]| {
+            Introspector::of(&client(id, held), &roles()).admits("web", &aud)
+        };
+        assert!(may("web", &[]));
+        assert!(may("notes-api", &[]));
+        assert!(may("rs", &["introspector"]));
+        assert!(may("rs", &["all-tokens"]));
         // Another confidential client, with or without unrelated rights.
-        assert!(!may_introspect(&client("other", &[]), &t, &roles()));
-        assert!(!may_introspect(&client("other", &["reader"]), &t, &roles()));
-        assert!(!may_introspect(
-            &client("other", &["missing"]),
-            &t,
-            &roles()
-        ));
+        assert!(!may("other", &[]));
+        assert!(!may("other", &["reader"]));
+        assert!(!may("other", &["missing"]));
     }
 }

@@ -270,18 +270,63 @@ impl Narrowing {
             .saturating_add(MAX_FACTS.saturating_mul(world.unbounded.len() as u64))
             .min(ceiling)
             .max(1);
+        // Every rule is applied again in every iteration, and appended rules
+        // feeding each other need one iteration per link of their chain.
+        let iterations = world.iterations.max(self.rule_chain().saturating_add(1));
         let load = FACT_WEIGHT.saturating_mul(self.appended_facts);
         self.queries.iter().fold(load, |total, q| {
             let cost = if q.head.is_some() {
                 let derive = bindings(&q.body, rule_input).saturating_mul(DERIVE_WEIGHT);
                 query_cost(q, visible, rule_input)
                     .saturating_add(derive)
-                    .saturating_mul(world.iterations)
+                    .saturating_mul(iterations)
             } else {
                 query_cost(q, visible, check_input)
             };
             total.saturating_add(cost)
         })
+    }
+
+    /// The longest chain of appended rules each reading what the one before
+    /// derives (a rule of a cycle counts as [`MAX_ITERATIONS`]); 0 without
+    /// rules. Block scopes are not read: every appended rule is taken to see
+    /// every other's facts.
+    fn rule_chain(&self) -> u64 {
+        let rules: Vec<&Query> = self.queries.iter().filter(|q| q.head.is_some()).collect();
+        fn depth(
+            i: usize,
+            rules: &[&Query],
+            memo: &mut Vec<Option<u64>>,
+            visiting: &mut Vec<bool>,
+        ) -> u64 {
+            if let Some(d) = memo[i] {
+                return d;
+            }
+            if visiting[i] {
+                return MAX_ITERATIONS;
+            }
+            visiting[i] = true;
+            let mut longest = 0;
+            for (j, r) in rules.iter().enumerate() {
+                let feeds = r
+                    .head
+                    .as_ref()
+                    .is_some_and(|h| rules[i].body.iter().any(|(k, _)| k == h));
+                if feeds {
+                    longest = longest.max(depth(j, rules, memo, visiting));
+                }
+            }
+            visiting[i] = false;
+            let d = longest.saturating_add(1).min(MAX_ITERATIONS);
+            memo[i] = Some(d);
+            d
+        }
+        let mut memo = vec![None; rules.len()];
+        let mut visiting = vec![false; rules.len()];
+        (0..rules.len())
+            .map(|i| depth(i, &rules, &mut memo, &mut visiting))
+            .max()
+            .unwrap_or(0)
     }
 
     /// Refuses an evaluation, `runs` times over, that would cost more than
@@ -465,10 +510,16 @@ fn query(r: &Rule, is_rule: bool) -> Result<Query, String> {
         let constant = p.terms.iter().all(|t| !matches!(t, Term::Variable(_)));
         body.push((key(p), constant));
     }
+    // A union (or a concatenation) can yield the items of both sides, so
+    // within one query no collection exceeds this many items.
+    let growth: u64 = r.expressions.iter().map(|e| growing_ops(&e.ops)).sum();
+    let shape = Shape {
+        items: (MAX_COLLECTION_ITEMS as u64).saturating_mul(1 + growth),
+    };
     let mut ops = 0usize;
     let mut weight = 0u64;
     for e in &r.expressions {
-        let w = ops_shape(&e.ops, 0, &mut ops, &mut variables)?;
+        let w = shape.ops(&e.ops, 0, &mut ops, &mut variables)?;
         weight = weight.saturating_add(w);
     }
     if ops > MAX_OPS_PER_QUERY {
@@ -488,83 +539,156 @@ fn query(r: &Rule, is_rule: bool) -> Result<Query, String> {
     })
 }
 
-/// Checks the operations of one expression (or closure body) and returns
-/// their weight; counts operations into `ops`.
-fn ops_shape(
-    list: &[Op],
-    depth: usize,
-    ops: &mut usize,
-    variables: &mut BTreeSet<String>,
-) -> Result<u64, String> {
-    let mut weight = 0u64;
-    for (i, op) in list.iter().enumerate() {
-        *ops += 1;
-        if *ops > MAX_OPS_PER_QUERY {
-            return Err(format!(
-                "a query with more than {MAX_OPS_PER_QUERY} expression operations"
-            ));
-        }
-        weight = weight.saturating_add(match op {
-            Op::Value(t) => {
-                terms_within_limits(std::slice::from_ref(t))?;
-                if let Term::Variable(v) = t {
-                    variables.insert(v.clone());
-                }
-                VALUE_WEIGHT
+/// Operations that may make a collection longer than either operand.
+fn growing_ops(list: &[Op]) -> u64 {
+    list.iter()
+        .map(|op| match op {
+            Op::Binary(Binary::Union | Binary::Add) => 1,
+            Op::Closure(_, body) => growing_ops(body),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// What weighs on a query's expressions.
+struct Shape {
+    /// The most items any collection of the query can hold.
+    items: u64,
+}
+
+impl Shape {
+    /// Checks the operations of one expression (or closure body) and returns
+    /// their weight; counts operations into `ops`.
+    fn ops(
+        &self,
+        list: &[Op],
+        depth: usize,
+        ops: &mut usize,
+        variables: &mut BTreeSet<String>,
+    ) -> Result<u64, String> {
+        // Walking a collection costs in proportion to its items.
+        let walk = WALK_WEIGHT.saturating_mul(self.items.div_ceil(MAX_COLLECTION_ITEMS as u64));
+        let mut weight = 0u64;
+        for (i, op) in list.iter().enumerate() {
+            *ops += 1;
+            if *ops > MAX_OPS_PER_QUERY {
+                return Err(format!(
+                    "a query with more than {MAX_OPS_PER_QUERY} expression operations"
+                ));
             }
-            Op::Unary(Unary::Ffi(_)) | Op::Binary(Binary::Ffi(_)) => {
-                return Err("foreign function calls".into());
-            }
-            Op::Unary(_) => VALUE_WEIGHT,
-            Op::Binary(Binary::Regex) => {
-                let literal = i
-                    .checked_sub(1)
-                    .and_then(|j| list.get(j))
-                    .and_then(|p| match p {
-                        Op::Value(Term::Str(s)) => Some(s),
-                        _ => None,
-                    });
-                match literal {
-                    Some(p) if p.len() <= MAX_REGEX_BYTES => REGEX_WEIGHT,
-                    Some(_) => {
-                        return Err(format!("a regex pattern over {MAX_REGEX_BYTES} bytes"));
+            weight = weight.saturating_add(match op {
+                Op::Value(t) => {
+                    terms_within_limits(std::slice::from_ref(t))?;
+                    if let Term::Variable(v) = t {
+                        variables.insert(v.clone());
                     }
-                    None => return Err("a regex pattern that is not a literal string".into()),
+                    VALUE_WEIGHT
                 }
-            }
-            Op::Binary(
-                Binary::Equal
-                | Binary::NotEqual
-                | Binary::HeterogeneousEqual
-                | Binary::HeterogeneousNotEqual
-                | Binary::Contains
-                | Binary::Prefix
-                | Binary::Suffix
-                | Binary::Add
-                | Binary::Intersection
-                | Binary::Union,
-            ) => WALK_WEIGHT,
-            Op::Binary(_) => BINARY_WEIGHT,
-            Op::Closure(params, body) => {
-                if depth + 1 > MAX_CLOSURE_DEPTH {
+                Op::Unary(Unary::Ffi(_)) | Op::Binary(Binary::Ffi(_)) => {
+                    return Err("foreign function calls".into());
+                }
+                Op::Unary(_) => VALUE_WEIGHT,
+                Op::Binary(Binary::Regex) => {
+                    let literal =
+                        i.checked_sub(1)
+                            .and_then(|j| list.get(j))
+                            .and_then(|p| match p {
+                                Op::Value(Term::Str(s)) => Some(s),
+                                _ => None,
+                            });
+                    match literal {
+                        Some(p) if p.len() <= MAX_REGEX_BYTES => {
+                            small_regex(p)?;
+                            REGEX_WEIGHT
+                        }
+                        Some(_) => {
+                            return Err(format!("a regex pattern over {MAX_REGEX_BYTES} bytes"));
+                        }
+                        None => return Err("a regex pattern that is not a literal string".into()),
+                    }
+                }
+                Op::Binary(
+                    Binary::Equal
+                    | Binary::NotEqual
+                    | Binary::HeterogeneousEqual
+                    | Binary::HeterogeneousNotEqual
+                    | Binary::Contains
+                    | Binary::Prefix
+                    | Binary::Suffix
+                    | Binary::Add
+                    | Binary::Intersection
+                    | Binary::Union,
+                ) => walk,
+                Op::Binary(_) => BINARY_WEIGHT,
+                Op::Closure(params, body) => {
+                    if depth + 1 > MAX_CLOSURE_DEPTH {
+                        return Err(format!(
+                            "closures nested more than {MAX_CLOSURE_DEPTH} deep"
+                        ));
+                    }
+                    variables.extend(params.iter().cloned());
+                    let inner = self.ops(body, depth + 1, ops, variables)?;
+                    // A closure with parameters runs once per collection item
+                    // (`.all`, `.any`), its body copied each time; one without is
+                    // the right side of a lazy `&&` / `||` and runs at most once.
+                    if params.is_empty() {
+                        inner
+                    } else {
+                        inner.saturating_mul(self.items)
+                    }
+                }
+            });
+        }
+        Ok(weight)
+    }
+}
+
+/// The most a regex pattern may expand to: literal characters and classes,
+/// counted repetitions multiplied out.
+const MAX_REGEX_SIZE: u64 = 256;
+/// Ranges in one character class (`\w` in Unicode mode has hundreds).
+const MAX_REGEX_CLASS_RANGES: usize = 16;
+
+/// A pattern whose compiled automaton stays small: biscuit-auth compiles it
+/// for every binding, and compile time follows the automaton's size, not the
+/// pattern's length (`\w{1000}` is eight bytes).
+fn small_regex(pattern: &str) -> Result<(), String> {
+    use regex_syntax::hir::{Class, Hir, HirKind};
+    fn size(h: &Hir) -> Result<u64, String> {
+        Ok(match h.kind() {
+            HirKind::Empty | HirKind::Look(_) => 1,
+            HirKind::Literal(l) => l.0.len() as u64,
+            HirKind::Class(c) => {
+                let ranges = match c {
+                    Class::Unicode(u) => u.ranges().len(),
+                    Class::Bytes(b) => b.ranges().len(),
+                };
+                if ranges > MAX_REGEX_CLASS_RANGES {
                     return Err(format!(
-                        "closures nested more than {MAX_CLOSURE_DEPTH} deep"
+                        "a regex class of more than {MAX_REGEX_CLASS_RANGES} ranges (use ASCII classes such as [a-z0-9])"
                     ));
                 }
-                variables.extend(params.iter().cloned());
-                let inner = ops_shape(body, depth + 1, ops, variables)?;
-                // A closure with parameters runs once per collection item
-                // (`.all`, `.any`); one without is the right side of a lazy
-                // `&&` / `||` and runs at most once.
-                if params.is_empty() {
-                    inner
-                } else {
-                    inner.saturating_mul(MAX_COLLECTION_ITEMS as u64)
-                }
+                1
             }
-        });
+            HirKind::Repetition(r) => {
+                let times = u64::from(r.max.unwrap_or(r.min).max(1));
+                size(&r.sub)?.saturating_mul(times)
+            }
+            HirKind::Capture(c) => size(&c.sub)?,
+            HirKind::Concat(hs) | HirKind::Alternation(hs) => {
+                hs.iter().map(size).sum::<Result<u64, String>>()?
+            }
+        })
     }
-    Ok(weight)
+    let hir = regex_syntax::Parser::new()
+        .parse(pattern)
+        .map_err(|_| "a regex pattern that does not parse".to_owned())?;
+    if size(&hir)? > MAX_REGEX_SIZE {
+        return Err(format!(
+            "a regex pattern that expands to more than {MAX_REGEX_SIZE} characters"
+        ));
+    }
+    Ok(())
 }
 
 /// Strings, byte strings and collections within their limits.
@@ -791,5 +915,62 @@ mod tests {
                 .within_budget(&World::verifier(), 1)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn unions_grow_collections_and_closures_over_them_cost_accordingly() {
+        let set: String = (0..32).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        let unions: String = (0..11)
+            .map(|k| format!(".union({{{}}})", set.replace(',', &format!("{k},"))))
+            .collect();
+        let big = format!("{{{set}}}{unions}");
+        let nested = format!("check if {big}.all($a -> {big}.all($b -> $a < $b));");
+        let why = refused(&[&nested]);
+        assert!(
+            why.starts_with("evaluating the narrowing blocks would cost"),
+            "{why}"
+        );
+        // One closure over one literal set stays affordable.
+        let t = token(&[&format!("check if {{{set}}}.all($a -> $a >= 0);")]);
+        let n = Narrowing::read(&t).unwrap();
+        assert!(n.within_budget(&World::verifier(), 2).is_ok());
+    }
+
+    #[test]
+    fn regex_patterns_must_compile_small() {
+        let check = |p: &str| format!(r#"check if resource($r), $r.matches("{p}");"#);
+        for ok in ["^/notes/[0-9]+$", "(?i)^[a-z]{1,8}$", "^a.b$"] {
+            let t = token(&[&check(ok)]);
+            assert!(Narrowing::read(&t).is_ok(), "{ok}");
+        }
+        assert_eq!(
+            refused(&[&check(r"\\w{1000}")]),
+            "block 1: a regex class of more than 16 ranges (use ASCII classes such as [a-z0-9])"
+        );
+        assert_eq!(
+            refused(&[&check("(a{20}){20}")]),
+            "block 1: a regex pattern that expands to more than 256 characters"
+        );
+        assert_eq!(
+            refused(&[&check(r"\\pL")]),
+            "block 1: a regex class of more than 16 ranges (use ASCII classes such as [a-z0-9])"
+        );
+    }
+
+    #[test]
+    fn chained_rules_count_one_iteration_per_link() {
+        let chain: String = (1..=8)
+            .map(|i| format!("p{i}(1) <- p{}(1); ", i - 1))
+            .collect();
+        let t = token(&[&format!("p0(1); {chain}")]);
+        let n = Narrowing::read(&t).unwrap();
+        assert_eq!(n.rule_chain(), 8);
+        let cycle = token(&["p(1) <- q(1); q(1) <- p(1);"]);
+        assert_eq!(
+            Narrowing::read(&cycle).unwrap().rule_chain(),
+            MAX_ITERATIONS
+        );
+        let one = token(&["p(1) <- scope(\"notes:read\");"]);
+        assert_eq!(Narrowing::read(&one).unwrap().rule_chain(), 1);
     }
 }

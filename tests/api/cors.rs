@@ -146,3 +146,24 @@ async fn an_allowed_origin_that_is_not_an_origin_is_refused_with_its_line() {
         "{err}"
     );
 }
+
+#[actix_web::test]
+async fn a_response_is_readable_only_from_the_authenticated_clients_origins() {
+    let app = spawn_app_with(|_| {}, Some(&tenant())).await;
+    // web authenticates: its own origin reads the answer, the SPA's does not.
+    let post = |origin: &'static str| {
+        app.client
+            .post(app.url("/t/acme/token"))
+            .header("origin", origin)
+            .basic_auth(crate::signin::WEB.0, Some(crate::signin::WEB.1))
+            .form(&[("grant_type", "refresh_token"), ("refresh_token", "x")])
+            .send()
+    };
+    let res = post("https://web.example").await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(acao(&res), Some("https://web.example"));
+    let res = post(SPA).await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(acao(&res), None, "another client's origin");
+    assert_eq!(res.headers()["vary"], "Origin");
+}

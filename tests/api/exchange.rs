@@ -336,6 +336,10 @@ async fn an_exchanged_token_keeps_the_holders_time_narrowing() {
         &keys,
         "check if time($t), $t < 2099-01-01T00:00:00Z or resource(\"n1\");",
     );
+    // Introspection cannot say when it expires: no `exp`.
+    let body = introspect(&app, "acme", SVC, &unreadable).await;
+    assert_eq!(body["active"], true);
+    assert!(body.get("exp").is_none(), "{body}");
     let (status, body) = exchange(
         &app,
         GATEWAY,

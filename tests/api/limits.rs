@@ -194,3 +194,47 @@ async fn authzen_refuses_a_token_over_the_limits_and_a_batch_over_its_budget() {
         "{detail}"
     );
 }
+
+#[actix_web::test]
+async fn an_authzen_batch_names_at_most_four_narrowed_subject_tokens() {
+    let app = spawn_app_with(|_| {}, Some(&crate::authzen::yaml("acme"))).await;
+    let pep = client_token(&app, "acme", PEP, Some("notes:read")).await;
+    let subject = client_token(&app, "acme", SVC, Some("notes:read")).await;
+    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+    let batch = |n: usize| {
+        let items: Vec<Value> = (0..n)
+            .map(|i| {
+                let t = append(
+                    &subject,
+                    &keys,
+                    &format!("check if time($t), $t > 2000-01-01T00:00:{i:02}Z;"),
+                );
+                json!({"subject": {"type": "token", "id": t}})
+            })
+            .collect();
+        json!({
+            "action": {"name": "notes:read"},
+            "resource": {"type": "note", "id": "n1"},
+            "evaluations": items,
+        })
+    };
+    let post = |body: Value| {
+        let req = app
+            .client
+            .post(app.url("/t/acme/access/v1/evaluations"))
+            .bearer_auth(&pep)
+            .json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) = post(batch(4)).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = post(batch(5)).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["detail"],
+        "this batch names 5 different narrowed subject tokens (at most 4); send fewer per request"
+    );
+}

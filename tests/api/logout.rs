@@ -131,3 +131,30 @@ async fn the_sessions_own_id_token_signs_out_at_once_and_client_id_must_match() 
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"], "invalid_grant");
 }
+
+#[actix_web::test]
+async fn a_jwt_access_token_is_no_id_token_hint() {
+    let yaml = yaml().replace(
+        "    post_logout_redirect_uris: [http://127.0.0.1:3000/bye]\n",
+        "    post_logout_redirect_uris: [http://127.0.0.1:3000/bye]\n    access_token_format: jwt\n",
+    );
+    let app = spawn_app_with(|_| {}, Some(&yaml)).await;
+    let b = browser();
+    let tokens = alice(&app, &b).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(access.split('.').count(), 3, "a JWT access token");
+    let res = b
+        .get(app.url(&logout_path(access, "")))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.text().await.unwrap().contains("Sign out of Acme?"));
+    // The ID token of the same sign-in does sign out at once.
+    let res = b
+        .get(app.url(&logout_path(tokens["id_token"].as_str().unwrap(), "")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("You are signed out"));
+}
