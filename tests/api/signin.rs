@@ -147,6 +147,13 @@ pub async fn sign_in(app: &TestApp, b: &reqwest::Client, scope: &str, grant: &[&
         consent_page.contains("Notes Web wants to access your Acme account"),
         "{consent_page}"
     );
+    // The consent page says what `account` lets the client do.
+    if scope.split(' ').any(|s| s == "account") {
+        assert!(
+            consent_page.contains("Change your name and email address"),
+            "{consent_page}"
+        );
+    }
     let mut form = vec![
         ("csrf".to_owned(), field(&consent_page, "csrf")),
         ("request".to_owned(), field(&consent_page, "request")),
