@@ -90,6 +90,11 @@ impl Application {
                 .context("starting the token evaluation threads")?,
             health,
         });
+        crate::store::purge::spawn(
+            state.store.clone(),
+            state.clock.clone(),
+            config.database.purge_interval,
+        );
         let port = listener.local_addr()?.port();
         let server = {
             let state = state.clone();
@@ -155,6 +160,7 @@ fn supervisor_options(
         load: LoadContext {
             public_url: config.server.public_url.clone(),
             master_key: master_key.clone(),
+            grant_types: &crate::grants::SUPPORTED,
         },
         clock,
         idle_timeout: config.tenants.idle_timeout,

@@ -18,3 +18,15 @@ pub fn init(config: &LoggingConfig) {
         LogFormat::Text => builder.try_init(),
     };
 }
+
+/// Logs an internal error with its whole cause chain (never sent to a client).
+pub fn log_internal(e: &(dyn std::error::Error + 'static)) {
+    let mut chain = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        chain.push_str(": ");
+        chain.push_str(&s.to_string());
+        source = s.source();
+    }
+    tracing::error!(error = %chain, "request failed");
+}

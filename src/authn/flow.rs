@@ -2,16 +2,17 @@
 //! a session) to a login page, a consent page, or a redirect with a code.
 
 use super::decide::{self, Next, SignIn};
-use super::grants;
 use crate::app::AppState;
 use crate::config::SecretString;
+use crate::grants::authorization_code::{CodeBinding, issue_code};
+use crate::grants::implicit;
 use crate::oauth::OAuthError;
 use crate::oauth::authorize::{self, AuthorizationRequest, ResponseType};
+use crate::oauth::scope::ScopeSet;
 use crate::store::sessions::SessionRow;
 use crate::store::users::UserRow;
 use crate::store::{self, StoreError};
 use crate::tenancy::TenantSnapshot;
-use crate::tokens::access::{self, AccessClaims, AccessTokenFormat};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -180,31 +181,30 @@ async fn issue(
     session: &SessionRow,
     scopes: BTreeSet<String>,
 ) -> Result<Step, StoreError> {
+    let scopes = ScopeSet::from_stored(scopes);
     let Some((challenge, method)) = request.code_challenge.clone() else {
         let (tenant, user) = (snapshot.id.clone(), session.user_id.clone());
         let held = state
             .store
             .run(move |c| crate::store::users::role_names(c, &tenant, &user))
             .await?;
-        let rights = snapshot.rights.token_rights(&held, &scopes);
-        return Ok(implicit(state, snapshot, request, session, scopes, rights));
+        let rights = snapshot.rights.token_rights(&held, scopes.as_set());
+        let now = state.clock.now();
+        return Ok(implicit(snapshot, request, session, scopes, rights, now));
     };
     let (tenant, r, s) = (snapshot.id.clone(), request.clone(), session.clone());
     let now = state.clock.db_now();
     let code = state
         .store
         .run(move |c| {
-            grants::issue_code(
-                c,
-                &tenant,
-                &r.client_id,
-                &s,
-                &r.redirect_uri,
-                &scopes,
-                r.nonce.as_deref(),
-                (&challenge, method),
-                now,
-            )
+            let binding = CodeBinding {
+                client_id: &r.client_id,
+                redirect_uri: &r.redirect_uri,
+                scopes: &scopes,
+                nonce: r.nonce.as_deref(),
+                challenge: (&challenge, method),
+            };
+            issue_code(c, &tenant, &s, &binding, now)
         })
         .await?;
     Ok(Step::Redirect(authorize::redirect_url(
@@ -230,56 +230,30 @@ pub fn error_url(
     )
 }
 
-/// Implicit-flow access tokens live at most this long.
-pub const IMPLICIT_MAX_TTL_MINUTES: i64 = 10;
-
-/// The implicit grant's response (RFC 6749 §4.2.2): a short-lived access token
-/// in the fragment, never a refresh token.
+/// The implicit response (`grants::implicit`) as a redirect.
 fn implicit(
-    state: &AppState,
     snapshot: &TenantSnapshot,
     request: &AuthorizationRequest,
     session: &SessionRow,
-    scopes: BTreeSet<String>,
+    scopes: ScopeSet,
     rights: BTreeSet<String>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Step {
     let Some(client) = snapshot.client(&request.client_id) else {
         return Step::Page("The client no longer exists.".into());
     };
-    let now = state.clock.now();
-    let ttl = chrono::Duration::from_std(client.access_token_ttl)
-        .unwrap_or_default()
-        .min(chrono::Duration::minutes(IMPLICIT_MAX_TTL_MINUTES));
-    let claims = AccessClaims {
-        tenant: snapshot.slug.clone(),
-        issuer: snapshot.issuer.clone(),
-        client_id: request.client_id.clone(),
-        subject: Some(session.user_id.clone()),
-        scopes: scopes.clone(),
-        rights,
-        audiences: Default::default(),
-        actors: Vec::new(),
-        issued_at: now,
-        expires_at: now + ttl,
-    };
-    let minted = match client.access_token_format {
-        AccessTokenFormat::Biscuit => access::mint_biscuit(&snapshot.keys, &claims),
-        AccessTokenFormat::Jwt => access::mint_jwt(&snapshot.keys, &claims),
-    };
-    let Ok(minted) = minted else {
-        return Step::Redirect(error_url(snapshot, request, &OAuthError::server_error()));
-    };
-    let expires_in = ttl.num_seconds().to_string();
-    let scope = scopes.into_iter().collect::<Vec<_>>().join(" ");
-    Step::Redirect(authorize::fragment_url(
-        &request.redirect_uri,
-        &snapshot.issuer,
-        &[
-            ("access_token", &minted.token),
-            ("token_type", "Bearer"),
-            ("expires_in", &expires_in),
-            ("scope", &scope),
-        ],
-        request.state.as_deref(),
-    ))
+    match implicit::mint(snapshot, &client, &session.user_id, scopes, rights, now) {
+        Ok(access) => {
+            let fragment = implicit::fragment(&access);
+            let params: Vec<(&str, &str)> =
+                fragment.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            Step::Redirect(authorize::fragment_url(
+                &request.redirect_uri,
+                &snapshot.issuer,
+                &params,
+                request.state.as_deref(),
+            ))
+        }
+        Err(e) => Step::Redirect(error_url(snapshot, request, &e)),
+    }
 }

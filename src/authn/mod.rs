@@ -1,11 +1,9 @@
 //! Interactive sign-in: sessions, the authorization decision (login, consent),
-//! authorization codes, and the code and refresh grants that redeem them.
+//! the steps the pages take, and RP-initiated logout. The grants that redeem
+//! what a sign-in issues live in `grants`.
 
 pub mod decide;
 pub mod flow;
-pub mod grants;
 pub mod logout;
-pub mod redeem;
-pub mod refresh;
 pub mod sealed;
 pub mod session;

@@ -1,6 +1,7 @@
 //! Browser sessions and the checks on the credentials that start them.
 
 use crate::config::SecretString;
+use crate::identity::UserStatus;
 use crate::identity::password::PasswordHasher;
 use crate::store::sessions::SessionRow;
 use crate::store::users::UserRow;
@@ -34,7 +35,7 @@ pub fn find_login(
         store::users::find_by_username(conn, tenant, &login.to_lowercase())?
     };
     Ok(user
-        .filter(|u| u.status == "active")
+        .filter(|u| UserStatus::of_row(&u.status).is_active())
         .and_then(|u| u.password_hash.clone().map(|h| (u, h))))
 }
 

@@ -133,6 +133,10 @@ pub struct DatabaseConfig {
     pub connect_timeout: Duration,
     /// Apply pending migrations when the server starts.
     pub migrate_on_start: bool,
+    /// How often each process deletes revocation and client-assertion rows
+    /// whose tokens expired (`store::purge`).
+    #[serde(with = "humantime_serde")]
+    pub purge_interval: Duration,
 }
 
 impl Default for DatabaseConfig {
@@ -142,6 +146,7 @@ impl Default for DatabaseConfig {
             pool_size: 16,
             connect_timeout: Duration::from_secs(5),
             migrate_on_start: true,
+            purge_interval: Duration::from_secs(600),
         }
     }
 }

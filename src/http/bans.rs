@@ -10,8 +10,8 @@ use crate::app::AppState;
 use crate::authz::policy::{Decision, Question};
 use crate::store::StoreError;
 use crate::store::bans::BanTarget;
+use crate::tenancy::TenantSnapshot;
 use crate::tenancy::propagation::{self, Confirmation};
-use crate::tenancy::{SyncRevocations, TenantSnapshot};
 use crate::tokens::access::Presented;
 use crate::tokens::ban::{self, BanRequest, Banned};
 use actix_web::http::StatusCode;
@@ -96,7 +96,7 @@ async fn ban_everywhere(
     let deadline = std::time::Instant::now() + tenants.ban_confirm_timeout;
     // Applied here first; bounded like the rest of the wait.
     let remaining = deadline.saturating_duration_since(std::time::Instant::now());
-    let _ = actix_web::rt::time::timeout(remaining, tenant.handle.addr.send(SyncRevocations)).await;
+    tenant.handle.sync_revocations(remaining).await;
     let processes = propagation::confirm(
         &state.store,
         state.clock.as_ref(),

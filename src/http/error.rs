@@ -137,17 +137,7 @@ impl From<diesel::result::Error> for OAuthError {
     }
 }
 
-/// Logs an internal error with its whole cause chain.
-pub fn log_internal(e: &(dyn std::error::Error + 'static)) {
-    let mut chain = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        chain.push_str(": ");
-        chain.push_str(&s.to_string());
-        source = s.source();
-    }
-    tracing::error!(error = %chain, "request failed");
-}
+pub use crate::telemetry::log_internal;
 
 impl ResponseError for OAuthError {
     fn status_code(&self) -> StatusCode {

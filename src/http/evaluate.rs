@@ -18,11 +18,7 @@ pub(super) async fn off_worker<T: Send + 'static>(
     narrowed: bool,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, Busy> {
-    if narrowed {
-        state.evaluator.run(f).await
-    } else {
-        Ok(f())
-    }
+    state.evaluator.run_if(narrowed, f).await
 }
 
 /// [`crate::tenancy::TenantHandle::inspect`] for tokens `admit` lets

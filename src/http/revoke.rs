@@ -2,7 +2,6 @@ use super::Tenant;
 use super::form::{authenticate, form};
 use crate::app::AppState;
 use crate::oauth::OAuthError;
-use crate::tenancy::RevokeToken;
 use crate::tokens::access;
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -40,9 +39,7 @@ pub async fn revoke(
         // Another client's refresh token is left alone (None / Some(false)).
         state
             .store
-            .run(move |c| {
-                crate::authn::grants::revoke_refresh(c, &tenant_id, &client_id, &token, db_now)
-            })
+            .run(move |c| crate::grants::revoke_refresh(c, &tenant_id, &client_id, &token, db_now))
             .await?;
         return Ok(HttpResponse::Ok().finish());
     };
@@ -56,12 +53,7 @@ pub async fn revoke(
         .naive_utc();
     tenant
         .handle
-        .addr
-        .send(RevokeToken {
-            revocation_id: facts.revocation_id,
-            expires_at,
-        })
-        .await
-        .map_err(|_| OAuthError::server_error())??;
+        .revoke(facts.revocation_id, expires_at)
+        .await?;
     Ok(HttpResponse::Ok().finish())
 }

@@ -3,6 +3,7 @@
 
 use super::Tenant;
 use crate::app::AppState;
+use crate::identity::UserStatus;
 use crate::store;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -35,7 +36,7 @@ pub async fn userinfo(
         .store
         .run(move |c| store::users::get(c, &tenant_id, &subject))
         .await?;
-    let Some(user) = user.filter(|u| u.status == "active") else {
+    let Some(user) = user.filter(|u| UserStatus::of_row(&u.status).is_active()) else {
         return Ok(invalid_token("the user no longer exists"));
     };
     let mut claims = serde_json::Map::new();

@@ -3,3 +3,6 @@
 pub mod accounts;
 pub mod password;
 pub mod self_service;
+mod status;
+
+pub use status::UserStatus;

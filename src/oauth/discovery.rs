@@ -2,8 +2,8 @@
 //! Provider metadata document (OpenID Connect Discovery §3). Only what works is
 //! advertised.
 
+use super::GrantType;
 use super::client::AuthMethod;
-use super::grant;
 use crate::tokens::JwsAlgorithm;
 use serde::Serialize;
 
@@ -52,7 +52,11 @@ pub struct Metadata {
 }
 
 impl Metadata {
-    pub fn new(issuer: &str, scopes: impl IntoIterator<Item = String>) -> Self {
+    pub fn new(
+        issuer: &str,
+        scopes: impl IntoIterator<Item = String>,
+        grant_types: &[GrantType],
+    ) -> Self {
         let methods: Vec<String> = AuthMethod::CONFIDENTIAL
             .iter()
             .map(|m| m.as_str().to_owned())
@@ -106,10 +110,7 @@ impl Metadata {
             // `login`) but not advertised: there is no account chooser.
             prompt_values_supported: strings(&["none", "login", "consent"]),
             authorization_response_iss_parameter_supported: true,
-            grant_types_supported: grant::SUPPORTED
-                .iter()
-                .map(|g| g.as_str().to_owned())
-                .collect(),
+            grant_types_supported: grant_types.iter().map(|g| g.as_str().to_owned()).collect(),
             token_endpoint_auth_methods_supported: token_methods.clone(),
             token_endpoint_auth_signing_alg_values_supported: algs.clone(),
             introspection_endpoint_auth_methods_supported: methods.clone(),

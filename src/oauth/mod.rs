@@ -7,10 +7,10 @@ pub mod client_auth;
 pub mod cors;
 pub mod discovery;
 mod error;
-pub mod grant;
 pub mod params;
 pub mod pkce;
 pub mod scope;
+pub mod secrets;
 mod types;
 
 pub use client::{AuthMethod, Client};

@@ -22,12 +22,63 @@ impl ScopeSet {
         Ok(Self(set))
     }
 
+    /// Scopes read back from Gatehouse's own records (a code, a refresh
+    /// family, a verified token), which were valid when written; a name that
+    /// is not (a record written by hand) is left out.
+    pub fn from_stored<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Self {
+        Self(
+            names
+                .into_iter()
+                .filter_map(|n| ScopeName::parse(n.as_ref()).ok())
+                .map(|n| n.to_string())
+                .collect(),
+        )
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &String> {
         self.0.iter()
     }
 
+    pub fn contains(&self, scope: &str) -> bool {
+        self.0.contains(scope)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn is_subset(&self, of: &BTreeSet<String>) -> bool {
+        self.0.is_subset(of)
+    }
+
+    /// The scopes of both.
+    pub fn intersection(&self, with: &BTreeSet<String>) -> Self {
+        Self(self.0.intersection(with).cloned().collect())
+    }
+
+    pub fn as_set(&self) -> &BTreeSet<String> {
+        &self.0
+    }
+
+    pub fn to_set(&self) -> BTreeSet<String> {
+        self.0.clone()
+    }
+
     pub fn into_set(self) -> BTreeSet<String> {
         self.0
+    }
+}
+
+/// RFC 6749 §3.3: the `scope` parameter's form, space-delimited.
+impl std::fmt::Display for ScopeSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, s) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            f.write_str(s)?;
+        }
+        Ok(())
     }
 }
 
@@ -110,6 +161,20 @@ mod tests {
             grant(None, &allowed, &set(&[])).unwrap_err().error,
             OAuthErrorCode::InvalidScope
         );
+    }
+
+    #[test]
+    fn display_is_the_scope_parameter() {
+        let s = ScopeSet::parse("b a  c").unwrap();
+        assert_eq!(s.to_string(), "a b c");
+        assert_eq!(ScopeSet::default().to_string(), "");
+        assert_eq!(ScopeSet::parse(&s.to_string()).unwrap(), s);
+    }
+
+    #[test]
+    fn stored_scopes_keep_only_valid_names() {
+        let s = ScopeSet::from_stored(["openid", "bad\"name", "notes:read"]);
+        assert_eq!(s.to_string(), "notes:read openid");
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod keys;
 mod migrate;
 pub mod policies;
 mod pool;
+pub mod purge;
 pub mod refresh;
 pub mod revocation_acks;
 pub mod revocations;

@@ -114,12 +114,42 @@ pub fn use_assertion_jti(
     }
 }
 
-/// Deletes expired rows of both tables.
-pub fn purge_expired(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, StoreError> {
-    let a = diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.le(now)))
-        .execute(conn)?;
+/// Deletes at most about `batch` rows of each table whose token expired
+/// before `cutoff`, oldest first, in the caller's transaction; returns how
+/// many went. The bound is the `batch`-th oldest expiry, so rows sharing that
+/// expiry go together (one query code path on both databases).
+pub fn purge_expired(
+    conn: &mut DbConnection,
+    cutoff: NaiveDateTime,
+    batch: i64,
+) -> Result<usize, StoreError> {
+    let offset = batch.max(1) - 1;
+    let bound: Option<NaiveDateTime> = revoked_tokens::table
+        .filter(revoked_tokens::expires_at.lt(cutoff))
+        .select(revoked_tokens::expires_at)
+        .order(revoked_tokens::expires_at.asc())
+        .offset(offset)
+        .limit(1)
+        .get_result(conn)
+        .optional()?;
+    let a = diesel::delete(
+        revoked_tokens::table
+            .filter(revoked_tokens::expires_at.lt(cutoff))
+            .filter(revoked_tokens::expires_at.le(bound.unwrap_or(cutoff))),
+    )
+    .execute(conn)?;
+    let bound: Option<NaiveDateTime> = client_assertion_jtis::table
+        .filter(client_assertion_jtis::expires_at.lt(cutoff))
+        .select(client_assertion_jtis::expires_at)
+        .order(client_assertion_jtis::expires_at.asc())
+        .offset(offset)
+        .limit(1)
+        .get_result(conn)
+        .optional()?;
     let b = diesel::delete(
-        client_assertion_jtis::table.filter(client_assertion_jtis::expires_at.le(now)),
+        client_assertion_jtis::table
+            .filter(client_assertion_jtis::expires_at.lt(cutoff))
+            .filter(client_assertion_jtis::expires_at.le(bound.unwrap_or(cutoff))),
     )
     .execute(conn)?;
     Ok(a + b)

@@ -23,6 +23,9 @@ use std::time::Duration;
 pub struct LoadContext {
     pub public_url: PublicUrl,
     pub master_key: MasterKey,
+    /// The grant types the token endpoint implements (`grants::SUPPORTED`),
+    /// for discovery.
+    pub grant_types: &'static [GrantType],
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -140,7 +143,7 @@ pub fn build(stored: Stored, ctx: &LoadContext) -> Result<TenantSnapshot, LoadEr
         .iter()
         .map(|s| s.to_string())
         .chain(scopes.iter().map(|(n, _)| n.clone()));
-    let mut metadata = Metadata::new(&issuer, supported);
+    let mut metadata = Metadata::new(&issuer, supported, ctx.grant_types);
     // Advertise the implicit flow only while some client may use it.
     if clients.values().any(|c| c.allow_implicit) {
         metadata.response_types_supported.push("token".into());

@@ -3,6 +3,7 @@ use crate::authz::rights::RightsModel;
 use crate::oauth::Client;
 use crate::oauth::discovery::Metadata;
 use crate::store::TenantId;
+use crate::tokens::minter::Minter;
 use crate::tokens::verified_cache::VerifiedTokens;
 use crate::tokens::{JwsAlgorithm, KeyRing};
 use std::collections::HashMap;
@@ -47,6 +48,15 @@ pub struct TenantSnapshot {
 impl TenantSnapshot {
     pub fn client(&self, client_id: &str) -> Option<Arc<Client>> {
         self.clients.get(client_id).cloned()
+    }
+
+    /// Mints this tenant's tokens (`tokens::minter`).
+    pub fn minter(&self) -> Minter<'_> {
+        Minter {
+            tenant: &self.slug,
+            issuer: &self.issuer,
+            keys: &self.keys,
+        }
     }
 
     pub fn token_endpoint(&self) -> &str {

@@ -1,11 +1,11 @@
-use super::actor::TenantActor;
+use super::actor::{RevokeToken, SyncRevocations, TenantActor};
 use super::declarative::Slug;
 use super::loader::{self, LoadContext, LoadError};
 use super::propagation;
 use super::revocations::{Fresh, Revocations};
 use super::snapshot::TenantSnapshot;
 use crate::clock::Clock;
-use crate::store::{self, Store, revocation_acks, write_tx};
+use crate::store::{self, Store, StoreError, revocation_acks, write_tx};
 use actix::prelude::*;
 use actix_rt::{Arbiter, ArbiterHandle};
 use arc_swap::ArcSwap;
@@ -15,11 +15,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-/// What a handler gets for a live tenant: the actor's address for state
-/// transitions and the published snapshot for reads.
+/// What a handler gets for a live tenant: the published snapshot for reads,
+/// and methods for the state transitions its actor makes.
 #[derive(Clone)]
 pub struct TenantHandle {
-    pub addr: Addr<TenantActor>,
+    pub(super) addr: Addr<TenantActor>,
     snapshot: Arc<ArcSwap<TenantSnapshot>>,
     revocations: Arc<Revocations>,
     last_used: Arc<AtomicU64>,
@@ -29,6 +29,32 @@ impl TenantHandle {
     /// The current snapshot; no message round trip.
     pub fn snapshot(&self) -> Arc<TenantSnapshot> {
         self.snapshot.load_full()
+    }
+
+    /// Revokes an access token by its revocation id (RFC 7009): recorded in
+    /// the database, then in this process's set.
+    pub async fn revoke(
+        &self,
+        revocation_id: String,
+        expires_at: chrono::NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        self.addr
+            .send(RevokeToken {
+                revocation_id,
+                expires_at,
+            })
+            .await
+            .map_err(|_| StoreError::Cancelled)?
+    }
+
+    /// Reads the revocations recorded in the database now, after a write in
+    /// this process revoked tokens (a replayed code, a ban), waiting at most
+    /// `within`. Best effort: the periodic sync catches up with a failure.
+    pub async fn sync_revocations(&self, within: Duration) {
+        let synced = actix_web::rt::time::timeout(within, self.addr.send(SyncRevocations)).await;
+        if !matches!(synced, Ok(Ok(Ok(())))) {
+            tracing::debug!("revocation sync after a local write did not complete");
+        }
     }
 
     /// True when this process knows the access token revocation id is revoked.
@@ -429,6 +455,7 @@ mod tests {
             load: LoadContext {
                 public_url: PublicUrl::default(),
                 master_key: MasterKey::decode(&"11".repeat(32)).unwrap(),
+                grant_types: &[],
             },
             clock: Arc::new(crate::clock::SystemClock),
             idle_timeout: idle,

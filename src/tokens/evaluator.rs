@@ -65,6 +65,17 @@ impl Evaluator {
         self.submit(f)?.await.map_err(|_| Busy)
     }
 
+    /// Runs `f` on an evaluation thread when `narrowed` (a holder appended
+    /// blocks to a token it evaluates: `access::is_narrowed`), on the
+    /// caller's thread otherwise.
+    pub async fn run_if<T: Send + 'static>(
+        &self,
+        narrowed: bool,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Busy> {
+        if narrowed { self.run(f).await } else { Ok(f()) }
+    }
+
     /// Queues `f` at once, or refuses when the queue is full.
     fn submit<T: Send + 'static>(
         &self,

@@ -4,11 +4,10 @@
 pub mod access;
 pub mod ban;
 pub mod evaluator;
-pub mod exchange;
 pub mod id_token;
 pub mod introspection;
-pub mod issue;
 pub mod keyring;
+pub mod minter;
 pub mod seal;
 pub mod verified_cache;
 

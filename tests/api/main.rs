@@ -20,6 +20,7 @@ mod logout;
 mod migrations;
 mod oidc_rp;
 mod process;
+mod purge;
 mod rights;
 mod signin;
 mod tenancy;

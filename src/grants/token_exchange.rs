@@ -3,26 +3,81 @@
 //! or narrower in scope and rights, never wider — optionally recording who
 //! acts on the subject's behalf (the actor token).
 
-use super::access::{self, AccessClaims, AccessTokenFormat, TokenFacts};
-use super::issue::Issuer;
+use super::{Context, TokenGrant, TokenResponse, mint_failed};
 use crate::authz::rights;
 use crate::oauth::scope::ScopeSet;
-use crate::oauth::{Client, FormParams, OAuthError, OAuthErrorCode};
+use crate::oauth::{Client, FormParams, GrantType, OAuthError, OAuthErrorCode};
+use crate::tenancy::{TenantHandle, TenantSnapshot};
+use crate::tokens::access::{self, TokenFacts};
+use crate::tokens::minter::{AccessGrant, Lifetime};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use std::collections::BTreeSet;
+use std::sync::Arc;
+
+pub struct TokenExchange;
 
 /// RFC 8693 §3: the only token type exchanged here, both ways.
 pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 
 /// RFC 8693 §2.1 request parameters; `audience` and `resource` may repeat.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ExchangeRequest {
     pub subject_token: String,
     pub actor_token: Option<String>,
     pub audiences: Vec<String>,
     pub resources: Vec<String>,
     pub scope: Option<ScopeSet>,
+}
+
+impl std::fmt::Debug for ExchangeRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExchangeRequest")
+            .field("audiences", &self.audiences)
+            .field("resources", &self.resources)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenGrant for TokenExchange {
+    const GRANT_TYPE: GrantType = GrantType::TokenExchange;
+    type Request = ExchangeRequest;
+
+    fn parse(p: &FormParams) -> Result<ExchangeRequest, OAuthError> {
+        ExchangeRequest::parse(p)
+    }
+
+    /// The subject and actor tokens are verified on the evaluation threads
+    /// when a holder narrowed them (`tokens::evaluator`).
+    async fn handle(
+        ctx: &Context<'_>,
+        client: Arc<Client>,
+        request: ExchangeRequest,
+    ) -> Result<TokenResponse, OAuthError> {
+        let narrowed = std::iter::once(request.subject_token.as_str())
+            .chain(request.actor_token.as_deref())
+            .any(access::is_narrowed);
+        let (handle, snapshot, now) = (ctx.tenant.clone(), ctx.snapshot.clone(), ctx.now);
+        let exchanged = ctx.evaluator.run_if(narrowed, move || {
+            let active = |t: &str| active_token(&handle, &snapshot, t, now);
+            exchange(&snapshot, &client, &request, active, now)
+        });
+        exchanged.await?
+    }
+}
+
+/// RFC 8693 §2.1: the subject and actor tokens must be active, unbanned
+/// access tokens of this tenant.
+fn active_token(
+    handle: &TenantHandle,
+    s: &TenantSnapshot,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Option<TokenFacts> {
+    access::inspect(&s.keys, &s.slug, &s.issuer, token, now, |id| {
+        handle.is_revoked(id)
+    })
+    .filter(|f| handle.allows(f))
 }
 
 impl ExchangeRequest {
@@ -54,16 +109,6 @@ impl ExchangeRequest {
     }
 }
 
-/// RFC 8693 §2.2.1.
-#[derive(Debug, Clone, Serialize)]
-pub struct ExchangeResponse {
-    pub access_token: String,
-    pub issued_token_type: &'static str,
-    pub token_type: &'static str,
-    pub expires_in: i64,
-    pub scope: String,
-}
-
 fn invalid(code: OAuthErrorCode, description: &str) -> OAuthError {
     OAuthError::new(code, description)
 }
@@ -71,12 +116,12 @@ fn invalid(code: OAuthErrorCode, description: &str) -> OAuthError {
 /// Exchanges; `active` turns a token string into the facts of an active,
 /// unbanned access token of this tenant (after any narrowing blocks).
 pub fn exchange(
-    by: &Issuer<'_>,
+    s: &TenantSnapshot,
     client: &Client,
     r: &ExchangeRequest,
     active: impl Fn(&str) -> Option<TokenFacts>,
     now: DateTime<Utc>,
-) -> Result<ExchangeResponse, OAuthError> {
+) -> Result<TokenResponse, OAuthError> {
     let subject = active(&r.subject_token).ok_or_else(|| {
         invalid(
             OAuthErrorCode::InvalidGrant,
@@ -95,39 +140,29 @@ pub fn exchange(
     let actors = actors(&subject, r.actor_token.as_deref(), &active)?;
     let audiences = targets(client, r)?;
     let scopes = scopes(client, &subject, r.scope.as_ref())?;
-    let rights = rights::intersect(&subject.rights, &by.rights.of_scopes(&scopes));
-    let ttl = chrono::Duration::from_std(client.access_token_ttl).unwrap_or_default();
+    let rights = rights::intersect(&subject.rights, &s.rights.of_scopes(scopes.as_set()));
     let subject_exp = subject
         .expires_at
         .and_then(|e| DateTime::from_timestamp(e, 0))
         .unwrap_or(now);
-    let expires_at = (now + ttl).min(subject_exp);
-    let claims = AccessClaims {
-        tenant: by.tenant.to_owned(),
-        issuer: by.issuer.to_owned(),
-        client_id: client.client_id.to_string(),
-        subject: subject.subject.clone(),
-        scopes,
-        rights,
-        audiences,
-        actors,
-        issued_at: now,
-        expires_at,
-    };
-    let minted = match client.access_token_format {
-        AccessTokenFormat::Biscuit => access::mint_biscuit(by.keys, &claims),
-        AccessTokenFormat::Jwt => access::mint_jwt(by.keys, &claims),
-    }
-    .map_err(|e| {
-        crate::http::error::log_internal(&e);
-        OAuthError::server_error()
-    })?;
-    Ok(ExchangeResponse {
-        access_token: minted.token,
-        issued_token_type: ACCESS_TOKEN_TYPE,
-        token_type: "Bearer",
-        expires_in: (expires_at - now).num_seconds().max(0),
-        scope: claims.scopes.into_iter().collect::<Vec<_>>().join(" "),
+    let access = s
+        .minter()
+        .access(
+            &AccessGrant {
+                client,
+                subject: subject.subject.clone(),
+                scopes,
+                rights,
+                audiences,
+                actors,
+                lifetime: Lifetime::not_after(subject_exp),
+            },
+            now,
+        )
+        .map_err(mint_failed)?;
+    Ok(TokenResponse {
+        issued_token_type: Some(ACCESS_TOKEN_TYPE),
+        ..TokenResponse::bearer(access)
     })
 }
 
@@ -157,16 +192,12 @@ fn scopes(
     client: &Client,
     subject: &TokenFacts,
     requested: Option<&ScopeSet>,
-) -> Result<BTreeSet<String>, OAuthError> {
-    let available: BTreeSet<String> = subject
-        .scopes
-        .intersection(&client.scopes)
-        .cloned()
-        .collect();
+) -> Result<ScopeSet, OAuthError> {
+    let available = ScopeSet::from_stored(subject.scopes.intersection(&client.scopes));
     let granted = match requested {
         None => available,
         Some(r) => {
-            let r = r.clone().into_set();
+            let r = r.clone();
             if !r.is_subset(&subject.scopes) {
                 return Err(invalid(
                     OAuthErrorCode::InvalidScope,

@@ -1,0 +1,625 @@
+//! The authorization_code grant (RFC 6749 §4.1.3, RFC 7636 §4.6): issuing a
+//! code at the end of an interactive sign-in, and redeeming it once. A second
+//! redemption fails and revokes what the first issued (RFC 6749 §4.1.2).
+//!
+//! Every rule a redemption obeys is [`check`], one pure function. When all is
+//! well a redemption is three steps: a plain read that runs [`check`]; minting
+//! outside the database; a write transaction whose conditional update
+//! decides, then records what was issued. Anything amiss, or a lost update,
+//! re-runs the grant in one transaction ([`locked`]) that runs the same
+//! [`check`] and acts on its refusal (replay detection).
+
+use super::sign_in::{
+    Minted, UserGrant, decode_scopes, encode_scopes, insert_refresh_token, mint, new_refresh_token,
+    user_rights, user_status, wants_refresh,
+};
+use super::{Context, TokenGrant, TokenResponse};
+use crate::authn::session::{random_token, sha256_hex};
+use crate::identity::UserStatus;
+use crate::oauth::pkce::{self, Method};
+use crate::oauth::scope::ScopeSet;
+use crate::oauth::secrets::{self, PkceVerifier};
+use crate::oauth::{Client, FormParams, GrantType, OAuthError, OAuthErrorCode};
+use crate::store::codes::{self, CodeRow};
+use crate::store::refresh::{self, FamilyRow};
+use crate::store::sessions::SessionRow;
+use crate::store::{self, DbConnection, StoreError, TenantId, write_tx};
+use crate::tenancy::TenantSnapshot;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Authorization codes live this long (RFC 6749 §4.1.2 recommends ≤ 10 min).
+pub const CODE_TTL_SECS: i64 = 60;
+
+pub struct AuthorizationCode;
+
+/// The token request's parameters for this grant.
+#[derive(Debug)]
+pub struct CodeRequest {
+    pub code: secrets::AuthorizationCode,
+    pub redirect_uri: Option<String>,
+    pub verifier: Option<PkceVerifier>,
+}
+
+/// Why a code is not redeemed; each is `invalid_grant` (RFC 6749 §5.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Unknown,
+    OtherClient,
+    /// Redeemed before: what that redemption issued is revoked.
+    Replayed,
+    /// Banned before it was redeemed (`store::bans`).
+    Revoked,
+    Expired,
+    RedirectMismatch,
+    MissingVerifier,
+    WrongVerifier,
+    UserInactive,
+}
+
+impl Refusal {
+    pub fn error(self) -> OAuthError {
+        OAuthError::new(
+            OAuthErrorCode::InvalidGrant,
+            match self {
+                Refusal::Unknown => "the code is invalid",
+                Refusal::OtherClient => "the code was issued to another client",
+                Refusal::Replayed => "the code was already used",
+                Refusal::Revoked => "the code has been revoked",
+                Refusal::Expired => "the code has expired",
+                Refusal::RedirectMismatch => {
+                    "redirect_uri does not match the authorization request"
+                }
+                Refusal::MissingVerifier | Refusal::WrongVerifier => {
+                    "code_verifier does not match the code_challenge"
+                }
+                Refusal::UserInactive => "the user is no longer active",
+            },
+        )
+    }
+}
+
+/// The rules of a redemption, in the order their refusals are reported: the
+/// code is this client's (RFC 6749 §4.1.3), active — not redeemed, revoked or
+/// expired —, asked for with the authorization request's redirect_uri
+/// (§4.1.3), its PKCE challenge met (RFC 7636 §4.6), and its user active.
+pub fn check(
+    row: &CodeRow,
+    client_id: &str,
+    request: &CodeRequest,
+    user: Option<UserStatus>,
+    now: NaiveDateTime,
+) -> Result<(), Refusal> {
+    if row.client_id != client_id {
+        return Err(Refusal::OtherClient);
+    }
+    match row.state.as_str() {
+        codes::REDEEMED => return Err(Refusal::Replayed),
+        codes::REVOKED => return Err(Refusal::Revoked),
+        codes::ACTIVE if row.expires_at > now => {}
+        _ => return Err(Refusal::Expired),
+    }
+    if request.redirect_uri.as_deref() != Some(row.redirect_uri.as_str()) {
+        return Err(Refusal::RedirectMismatch);
+    }
+    let Some(verifier) = &request.verifier else {
+        return Err(Refusal::MissingVerifier);
+    };
+    let method = row.code_challenge_method.as_deref().and_then(Method::parse);
+    let met = match (row.code_challenge.as_deref(), method) {
+        (Some(c), Some(m)) => pkce::verify(c, m, verifier.secret()),
+        _ => false,
+    };
+    if !met {
+        return Err(Refusal::WrongVerifier);
+    }
+    if !user.is_some_and(UserStatus::is_active) {
+        return Err(Refusal::UserInactive);
+    }
+    Ok(())
+}
+
+impl TokenGrant for AuthorizationCode {
+    const GRANT_TYPE: GrantType = GrantType::AuthorizationCode;
+    type Request = CodeRequest;
+
+    fn parse(p: &FormParams) -> Result<CodeRequest, OAuthError> {
+        Ok(CodeRequest {
+            code: secrets::AuthorizationCode::new(p.require("code")?),
+            redirect_uri: p.get("redirect_uri").map(str::to_owned),
+            verifier: p.get("code_verifier").map(PkceVerifier::new),
+        })
+    }
+
+    async fn handle(
+        ctx: &Context<'_>,
+        client: Arc<Client>,
+        request: CodeRequest,
+    ) -> Result<TokenResponse, OAuthError> {
+        let redeemed = redeem(ctx, client, Arc::new(request)).await;
+        if let Err(Locked::Replayed(_)) = &redeemed {
+            // The replay revoked an access token: exact in this process at once.
+            ctx.tenant.sync_revocations(Duration::from_secs(5)).await;
+        }
+        redeemed.map_err(Locked::into_error)
+    }
+}
+
+/// The locked path's refusal, and whether it revoked access tokens.
+enum Locked {
+    Refused(OAuthError),
+    Replayed(OAuthError),
+}
+
+impl Locked {
+    fn into_error(self) -> OAuthError {
+        match self {
+            Locked::Refused(e) | Locked::Replayed(e) => e,
+        }
+    }
+}
+
+impl From<OAuthError> for Locked {
+    fn from(e: OAuthError) -> Self {
+        Locked::Refused(e)
+    }
+}
+
+impl From<StoreError> for Locked {
+    fn from(e: StoreError) -> Self {
+        Locked::Refused(e.into())
+    }
+}
+
+/// What the read step found: a redeemable code of this client.
+struct Ready {
+    row: CodeRow,
+    scopes: ScopeSet,
+    rights: BTreeSet<String>,
+}
+
+async fn redeem(
+    ctx: &Context<'_>,
+    client: Arc<Client>,
+    request: Arc<CodeRequest>,
+) -> Result<TokenResponse, Locked> {
+    let (snapshot, now) = (ctx.snapshot.clone(), ctx.now);
+    let hash = sha256_hex(request.code.secret());
+    let (s, c, r, h) = (
+        snapshot.clone(),
+        client.clone(),
+        request.clone(),
+        hash.clone(),
+    );
+    let ready = ctx
+        .store
+        .run(move |conn| read(conn, &s, &c, &r, &h, now.naive_utc()))
+        .await?;
+    let Some(ready) = ready else {
+        return run_locked(ctx, client, request).await;
+    };
+    let refresh_token = wants_refresh(&client, &ready.scopes).then(new_refresh_token);
+    let minted = mint(
+        &snapshot.minter(),
+        &client,
+        &grant_of(&ready.row, &ready.scopes, ready.rights.clone()),
+        refresh_token.clone(),
+        now,
+    )?;
+    let issued = (
+        minted.access.token.revocation_id.clone(),
+        minted.access_expires(),
+    );
+    let (s, c) = (snapshot.clone(), client.clone());
+    let won = ctx
+        .store
+        .run(move |conn| {
+            write_tx(conn, |conn| -> Result<bool, StoreError> {
+                let db_now = now.naive_utc();
+                if !codes::redeem(conn, &s.id, &hash, db_now)? {
+                    return Ok(false);
+                }
+                let family = store::new_id();
+                if let Some(token) = &refresh_token {
+                    start_family(conn, &s.id, &ready.row, &family, &c, token, db_now)?;
+                }
+                let family = refresh_token.is_some().then_some(family.as_str());
+                codes::record_issued(conn, &s.id, &hash, family, &issued.0, issued.1)?;
+                Ok(true)
+            })
+        })
+        .await?;
+    if won {
+        Ok(minted.response)
+    } else {
+        // Another redemption won between the read and the update: this one
+        // is a replay, which the locked path answers (and acts on).
+        run_locked(ctx, client, request).await
+    }
+}
+
+/// The read step: `None` unless [`check`] passes.
+fn read(
+    conn: &mut DbConnection,
+    s: &TenantSnapshot,
+    client: &Client,
+    request: &CodeRequest,
+    hash: &str,
+    now: NaiveDateTime,
+) -> Result<Option<Ready>, StoreError> {
+    let Some(row) = codes::find(conn, &s.id, hash)? else {
+        return Ok(None);
+    };
+    let user = user_status(conn, &s.id, &row.user_id)?;
+    if check(&row, client.client_id.as_str(), request, user, now).is_err() {
+        return Ok(None);
+    }
+    let scopes = decode_scopes(&row.scopes);
+    let rights = user_rights(conn, &s.id, &s.rights, &row.user_id, &scopes)?;
+    Ok(Some(Ready {
+        row,
+        scopes,
+        rights,
+    }))
+}
+
+fn grant_of<'a>(row: &'a CodeRow, scopes: &'a ScopeSet, rights: BTreeSet<String>) -> UserGrant<'a> {
+    UserGrant {
+        user_id: &row.user_id,
+        scopes,
+        rights,
+        session_id: Some(&row.session_id),
+        auth_time: row.auth_time,
+        amr: &row.amr,
+        nonce: row.nonce.as_deref(),
+    }
+}
+
+async fn run_locked(
+    ctx: &Context<'_>,
+    client: Arc<Client>,
+    request: Arc<CodeRequest>,
+) -> Result<TokenResponse, Locked> {
+    let (snapshot, now) = (ctx.snapshot.clone(), ctx.now);
+    ctx.store
+        .run(move |conn| locked(conn, &snapshot, &client, &request, now))
+        .await
+}
+
+/// Starts the refresh family of a redeemed code, with its first token.
+fn start_family(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    row: &CodeRow,
+    family_id: &str,
+    client: &Client,
+    token: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    refresh::insert_family(
+        conn,
+        tenant,
+        &FamilyRow {
+            id: family_id.to_owned(),
+            tenant_id: tenant.to_string(),
+            client_id: row.client_id.clone(),
+            user_id: row.user_id.clone(),
+            session_id: Some(row.session_id.clone()),
+            scopes: row.scopes.clone(),
+            auth_time: row.auth_time,
+            amr: row.amr.clone(),
+            state: refresh::ACTIVE.into(),
+            created_at: now,
+            revoked_at: None,
+        },
+    )?;
+    insert_refresh_token(conn, tenant, family_id, client, token, now)
+}
+
+/// What the transaction of [`locked`] commits to.
+enum Outcome {
+    Issued(Box<Minted>),
+    Refused(Refusal),
+}
+
+/// The whole grant in one write transaction, minting included: taken when the
+/// read step finds anything amiss (the precise error; a wrong redirect_uri or
+/// verifier spends the code) or another redemption won (a replay). The
+/// conditional update runs first, so of any number of redemptions, in any
+/// number of processes, one wins and the others see a redeemed code.
+fn locked(
+    conn: &mut DbConnection,
+    s: &TenantSnapshot,
+    client: &Client,
+    request: &CodeRequest,
+    now: DateTime<Utc>,
+) -> Result<TokenResponse, Locked> {
+    let db_now = now.naive_utc();
+    let hash = sha256_hex(request.code.secret());
+    let outcome = write_tx(conn, |conn| -> Result<Outcome, OAuthError> {
+        let Some(row) = codes::find(conn, &s.id, &hash)? else {
+            return Ok(Outcome::Refused(Refusal::Unknown));
+        };
+        // Another client's code is left as it is.
+        if row.client_id != client.client_id.as_str() {
+            return Ok(Outcome::Refused(Refusal::OtherClient));
+        }
+        let row = if codes::redeem(conn, &s.id, &hash, db_now)? {
+            row
+        } else {
+            // Lost (or never active): read the state the winner left.
+            codes::find(conn, &s.id, &hash)?.unwrap_or(row)
+        };
+        let user = user_status(conn, &s.id, &row.user_id)?;
+        if let Err(refusal) = check(&row, client.client_id.as_str(), request, user, db_now) {
+            if refusal == Refusal::Replayed {
+                revoke_issued(conn, &s.id, &row, db_now)?;
+            }
+            return Ok(Outcome::Refused(refusal));
+        }
+        let scopes = decode_scopes(&row.scopes);
+        let (family_id, refresh_token) = if wants_refresh(client, &scopes) {
+            let (family_id, token) = (store::new_id(), new_refresh_token());
+            start_family(conn, &s.id, &row, &family_id, client, &token, db_now)?;
+            (Some(family_id), Some(token))
+        } else {
+            (None, None)
+        };
+        let rights = user_rights(conn, &s.id, &s.rights, &row.user_id, &scopes)?;
+        let minted = mint(
+            &s.minter(),
+            client,
+            &grant_of(&row, &scopes, rights),
+            refresh_token,
+            now,
+        )?;
+        codes::record_issued(
+            conn,
+            &s.id,
+            &hash,
+            family_id.as_deref(),
+            &minted.access.token.revocation_id,
+            minted.access_expires(),
+        )?;
+        Ok(Outcome::Issued(Box::new(minted)))
+    })?;
+    match outcome {
+        Outcome::Issued(m) => Ok(m.response),
+        Outcome::Refused(Refusal::Replayed) => Err(Locked::Replayed(Refusal::Replayed.error())),
+        Outcome::Refused(r) => Err(Locked::Refused(r.error())),
+    }
+}
+
+/// A replayed code: revoke the refresh family and the access token the first
+/// redemption issued.
+fn revoke_issued(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    row: &CodeRow,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    if let Some(family) = &row.family_id {
+        refresh::revoke_family(conn, tenant, family, now)?;
+    }
+    if let (Some(id), Some(exp)) = (&row.access_revocation_id, row.access_expires_at) {
+        store::revocations::revoke_in_tx(conn, tenant, id, exp, now)?;
+    }
+    Ok(())
+}
+
+/// What the authorization endpoint binds a code to (RFC 6749 §4.1.2, RFC 7636
+/// §4.4, OIDC Core §3.1.2.1 `nonce`).
+pub struct CodeBinding<'a> {
+    pub client_id: &'a str,
+    pub redirect_uri: &'a str,
+    pub scopes: &'a ScopeSet,
+    pub nonce: Option<&'a str>,
+    pub challenge: (&'a str, Method),
+}
+
+/// Creates a code for a signed-in user's granted scopes; returns the code.
+pub fn issue_code(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    session: &SessionRow,
+    b: &CodeBinding<'_>,
+    now: NaiveDateTime,
+) -> Result<String, StoreError> {
+    let code = random_token();
+    codes::insert(
+        conn,
+        tenant,
+        &CodeRow {
+            code_sha256: sha256_hex(&code),
+            tenant_id: tenant.to_string(),
+            client_id: b.client_id.to_owned(),
+            user_id: session.user_id.clone(),
+            session_id: session.id.clone(),
+            redirect_uri: b.redirect_uri.to_owned(),
+            scopes: encode_scopes(b.scopes),
+            nonce: b.nonce.map(str::to_owned),
+            code_challenge: Some(b.challenge.0.to_owned()),
+            code_challenge_method: Some(b.challenge.1.as_str().to_owned()),
+            auth_time: session.auth_time,
+            amr: session.amr.clone(),
+            state: codes::ACTIVE.into(),
+            family_id: None,
+            access_revocation_id: None,
+            access_expires_at: None,
+            created_at: now,
+            expires_at: now + chrono::Duration::seconds(CODE_TTL_SECS),
+        },
+    )?;
+    Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+    fn now() -> NaiveDateTime {
+        DateTime::from_timestamp(1_800_000_000, 0)
+            .unwrap_or_default()
+            .naive_utc()
+    }
+
+    fn row() -> CodeRow {
+        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(<sha2::Sha256 as sha2::Digest>::digest(VERIFIER.as_bytes()));
+        CodeRow {
+            code_sha256: "h".into(),
+            tenant_id: "t".into(),
+            client_id: "app".into(),
+            user_id: "u".into(),
+            session_id: "s".into(),
+            redirect_uri: "https://app.example/cb".into(),
+            scopes: r#"["openid"]"#.into(),
+            nonce: None,
+            code_challenge: Some(challenge),
+            code_challenge_method: Some("S256".into()),
+            auth_time: now(),
+            amr: r#"["pwd"]"#.into(),
+            state: codes::ACTIVE.into(),
+            family_id: None,
+            access_revocation_id: None,
+            access_expires_at: None,
+            created_at: now(),
+            expires_at: now() + chrono::Duration::seconds(60),
+        }
+    }
+
+    fn request() -> CodeRequest {
+        CodeRequest {
+            code: secrets::AuthorizationCode::new("c"),
+            redirect_uri: Some("https://app.example/cb".into()),
+            verifier: Some(PkceVerifier::new(VERIFIER)),
+        }
+    }
+
+    #[test]
+    fn a_good_redemption_passes() {
+        let active = Some(UserStatus::Active);
+        assert_eq!(check(&row(), "app", &request(), active, now()), Ok(()));
+    }
+
+    struct Case {
+        row: CodeRow,
+        request: CodeRequest,
+        client: &'static str,
+        user: Option<UserStatus>,
+        now: NaiveDateTime,
+    }
+
+    type Change = fn(&mut Case);
+
+    fn run(change: Change) -> Result<(), Refusal> {
+        let mut c = Case {
+            row: row(),
+            request: request(),
+            client: "app",
+            user: Some(UserStatus::Active),
+            now: now(),
+        };
+        change(&mut c);
+        check(&c.row, c.client, &c.request, c.user, c.now)
+    }
+
+    #[test]
+    fn every_refusal() {
+        let cases: [(&str, Change, Refusal); 13] = [
+            (
+                "wrong verifier",
+                |c| c.request.verifier = Some(PkceVerifier::new(VERIFIER.replace('d', "e"))),
+                Refusal::WrongVerifier,
+            ),
+            (
+                "malformed verifier",
+                |c| c.request.verifier = Some(PkceVerifier::new("short")),
+                Refusal::WrongVerifier,
+            ),
+            (
+                "missing verifier",
+                |c| c.request.verifier = None,
+                Refusal::MissingVerifier,
+            ),
+            (
+                "a code without a challenge",
+                |c| c.row.code_challenge = None,
+                Refusal::WrongVerifier,
+            ),
+            (
+                "redirect mismatch",
+                |c| c.request.redirect_uri = Some("https://app.example/other".into()),
+                Refusal::RedirectMismatch,
+            ),
+            (
+                "redirect missing",
+                |c| c.request.redirect_uri = None,
+                Refusal::RedirectMismatch,
+            ),
+            ("other client", |c| c.client = "other", Refusal::OtherClient),
+            (
+                "expired",
+                |c| c.now += chrono::Duration::seconds(60),
+                Refusal::Expired,
+            ),
+            (
+                "disabled user",
+                |c| c.user = Some(UserStatus::Disabled),
+                Refusal::UserInactive,
+            ),
+            ("user gone", |c| c.user = None, Refusal::UserInactive),
+            (
+                "replay",
+                |c| c.row.state = codes::REDEEMED.into(),
+                Refusal::Replayed,
+            ),
+            (
+                "banned",
+                |c| c.row.state = codes::REVOKED.into(),
+                Refusal::Revoked,
+            ),
+            (
+                "another client's code is not judged further",
+                |c| {
+                    c.client = "other";
+                    c.request.verifier = None;
+                    c.user = None;
+                },
+                Refusal::OtherClient,
+            ),
+        ];
+        for (what, change, refusal) in cases {
+            assert_eq!(run(change), Err(refusal), "{what}");
+        }
+    }
+
+    #[test]
+    fn a_replay_is_reported_before_the_request_is_judged() {
+        let mut c = row();
+        c.state = codes::REDEEMED.into();
+        let mut r = request();
+        r.verifier = None;
+        assert_eq!(check(&c, "app", &r, None, now()), Err(Refusal::Replayed));
+    }
+
+    #[test]
+    fn refusals_are_invalid_grant_with_their_words() {
+        let e = Refusal::Replayed.error();
+        assert_eq!(e.error, OAuthErrorCode::InvalidGrant);
+        assert_eq!(
+            e.error_description.as_deref(),
+            Some("the code was already used")
+        );
+        assert_eq!(
+            Refusal::MissingVerifier.error(),
+            Refusal::WrongVerifier.error(),
+            "a missing verifier is not told apart"
+        );
+    }
+}
