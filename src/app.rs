@@ -3,6 +3,7 @@
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, MasterKey};
+pub use crate::http::AppState;
 use crate::identity::password::PasswordHasher;
 use crate::store::Store;
 use crate::tenancy::health::{Health, Severity};
@@ -14,20 +15,6 @@ use anyhow::Context;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Everything handlers share.
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub store: Store,
-    pub tenants: Supervisor,
-    pub clock: Arc<dyn Clock>,
-    pub passwords: PasswordHasher,
-    pub master_key: MasterKey,
-    /// Where narrowed tokens are evaluated (off the HTTP workers).
-    pub evaluator: Evaluator,
-    /// Tenants that cannot be served or files that could not be applied.
-    pub health: Arc<Health>,
-}
 
 /// A server bound to its port, not yet running.
 pub struct Application {

@@ -2,19 +2,31 @@
 //! a session) to a login page, a consent page, or a redirect with a code.
 
 use super::decide::{self, Next, SignIn};
-use crate::app::AppState;
+use crate::clock::Clock;
 use crate::config::SecretString;
 use crate::grants::authorization_code::{CodeBinding, issue_code};
 use crate::grants::implicit;
+use crate::identity::password::PasswordHasher;
 use crate::oauth::OAuthError;
 use crate::oauth::authorize::{self, AuthorizationRequest, ResponseType};
 use crate::oauth::scope::ScopeSet;
+use crate::store::Store;
 use crate::store::sessions::SessionRow;
 use crate::store::users::UserRow;
 use crate::store::{self, StoreError};
 use crate::tenancy::TenantSnapshot;
 use std::collections::BTreeSet;
 use std::sync::Arc;
+
+/// What the sign-in steps use, passed in by the caller.
+#[derive(Clone, Copy)]
+pub struct Deps<'a> {
+    pub store: &'a Store,
+    pub clock: &'a dyn Clock,
+    pub passwords: &'a PasswordHasher,
+    /// How long a browser session lasts (`security.session_ttl`).
+    pub session_ttl: std::time::Duration,
+}
 
 /// What to show or do next.
 pub enum Step {
@@ -39,7 +51,7 @@ pub struct Started {
 
 /// Continues a valid request given the browser's session (if any).
 pub async fn advance(
-    state: &AppState,
+    deps: Deps<'_>,
     snapshot: &Arc<TenantSnapshot>,
     request: AuthorizationRequest,
     session: Option<SessionRow>,
@@ -47,7 +59,7 @@ pub async fn advance(
     let Some(client) = snapshot.client(&request.client_id) else {
         return Ok(Step::Page("The client no longer exists.".into()));
     };
-    let now = state.clock.db_now();
+    let now = deps.clock.db_now();
     let remembered = match &session {
         Some(s) => {
             let (tenant, user, client_id) = (
@@ -55,8 +67,7 @@ pub async fn advance(
                 s.user_id.clone(),
                 request.client_id.clone(),
             );
-            state
-                .store
+            deps.store
                 .run(move |c| store::consents::get(c, &tenant, &user, &client_id))
                 .await?
         }
@@ -79,7 +90,7 @@ pub async fn advance(
                 });
             };
             let (tenant, user_id) = (snapshot.id.clone(), session.user_id.clone());
-            match state
+            match deps
                 .store
                 .run(move |c| store::users::get(c, &tenant, &user_id))
                 .await?
@@ -95,7 +106,7 @@ pub async fn advance(
             }
         }
         Next::Issue(scopes) => match session {
-            Some(session) => issue(state, snapshot, &request, &session, scopes).await,
+            Some(session) => issue(deps, snapshot, &request, &session, scopes).await,
             None => Ok(Step::Login {
                 request,
                 error: None,
@@ -106,20 +117,19 @@ pub async fn advance(
 
 /// Checks the credentials and starts a session; `None` when they are wrong.
 pub async fn sign_in(
-    state: &AppState,
+    deps: Deps<'_>,
     snapshot: &TenantSnapshot,
     login: String,
     password: SecretString,
 ) -> Result<Option<Started>, StoreError> {
     let tenant = snapshot.id.clone();
-    let hasher = state.passwords.clone();
-    let now = state.clock.db_now();
-    let ttl = chrono::Duration::from_std(state.config.security.session_ttl)
-        .unwrap_or(chrono::Duration::hours(12));
+    let hasher = deps.passwords.clone();
+    let now = deps.clock.db_now();
+    let ttl = chrono::Duration::from_std(deps.session_ttl).unwrap_or(chrono::Duration::hours(12));
     // Three steps, so that no pooled connection is held through argon2's
     // ~15 ms: read the user, hash on a blocking thread, write the session.
     let t = tenant.clone();
-    let found = state
+    let found = deps
         .store
         .run(move |c| super::session::find_login(c, &t, &login))
         .await?;
@@ -130,8 +140,7 @@ pub async fn sign_in(
     let Some(user) = user else {
         return Ok(None);
     };
-    state
-        .store
+    deps.store
         .run(move |c| {
             let s = super::session::create(c, &tenant, &user.id, now, ttl)?;
             Ok(Some(Started {
@@ -144,7 +153,7 @@ pub async fn sign_in(
 
 /// Records what the user granted on the consent page and issues the code.
 pub async fn consented(
-    state: &AppState,
+    deps: Deps<'_>,
     snapshot: &Arc<TenantSnapshot>,
     request: AuthorizationRequest,
     session: SessionRow,
@@ -157,12 +166,11 @@ pub async fn consented(
         request.client_id.clone(),
         granted.clone(),
     );
-    let now = state.clock.db_now();
-    state
-        .store
+    let now = deps.clock.db_now();
+    deps.store
         .run(move |c| store::consents::put(c, &tenant, &user, &client_id, &g, now))
         .await?;
-    issue(state, snapshot, &request, &session, granted).await
+    issue(deps, snapshot, &request, &session, granted).await
 }
 
 /// The redirect for a denied consent (RFC 6749 §4.1.2.1 `access_denied`).
@@ -175,7 +183,7 @@ pub fn denied(snapshot: &TenantSnapshot, request: &AuthorizationRequest) -> Step
 }
 
 async fn issue(
-    state: &AppState,
+    deps: Deps<'_>,
     snapshot: &Arc<TenantSnapshot>,
     request: &AuthorizationRequest,
     session: &SessionRow,
@@ -184,17 +192,17 @@ async fn issue(
     let scopes = ScopeSet::from_stored(scopes);
     let Some((challenge, method)) = request.code_challenge.clone() else {
         let (tenant, user) = (snapshot.id.clone(), session.user_id.clone());
-        let held = state
+        let held = deps
             .store
             .run(move |c| crate::store::users::role_names(c, &tenant, &user))
             .await?;
         let rights = snapshot.rights.token_rights(&held, scopes.as_set());
-        let now = state.clock.now();
+        let now = deps.clock.now();
         return Ok(implicit(snapshot, request, session, scopes, rights, now));
     };
     let (tenant, r, s) = (snapshot.id.clone(), request.clone(), session.clone());
-    let now = state.clock.db_now();
-    let code = state
+    let now = deps.clock.db_now();
+    let code = deps
         .store
         .run(move |c| {
             let binding = CodeBinding {

@@ -1,9 +1,9 @@
 //! The authorization endpoint (RFC 6749 §3.1) and the login and consent forms.
 
+use super::AppState;
 use super::Tenant;
 use super::error::{PageError, Problem};
 use super::pages::{self, PageForm, SESSION_COOKIE};
-use crate::app::AppState;
 use crate::authn::flow::{self, Step};
 use crate::authn::sealed;
 use crate::config::SecretString;
@@ -53,7 +53,7 @@ pub async fn authorize(
         }
     };
     let session = pages::current_session(&state, &s, &req).await?;
-    let step = flow::advance(&state, &s, request, session)
+    let step = flow::advance(state.flow(), &s, request, session)
         .await
         .map_err(Problem::from)?;
     render(&state, &s, &req, step, vec![])
@@ -71,7 +71,7 @@ pub async fn login(
     let mut request = open(&state, &s, &req, &form)?;
     let login = form.get("username").unwrap_or_default().to_owned();
     let password = SecretString::new(form.get("password").unwrap_or_default());
-    match flow::sign_in(&state, &s, login.clone(), password)
+    match flow::sign_in(state.flow(), &s, login.clone(), password)
         .await
         .map_err(Problem::from)?
     {
@@ -96,7 +96,7 @@ pub async fn login(
             request.max_age = None;
             let cookie =
                 pages::tenant_cookie(&s, SESSION_COOKIE, started.cookie_value, SameSite::Lax);
-            let step = flow::advance(&state, &s, request, Some(started.session))
+            let step = flow::advance(state.flow(), &s, request, Some(started.session))
                 .await
                 .map_err(Problem::from)?;
             render(&state, &s, &req, step, vec![cookie])
@@ -128,7 +128,7 @@ pub async fn consent(
     };
     let step = if form.get("decision") == Some("allow") {
         let ticked = form.all("scope").map(str::to_owned).collect();
-        flow::consented(&state, &s, request, session, ticked)
+        flow::consented(state.flow(), &s, request, session, ticked)
             .await
             .map_err(Problem::from)?
     } else {

@@ -3,10 +3,10 @@
 //! `tokens:revoke` by the tenant's policies (built in: holders of the
 //! `tokens:revoke` right).
 
+use super::AppState;
 use super::Tenant;
 use super::bearer;
 use super::error::Problem;
-use crate::app::AppState;
 use crate::authz::policy::{Decision, Question};
 use crate::store::StoreError;
 use crate::store::bans::BanTarget;

@@ -1,6 +1,6 @@
+use super::AppState;
 use super::Tenant;
 use super::error::Problem;
-use crate::app::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 

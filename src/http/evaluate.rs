@@ -2,7 +2,7 @@
 //! on) on the evaluation threads (`tokens::evaluator`), never on a request
 //! worker; tokens nobody narrowed are checked here.
 
-use crate::app::AppState;
+use super::AppState;
 use crate::tokens::access;
 use crate::tokens::evaluator::Busy;
 

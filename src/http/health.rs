@@ -1,5 +1,5 @@
+use super::AppState;
 use super::error::Problem;
-use crate::app::AppState;
 use crate::tenancy::health::Severity;
 use actix_web::{HttpResponse, web};
 

@@ -17,6 +17,7 @@ mod logout;
 pub(crate) mod pages;
 pub(crate) mod request_id;
 mod revoke;
+mod state;
 mod tenant;
 mod token;
 mod userinfo;
@@ -26,6 +27,7 @@ use actix_web::middleware::from_fn;
 use actix_web::web;
 
 pub use request_id::RequestId;
+pub use state::AppState;
 pub use tenant::Tenant;
 
 /// Headers every response carries unless its handler set its own (pages set

@@ -1,6 +1,6 @@
+use super::AppState;
 use super::Tenant;
 use super::form::{authenticate, form};
-use crate::app::AppState;
 use crate::grants::{self, Context, TokenRequest};
 use crate::oauth::OAuthError;
 use actix_web::http::header;

@@ -2,7 +2,6 @@ use super::loader::{self, LoadContext, LoadError};
 use super::propagation;
 use super::revocations::{Fresh, Revocations};
 use super::snapshot::TenantSnapshot;
-use super::supervisor::Registry;
 use crate::clock::Clock;
 use crate::store::{self, Store, StoreError, revocation_acks, write_tx};
 use actix::prelude::*;
@@ -38,10 +37,62 @@ pub struct TenantActor {
     /// Held by the running revocation sync: ticks skip while it runs,
     /// `SyncRevocations` queues behind it.
     pub(super) sync_lock: Arc<tokio::sync::Mutex<()>>,
-    pub(super) registry: Weak<Registry>,
+    membership: Weak<dyn Membership>,
+}
+
+/// Where a live actor is listed (the process's registry), which it leaves
+/// when it stops.
+pub(super) trait Membership: Send + Sync {
+    /// Leaves if `idle()` still holds under the registry's write lock;
+    /// whether the actor may stop.
+    fn leave_if_idle(
+        &self,
+        slug: &str,
+        addr: &Addr<TenantActor>,
+        idle: &mut dyn FnMut() -> bool,
+    ) -> bool;
+    /// Leaves if `slug` still maps to `addr` (a stopping actor must not
+    /// remove its replacement).
+    fn leave(&self, slug: &str, addr: &Addr<TenantActor>);
+}
+
+/// What a new actor is made of.
+pub(super) struct ActorParts {
+    pub slug: String,
+    pub instance: Arc<str>,
+    pub store: Store,
+    pub load: LoadContext,
+    pub clock: Arc<dyn Clock>,
+    pub snapshot: Arc<ArcSwap<TenantSnapshot>>,
+    pub revocations: Arc<Revocations>,
+    pub last_used: Arc<AtomicU64>,
+    pub epoch: Instant,
+    pub idle_timeout: Duration,
+    pub reload_interval: Duration,
+    pub revocation_sync_interval: Duration,
+    pub membership: Weak<dyn Membership>,
 }
 
 impl TenantActor {
+    pub(super) fn new(p: ActorParts) -> Self {
+        Self {
+            slug: p.slug,
+            instance: p.instance,
+            store: p.store,
+            load: p.load,
+            clock: p.clock,
+            snapshot: p.snapshot,
+            revocations: p.revocations,
+            last_used: p.last_used,
+            epoch: p.epoch,
+            idle_timeout: p.idle_timeout,
+            reload_interval: p.reload_interval,
+            revocation_sync_interval: p.revocation_sync_interval,
+            sync_lock: Default::default(),
+            membership: p.membership,
+        }
+    }
+
     fn idle_for(&self) -> Duration {
         let now = self.epoch.elapsed().as_millis() as u64;
         Duration::from_millis(now.saturating_sub(self.last_used.load(Ordering::Relaxed)))
@@ -56,8 +107,8 @@ impl TenantActor {
         if self.idle_for() < self.idle_timeout {
             return;
         }
-        let left = match self.registry.upgrade() {
-            Some(registry) => registry.remove_if_idle(&self.slug, &ctx.address(), || {
+        let left = match self.membership.upgrade() {
+            Some(registry) => registry.leave_if_idle(&self.slug, &ctx.address(), &mut || {
                 self.idle_for() >= self.idle_timeout
             }),
             None => true,
@@ -186,8 +237,8 @@ impl Actor for TenantActor {
     }
 
     fn stopping(&mut self, ctx: &mut Self::Context) -> Running {
-        if let Some(registry) = self.registry.upgrade() {
-            registry.remove_if_same(&self.slug, &ctx.address());
+        if let Some(registry) = self.membership.upgrade() {
+            registry.leave(&self.slug, &ctx.address());
         }
         self.revocations.retire();
         forget(&self.store, &self.snapshot.load().id, &self.instance);

@@ -4,14 +4,17 @@
 
 mod actor;
 pub mod declarative;
+mod handle;
 pub mod health;
 pub mod loader;
 pub mod propagation;
+mod registry;
 mod revocations;
 mod snapshot;
 mod supervisor;
 
 pub use actor::{Reload, RevokeToken, SyncRevocations, TenantActor};
+pub use handle::TenantHandle;
 pub use loader::{LoadContext, LoadError};
 pub use snapshot::{TenantSnapshot, TenantStatus};
-pub use supervisor::{Supervisor, SupervisorOptions, TenantHandle};
+pub use supervisor::{Supervisor, SupervisorOptions};

@@ -1,127 +1,20 @@
-use super::actor::{RevokeToken, SyncRevocations, TenantActor};
+use super::actor::{ActorParts, Membership, TenantActor};
 use super::declarative::Slug;
+use super::handle::TenantHandle;
 use super::loader::{self, LoadContext, LoadError};
 use super::propagation;
+use super::registry::Registry;
 use super::revocations::{Fresh, Revocations};
 use super::snapshot::TenantSnapshot;
 use crate::clock::Clock;
-use crate::store::{self, Store, StoreError, revocation_acks, write_tx};
+use crate::store::{self, Store, revocation_acks, write_tx};
 use actix::prelude::*;
 use actix_rt::{Arbiter, ArbiterHandle};
 use arc_swap::ArcSwap;
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
-
-/// What a handler gets for a live tenant: the published snapshot for reads,
-/// and methods for the state transitions its actor makes.
-#[derive(Clone)]
-pub struct TenantHandle {
-    pub(super) addr: Addr<TenantActor>,
-    snapshot: Arc<ArcSwap<TenantSnapshot>>,
-    revocations: Arc<Revocations>,
-    last_used: Arc<AtomicU64>,
-}
-
-impl TenantHandle {
-    /// The current snapshot; no message round trip.
-    pub fn snapshot(&self) -> Arc<TenantSnapshot> {
-        self.snapshot.load_full()
-    }
-
-    /// Revokes an access token by its revocation id (RFC 7009): recorded in
-    /// the database, then in this process's set.
-    pub async fn revoke(
-        &self,
-        revocation_id: String,
-        expires_at: chrono::NaiveDateTime,
-    ) -> Result<(), StoreError> {
-        self.addr
-            .send(RevokeToken {
-                revocation_id,
-                expires_at,
-            })
-            .await
-            .map_err(|_| StoreError::Cancelled)?
-    }
-
-    /// Reads the revocations recorded in the database now, after a write in
-    /// this process revoked tokens (a replayed code, a ban), waiting at most
-    /// `within`. Best effort: the periodic sync catches up with a failure.
-    pub async fn sync_revocations(&self, within: Duration) {
-        let synced = actix_web::rt::time::timeout(within, self.addr.send(SyncRevocations)).await;
-        if !matches!(synced, Ok(Ok(Ok(())))) {
-            tracing::debug!("revocation sync after a local write did not complete");
-        }
-    }
-
-    /// True when this process knows the access token revocation id is revoked.
-    pub fn is_revoked(&self, revocation_id: &str) -> bool {
-        self.revocations.contains(revocation_id)
-    }
-
-    /// True when a ban known to this process covers the token — or when this
-    /// process cannot vouch for its ban list (no complete revocation sync
-    /// within `tenancy::propagation::vouch_window`): then no token passes.
-    pub fn is_banned(&self, client: &str, subject: Option<&str>, issued_at: Option<i64>) -> bool {
-        if self.revocations.in_doubt() {
-            return true;
-        }
-        self.revocations.is_banned(client, subject, issued_at)
-    }
-
-    /// A Bearer access token of this tenant that verified and is neither
-    /// revoked nor banned, kept for policy decisions.
-    pub fn present(
-        &self,
-        snapshot: &TenantSnapshot,
-        token: &str,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Option<crate::tokens::access::Presented> {
-        let p = crate::tokens::access::present(
-            &snapshot.verified,
-            &snapshot.keys,
-            &snapshot.slug,
-            &snapshot.issuer,
-            token,
-            now,
-            |id| self.is_revoked(id),
-        )?;
-        (!self.is_banned(p.client_id(), p.subject(), p.issued_at())).then_some(p)
-    }
-
-    /// The facts of an active access token of this tenant (after any
-    /// narrowing blocks) that is neither revoked nor banned — what
-    /// introspection and userinfo answer from. Tokens nobody narrowed go
-    /// through the tenant's cache of verified tokens.
-    pub fn inspect(
-        &self,
-        snapshot: &TenantSnapshot,
-        token: &str,
-        now: chrono::DateTime<chrono::Utc>,
-        admit: crate::tokens::access::Admit<'_>,
-    ) -> Option<Arc<crate::tokens::access::TokenFacts>> {
-        crate::tokens::access::inspect_cached(
-            &snapshot.verified,
-            &snapshot.keys,
-            &snapshot.slug,
-            &snapshot.issuer,
-            token,
-            now,
-            |id| self.is_revoked(id),
-            admit,
-        )
-        .filter(|f| self.allows(f))
-    }
-
-    /// Neither revoked (checked on verification) nor banned: for facts of a
-    /// token that verified.
-    pub fn allows(&self, facts: &crate::tokens::access::TokenFacts) -> bool {
-        !self.is_banned(&facts.client_id, facts.subject.as_deref(), facts.issued_at)
-    }
-}
 
 #[derive(Clone)]
 pub struct SupervisorOptions {
@@ -134,41 +27,6 @@ pub struct SupervisorOptions {
     pub shards: usize,
     /// Where tenants that cannot be loaded are reported (`/readyz`).
     pub health: Arc<super::health::Health>,
-}
-
-/// The slug -> live actor map. Kept off the actor system behind a lock so that
-/// no single actor sits on every request.
-pub(super) struct Registry {
-    tenants: RwLock<HashMap<String, TenantHandle>>,
-}
-
-impl Registry {
-    /// Forgets `slug` if it still maps to `addr` (a stopping actor must not
-    /// remove its replacement).
-    /// Forgets `slug` if it still maps to `addr` and `idle()` still holds
-    /// under the write lock; whether the actor may stop.
-    pub(super) fn remove_if_idle(
-        &self,
-        slug: &str,
-        addr: &Addr<TenantActor>,
-        idle: impl FnOnce() -> bool,
-    ) -> bool {
-        let mut map = self.tenants.write().unwrap_or_else(|p| p.into_inner());
-        if !idle() {
-            return false;
-        }
-        if map.get(slug).is_some_and(|h| &h.addr == addr) {
-            map.remove(slug);
-        }
-        true
-    }
-
-    pub(super) fn remove_if_same(&self, slug: &str, addr: &Addr<TenantActor>) {
-        let mut map = self.tenants.write().unwrap_or_else(|p| p.into_inner());
-        if map.get(slug).is_some_and(|h| &h.addr == addr) {
-            map.remove(slug);
-        }
-    }
 }
 
 struct Inner {
@@ -212,9 +70,7 @@ impl Supervisor {
                 store,
                 options,
                 shards,
-                registry: Arc::new(Registry {
-                    tenants: RwLock::new(HashMap::new()),
-                }),
+                registry: Arc::new(Registry::default()),
                 epoch: Instant::now(),
                 process: store::new_id(),
                 instances: AtomicU64::new(0),
@@ -317,15 +173,7 @@ impl Supervisor {
 
     /// The handle of a live, connected actor, marking the tenant as used.
     fn live(&self, slug: &str) -> Option<TenantHandle> {
-        let map = self
-            .inner
-            .registry
-            .tenants
-            .read()
-            .unwrap_or_else(|p| p.into_inner());
-        let handle = map.get(slug).filter(|h| h.addr.connected())?;
-        handle.last_used.store(self.now_ms(), Ordering::Relaxed);
-        Some(handle.clone())
+        self.inner.registry.live(slug, self.now_ms())
     }
 
     fn start_actor(
@@ -335,64 +183,47 @@ impl Supervisor {
         revocations: Revocations,
         instance: Arc<str>,
     ) -> TenantHandle {
-        let mut map = self
-            .inner
-            .registry
-            .tenants
-            .write()
-            .unwrap_or_else(|p| p.into_inner());
-        // Another request may have started it while we read the database.
-        if let Some(h) = map.get(slug).filter(|h| h.addr.connected()) {
-            h.last_used.store(self.now_ms(), Ordering::Relaxed);
-            super::actor::forget(&self.inner.store, &snapshot.id, &instance);
-            return h.clone();
-        }
-        let snapshot = Arc::new(ArcSwap::from_pointee(snapshot));
-        let revocations = Arc::new(revocations);
-        let last_used = Arc::new(AtomicU64::new(self.now_ms()));
-        let actor = TenantActor {
-            slug: slug.to_owned(),
-            instance,
-            store: self.inner.store.clone(),
-            load: self.inner.options.load.clone(),
-            clock: self.inner.options.clock.clone(),
-            snapshot: snapshot.clone(),
-            revocations: revocations.clone(),
-            last_used: last_used.clone(),
-            epoch: self.inner.epoch,
-            idle_timeout: self.inner.options.idle_timeout,
-            reload_interval: self.inner.options.reload_interval,
-            revocation_sync_interval: self.inner.options.revocation_sync_interval,
-            sync_lock: Default::default(),
-            registry: Arc::downgrade(&self.inner.registry),
-        };
-        let shard = &self.inner.shards[shard_of(slug, self.inner.shards.len())];
-        let addr = TenantActor::start_in_arbiter(shard, move |_| actor);
-        let handle = TenantHandle {
-            addr,
-            snapshot,
-            revocations,
-            last_used,
-        };
-        map.insert(slug.to_owned(), handle.clone());
-        handle
+        let tenant = snapshot.id.clone();
+        let started = self.inner.registry.insert_with(slug, self.now_ms(), || {
+            let snapshot = Arc::new(ArcSwap::from_pointee(snapshot));
+            let revocations = Arc::new(revocations);
+            let last_used = Arc::new(AtomicU64::new(self.now_ms()));
+            let options = &self.inner.options;
+            let membership: Weak<dyn Membership> = Arc::downgrade(&self.inner.registry) as _;
+            let actor = TenantActor::new(ActorParts {
+                slug: slug.to_owned(),
+                instance: instance.clone(),
+                store: self.inner.store.clone(),
+                load: options.load.clone(),
+                clock: options.clock.clone(),
+                snapshot: snapshot.clone(),
+                revocations: revocations.clone(),
+                last_used: last_used.clone(),
+                epoch: self.inner.epoch,
+                idle_timeout: options.idle_timeout,
+                reload_interval: options.reload_interval,
+                revocation_sync_interval: options.revocation_sync_interval,
+                membership,
+            });
+            let shard = &self.inner.shards[shard_of(slug, self.inner.shards.len())];
+            TenantHandle {
+                addr: TenantActor::start_in_arbiter(shard, move |_| actor),
+                snapshot,
+                revocations,
+                last_used,
+            }
+        });
+        // Another request may have started it while we read the database:
+        // this instance's ack record goes.
+        started.unwrap_or_else(|running| {
+            super::actor::forget(&self.inner.store, &tenant, &instance);
+            running
+        })
     }
 
     /// Slugs of the tenants with a live actor in this process.
     pub fn live_tenants(&self) -> Vec<String> {
-        let map = self
-            .inner
-            .registry
-            .tenants
-            .read()
-            .unwrap_or_else(|p| p.into_inner());
-        let mut slugs: Vec<String> = map
-            .iter()
-            .filter(|(_, h)| h.addr.connected())
-            .map(|(s, _)| s.clone())
-            .collect();
-        slugs.sort();
-        slugs
+        self.inner.registry.live_slugs()
     }
 }
 

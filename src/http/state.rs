@@ -1,0 +1,37 @@
+//! What every handler shares: built once by `app`, handed to actix as app data.
+
+use crate::authn::flow;
+use crate::clock::Clock;
+use crate::config::{Config, MasterKey};
+use crate::identity::password::PasswordHasher;
+use crate::store::Store;
+use crate::tenancy::Supervisor;
+use crate::tenancy::health::Health;
+use crate::tokens::evaluator::Evaluator;
+use std::sync::Arc;
+
+/// Everything handlers share.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub tenants: Supervisor,
+    pub clock: Arc<dyn Clock>,
+    pub passwords: PasswordHasher,
+    pub master_key: MasterKey,
+    /// Where narrowed tokens are evaluated (off the HTTP workers).
+    pub evaluator: Evaluator,
+    /// Tenants that cannot be served or files that could not be applied.
+    pub health: Arc<Health>,
+}
+
+impl AppState {
+    /// What the sign-in steps (`authn::flow`) use.
+    pub fn flow(&self) -> flow::Deps<'_> {
+        flow::Deps {
+            store: &self.store,
+            clock: self.clock.as_ref(),
+            passwords: &self.passwords,
+            session_ttl: self.config.security.session_ttl,
+        }
+    }
+}
