@@ -14,7 +14,6 @@ use actix_web::{App, HttpServer, middleware, web};
 use anyhow::Context;
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// A server bound to its port, not yet running.
 pub struct Application {
@@ -299,6 +298,3 @@ fn apply_tenant_dir(
     }
     Ok(())
 }
-
-/// How long readiness waits for a connection.
-pub const READY_TIMEOUT: Duration = Duration::from_secs(2);

@@ -2,10 +2,10 @@
 //! of the tenant; every request is allowed or refused by the tenant's
 //! policies; refusals are 403 problem+json naming the action, never the policy.
 
-use super::AppState;
-use super::Tenant;
 use super::bearer;
 use super::error::Problem;
+use super::state::AppState;
+use super::tenant::Tenant;
 use crate::identity::self_service::{self, Acting, UpdateError, UserAction, UserPatch};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};

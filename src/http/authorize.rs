@@ -1,9 +1,9 @@
 //! The authorization endpoint (RFC 6749 §3.1) and the login and consent forms.
 
-use super::AppState;
-use super::Tenant;
 use super::error::{PageError, Problem};
 use super::pages::{self, PageForm, SESSION_COOKIE};
+use super::state::AppState;
+use super::tenant::Tenant;
 use crate::authn::flow::{self, Step};
 use crate::authn::sealed;
 use crate::config::SecretString;

@@ -3,12 +3,12 @@
 //! authenticate as confidential clients of the tenant: HTTP Basic with the
 //! client's secret, or a Bearer client_credentials token of the tenant.
 
-use super::AppState;
-use super::Tenant;
 use super::bearer;
 use super::error::Problem;
 use super::evaluate::narrowed;
 use super::form::authenticate;
+use super::state::AppState;
+use super::tenant::Tenant;
 use crate::authz::authzen::{Decision, EvaluationRequest, EvaluationsRequest, Semantic, run_batch};
 use crate::authz::pdp;
 use crate::oauth::FormParams;

@@ -3,10 +3,10 @@
 //! `tokens:revoke` by the tenant's policies (built in: holders of the
 //! `tokens:revoke` right).
 
-use super::AppState;
-use super::Tenant;
 use super::bearer;
 use super::error::Problem;
+use super::state::AppState;
+use super::tenant::Tenant;
 use crate::authz::policy::{Decision, Question};
 use crate::store::StoreError;
 use crate::store::bans::BanTarget;

@@ -5,8 +5,8 @@
 //! are public: any origin may read them. The authorization, login, consent and
 //! logout pages have no CORS at all: they are navigated to, never fetched.
 
-use super::Tenant;
 use super::error::Problem;
+use super::tenant::Tenant;
 use crate::tenancy::TenantSnapshot;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};

@@ -1,6 +1,6 @@
-use super::AppState;
-use super::Tenant;
 use super::error::Problem;
+use super::state::AppState;
+use super::tenant::Tenant;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -44,7 +44,7 @@ pub async fn biscuit_keys(tenant: Tenant) -> HttpResponse {
 
 /// Human-readable notes for developers integrating with this tenant.
 pub async fn docs(tenant: Tenant) -> HttpResponse {
-    super::pages::secure(HttpResponse::Ok())
+    super::headers::secure_page(HttpResponse::Ok())
         .content_type("text/html; charset=utf-8")
         .body(crate::console::tenant_docs(&tenant.snapshot).into_string())
 }

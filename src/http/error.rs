@@ -180,7 +180,7 @@ impl ResponseError for PageError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        super::pages::secure(HttpResponse::build(self.status))
+        super::headers::secure_page(HttpResponse::build(self.status))
             .content_type("text/html; charset=utf-8")
             .body(crate::console::error_page(self.status, &self.title, &self.message).into_string())
     }

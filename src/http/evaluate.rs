@@ -2,7 +2,7 @@
 //! on) on the evaluation threads (`tokens::evaluator`), never on a request
 //! worker; tokens nobody narrowed are checked here.
 
-use super::AppState;
+use super::state::AppState;
 use crate::tokens::access;
 use crate::tokens::evaluator::Busy;
 
@@ -24,7 +24,7 @@ pub(super) async fn off_worker<T: Send + 'static>(
 /// [`crate::tenancy::TenantHandle::inspect`] for tokens `admit` lets
 /// through, off the worker when narrowed.
 pub(super) async fn inspect(
-    tenant: &super::Tenant,
+    tenant: &super::tenant::Tenant,
     state: &AppState,
     token: &str,
     admit: impl Fn(&str, &std::collections::BTreeSet<String>) -> bool + Send + 'static,

@@ -1,6 +1,6 @@
 //! Reading OAuth form posts and authenticating the calling client.
 
-use super::AppState;
+use super::state::AppState;
 use crate::oauth::client_auth::{self, AssertionAudience, Authenticated};
 use crate::oauth::{FormParams, OAuthError, OAuthErrorCode};
 use crate::store;

@@ -1,7 +1,10 @@
-use super::AppState;
 use super::error::Problem;
+use super::state::AppState;
 use crate::tenancy::health::Severity;
 use actix_web::{HttpResponse, web};
+
+/// How long readiness waits for a connection.
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Liveness: the process answers.
 pub async fn healthz() -> HttpResponse {
@@ -13,7 +16,7 @@ pub async fn healthz() -> HttpResponse {
 /// could not be applied at start-up are named as warnings (their tenants are
 /// served as they were).
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
-    if let Err(e) = state.store.ping(crate::app::READY_TIMEOUT).await {
+    if let Err(e) = state.store.ping(READY_TIMEOUT).await {
         tracing::warn!(error = %e, "readiness check failed");
         return Err(Problem::unavailable("the database does not answer"));
     }

@@ -1,6 +1,6 @@
-use super::AppState;
-use super::Tenant;
 use super::form::{authenticate, form};
+use super::state::AppState;
+use super::tenant::Tenant;
 use crate::oauth::{OAuthError, OAuthErrorCode};
 use crate::tokens::access;
 use crate::tokens::introspection::Introspector;

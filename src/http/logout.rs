@@ -2,10 +2,10 @@
 //! rules — which client asks, where the browser may go, when to ask the user —
 //! are `authn::logout`'s.
 
-use super::AppState;
-use super::Tenant;
 use super::error::{PageError, Problem};
 use super::pages::{self, PageForm, SESSION_COOKIE};
+use super::state::AppState;
+use super::tenant::Tenant;
 use crate::authn::logout::{self, Current, Hint, LogoutError};
 use crate::authn::session;
 use crate::console::signin;

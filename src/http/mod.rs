@@ -11,6 +11,7 @@ mod discovery;
 pub mod error;
 mod evaluate;
 mod form;
+mod headers;
 mod health;
 mod introspect;
 mod logout;
@@ -26,25 +27,10 @@ use actix_web::http::Method;
 use actix_web::middleware::from_fn;
 use actix_web::web;
 
+pub use headers::security_headers;
 pub use request_id::RequestId;
 pub use state::AppState;
 pub use tenant::Tenant;
-
-/// Headers every response carries unless its handler set its own (pages set
-/// a CSP of their own, `pages::secure`): nothing Gatehouse answers is to be
-/// framed, sniffed, or leak its URL as a referrer — JSON, problem pages and
-/// actix's own errors included.
-pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
-    use actix_web::http::header;
-    actix_web::middleware::DefaultHeaders::new()
-        .add((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-        ))
-        .add((header::X_FRAME_OPTIONS, "DENY"))
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::REFERRER_POLICY, "no-referrer"))
-}
 
 /// Registers every route. Used by `serve` and by the tests.
 pub fn routes(cfg: &mut web::ServiceConfig) {

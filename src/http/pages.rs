@@ -3,29 +3,15 @@
 use crate::tenancy::TenantSnapshot;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use actix_web::{HttpRequest, HttpResponse};
 use maud::Markup;
 use subtle::ConstantTimeEq;
 
 pub const SESSION_COOKIE: &str = "gh_session";
 pub const CSRF_COOKIE: &str = "gh_csrf";
 
-/// No caching, no framing, no scripts: the pages need none.
-pub fn secure(mut b: HttpResponseBuilder) -> HttpResponseBuilder {
-    b.insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::PRAGMA, "no-cache"))
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'",
-        ))
-        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"));
-    b
-}
-
 pub fn html(status: StatusCode, page: Markup, cookies: Vec<Cookie<'static>>) -> HttpResponse {
-    let mut b = secure(HttpResponse::build(status));
+    let mut b = super::headers::secure_page(HttpResponse::build(status));
     for c in cookies {
         b.cookie(c);
     }
@@ -34,7 +20,7 @@ pub fn html(status: StatusCode, page: Markup, cookies: Vec<Cookie<'static>>) -> 
 }
 
 pub fn redirect(location: &str, cookies: Vec<Cookie<'static>>) -> HttpResponse {
-    let mut b = secure(HttpResponse::Found());
+    let mut b = super::headers::secure_page(HttpResponse::Found());
     for c in cookies {
         b.cookie(c);
     }
@@ -114,7 +100,7 @@ impl PageForm {
 
 /// The browser's live session in this tenant, if any (its cookie names it).
 pub async fn current_session(
-    state: &crate::app::AppState,
+    state: &super::state::AppState,
     s: &TenantSnapshot,
     req: &HttpRequest,
 ) -> Result<Option<crate::store::sessions::SessionRow>, super::error::Problem> {

@@ -1,6 +1,6 @@
-use super::AppState;
-use super::Tenant;
 use super::form::{authenticate, form};
+use super::state::AppState;
+use super::tenant::Tenant;
 use crate::oauth::OAuthError;
 use crate::tokens::access;
 use actix_web::{HttpRequest, HttpResponse, web};

@@ -1,5 +1,5 @@
-use super::AppState;
 use super::error::Problem;
+use super::state::AppState;
 use crate::tenancy::{TenantHandle, TenantSnapshot, TenantStatus};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};

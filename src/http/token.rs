@@ -1,6 +1,6 @@
-use super::AppState;
-use super::Tenant;
 use super::form::{authenticate, form};
+use super::state::AppState;
+use super::tenant::Tenant;
 use crate::grants::{self, Context, TokenRequest};
 use crate::oauth::OAuthError;
 use actix_web::http::header;

@@ -1,8 +1,8 @@
 //! The UserInfo endpoint (OpenID Connect Core §5.3): the claims of the scopes
 //! the user granted, for a Bearer access token that includes `openid`.
 
-use super::AppState;
-use super::Tenant;
+use super::state::AppState;
+use super::tenant::Tenant;
 use crate::identity::UserStatus;
 use crate::store;
 use actix_web::http::header;

@@ -2,7 +2,7 @@
 //! for introspection and revocation.
 
 use super::keyring::KeyRing;
-use super::verified_cache::VerifiedTokens;
+use super::verified_cache::{Cached, VerifiedCache};
 use crate::verify::{Expiry, Verified, Verifier};
 use biscuit_auth::Biscuit;
 use biscuit_auth::builder::{
@@ -181,6 +181,19 @@ pub fn mint_jwt(keys: &KeyRing, c: &AccessClaims) -> Result<IssuedToken, MintErr
         token,
         revocation_id: jti,
     })
+}
+
+/// The tenant's cache of tokens that verified (`tokens::verified_cache`).
+pub type VerifiedTokens = VerifiedCache<TokenFacts>;
+
+impl Cached for TokenFacts {
+    fn expires_at(&self) -> Option<i64> {
+        self.expires_at
+    }
+
+    fn revocation_id(&self) -> &str {
+        &self.revocation_id
+    }
 }
 
 /// What introspection reports about an active token.

@@ -15,7 +15,6 @@
 //!   stays verified for the same bytes. The cache lives in the tenant snapshot,
 //!   so a reload (key rotation or removal, client changes) starts empty.
 
-use super::access::TokenFacts;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -25,19 +24,27 @@ pub const CAPACITY: usize = 4096;
 
 type Key = [u8; 32];
 
-pub struct VerifiedTokens {
-    entries: Mutex<HashMap<Key, Arc<TokenFacts>>>,
+/// What the cache needs of the facts it keeps.
+pub trait Cached {
+    /// Unix seconds; `None` never counts as live.
+    fn expires_at(&self) -> Option<i64>;
+    fn revocation_id(&self) -> &str;
+}
+
+/// The cache, over the facts of a verified token (`access::VerifiedTokens`).
+pub struct VerifiedCache<F> {
+    entries: Mutex<HashMap<Key, Arc<F>>>,
     capacity: usize,
 }
 
-impl Default for VerifiedTokens {
+impl<F: Cached> Default for VerifiedCache<F> {
     fn default() -> Self {
         Self::with_capacity(CAPACITY)
     }
 }
 
 // Never prints tokens or their facts: a token is a bearer secret.
-impl std::fmt::Debug for VerifiedTokens {
+impl<F> std::fmt::Debug for VerifiedCache<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VerifiedTokens")
             .field("len", &self.len())
@@ -46,7 +53,7 @@ impl std::fmt::Debug for VerifiedTokens {
     }
 }
 
-impl VerifiedTokens {
+impl<F> VerifiedCache<F> {
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
             entries: Mutex::new(HashMap::new()),
@@ -58,7 +65,7 @@ impl VerifiedTokens {
         Sha256::digest(token.as_bytes()).into()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Arc<TokenFacts>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Arc<F>>> {
         // A panic while holding the lock cannot leave the map inconsistent
         // (every operation is a single HashMap call), so poisoning is ignored.
         self.entries
@@ -76,18 +83,16 @@ impl VerifiedTokens {
 
     /// The cached facts of a token, if they are still usable at `now_unix`
     /// (seconds) and not revoked. An expired entry is dropped.
-    pub fn get(
-        &self,
-        key: &Key,
-        now_unix: i64,
-        is_revoked: impl Fn(&str) -> bool,
-    ) -> Option<Arc<TokenFacts>> {
+    pub fn get(&self, key: &Key, now_unix: i64, is_revoked: impl Fn(&str) -> bool) -> Option<Arc<F>>
+    where
+        F: Cached,
+    {
         let facts = self.lock().get(key).cloned()?;
-        if facts.expires_at.is_none_or(|exp| exp <= now_unix) {
+        if facts.expires_at().is_none_or(|exp| exp <= now_unix) {
             self.lock().remove(key);
             return None;
         }
-        if is_revoked(&facts.revocation_id) {
+        if is_revoked(facts.revocation_id()) {
             return None;
         }
         Some(facts)
@@ -95,10 +100,13 @@ impl VerifiedTokens {
 
     /// Remembers a token that verified. When full, expired entries go first;
     /// if that frees nothing, the cache starts over (cheap, and bounded).
-    pub fn insert(&self, key: Key, facts: Arc<TokenFacts>, now_unix: i64) {
+    pub fn insert(&self, key: Key, facts: Arc<F>, now_unix: i64)
+    where
+        F: Cached,
+    {
         let mut entries = self.lock();
         if entries.len() >= self.capacity && !entries.contains_key(&key) {
-            entries.retain(|_, f| f.expires_at.is_some_and(|exp| exp > now_unix));
+            entries.retain(|_, f| f.expires_at().is_some_and(|exp| exp > now_unix));
             if entries.len() >= self.capacity {
                 entries.clear();
             }
@@ -110,22 +118,29 @@ impl VerifiedTokens {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tokens::access::AccessTokenFormat;
 
-    fn facts(rid: &str, exp: i64) -> Arc<TokenFacts> {
-        Arc::new(TokenFacts {
-            client_id: "svc".into(),
-            subject: None,
-            scopes: ["api:read".to_owned()].into(),
-            rights: Default::default(),
-            audiences: Default::default(),
-            actors: Vec::new(),
-            issued_at: Some(exp - 3600),
-            expires_at: Some(exp),
-            expiry_readable: true,
+    struct Facts {
+        client_id: &'static str,
+        revocation_id: String,
+        expires_at: i64,
+    }
+
+    impl Cached for Facts {
+        fn expires_at(&self) -> Option<i64> {
+            Some(self.expires_at)
+        }
+        fn revocation_id(&self) -> &str {
+            &self.revocation_id
+        }
+    }
+
+    type VerifiedTokens = VerifiedCache<Facts>;
+
+    fn facts(rid: &str, exp: i64) -> Arc<Facts> {
+        Arc::new(Facts {
+            client_id: "svc",
             revocation_id: rid.into(),
-            format: AccessTokenFormat::Biscuit,
-            blocks: 1,
+            expires_at: exp,
         })
     }
 
@@ -169,6 +184,12 @@ mod tests {
     fn debug_shows_no_token() {
         let c = VerifiedTokens::default();
         c.insert(VerifiedTokens::key("secret-token"), facts("rid-xyz", 9), 0);
+        assert_eq!(
+            c.get(&VerifiedTokens::key("secret-token"), 0, |_| false)
+                .unwrap()
+                .client_id,
+            "svc"
+        );
         let d = format!("{c:?}");
         assert!(!d.contains("rid-xyz") && !d.contains("svc"), "{d}");
     }

@@ -1,0 +1,34 @@
+//! The security headers: every response's defaults, and the stricter set
+//! of the HTML pages.
+
+use actix_web::HttpResponseBuilder;
+use actix_web::http::header;
+
+/// Headers every response carries unless its handler set its own (pages set
+/// a CSP of their own, `headers::secure_page`): nothing Gatehouse answers is to be
+/// framed, sniffed, or leak its URL as a referrer — JSON, problem pages and
+/// actix's own errors included.
+pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+        ))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+}
+
+/// No caching, no framing, no scripts: the pages need none.
+pub fn secure_page(mut b: HttpResponseBuilder) -> HttpResponseBuilder {
+    b.insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"));
+    b
+}
