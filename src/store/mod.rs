@@ -2,8 +2,10 @@
 //! with one set of queries. Every tenant-owned query takes the tenant right after
 //! the connection, so a cross-tenant read cannot be written by accident.
 //!
-//! Database calls are blocking; async callers go through [`Store::run`], which
-//! takes a pooled connection inside `web::block`, never on an async worker thread.
+//! Database calls are blocking; async callers go through [`Store::run`], never
+//! on an async worker thread: on SQLite the closure runs on the one database
+//! thread with its one connection (`sqlite_thread`), on PostgreSQL on the
+//! blocking pool with a pooled connection.
 //!
 //! Single-row lookups use `.get_result(conn)` (first row of the result), never
 //! `.first(conn)`: Diesel's `.first()` appends `LIMIT ?` with a bound value, and
