@@ -6,14 +6,17 @@ use super::keys::tenant_id;
 use crate::app;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::oauth::{AuthMethod, ClientId, GrantType, RedirectUri, STANDARD_SCOPES, ScopeName};
+use crate::oauth::registration::{ClientBuilder, ClientDecl, ClientSecret};
+use crate::oauth::{AuthMethod, ClientId, GrantType, RedirectUri, ScopeName};
 use crate::store::audit::AuditEvent;
-use crate::store::clients::{ClientSpec, MANAGED_BY_CLI};
+use crate::store::clients::MANAGED_BY_CLI;
 use crate::store::{self, DbConnection, TenantId, write_tx};
+use crate::tenancy::declarative::stored_client;
 use crate::tokens::AccessTokenFormat;
 use anyhow::{anyhow, bail};
 use base64::Engine;
 use clap::Subcommand;
+use std::collections::BTreeSet;
 
 #[derive(Debug, Subcommand)]
 pub enum ClientsCommand {
@@ -119,68 +122,36 @@ pub fn run(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
             access_token_ttl,
             service_roles,
         } => {
-            let id = ClientId::parse(&client_id).map_err(anyhow::Error::msg)?;
-            let method = match auth_method.as_deref() {
-                Some(m) => {
-                    AuthMethod::parse(m).ok_or_else(|| anyhow!("unknown auth method {m}"))?
-                }
-                None if public => AuthMethod::None,
-                None => AuthMethod::ClientSecretBasic,
-            };
-            if public != (method == AuthMethod::None) || method == AuthMethod::PrivateKeyJwt {
-                bail!(
-                    "public clients use auth method none; confidential clients client_secret_basic or client_secret_post (private_key_jwt clients are declared in tenant files, with their jwks)"
-                );
-            }
-            let grants = grant_types
-                .iter()
-                .map(|g| GrantType::parse(g).ok_or_else(|| anyhow!("unknown grant type {g}")))
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            if public && grants.contains(&GrantType::ClientCredentials) {
-                bail!("public clients cannot use client_credentials");
-            }
-            if public && !service_roles.is_empty() {
-                bail!("public clients cannot hold service roles");
-            }
-            let uris = redirect_uris
-                .iter()
-                .map(|u| RedirectUri::parse(u).map(|u| u.to_string()))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(anyhow::Error::msg)?;
-            if grants.contains(&GrantType::AuthorizationCode) && uris.is_empty() {
-                bail!("authorization_code needs at least one --redirect-uri");
-            }
-            let format = AccessTokenFormat::parse(&access_token_format)
-                .ok_or_else(|| anyhow!("--access-token-format is biscuit or jwt"))?;
-            let ttl = humantime::parse_duration(&access_token_ttl)?;
-            if !(60..=86_400).contains(&ttl.as_secs()) {
-                bail!("--access-token-ttl must be between 1m and 24h");
-            }
-            let secret = (!public).then(generate_secret);
-            let spec = ClientSpec {
-                name: name.unwrap_or_else(|| client_id.clone()),
+            let draft = Draft {
+                id: ClientId::parse(&client_id).map_err(anyhow::Error::msg)?,
+                name,
                 public,
-                secret_sha256: secret.as_deref().map(sha256_hex),
-                redirect_uris: uris,
-                grant_types: grants.iter().map(|g| g.as_str().to_owned()).collect(),
-                scopes: scopes.clone(),
-                token_endpoint_auth_method: method.as_str().to_owned(),
-                jwks: None,
-                default_scopes: None,
-                access_token_format: format.as_str().to_owned(),
-                access_token_ttl_secs: i64::try_from(ttl.as_secs())?,
-                refresh_token_ttl_secs: 30 * 86_400,
-                first_party: false,
-                allow_plain_pkce: false,
-                refresh_grace_secs: 0,
-                post_logout_redirect_uris: Vec::new(),
-                allow_implicit: false,
+                auth_method: auth_method
+                    .map(|m| {
+                        AuthMethod::parse(&m).ok_or_else(|| anyhow!("unknown auth method {m}"))
+                    })
+                    .transpose()?,
+                grant_types: grant_types
+                    .iter()
+                    .map(|g| GrantType::parse(g).ok_or_else(|| anyhow!("unknown grant type {g}")))
+                    .collect::<anyhow::Result<_>>()?,
+                scopes: scopes
+                    .iter()
+                    .map(|s| ScopeName::parse(s).map_err(anyhow::Error::msg))
+                    .collect::<anyhow::Result<_>>()?,
+                redirect_uris: redirect_uris
+                    .iter()
+                    .map(|u| RedirectUri::parse(u).map_err(anyhow::Error::msg))
+                    .collect::<anyhow::Result<_>>()?,
+                access_token_format: AccessTokenFormat::parse(&access_token_format)
+                    .ok_or_else(|| anyhow!("--access-token-format is biscuit or jwt"))?,
+                access_token_ttl: (
+                    humantime::parse_duration(&access_token_ttl)?,
+                    access_token_ttl,
+                ),
                 service_roles,
-                exchange_audiences: Vec::new(),
-                id_token_alg: None,
-                allowed_origins: None,
             };
-            store.with_conn(|c| create(c, &tenant, id.as_str(), &spec, &clock))?;
+            let secret = store.with_conn(|c| create(c, &tenant, draft, &clock))?;
             println!("client_id: {client_id}");
             if let Some(secret) = secret {
                 println!("client_secret: {secret}");
@@ -242,35 +213,84 @@ pub fn run(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
     }
 }
 
+/// `clients create`'s arguments, parsed but not yet checked against the
+/// rules (the builder's job) or the tenant (its scopes and roles).
+struct Draft {
+    id: ClientId,
+    name: Option<String>,
+    public: bool,
+    auth_method: Option<AuthMethod>,
+    grant_types: Vec<GrantType>,
+    scopes: Vec<ScopeName>,
+    redirect_uris: Vec<RedirectUri>,
+    access_token_format: AccessTokenFormat,
+    /// The lifetime and how it was written.
+    access_token_ttl: (std::time::Duration, String),
+    service_roles: Vec<String>,
+}
+
+/// Builds the client with the tenant's scopes and roles, as a tenant file's
+/// client is built, and inserts it; its new secret, if it has one.
 fn create(
     c: &mut DbConnection,
     tenant: &str,
-    client_id: &str,
-    spec: &ClientSpec,
+    draft: Draft,
     clock: &dyn Clock,
-) -> anyhow::Result<()> {
-    change(c, tenant, client_id, "client.created", clock, |c, t| {
-        let known: Vec<String> = store::scopes::list(c, t)?
+) -> anyhow::Result<Option<String>> {
+    let client_id = draft.id.to_string();
+    let mut secret = None;
+    change(c, tenant, &client_id, "client.created", clock, |c, t| {
+        let scopes = store::scopes::list(c, t)?
             .into_iter()
             .map(|s| s.name)
             .collect();
-        for s in &spec.scopes {
-            ScopeName::parse(s).map_err(anyhow::Error::msg)?;
-            if !STANDARD_SCOPES.contains(&s.as_str()) && !known.contains(s) {
-                bail!("scope {s} is neither built in nor a scope of tenant {tenant}");
-            }
-        }
-        for r in &spec.service_roles {
-            if store::roles::id_of(c, t, r)?.is_none() {
-                bail!("role {r} does not exist in tenant {tenant}");
-            }
-        }
-        if store::clients::find(c, t, client_id)?.is_some() {
+        let roles = store::roles::list(c, t)?
+            .into_iter()
+            .map(|r| r.row.name)
+            .collect();
+        let decl = build(draft, &scopes, &roles, &mut secret).map_err(anyhow::Error::msg)?;
+        if store::clients::find(c, t, &client_id)?.is_some() {
             bail!("client {client_id} already exists in tenant {tenant}");
         }
-        store::clients::insert(c, t, client_id, spec, MANAGED_BY_CLI, clock.db_now())?;
+        let spec = stored_client(&decl);
+        store::clients::insert(c, t, &client_id, &spec, MANAGED_BY_CLI, clock.db_now())?;
         Ok(())
-    })
+    })?;
+    Ok(secret)
+}
+
+fn build(
+    d: Draft,
+    scopes: &BTreeSet<String>,
+    roles: &BTreeSet<String>,
+    secret: &mut Option<String>,
+) -> Result<ClientDecl, String> {
+    let mut b = ClientBuilder::new(d.id, d.public, d.auth_method, scopes, roles)?;
+    if b.takes_secret() {
+        let plain = generate_secret();
+        b.secret(ClientSecret::Sha256(sha256_hex(&plain)))?;
+        *secret = Some(plain);
+    }
+    for g in d.grant_types {
+        b.grant(g)?;
+    }
+    for u in d.redirect_uris {
+        b.redirect_uri(u);
+    }
+    for s in d.scopes {
+        b.scope(s)?;
+    }
+    for r in &d.service_roles {
+        b.service_role(r)?;
+    }
+    b.access_token_format(d.access_token_format);
+    let (ttl, written) = d.access_token_ttl;
+    b.access_token_ttl(Some(ttl))
+        .map_err(|m| format!("--access-token-ttl {written} {m}"))?;
+    if let Some(name) = d.name {
+        b.name(&name);
+    }
+    b.build()
 }
 
 /// Runs `f` in one transaction with a config version bump and an audit event.

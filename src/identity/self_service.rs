@@ -146,7 +146,7 @@ pub enum UpdateError {
 impl UserPatch {
     fn validate(&self) -> Result<(), UpdateError> {
         if let Some(Some(e)) = &self.email
-            && !crate::tenancy::declarative::is_email(e)
+            && !super::email::is_email(e)
         {
             return Err(UpdateError::Invalid(format!(
                 "{e:?} is not an email address"

@@ -9,6 +9,7 @@ pub mod discovery;
 mod error;
 pub mod params;
 pub mod pkce;
+pub mod registration;
 pub mod scope;
 pub mod secrets;
 mod types;

@@ -374,44 +374,34 @@ async fn clients_created_by_cli_get_a_secret_once_and_survive_tenant_apply() {
     }
     assert!(rotated, "the old secret stops working, the new one works");
 
-    let out = gatehouse(
-        &app,
+    let refused = |args: &[&str], message: &str| {
+        let mut all = vec!["clients", "create", "--tenant", "acme"];
+        all.extend_from_slice(args);
+        let out = gatehouse(&app, &all);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&out).contains(message), "{}", stderr(&out));
+    };
+    let cc = ["--grant-type", "client_credentials"];
+    refused(
+        &[&["--client-id", "batch"][..], &cc].concat(),
+        "client batch already exists in tenant acme",
+    );
+    refused(
+        &[&["--client-id", "x", "--scope", "nope"][..], &cc].concat(),
+        "client x names scope nope, which is neither built in nor a scope of the tenant",
+    );
+    // The same rules as in tenant files, in the same words.
+    refused(
+        &[&["--client-id", "spa", "--public"][..], &cc].concat(),
+        "public client spa cannot use client_credentials (RFC 6749 §4.4 needs a confidential client)",
+    );
+    refused(
         &[
-            "clients",
-            "create",
-            "--tenant",
-            "acme",
-            "--client-id",
-            "batch",
-            "--grant-type",
-            "client_credentials",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("client batch already exists in tenant acme"),
-        "{}",
-        stderr(&out)
-    );
-    let out = gatehouse(
-        &app,
-        &[
-            "clients",
-            "create",
-            "--tenant",
-            "acme",
-            "--client-id",
-            "x",
-            "--grant-type",
-            "client_credentials",
-            "--scope",
-            "nope",
-        ],
-    );
-    assert!(
-        stderr(&out).contains("scope nope is neither built in nor a scope of tenant acme"),
-        "{}",
-        stderr(&out)
+            &["--client-id", "short", "--access-token-ttl", "30s"][..],
+            &cc,
+        ]
+        .concat(),
+        "--access-token-ttl 30s must be between 60s and 86400s",
     );
     let out = gatehouse(
         &app,

@@ -11,7 +11,8 @@ mod spec;
 
 pub use apply::{ApplyContext, apply, dry_run};
 pub use error::ApplyError;
-pub(crate) use file::is_email;
 pub use file::{ParseOptions, load_file, load_path, parse_str, tenant_files};
 pub use plan::{Change, Plan};
-pub use spec::{ClientSecret, PasswordSource, RoleSpec, ScopeSpec, Slug, TenantSpec, UserSpec};
+pub use spec::{
+    ClientSecret, PasswordSource, RoleSpec, ScopeSpec, Slug, TenantSpec, UserSpec, stored_client,
+};

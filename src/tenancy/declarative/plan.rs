@@ -1,9 +1,8 @@
 //! The difference between a tenant file and the database: what apply will do.
 
 use super::error::ApplyError;
-use super::spec::{PasswordSource, TenantSpec, UserSpec};
+use super::spec::{PasswordSource, TenantSpec, UserSpec, stored_client};
 use crate::identity::password::PasswordHasher;
-use crate::oauth::GrantType;
 use crate::store::clients::ClientSpec;
 use crate::store::{self, DbConnection, StoreError, TenantId};
 use crate::tokens::JwsAlgorithm;
@@ -433,41 +432,7 @@ fn plan_roles(
 
 fn plan_clients(spec: &TenantSpec, existing: &Existing, changes: &mut Vec<Change>) {
     for (id, c) in &spec.clients {
-        let wanted = ClientSpec {
-            name: c.name.clone(),
-            public: c.public,
-            secret_sha256: c.secret.as_ref().map(|s| s.sha256_hex()),
-            redirect_uris: c.redirect_uris.iter().map(|u| u.to_string()).collect(),
-            grant_types: c
-                .grant_types
-                .iter()
-                .map(|g| GrantType::as_str(*g).to_owned())
-                .collect(),
-            scopes: c.scopes.iter().map(|s| s.to_string()).collect(),
-            token_endpoint_auth_method: c.auth_method.as_str().to_owned(),
-            jwks: c.jwks.clone(),
-            default_scopes: c
-                .default_scopes
-                .as_ref()
-                .map(|d| d.iter().map(|s| s.to_string()).collect()),
-            access_token_format: c.access_token_format.as_str().to_owned(),
-            access_token_ttl_secs: i64::try_from(c.access_token_ttl.as_secs()).unwrap_or(i64::MAX),
-            refresh_token_ttl_secs: i64::try_from(c.refresh_token_ttl.as_secs())
-                .unwrap_or(i64::MAX),
-            first_party: c.first_party,
-            allow_plain_pkce: c.allow_plain_pkce,
-            refresh_grace_secs: i64::try_from(c.refresh_grace.as_secs()).unwrap_or(0),
-            post_logout_redirect_uris: c
-                .post_logout_redirect_uris
-                .iter()
-                .map(|u| u.to_string())
-                .collect(),
-            allow_implicit: c.allow_implicit,
-            service_roles: c.service_roles.iter().cloned().collect(),
-            exchange_audiences: c.exchange_audiences.iter().cloned().collect(),
-            id_token_alg: c.id_token_alg.map(|a| a.as_str().to_owned()),
-            allowed_origins: c.allowed_origins.clone(),
-        };
+        let wanted = stored_client(c);
         match existing.clients.get(id.as_str()) {
             None => changes.push(Change::CreateClient {
                 client_id: id.to_string(),

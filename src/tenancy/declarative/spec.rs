@@ -1,11 +1,13 @@
 //! A tenant file after validation: every value here is valid.
 
 use crate::config::SecretString;
-use crate::oauth::{AuthMethod, ClientId, GrantType, RedirectUri, ScopeName};
-use crate::tokens::{AccessTokenFormat, JwsAlgorithm};
+use crate::oauth::GrantType;
+pub use crate::oauth::registration::{ClientDecl, ClientSecret};
+use crate::oauth::{ClientId, ScopeName};
+use crate::store::clients::ClientSpec;
+use crate::tokens::JwsAlgorithm;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// A tenant slug: the issuer path segment. `[a-z0-9-]`, 2–63 characters, no
 /// leading or trailing hyphen.
@@ -56,70 +58,41 @@ pub struct RoleSpec {
     pub includes: BTreeSet<String>,
 }
 
-/// Where a confidential client's secret comes from. Stored only as SHA-256.
-pub enum ClientSecret {
-    /// A plain secret (from the file or an environment variable), hashed on apply.
-    Plain(SecretString),
-    /// A lower-case hex SHA-256 of the secret.
-    Sha256(String),
-}
-
-impl ClientSecret {
-    pub fn sha256_hex(&self) -> String {
-        match self {
-            ClientSecret::Plain(s) => hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
-                s.expose().as_bytes(),
-            )),
-            ClientSecret::Sha256(h) => h.clone(),
-        }
-    }
-}
-
-impl std::fmt::Debug for ClientSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ClientSecret(REDACTED)")
-    }
-}
-
-pub struct ClientDecl {
-    pub name: String,
-    pub public: bool,
-    pub secret: Option<ClientSecret>,
-    pub redirect_uris: Vec<RedirectUri>,
-    pub grant_types: Vec<GrantType>,
-    pub scopes: Vec<ScopeName>,
-    pub auth_method: AuthMethod,
-    /// Compact JSON of the client's public JWK Set (`private_key_jwt`).
-    pub jwks: Option<String>,
-    pub default_scopes: Option<Vec<ScopeName>>,
-    pub access_token_format: AccessTokenFormat,
-    pub access_token_ttl: Duration,
-    pub refresh_token_ttl: Duration,
-    pub first_party: bool,
-    pub allow_plain_pkce: bool,
-    pub refresh_grace: Duration,
-    pub post_logout_redirect_uris: Vec<RedirectUri>,
-    pub allow_implicit: bool,
-    /// Roles (declared in the same file) the client holds for its own
-    /// client_credentials tokens.
-    pub service_roles: BTreeSet<String>,
-    /// RFC 8693: audiences the client may exchange tokens for.
-    pub exchange_audiences: BTreeSet<String>,
-    /// `id_token_signed_response_alg`; `None` = the tenant's default.
-    pub id_token_alg: Option<JwsAlgorithm>,
-    /// CORS origins; `None` = derived (public clients' redirect URI origins).
-    pub allowed_origins: Option<Vec<String>>,
-}
-
-impl std::fmt::Debug for ClientDecl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientDecl")
-            .field("name", &self.name)
-            .field("public", &self.public)
-            .field("redirect_uris", &self.redirect_uris)
-            .field("grant_types", &self.grant_types)
-            .field("scopes", &self.scopes)
-            .finish_non_exhaustive()
+/// A validated client as the store keeps it (secrets only as SHA-256).
+pub fn stored_client(c: &ClientDecl) -> ClientSpec {
+    ClientSpec {
+        name: c.name.clone(),
+        public: c.public,
+        secret_sha256: c.secret.as_ref().map(|s| s.sha256_hex()),
+        redirect_uris: c.redirect_uris.iter().map(|u| u.to_string()).collect(),
+        grant_types: c
+            .grant_types
+            .iter()
+            .map(|g| GrantType::as_str(*g).to_owned())
+            .collect(),
+        scopes: c.scopes.iter().map(|s| s.to_string()).collect(),
+        token_endpoint_auth_method: c.auth_method.as_str().to_owned(),
+        jwks: c.jwks.clone(),
+        default_scopes: c
+            .default_scopes
+            .as_ref()
+            .map(|d| d.iter().map(|s| s.to_string()).collect()),
+        access_token_format: c.access_token_format.as_str().to_owned(),
+        access_token_ttl_secs: i64::try_from(c.access_token_ttl.as_secs()).unwrap_or(i64::MAX),
+        refresh_token_ttl_secs: i64::try_from(c.refresh_token_ttl.as_secs()).unwrap_or(i64::MAX),
+        first_party: c.first_party,
+        allow_plain_pkce: c.allow_plain_pkce,
+        refresh_grace_secs: i64::try_from(c.refresh_grace.as_secs()).unwrap_or(0),
+        post_logout_redirect_uris: c
+            .post_logout_redirect_uris
+            .iter()
+            .map(|u| u.to_string())
+            .collect(),
+        allow_implicit: c.allow_implicit,
+        service_roles: c.service_roles.iter().cloned().collect(),
+        exchange_audiences: c.exchange_audiences.iter().cloned().collect(),
+        id_token_alg: c.id_token_alg.map(|a| a.as_str().to_owned()),
+        allowed_origins: c.allowed_origins.clone(),
     }
 }
 
