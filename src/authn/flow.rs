@@ -115,8 +115,44 @@ pub async fn advance(
     }
 }
 
+/// What the login form leads to: the next step, and the new session's
+/// cookie value when the credentials were right.
+pub struct LoggedIn {
+    pub step: Step,
+    pub cookie_value: Option<String>,
+}
+
+/// The login form posted. Wrong credentials show the form again, with the
+/// username as typed (never the password); right ones start a session and
+/// continue the request, whose `prompt=login` and `max_age` the fresh
+/// sign-in has now satisfied (OIDC Core §3.1.2.1).
+pub async fn login(
+    deps: Deps<'_>,
+    snapshot: &Arc<TenantSnapshot>,
+    mut request: AuthorizationRequest,
+    login: String,
+    password: SecretString,
+) -> Result<LoggedIn, StoreError> {
+    let Some(started) = sign_in(deps, snapshot, login.clone(), password).await? else {
+        request.login_hint = Some(login).filter(|l| !l.trim().is_empty());
+        return Ok(LoggedIn {
+            step: Step::Login {
+                request,
+                error: Some("The username or password is wrong."),
+            },
+            cookie_value: None,
+        });
+    };
+    request.prompt.login = false;
+    request.max_age = None;
+    Ok(LoggedIn {
+        step: advance(deps, snapshot, request, Some(started.session)).await?,
+        cookie_value: Some(started.cookie_value),
+    })
+}
+
 /// Checks the credentials and starts a session; `None` when they are wrong.
-pub async fn sign_in(
+async fn sign_in(
     deps: Deps<'_>,
     snapshot: &TenantSnapshot,
     login: String,
@@ -133,10 +169,11 @@ pub async fn sign_in(
         .store
         .run(move |c| super::session::find_login(c, &t, &login))
         .await?;
-    let user =
-        actix_web::web::block(move || super::session::check_password(found, &password, &hasher))
-            .await
-            .map_err(|_| StoreError::Cancelled)?;
+    let user = tokio::task::spawn_blocking(move || {
+        super::session::check_password(found, &password, &hasher)
+    })
+    .await
+    .map_err(|_| StoreError::Cancelled)?;
     let Some(user) = user else {
         return Ok(None);
     };

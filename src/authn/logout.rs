@@ -56,6 +56,38 @@ pub enum LogoutError {
     NoClient,
     #[error("post_logout_redirect_uri is not registered for this client")]
     Unregistered,
+    #[error("invalid post_logout_redirect_uri")]
+    InvalidUri,
+}
+
+/// Where the browser goes once signed out: `None` is Gatehouse's own
+/// "signed out" page. `get` reads the request's parameters (the query of a
+/// GET, the confirmation form of a POST).
+pub fn destination(
+    s: &TenantSnapshot,
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<Option<String>, LogoutError> {
+    let hint = get("id_token_hint").and_then(|h| Hint::read(s, &h));
+    let client = client(get("client_id").as_deref(), hint.as_ref())?;
+    let target = redirect_target(
+        s,
+        client.as_deref(),
+        get("post_logout_redirect_uri").as_deref(),
+    )?;
+    target
+        .map(|uri| with_state(&uri, get("state").as_deref()))
+        .transpose()
+}
+
+/// The registered URI exactly, unless `state` must be added (§3: "the OP
+/// MUST include it in the redirect as the state query parameter").
+fn with_state(uri: &str, state: Option<&str>) -> Result<String, LogoutError> {
+    let Some(state) = state else {
+        return Ok(uri.to_owned());
+    };
+    let mut url = url::Url::parse(uri).map_err(|_| LogoutError::InvalidUri)?;
+    url.query_pairs_mut().append_pair("state", state);
+    Ok(url.into())
 }
 
 /// The client asking: `client_id`, or the hint's audience. When both are
@@ -129,6 +161,22 @@ mod tests {
             session_id: sid.map(Into::into),
             audiences: aud.iter().map(|a| a.to_string()).collect(),
         }
+    }
+
+    #[test]
+    fn state_is_added_to_the_registered_uri_and_nothing_else_changes() {
+        assert_eq!(
+            with_state("https://app.example/bye?x=1", None),
+            Ok("https://app.example/bye?x=1".to_owned())
+        );
+        assert_eq!(
+            with_state("https://app.example/bye?x=1", Some("a b&c")),
+            Ok("https://app.example/bye?x=1&state=a+b%26c".to_owned())
+        );
+        assert_eq!(
+            with_state("not a uri", Some("s")),
+            Err(LogoutError::InvalidUri)
+        );
     }
 
     const ALICE: Current<'static> = Current {

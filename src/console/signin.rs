@@ -116,6 +116,29 @@ pub fn logged_out(tenant: &str) -> Markup {
 }
 
 /// Human descriptions of the OpenID Connect scopes.
+/// The consent page's list: each requested scope with what it means (the
+/// built-in wording, or the tenant's description), `openid` required.
+pub fn scope_items<'a>(
+    requested: impl IntoIterator<Item = &'a String>,
+    tenant_scopes: &'a [(String, String)],
+) -> Vec<ScopeItem<'a>> {
+    requested
+        .into_iter()
+        .map(|name| ScopeItem {
+            name,
+            description: standard_description(name)
+                .or_else(|| {
+                    tenant_scopes
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, d)| d.as_str())
+                })
+                .unwrap_or(name),
+            required: name == "openid",
+        })
+        .collect()
+}
+
 pub fn standard_description(scope: &str) -> Option<&'static str> {
     Some(match scope {
         "openid" => "Sign you in",
@@ -125,4 +148,30 @@ pub fn standard_description(scope: &str) -> Option<&'static str> {
         "account" => "Change your name and email address",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consent_items_explain_each_scope_and_require_only_openid() {
+        let requested: Vec<String> = ["openid", "notes:read", "unknown"]
+            .map(str::to_owned)
+            .into();
+        let tenant = vec![("notes:read".to_owned(), "Read your notes".to_owned())];
+        let items = scope_items(&requested, &tenant);
+        let got: Vec<(&str, &str, bool)> = items
+            .iter()
+            .map(|i| (i.name, i.description, i.required))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("openid", "Sign you in", true),
+                ("notes:read", "Read your notes", false),
+                ("unknown", "unknown", false),
+            ]
+        );
+    }
 }

@@ -11,6 +11,7 @@ pub mod authorization_code;
 pub mod client_credentials;
 pub mod implicit;
 pub mod refresh_token;
+pub mod revocation;
 mod sign_in;
 pub mod token_exchange;
 

@@ -7,7 +7,7 @@ use super::tenant::Tenant;
 use crate::authn::flow::{self, Step};
 use crate::authn::sealed;
 use crate::config::SecretString;
-use crate::console::signin::{self, FormState, ScopeItem};
+use crate::console::signin::{self, FormState};
 use crate::oauth::FormParams;
 use crate::oauth::authorize::{self, AuthorizeError};
 use crate::tenancy::TenantSnapshot;
@@ -68,40 +68,18 @@ pub async fn login(
 ) -> Result<HttpResponse, actix_web::Error> {
     let s = tenant.snapshot.clone();
     let form = PageForm::parse(&body);
-    let mut request = open(&state, &s, &req, &form)?;
+    let request = open(&state, &s, &req, &form)?;
     let login = form.get("username").unwrap_or_default().to_owned();
     let password = SecretString::new(form.get("password").unwrap_or_default());
-    match flow::sign_in(state.flow(), &s, login.clone(), password)
+    let done = flow::login(state.flow(), &s, request, login, password)
         .await
-        .map_err(Problem::from)?
-    {
-        None => {
-            // The form comes back with the username as typed (never the
-            // password).
-            request.login_hint = Some(login).filter(|l| !l.trim().is_empty());
-            render(
-                &state,
-                &s,
-                &req,
-                Step::Login {
-                    request,
-                    error: Some("The username or password is wrong."),
-                },
-                vec![],
-            )
-        }
-        Some(started) => {
-            // The user just signed in: prompt=login and max_age are satisfied.
-            request.prompt.login = false;
-            request.max_age = None;
-            let cookie =
-                pages::tenant_cookie(&s, SESSION_COOKIE, started.cookie_value, SameSite::Lax);
-            let step = flow::advance(state.flow(), &s, request, Some(started.session))
-                .await
-                .map_err(Problem::from)?;
-            render(&state, &s, &req, step, vec![cookie])
-        }
-    }
+        .map_err(Problem::from)?;
+    let cookies = done
+        .cookie_value
+        .map(|v| pages::tenant_cookie(&s, SESSION_COOKIE, v, SameSite::Lax))
+        .into_iter()
+        .collect();
+    render(&state, &s, &req, done.step, cookies)
 }
 
 /// POST /t/{tenant}/consent
@@ -207,22 +185,7 @@ fn render(
                 csrf: &csrf,
                 request: &blob,
             };
-            let items: Vec<ScopeItem<'_>> = request
-                .scopes
-                .iter()
-                .map(|name| ScopeItem {
-                    name,
-                    description: signin::standard_description(name)
-                        .or_else(|| {
-                            s.scopes
-                                .iter()
-                                .find(|(n, _)| n == name)
-                                .map(|(_, d)| d.as_str())
-                        })
-                        .unwrap_or(name),
-                    required: name == "openid",
-                })
-                .collect();
+            let items = signin::scope_items(&request.scopes, &s.scopes);
             let page = signin::consent(
                 &s.name,
                 &client_name(&request.client_id),

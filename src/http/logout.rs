@@ -95,15 +95,7 @@ async fn finish(
     current: Option<SessionRow>,
     get: impl Fn(&str) -> Option<String>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let hint = get("id_token_hint").and_then(|h| Hint::read(s, &h));
-    let client =
-        logout::client(get("client_id").as_deref(), hint.as_ref()).map_err(PageError::from)?;
-    let target = logout::redirect_target(
-        s,
-        client.as_deref(),
-        get("post_logout_redirect_uri").as_deref(),
-    )
-    .map_err(PageError::from)?;
+    let target = logout::destination(s, get).map_err(PageError::from)?;
     if let Some(row) = current {
         let (tenant, now) = (s.id.clone(), state.clock.db_now());
         state
@@ -120,15 +112,5 @@ async fn finish(
             clear,
         ));
     };
-    let location = match get("state") {
-        // The registered URI exactly, unless `state` must be added (§3).
-        None => uri,
-        Some(st) => {
-            let mut url =
-                url::Url::parse(&uri).map_err(|_| bad("invalid post_logout_redirect_uri"))?;
-            url.query_pairs_mut().append_pair("state", &st);
-            url.into()
-        }
-    };
-    Ok(pages::redirect(&location, clear))
+    Ok(pages::redirect(&uri, clear))
 }

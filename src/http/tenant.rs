@@ -14,6 +14,20 @@ pub struct Tenant {
     pub snapshot: Arc<TenantSnapshot>,
 }
 
+impl Tenant {
+    /// What the domain's token services need of this request: the tenant,
+    /// the store, the evaluation threads, and the time now.
+    pub fn context<'a>(&'a self, state: &'a AppState) -> crate::grants::Context<'a> {
+        crate::grants::Context {
+            store: &state.store,
+            tenant: &self.handle,
+            snapshot: &self.snapshot,
+            evaluator: &state.evaluator,
+            now: state.clock.now(),
+        }
+    }
+}
+
 impl FromRequest for Tenant {
     type Error = Problem;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Problem>>>>;

@@ -1,7 +1,7 @@
 use super::form::{authenticate, form};
 use super::state::AppState;
 use super::tenant::Tenant;
-use crate::grants::{self, Context, TokenRequest};
+use crate::grants::{self, TokenRequest};
 use crate::oauth::OAuthError;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -18,14 +18,7 @@ pub async fn token(
     let params = form(&req, &body)?;
     let caller = authenticate(&state, &tenant.snapshot, &req, &params).await?;
     let request = TokenRequest::parse(&params)?;
-    let ctx = Context {
-        store: &state.store,
-        tenant: &tenant.handle,
-        snapshot: &tenant.snapshot,
-        evaluator: &state.evaluator,
-        now: state.clock.now(),
-    };
-    let response = grants::handle(&ctx, caller.client, request).await?;
+    let response = grants::handle(&tenant.context(&state), caller.client, request).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))

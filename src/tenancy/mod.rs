@@ -3,6 +3,7 @@
 //! immutable snapshot that handlers read without a message round trip.
 
 mod actor;
+pub mod bans;
 pub mod declarative;
 mod handle;
 pub mod health;

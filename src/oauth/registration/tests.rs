@@ -1,6 +1,6 @@
 use super::*;
-use std::collections::BTreeSet;
 use crate::config::SecretString;
+use std::collections::BTreeSet;
 
 fn sets() -> (BTreeSet<String>, BTreeSet<String>) {
     (
