@@ -7,8 +7,10 @@ use super::bearer;
 use super::error::Problem;
 use super::state::AppState;
 use super::tenant::Tenant;
+use crate::store::bans::BanTarget;
 use crate::tenancy::bans;
-use crate::tokens::ban::BanRequest;
+use crate::tenancy::propagation::Confirmation;
+use crate::tokens::ban::{BanRequest, Banned};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
@@ -21,12 +23,7 @@ pub async fn ban(
     let Some(token) = bearer::token(&req) else {
         return Ok(bearer::challenge(None));
     };
-    let request: Result<BanRequest, Problem> =
-        super::api_users::parse_json(&req, &body, &["application/json"]);
-    let target = request.and_then(|r| {
-        r.target()
-            .map_err(|m| Problem::new(StatusCode::BAD_REQUEST, m))
-    });
+    let target = parse_target(&req, &body);
     // The token checked first, as without a body; off the worker if narrowed.
     let (handle, s, now) = (
         tenant.handle.clone(),
@@ -39,39 +36,42 @@ pub async fn ban(
     );
     let checked =
         super::evaluate::off_worker(&state, super::evaluate::narrowed([token]), move || {
-            let caller = handle.present(&s, &t, now)?;
-            let allowed = wanted.is_some_and(|w| bans::may_ban(&s, &caller, &w, now));
-            Some((caller.actor(), allowed))
+            bans::check_caller(&handle, &s, &t, wanted.as_deref(), now)
         })
         .await?;
-    let Some((actor, allowed)) = checked else {
+    let Some(caller) = checked else {
         return Ok(bearer::challenge(Some("the access token is not valid")));
     };
     let target = target?;
-    if !allowed {
+    if !caller.allowed {
         return Ok(Problem::forbidden(bans::ACTION).error_response());
     }
     let timing = bans::Timing {
         confirm_timeout: state.config.tenants.ban_confirm_timeout,
         sync_interval: state.config.tenants.revocation_sync_interval,
     };
-    let (banned, processes) = bans::ban_everywhere(
-        &state.store,
-        state.clock.clone(),
-        &tenant.handle,
-        &target,
-        actor,
-        timing,
-    )
-    .await?;
-    // 202 when some process did not confirm in time: the ban is recorded and
-    // in force where confirmed, not yet known to be everywhere.
+    let (store, clock) = (&state.store, state.clock.clone());
+    let (banned, processes) =
+        bans::ban_everywhere(store, clock, &tenant.handle, &target, caller.actor, timing).await?;
+    Ok(answer(&target, &banned, &processes))
+}
+
+fn parse_target(req: &HttpRequest, body: &[u8]) -> Result<BanTarget, Problem> {
+    let request: BanRequest = super::api_users::parse_json(req, body, &["application/json"])?;
+    request
+        .target()
+        .map_err(|m| Problem::new(StatusCode::BAD_REQUEST, m))
+}
+
+/// 200, or 202 when some process did not confirm in time: the ban is
+/// recorded and in force where confirmed, not yet known to be everywhere.
+fn answer(target: &BanTarget, banned: &Banned, processes: &Confirmation) -> HttpResponse {
     let status = if processes.unconfirmed == 0 {
         StatusCode::OK
     } else {
         StatusCode::ACCEPTED
     };
-    Ok(HttpResponse::build(status).json(serde_json::json!({
+    HttpResponse::build(status).json(serde_json::json!({
         "banned": target.kind(),
         "target": target.target(),
         "banned_before": banned
@@ -80,5 +80,5 @@ pub async fn ban(
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "refresh_families_revoked": banned.refresh_families_revoked,
         "processes": processes,
-    })))
+    }))
 }

@@ -3,7 +3,7 @@
 
 use super::state::AppState;
 use super::tenant::Tenant;
-use crate::identity::UserStatus;
+use crate::identity::{UserStatus, claims};
 use crate::store;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -39,25 +39,7 @@ pub async fn userinfo(
     let Some(user) = user.filter(|u| UserStatus::of_row(&u.status).is_active()) else {
         return Ok(invalid_token("the user no longer exists"));
     };
-    let mut claims = serde_json::Map::new();
-    claims.insert("sub".into(), user.id.clone().into());
-    if facts.scopes.contains("profile") {
-        claims.insert("preferred_username".into(), user.username.clone().into());
-        if let Some(name) = &user.display_name {
-            claims.insert("name".into(), name.clone().into());
-        }
-        claims.insert(
-            "updated_at".into(),
-            user.updated_at.and_utc().timestamp().into(),
-        );
-    }
-    if facts.scopes.contains("email")
-        && let Some(email) = &user.email
-    {
-        claims.insert("email".into(), email.clone().into());
-        claims.insert("email_verified".into(), user.email_verified.into());
-    }
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(claims))
+        .json(claims::standard_claims(&user, &facts.scopes)))
 }

@@ -1,6 +1,7 @@
 //! Users and what proves who they are. Sessions, consent and MFA come later.
 
 pub mod accounts;
+pub mod claims;
 pub mod email;
 pub mod password;
 pub mod self_service;

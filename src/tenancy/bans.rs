@@ -20,7 +20,7 @@ pub const ACTION: &str = "tokens:revoke";
 
 /// Whether the policies allow `caller` [`ACTION`] on `target` (a user id, a
 /// client id, or the tenant).
-pub fn may_ban(
+fn may_ban(
     s: &TenantSnapshot,
     caller: &Presented,
     target: &str,
@@ -34,6 +34,31 @@ pub fn may_ban(
         now: now.into(),
     };
     s.policies.decide(&caller.caller(&s.slug), &question) == Decision::Allow
+}
+
+/// Who asks for a ban, and whether they may ban what they asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// Recorded as the ban's actor (and in the audit log).
+    pub actor: String,
+    pub allowed: bool,
+}
+
+/// The caller behind a Bearer `token`, or `None` when the token is not an
+/// active access token of the tenant; `wanted` is the target asked for
+/// (`None` when the request named none validly: never allowed).
+pub fn check_caller(
+    tenant: &TenantHandle,
+    s: &TenantSnapshot,
+    token: &str,
+    wanted: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Caller> {
+    let caller = tenant.present(s, token, now)?;
+    Some(Caller {
+        allowed: wanted.is_some_and(|w| may_ban(s, &caller, w, now)),
+        actor: caller.actor(),
+    })
 }
 
 /// How long a ban waits for other processes, and how often they sync.
