@@ -4,7 +4,7 @@
 use super::decide::{self, Next, SignIn};
 use crate::clock::Clock;
 use crate::config::SecretString;
-use crate::grants::authorization_code::{CodeBinding, issue_code};
+use crate::grants::code_issuance::{CodeBinding, issue_code};
 use crate::grants::implicit;
 use crate::identity::password::PasswordHasher;
 use crate::oauth::OAuthError;
@@ -227,7 +227,7 @@ async fn issue(
     scopes: BTreeSet<String>,
 ) -> Result<Step, StoreError> {
     let scopes = ScopeSet::from_stored(scopes);
-    let Some((challenge, method)) = request.code_challenge.clone() else {
+    let ResponseType::Code(pkce) = request.response_type.clone() else {
         let (tenant, user) = (snapshot.id.clone(), session.user_id.clone());
         let held = deps
             .store
@@ -247,7 +247,7 @@ async fn issue(
                 redirect_uri: &r.redirect_uri,
                 scopes: &scopes,
                 nonce: r.nonce.as_deref(),
-                challenge: (&challenge, method),
+                challenge: &pkce,
             };
             issue_code(c, &tenant, &s, &binding, now)
         })
@@ -265,7 +265,7 @@ pub fn error_url(
     request: &AuthorizationRequest,
     e: &OAuthError,
 ) -> String {
-    let fragment = request.response_type == ResponseType::Token;
+    let fragment = request.response_type.in_fragment();
     authorize::error_redirect_in(
         &request.redirect_uri,
         &snapshot.issuer,

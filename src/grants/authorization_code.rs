@@ -10,28 +10,24 @@
 //! [`check`] and acts on its refusal (replay detection).
 
 use super::sign_in::{
-    Minted, UserGrant, decode_scopes, encode_scopes, insert_refresh_token, mint, new_refresh_token,
-    user_rights, user_status, wants_refresh,
+    Minted, UserGrant, decode_scopes, mint, new_refresh_token, start_family, user_rights,
+    user_status, wants_refresh,
 };
 use super::{Context, TokenGrant, TokenResponse};
-use crate::authn::session::{random_token, sha256_hex};
+use crate::authn::session::sha256_hex;
 use crate::identity::UserStatus;
 use crate::oauth::pkce::{self, Method};
 use crate::oauth::scope::ScopeSet;
 use crate::oauth::secrets::{self, PkceVerifier};
 use crate::oauth::{Client, FormParams, GrantType, OAuthError, OAuthErrorCode};
 use crate::store::codes::{self, CodeRow};
-use crate::store::refresh::{self, FamilyRow};
-use crate::store::sessions::SessionRow;
+use crate::store::refresh;
 use crate::store::{self, DbConnection, StoreError, TenantId, write_tx};
 use crate::tenancy::TenantSnapshot;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Authorization codes live this long (RFC 6749 §4.1.2 recommends ≤ 10 min).
-pub const CODE_TTL_SECS: i64 = 60;
 
 pub struct AuthorizationCode;
 
@@ -288,36 +284,6 @@ async fn run_locked(
         .await
 }
 
-/// Starts the refresh family of a redeemed code, with its first token.
-fn start_family(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    row: &CodeRow,
-    family_id: &str,
-    client: &Client,
-    token: &str,
-    now: NaiveDateTime,
-) -> Result<(), StoreError> {
-    refresh::insert_family(
-        conn,
-        tenant,
-        &FamilyRow {
-            id: family_id.to_owned(),
-            tenant_id: tenant.to_string(),
-            client_id: row.client_id.clone(),
-            user_id: row.user_id.clone(),
-            session_id: Some(row.session_id.clone()),
-            scopes: row.scopes.clone(),
-            auth_time: row.auth_time,
-            amr: row.amr.clone(),
-            state: refresh::ACTIVE.into(),
-            created_at: now,
-            revoked_at: None,
-        },
-    )?;
-    insert_refresh_token(conn, tenant, family_id, client, token, now)
-}
-
 /// What the transaction of [`locked`] commits to.
 enum Outcome {
     Issued(Box<Minted>),
@@ -407,52 +373,6 @@ fn revoke_issued(
         store::revocations::revoke_in_tx(conn, tenant, id, exp, now)?;
     }
     Ok(())
-}
-
-/// What the authorization endpoint binds a code to (RFC 6749 §4.1.2, RFC 7636
-/// §4.4, OIDC Core §3.1.2.1 `nonce`).
-pub struct CodeBinding<'a> {
-    pub client_id: &'a str,
-    pub redirect_uri: &'a str,
-    pub scopes: &'a ScopeSet,
-    pub nonce: Option<&'a str>,
-    pub challenge: (&'a str, Method),
-}
-
-/// Creates a code for a signed-in user's granted scopes; returns the code.
-pub fn issue_code(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    session: &SessionRow,
-    b: &CodeBinding<'_>,
-    now: NaiveDateTime,
-) -> Result<String, StoreError> {
-    let code = random_token();
-    codes::insert(
-        conn,
-        tenant,
-        &CodeRow {
-            code_sha256: sha256_hex(&code),
-            tenant_id: tenant.to_string(),
-            client_id: b.client_id.to_owned(),
-            user_id: session.user_id.clone(),
-            session_id: session.id.clone(),
-            redirect_uri: b.redirect_uri.to_owned(),
-            scopes: encode_scopes(b.scopes),
-            nonce: b.nonce.map(str::to_owned),
-            code_challenge: Some(b.challenge.0.to_owned()),
-            code_challenge_method: Some(b.challenge.1.as_str().to_owned()),
-            auth_time: session.auth_time,
-            amr: session.amr.clone(),
-            state: codes::ACTIVE.into(),
-            family_id: None,
-            access_revocation_id: None,
-            access_expires_at: None,
-            created_at: now,
-            expires_at: now + chrono::Duration::seconds(CODE_TTL_SECS),
-        },
-    )?;
-    Ok(code)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 
 pub mod authorization_code;
 pub mod client_credentials;
+pub mod code_issuance;
 pub mod implicit;
 pub mod refresh_token;
 pub mod revocation;

@@ -8,7 +8,8 @@ use crate::authz::rights::RightsModel;
 use crate::identity::UserStatus;
 use crate::oauth::scope::ScopeSet;
 use crate::oauth::{Client, GrantType, OAuthError};
-use crate::store::refresh::{self, TokenRow};
+use crate::store::codes::CodeRow;
+use crate::store::refresh::{self, FamilyRow, TokenRow};
 use crate::store::{self, DbConnection, StoreError, TenantId, write_tx};
 use crate::tokens::minter::{AccessGrant, IdTokenGrant, Lifetime, MintedAccess, Minter};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -157,6 +158,36 @@ pub(super) fn insert_refresh_token(
 /// A fresh refresh token (256 bits).
 pub(super) fn new_refresh_token() -> String {
     random_token()
+}
+
+/// Starts the refresh family of a redeemed code, with its first token.
+pub(super) fn start_family(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    row: &CodeRow,
+    family_id: &str,
+    client: &Client,
+    token: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    refresh::insert_family(
+        conn,
+        tenant,
+        &FamilyRow {
+            id: family_id.to_owned(),
+            tenant_id: tenant.to_string(),
+            client_id: row.client_id.clone(),
+            user_id: row.user_id.clone(),
+            session_id: Some(row.session_id.clone()),
+            scopes: row.scopes.clone(),
+            auth_time: row.auth_time,
+            amr: row.amr.clone(),
+            state: refresh::ACTIVE.into(),
+            created_at: now,
+            revoked_at: None,
+        },
+    )?;
+    insert_refresh_token(conn, tenant, family_id, client, token, now)
 }
 
 /// Revokes the family of a refresh token presented for revocation (RFC 7009

@@ -17,12 +17,27 @@ pub struct Prompt {
     pub consent: bool,
 }
 
-/// RFC 6749 §3.1.1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A PKCE code challenge (RFC 7636 §4.2) and how it was derived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeChallenge {
+    pub challenge: String,
+    pub method: Method,
+}
+
+/// RFC 6749 §3.1.1. A code request always carries its PKCE challenge (OAuth
+/// 2.1 §4.1.1), so a code cannot be issued without one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ResponseType {
-    Code,
+    Code(CodeChallenge),
     /// The implicit grant (§4.2), for public clients that opt in.
     Token,
+}
+
+impl ResponseType {
+    /// Whether the response travels in the fragment (RFC 6749 §4.2.2).
+    pub fn in_fragment(&self) -> bool {
+        matches!(self, ResponseType::Token)
+    }
 }
 
 /// A valid authorization request, carried (sealed) through login and consent.
@@ -34,8 +49,6 @@ pub struct AuthorizationRequest {
     pub scopes: BTreeSet<String>,
     pub state: Option<String>,
     pub nonce: Option<String>,
-    /// Required for `code`; absent for `token`.
-    pub code_challenge: Option<(String, Method)>,
     pub prompt: Prompt,
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
@@ -96,10 +109,10 @@ pub fn parse(
     if params.contains("request_uri") {
         return Err(fail(InvalidRequest, "request_uri is not supported"));
     }
-    let response_type = match params.get("response_type") {
+    match params.get("response_type") {
         None => return Err(fail(InvalidRequest, "response_type is required")),
-        Some("code") => ResponseType::Code,
-        Some("token") if client.allow_implicit => ResponseType::Token,
+        Some("code") => {}
+        Some("token") if implicit => {}
         Some(_) => {
             return Err(fail(
                 UnsupportedResponseType,
@@ -117,7 +130,7 @@ pub fn parse(
             &format!("only response_mode={default_mode} is supported"),
         ));
     }
-    if response_type == ResponseType::Code && !client.allows_grant(GrantType::AuthorizationCode) {
+    if !implicit && !client.allows_grant(GrantType::AuthorizationCode) {
         return Err(fail(
             UnauthorizedClient,
             "this client may not use the authorization code grant",
@@ -136,20 +149,17 @@ pub fn parse(
             &format!("scope not allowed for this client: {s}"),
         ));
     }
-    let code_challenge = match response_type {
-        ResponseType::Code => {
-            Some(pkce_params(params, &client).map_err(|d| fail(InvalidRequest, d))?)
+    let response_type = if implicit {
+        // Never a refresh token through the front channel.
+        if scopes.contains("offline_access") {
+            return Err(fail(
+                InvalidScope,
+                "offline_access is not available with response_type=token",
+            ));
         }
-        ResponseType::Token => {
-            // Never a refresh token through the front channel.
-            if scopes.contains("offline_access") {
-                return Err(fail(
-                    InvalidScope,
-                    "offline_access is not available with response_type=token",
-                ));
-            }
-            None
-        }
+        ResponseType::Token
+    } else {
+        ResponseType::Code(pkce_params(params, &client).map_err(|d| fail(InvalidRequest, d))?)
     };
     let prompt = parse_prompt(params.get("prompt")).map_err(|d| fail(InvalidRequest, d))?;
     let max_age = match params.get("max_age") {
@@ -168,7 +178,6 @@ pub fn parse(
         scopes,
         state: state.clone(),
         nonce: params.get("nonce").map(str::to_owned),
-        code_challenge,
         prompt,
         max_age,
         login_hint: params.get("login_hint").map(str::to_owned),
@@ -183,7 +192,7 @@ fn wants_openid(params: &FormParams) -> bool {
 
 /// PKCE is required of every client (OAuth 2.1 §4.1.1); `plain` only where the
 /// client explicitly allows it. RFC 7636 §4.3: an absent method means `plain`.
-fn pkce_params(params: &FormParams, client: &Client) -> Result<(String, Method), &'static str> {
+fn pkce_params(params: &FormParams, client: &Client) -> Result<CodeChallenge, &'static str> {
     let challenge = params
         .get("code_challenge")
         .ok_or("code_challenge is required (PKCE, RFC 7636)")?;
@@ -197,7 +206,10 @@ fn pkce_params(params: &FormParams, client: &Client) -> Result<(String, Method),
     if !pkce::well_formed(challenge) {
         return Err("code_challenge is malformed");
     }
-    Ok((challenge.to_owned(), method))
+    Ok(CodeChallenge {
+        challenge: challenge.to_owned(),
+        method,
+    })
 }
 
 fn parse_prompt(raw: Option<&str>) -> Result<Prompt, &'static str> {
