@@ -33,7 +33,8 @@ pub fn load_users(
         .collect();
     let mut users = Users::new();
     for id in ids {
-        let active = store::users::get(conn, tenant, id)?.is_some_and(|u| u.status == "active");
+        let active = store::users::get(conn, tenant, id)?
+            .is_some_and(|u| crate::identity::UserStatus::of_row(&u.status).is_active());
         if active {
             let held = store::users::role_names(conn, tenant, id)?;
             users.insert(id.to_owned(), snapshot_roles.permissions_of(&held));

@@ -6,7 +6,7 @@ use super::ownership::declared_in_file;
 use crate::app;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::identity::accounts;
+use crate::identity::{UserStatus, accounts};
 use crate::store::{self, write_tx};
 use anyhow::{anyhow, bail};
 use clap::Subcommand;
@@ -49,9 +49,9 @@ pub fn run(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
                 return Err(declared_in_file(c, &t, &format!("the status of user {user}")));
             }
             let now = clock.db_now();
-            match (disable, u.status.as_str()) {
-                (true, store::users::STATUS_DISABLED) => bail!("user {user} is already disabled"),
-                (false, store::users::STATUS_ACTIVE) => bail!("user {user} is not disabled"),
+            match (disable, UserStatus::of_row(&u.status)) {
+                (true, UserStatus::Disabled) => bail!("user {user} is already disabled"),
+                (false, UserStatus::Active) => bail!("user {user} is not disabled"),
                 (true, _) => {
                     let d = accounts::disable_in_tx(c, &t, &u.id, "cli", now, || clock.db_now())?;
                     Ok(format!(

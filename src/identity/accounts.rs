@@ -5,9 +5,9 @@
 //! process refuses them). A disabled user cannot sign in, refresh or redeem;
 //! enabling them again lets them sign in anew — nothing ended comes back.
 
+use super::UserStatus;
 use crate::store::audit::AuditEvent;
 use crate::store::bans::{self, BanTarget};
-use crate::store::users::{STATUS_ACTIVE, STATUS_DISABLED};
 use crate::store::{self, DbConnection, StoreError, TenantId};
 use chrono::NaiveDateTime;
 
@@ -29,7 +29,7 @@ pub fn disable_in_tx(
     now: NaiveDateTime,
     banned_at: impl FnOnce() -> NaiveDateTime,
 ) -> Result<Disabled, StoreError> {
-    store::users::set_status(conn, tenant, user_id, STATUS_DISABLED, now)?;
+    store::users::set_status(conn, tenant, user_id, UserStatus::Disabled.as_str(), now)?;
     let sessions_ended = store::sessions::end_all_of_user(conn, tenant, user_id, now)?;
     let (families, _) = bans::ban(
         conn,
@@ -68,7 +68,7 @@ pub fn enable_in_tx(
     actor: &str,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    store::users::set_status(conn, tenant, user_id, STATUS_ACTIVE, now)?;
+    store::users::set_status(conn, tenant, user_id, UserStatus::Active.as_str(), now)?;
     store::audit::append(
         conn,
         tenant,

@@ -27,9 +27,6 @@ pub struct UserRow {
     pub status_from_file: bool,
 }
 
-pub const STATUS_ACTIVE: &str = "active";
-pub const STATUS_DISABLED: &str = "disabled";
-
 // The password hash stays out of Debug output.
 impl std::fmt::Debug for UserRow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -6,6 +6,7 @@ use super::plan::{Change, Plan, UserChange, plan};
 use super::spec::TenantSpec;
 use crate::clock::Clock;
 use crate::config::MasterKey;
+use crate::identity::UserStatus;
 use crate::identity::password::PasswordHasher;
 use crate::store::audit::AuditEvent;
 use crate::store::tenants::{STATUS_ACTIVE, TenantRow};
@@ -266,10 +267,7 @@ fn create_user(
         email_verified: false,
         display_name: user.display_name.clone(),
         password_hash: user.password_hash.clone(),
-        status: user
-            .status
-            .clone()
-            .unwrap_or_else(|| store::users::STATUS_ACTIVE.into()),
+        status: user.status.unwrap_or(UserStatus::Active).as_str().into(),
         created_at: now,
         updated_at: now,
         roles_from_file: user.roles_from_file,
@@ -303,13 +301,13 @@ fn update_user(
     if let Some(roles) = &user.roles {
         set_roles(conn, tenant, user_id, roles)?;
     }
-    match user.status.as_deref() {
+    match user.status {
         // A user the file disables loses everything they hold, in this
         // transaction (identity::accounts).
-        Some(store::users::STATUS_DISABLED) => {
+        Some(UserStatus::Disabled) => {
             crate::identity::accounts::disable_in_tx(conn, tenant, user_id, "file", now, || now)?;
         }
-        Some(s) => store::users::set_status(conn, tenant, user_id, s, now).map(|_| ())?,
+        Some(s) => store::users::set_status(conn, tenant, user_id, s.as_str(), now).map(|_| ())?,
         None => {}
     }
     store::users::set_file_ownership(

@@ -2,6 +2,7 @@
 
 use super::error::ApplyError;
 use super::spec::{PasswordSource, TenantSpec, UserSpec, stored_client};
+use crate::identity::UserStatus;
 use crate::identity::password::PasswordHasher;
 use crate::store::clients::ClientSpec;
 use crate::store::{self, DbConnection, StoreError, TenantId};
@@ -99,8 +100,8 @@ pub struct UserChange {
     pub display_name: Option<String>,
     pub password_hash: Option<String>,
     pub roles: Option<BTreeSet<String>>,
-    /// A status to set (`active` / `disabled`).
-    pub status: Option<String>,
+    /// A status to set.
+    pub status: Option<UserStatus>,
     /// Which fields the file owns from now on.
     pub roles_from_file: bool,
     pub status_from_file: bool,
@@ -558,7 +559,7 @@ fn plan_user(
                 display_name: user.display_name.clone(),
                 password_hash,
                 roles: user.roles.clone(),
-                status: user.status.clone(),
+                status: user.status,
                 roles_from_file: user.roles.is_some(),
                 status_from_file: user.status.is_some(),
             },
@@ -597,7 +598,9 @@ fn plan_user(
     if roles.is_some() {
         fields.push("roles");
     }
-    let status = user.status.clone().filter(|s| *s != current.row.status);
+    let status = user
+        .status
+        .filter(|s| *s != UserStatus::of_row(&current.row.status));
     if status.is_some() {
         fields.push("status");
     }

@@ -1,6 +1,7 @@
 //! A tenant file after validation: every value here is valid.
 
 use crate::config::SecretString;
+use crate::identity::UserStatus;
 use crate::oauth::GrantType;
 pub use crate::oauth::registration::{ClientDecl, ClientSecret};
 use crate::oauth::{ClientId, ScopeName};
@@ -120,8 +121,8 @@ pub struct UserSpec {
     pub display_name: Option<String>,
     pub password: Option<PasswordSource>,
     pub roles: Option<BTreeSet<String>>,
-    /// `active` or `disabled`; `None` = the file does not own the status.
-    pub status: Option<String>,
+    /// `None` = the file does not own the status.
+    pub status: Option<UserStatus>,
 }
 
 /// A validated tenant file.

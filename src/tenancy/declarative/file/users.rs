@@ -3,6 +3,7 @@
 use super::raw::RawUser;
 use super::validator::{Validator, line_of};
 use crate::config::SecretString;
+use crate::identity::UserStatus;
 use crate::identity::email::is_email;
 use crate::identity::password::PasswordHasher;
 use crate::tenancy::declarative::error::ApplyError;
@@ -95,7 +96,9 @@ impl Validator<'_> {
             display_name: u.display_name.as_ref().map(|d| d.trim().to_owned()),
             password,
             roles: user_roles,
-            status: self.status(u.status.as_ref(), &["active", "disabled"])?,
+            status: self
+                .status(u.status.as_ref(), &["active", "disabled"])?
+                .and_then(|s| UserStatus::parse(&s)),
         })
     }
 
