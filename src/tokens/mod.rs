@@ -2,7 +2,9 @@
 //! tokens (Biscuit by default, RFC 9068 JWT per client), and checking them.
 
 pub mod access;
+mod act;
 pub mod ban;
+mod encode;
 pub mod evaluator;
 pub mod id_token;
 pub mod introspection;
