@@ -2,6 +2,7 @@
 //! tenant's Datalog policies, and the AuthZEN decision point built on them.
 
 pub mod authzen;
+mod builtin;
 pub mod pdp;
 pub mod policy;
 pub mod rbac;

@@ -2,12 +2,12 @@
 //! decisions of Bearer callers. Minting is `encode`'s; the `act` chain
 //! `act`'s.
 
-pub use super::act::{MAX_ACTORS, act_claim};
 use super::act::actors_of;
+pub use super::act::{MAX_ACTORS, act_claim};
+use super::encode::system_time;
 pub use super::encode::{
     AccessClaims, AccessTokenFormat, IssuedToken, MintError, mint_biscuit, mint_jwt,
 };
-use super::encode::system_time;
 use super::keyring::KeyRing;
 use super::verified_cache::{Cached, VerifiedCache};
 use crate::verify::{Expiry, Verified, Verifier};

@@ -45,8 +45,8 @@ mod request;
 
 pub use error::VerifyError;
 pub use expiry::Expiry;
-pub use request::{Request, Verified};
 pub use limits::{Narrowing, World, run_limits};
+pub use request::{Request, Verified};
 
 use biscuit_auth::builder::{Policy, PolicyKind, Rule, date, fact, pred, rule, string, var};
 use biscuit_auth::{Algorithm, AuthorizerBuilder, Biscuit, PublicKey};
