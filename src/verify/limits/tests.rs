@@ -1,4 +1,3 @@
-
 use super::*;
 use biscuit_auth::KeyPair;
 use biscuit_auth::builder::BlockBuilder;
