@@ -79,3 +79,7 @@ pub fn granted(request: &AuthorizationRequest, ticked: &BTreeSet<String>) -> BTr
         .cloned()
         .collect()
 }
+
+#[cfg(test)]
+#[path = "decide_tests.rs"]
+mod tests;

@@ -310,3 +310,7 @@ pub fn error_redirect(
     }
     redirect_url(redirect_uri, issuer, &pairs, state)
 }
+
+#[cfg(test)]
+#[path = "authorize_tests.rs"]
+mod tests;

@@ -363,3 +363,7 @@ fn authorize(biscuit: &Biscuit, request: &Request<'_>) -> Result<(), VerifyError
     }
     run(biscuit, b, allow_required(request))
 }
+
+#[cfg(test)]
+#[path = "verify_tests.rs"]
+mod tests;
