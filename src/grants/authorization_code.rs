@@ -13,7 +13,7 @@ use super::sign_in::{
     Minted, UserGrant, decode_scopes, mint, new_refresh_token, start_family, user_rights,
     user_status, wants_refresh,
 };
-use super::{Context, TokenGrant, TokenResponse};
+use super::{Context, TokenGrant, TokenResponse, exactly_once};
 use crate::authn::session::sha256_hex;
 use crate::identity::UserStatus;
 use crate::oauth::pkce::{self, Method};
@@ -183,57 +183,41 @@ async fn redeem(
 ) -> Result<TokenResponse, Locked> {
     let (snapshot, now) = (ctx.snapshot.clone(), ctx.now);
     let hash = sha256_hex(request.code.secret());
-    let (s, c, r, h) = (
-        snapshot.clone(),
-        client.clone(),
-        request.clone(),
-        hash.clone(),
-    );
-    let ready = ctx
-        .store
-        .run(move |conn| read(conn, &s, &c, &r, &h, now.naive_utc()))
-        .await?;
-    let Some(ready) = ready else {
-        return run_locked(ctx, client, request).await;
+    let (s, c, r) = (snapshot.clone(), client.clone(), request.clone());
+    let locked = move |conn: &mut DbConnection| locked(conn, &s, &c, &r, now);
+    let (s, c, h) = (snapshot.clone(), client.clone(), hash.clone());
+    let read = move |conn: &mut DbConnection| read(conn, &s, &c, &request, &h, now.naive_utc());
+    let mint = |ready: Ready| {
+        let refresh_token = wants_refresh(&client, &ready.scopes).then(new_refresh_token);
+        let grant = grant_of(&ready.row, &ready.scopes, ready.rights.clone());
+        let minted = mint(
+            &snapshot.minter(),
+            &client,
+            &grant,
+            refresh_token.clone(),
+            now,
+        )?;
+        let issued = (
+            minted.access.token.revocation_id.clone(),
+            minted.access_expires(),
+        );
+        let (s, c) = (snapshot.clone(), client.clone());
+        let commit = move |conn: &mut DbConnection| -> Result<bool, StoreError> {
+            let db_now = now.naive_utc();
+            if !codes::redeem(conn, &s.id, &hash, db_now)? {
+                return Ok(false);
+            }
+            let family = store::new_id();
+            if let Some(token) = &refresh_token {
+                start_family(conn, &s.id, &ready.row, &family, &c, token, db_now)?;
+            }
+            let family = refresh_token.is_some().then_some(family.as_str());
+            codes::record_issued(conn, &s.id, &hash, family, &issued.0, issued.1)?;
+            Ok(true)
+        };
+        Ok::<_, Locked>((minted.response, commit))
     };
-    let refresh_token = wants_refresh(&client, &ready.scopes).then(new_refresh_token);
-    let minted = mint(
-        &snapshot.minter(),
-        &client,
-        &grant_of(&ready.row, &ready.scopes, ready.rights.clone()),
-        refresh_token.clone(),
-        now,
-    )?;
-    let issued = (
-        minted.access.token.revocation_id.clone(),
-        minted.access_expires(),
-    );
-    let (s, c) = (snapshot.clone(), client.clone());
-    let won = ctx
-        .store
-        .run(move |conn| {
-            write_tx(conn, |conn| -> Result<bool, StoreError> {
-                let db_now = now.naive_utc();
-                if !codes::redeem(conn, &s.id, &hash, db_now)? {
-                    return Ok(false);
-                }
-                let family = store::new_id();
-                if let Some(token) = &refresh_token {
-                    start_family(conn, &s.id, &ready.row, &family, &c, token, db_now)?;
-                }
-                let family = refresh_token.is_some().then_some(family.as_str());
-                codes::record_issued(conn, &s.id, &hash, family, &issued.0, issued.1)?;
-                Ok(true)
-            })
-        })
-        .await?;
-    if won {
-        Ok(minted.response)
-    } else {
-        // Another redemption won between the read and the update: this one
-        // is a replay, which the locked path answers (and acts on).
-        run_locked(ctx, client, request).await
-    }
+    exactly_once::spend(ctx, read, mint, locked).await
 }
 
 /// The read step: `None` unless [`check`] passes.
@@ -271,17 +255,6 @@ fn grant_of<'a>(row: &'a CodeRow, scopes: &'a ScopeSet, rights: BTreeSet<String>
         amr: &row.amr,
         nonce: row.nonce.as_deref(),
     }
-}
-
-async fn run_locked(
-    ctx: &Context<'_>,
-    client: Arc<Client>,
-    request: Arc<CodeRequest>,
-) -> Result<TokenResponse, Locked> {
-    let (snapshot, now) = (ctx.snapshot.clone(), ctx.now);
-    ctx.store
-        .run(move |conn| locked(conn, &snapshot, &client, &request, now))
-        .await
 }
 
 /// What the transaction of [`locked`] commits to.

@@ -10,6 +10,7 @@
 pub mod authorization_code;
 pub mod client_credentials;
 pub mod code_issuance;
+mod exactly_once;
 pub mod implicit;
 pub mod refresh_token;
 pub mod revocation;

@@ -16,7 +16,7 @@ use super::sign_in::{
     UserGrant, decode_scopes, insert_refresh_token, mint, new_refresh_token, user_rights,
     user_status,
 };
-use super::{Context, TokenGrant, TokenResponse};
+use super::{Context, TokenGrant, TokenResponse, exactly_once};
 use crate::authn::session::sha256_hex;
 use crate::identity::UserStatus;
 use crate::oauth::scope::ScopeSet;
@@ -171,7 +171,8 @@ fn grace(client: &Client) -> chrono::Duration {
     chrono::Duration::from_std(client.refresh_grace).unwrap_or_default()
 }
 
-/// The whole grant: read, mint, rotate; anything unusual goes to [`locked`].
+/// The whole grant: read, mint, rotate; anything unusual goes to [`locked`]
+/// (`exactly_once`).
 async fn refresh(
     ctx: &Context<'_>,
     client: Arc<Client>,
@@ -179,38 +180,26 @@ async fn refresh(
 ) -> Result<TokenResponse, OAuthError> {
     let (snapshot, now) = (ctx.snapshot.clone(), ctx.now);
     let (s, c, r) = (snapshot.clone(), client.clone(), request.clone());
-    let ready = ctx
-        .store
-        .run(move |conn| read(conn, &s, &c, &r, now.naive_utc()))
-        .await?;
-    let Some(ready) = ready else {
-        return run_locked(ctx, client, request).await;
+    let locked = move |conn: &mut DbConnection| locked(conn, &s, &c, &r, now);
+    let (s, c, r) = (snapshot.clone(), client.clone(), request.clone());
+    let read = move |conn: &mut DbConnection| read(conn, &s, &c, &r, now.naive_utc());
+    let mint = |ready: Ready| {
+        let next = new_refresh_token();
+        let grant = grant_of(&ready.family, &ready.scopes, ready.rights.clone());
+        let minted = mint(&snapshot.minter(), &client, &grant, Some(next.clone()), now)?;
+        let (s, c, family) = (snapshot.clone(), client.clone(), ready.family.id);
+        let hash = sha256_hex(request.token.secret());
+        let commit = move |conn: &mut DbConnection| -> Result<bool, StoreError> {
+            let db_now = now.naive_utc();
+            if !refresh::rotate(conn, &s.id, &hash, db_now)? {
+                return Ok(false);
+            }
+            insert_refresh_token(conn, &s.id, &family, &c, &next, db_now)?;
+            Ok(true)
+        };
+        Ok::<_, OAuthError>((minted.response, commit))
     };
-    let next = new_refresh_token();
-    let grant = grant_of(&ready.family, &ready.scopes, ready.rights.clone());
-    let minted = mint(&snapshot.minter(), &client, &grant, Some(next.clone()), now)?;
-    let (s, c, family) = (snapshot.clone(), client.clone(), ready.family.id);
-    let hash = sha256_hex(request.token.secret());
-    let rotated = ctx
-        .store
-        .run(move |conn| {
-            write_tx(conn, |conn| -> Result<bool, StoreError> {
-                let db_now = now.naive_utc();
-                if !refresh::rotate(conn, &s.id, &hash, db_now)? {
-                    return Ok(false);
-                }
-                insert_refresh_token(conn, &s.id, &family, &c, &next, db_now)?;
-                Ok(true)
-            })
-        })
-        .await?;
-    if rotated {
-        Ok(minted.response)
-    } else {
-        // Another request spent the token between the read and the update:
-        // what was minted is discarded and the locked path decides.
-        run_locked(ctx, client, request).await
-    }
+    exactly_once::spend(ctx, read, mint, locked).await
 }
 
 /// The read step: `None` unless [`check`] passes for a token this refresh
@@ -265,17 +254,6 @@ fn grant_of<'a>(
         amr: &family.amr,
         nonce: None,
     }
-}
-
-async fn run_locked(
-    ctx: &Context<'_>,
-    client: Arc<Client>,
-    request: Arc<RefreshRequest>,
-) -> Result<TokenResponse, OAuthError> {
-    let (snapshot, now) = (ctx.snapshot.clone(), ctx.now);
-    ctx.store
-        .run(move |conn| locked(conn, &snapshot, &client, &request, now))
-        .await
 }
 
 enum Outcome {
