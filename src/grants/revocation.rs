@@ -21,9 +21,7 @@ pub async fn revoke(ctx: &Context<'_>, client: &ClientId, token: &str) -> Result
         );
         ctx.evaluator
             .run_if(access::is_narrowed(token), move || {
-                access::inspect(&s.keys, &s.slug, &s.issuer, &t, now, |id| {
-                    handle.is_revoked(id)
-                })
+                access::inspect(s.token_issuer(), &t, now, |id| handle.is_revoked(id))
             })
             .await?
     };

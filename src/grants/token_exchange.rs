@@ -74,10 +74,8 @@ fn active_token(
     token: &str,
     now: DateTime<Utc>,
 ) -> Option<TokenFacts> {
-    access::inspect(&s.keys, &s.slug, &s.issuer, token, now, |id| {
-        handle.is_revoked(id)
-    })
-    .filter(|f| handle.allows(f))
+    access::inspect(s.token_issuer(), token, now, |id| handle.is_revoked(id))
+        .filter(|f| handle.allows(f))
 }
 
 impl ExchangeRequest {

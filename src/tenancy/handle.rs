@@ -77,9 +77,7 @@ impl TenantHandle {
     ) -> Option<crate::tokens::access::Presented> {
         let p = crate::tokens::access::present(
             &snapshot.verified,
-            &snapshot.keys,
-            &snapshot.slug,
-            &snapshot.issuer,
+            snapshot.token_issuer(),
             token,
             now,
             |id| self.is_revoked(id),
@@ -100,9 +98,7 @@ impl TenantHandle {
     ) -> Option<Arc<crate::tokens::access::TokenFacts>> {
         crate::tokens::access::inspect_cached(
             &snapshot.verified,
-            &snapshot.keys,
-            &snapshot.slug,
-            &snapshot.issuer,
+            snapshot.token_issuer(),
             token,
             now,
             |id| self.is_revoked(id),

@@ -50,6 +50,15 @@ impl TenantSnapshot {
         self.clients.get(client_id).cloned()
     }
 
+    /// Whose tokens `tokens::access` checks: this tenant's.
+    pub fn token_issuer(&self) -> crate::tokens::access::Issuer<'_> {
+        crate::tokens::access::Issuer {
+            keys: &self.keys,
+            tenant: &self.slug,
+            issuer: &self.issuer,
+        }
+    }
+
     /// Mints this tenant's tokens (`tokens::minter`).
     pub fn minter(&self) -> Minter<'_> {
         Minter {

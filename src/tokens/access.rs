@@ -83,18 +83,31 @@ pub fn is_narrowed(token: &str) -> bool {
         && biscuit_auth::UnverifiedBiscuit::from_base64(token).is_ok_and(|b| b.block_count() > 1)
 }
 
+/// Whose tokens are checked: the tenant's keys, its slug (the `tenant`
+/// fact of its Biscuits) and its issuer (the `iss` of its JWTs).
+#[derive(Clone, Copy)]
+pub struct Issuer<'a> {
+    pub keys: &'a KeyRing,
+    pub tenant: &'a str,
+    pub issuer: &'a str,
+}
+
+impl Issuer<'_> {
+    fn verifier(&self) -> Verifier {
+        Verifier::new(self.tenant).with_root_keys(self.keys.biscuit_public_keys())
+    }
+}
+
 /// Checks a token of this tenant: signature, tenant, expiry, revocation and
 /// narrowing blocks. `None` for anything that is not an active token — the
 /// caller never learns why (RFC 7662 §2.2).
 pub fn inspect(
-    keys: &KeyRing,
-    tenant: &str,
-    issuer: &str,
+    of: Issuer<'_>,
     token: &str,
     now: DateTime<Utc>,
     is_revoked: impl Fn(&str) -> bool,
 ) -> Option<TokenFacts> {
-    inspect_for(keys, tenant, issuer, token, now, is_revoked, &|_, _| true)
+    inspect_for(of, token, now, is_revoked, &|_, _| true)
 }
 
 /// Who may learn about a token, decided from its client and audiences
@@ -104,20 +117,18 @@ pub type Admit<'a> = &'a dyn Fn(&str, &BTreeSet<String>) -> bool;
 /// [`inspect`] for a caller that `admit`s only some tokens: one it does not
 /// admit is `None`, and its narrowing blocks never run.
 pub fn inspect_for(
-    keys: &KeyRing,
-    tenant: &str,
-    issuer: &str,
+    of: Issuer<'_>,
     token: &str,
     now: DateTime<Utc>,
     is_revoked: impl Fn(&str) -> bool,
     admit: Admit<'_>,
 ) -> Option<TokenFacts> {
     if token.split('.').count() == 3 {
-        return inspect_jwt(keys, issuer, token, now, is_revoked)
+        return inspect_jwt(of, token, now, is_revoked)
             .filter(|f| admit(&f.client_id, &f.audiences));
     }
     let now = system_time(now);
-    let verifier = Verifier::new(tenant).with_root_keys(keys.biscuit_public_keys());
+    let verifier = of.verifier();
     let biscuit = verifier.parse_token(token).ok()?;
     let facts: Verified = verifier.trusted_facts(&biscuit, &is_revoked).ok()?;
     if !admit(&facts.client_id, &facts.audiences) {
@@ -154,12 +165,9 @@ pub fn inspect_for(
 /// [`inspect`] through the tenant's cache of verified tokens: a Biscuit that
 /// nobody narrowed and that verified before is answered from the cache, with
 /// its expiry and revocation checked again (see [`VerifiedTokens`]).
-#[allow(clippy::too_many_arguments)]
 pub fn inspect_cached(
     cache: &VerifiedTokens,
-    keys: &KeyRing,
-    tenant: &str,
-    issuer: &str,
+    of: Issuer<'_>,
     token: &str,
     now: DateTime<Utc>,
     is_revoked: impl Fn(&str) -> bool,
@@ -169,15 +177,7 @@ pub fn inspect_cached(
     if let Some(hit) = cache.get(&key, now.timestamp(), &is_revoked) {
         return admit(&hit.client_id, &hit.audiences).then_some(hit);
     }
-    let facts = Arc::new(inspect_for(
-        keys,
-        tenant,
-        issuer,
-        token,
-        now,
-        &is_revoked,
-        admit,
-    )?);
+    let facts = Arc::new(inspect_for(of, token, now, &is_revoked, admit)?);
     if facts.format == AccessTokenFormat::Biscuit && facts.blocks == 1 {
         cache.insert(key, facts.clone(), now.timestamp());
     }
@@ -189,8 +189,7 @@ fn expiry_ok(exp: Option<SystemTime>, now: SystemTime) -> bool {
 }
 
 fn inspect_jwt(
-    keys: &KeyRing,
-    issuer: &str,
+    of: Issuer<'_>,
     token: &str,
     now: DateTime<Utc>,
     is_revoked: impl Fn(&str) -> bool,
@@ -200,10 +199,10 @@ fn inspect_jwt(
     if header.claim("typ")?.as_str()? != "at+jwt" {
         return None;
     }
-    let verifier = keys.jws_verifier(&kid)?;
+    let verifier = of.keys.jws_verifier(&kid)?;
     let (payload, _) = jwt::decode_with_verifier(token, verifier).ok()?;
     let now_st = system_time(now);
-    if payload.issuer()? != issuer || !expiry_ok(payload.expires_at(), now_st) {
+    if payload.issuer()? != of.issuer || !expiry_ok(payload.expires_at(), now_st) {
         return None;
     }
     let jti = payload.jwt_id()?.to_owned();
@@ -232,7 +231,7 @@ fn inspect_jwt(
         })
         .unwrap_or_default();
     let audiences = match payload.audience() {
-        Some(aud) if aud != [issuer] => aud.into_iter().map(str::to_owned).collect(),
+        Some(aud) if aud != [of.issuer] => aud.into_iter().map(str::to_owned).collect(),
         _ => BTreeSet::new(),
     };
     let actors = actors_of(payload.claim("act"));
@@ -312,9 +311,7 @@ impl Presented {
 /// nobody narrowed go through the tenant's cache of verified tokens.
 pub fn present(
     cache: &VerifiedTokens,
-    keys: &KeyRing,
-    tenant: &str,
-    issuer: &str,
+    of: Issuer<'_>,
     token: &str,
     now: DateTime<Utc>,
     is_revoked: impl Fn(&str) -> bool,
@@ -324,10 +321,9 @@ pub fn present(
         return Some(Presented::Facts(hit));
     }
     if token.split('.').count() == 3 {
-        return inspect_jwt(keys, issuer, token, now, is_revoked)
-            .map(|f| Presented::Facts(Arc::new(f)));
+        return inspect_jwt(of, token, now, is_revoked).map(|f| Presented::Facts(Arc::new(f)));
     }
-    let verifier = Verifier::new(tenant).with_root_keys(keys.biscuit_public_keys());
+    let verifier = of.verifier();
     let biscuit = verifier.parse_token(token).ok()?;
     let facts = verifier.trusted_facts(&biscuit, &is_revoked).ok()?;
     if !expiry_ok(facts.expires_at, system_time(now)) {
