@@ -279,18 +279,24 @@ pub fn error_redirect_in(
     state: Option<&str>,
     fragment: bool,
 ) -> String {
-    if !fragment {
-        return error_redirect(redirect_uri, issuer, error, state);
-    }
-    let code = serde_json::to_value(error.error)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let code = error_code(error);
     let mut pairs = vec![("error", code.as_str())];
     if let Some(d) = &error.error_description {
         pairs.push(("error_description", d));
     }
-    fragment_url(redirect_uri, issuer, &pairs, state)
+    if fragment {
+        fragment_url(redirect_uri, issuer, &pairs, state)
+    } else {
+        redirect_url(redirect_uri, issuer, &pairs, state)
+    }
+}
+
+/// The RFC 6749 §4.1.2.1 `error` value, as serde names it.
+fn error_code(error: &OAuthError) -> String {
+    serde_json::to_value(error.error)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// The redirect for an error response (RFC 6749 §4.1.2.1).
@@ -300,15 +306,7 @@ pub fn error_redirect(
     error: &OAuthError,
     state: Option<&str>,
 ) -> String {
-    let code = serde_json::to_value(error.error)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
-    let mut pairs = vec![("error", code.as_str())];
-    if let Some(d) = &error.error_description {
-        pairs.push(("error_description", d));
-    }
-    redirect_url(redirect_uri, issuer, &pairs, state)
+    error_redirect_in(redirect_uri, issuer, error, state, false)
 }
 
 #[cfg(test)]

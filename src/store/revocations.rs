@@ -114,6 +114,28 @@ pub fn use_assertion_jti(
     }
 }
 
+/// Deletes the rows of `$table` whose `expires_at` is before `$cutoff` and
+/// no later than the `$offset + 1`-th oldest such expiry; how many went. A
+/// macro because the two tables are two Diesel types.
+macro_rules! purge_oldest {
+    ($conn:expr, $table:ident, $cutoff:expr, $offset:expr) => {{
+        let bound: Option<NaiveDateTime> = $table::table
+            .filter($table::expires_at.lt($cutoff))
+            .select($table::expires_at)
+            .order($table::expires_at.asc())
+            .offset($offset)
+            .limit(1)
+            .get_result($conn)
+            .optional()?;
+        diesel::delete(
+            $table::table
+                .filter($table::expires_at.lt($cutoff))
+                .filter($table::expires_at.le(bound.unwrap_or($cutoff))),
+        )
+        .execute($conn)?
+    }};
+}
+
 /// Deletes at most about `batch` rows of each table whose token expired
 /// before `cutoff`, oldest first, in the caller's transaction; returns how
 /// many went. The bound is the `batch`-th oldest expiry, so rows sharing that
@@ -124,33 +146,7 @@ pub fn purge_expired(
     batch: i64,
 ) -> Result<usize, StoreError> {
     let offset = batch.max(1) - 1;
-    let bound: Option<NaiveDateTime> = revoked_tokens::table
-        .filter(revoked_tokens::expires_at.lt(cutoff))
-        .select(revoked_tokens::expires_at)
-        .order(revoked_tokens::expires_at.asc())
-        .offset(offset)
-        .limit(1)
-        .get_result(conn)
-        .optional()?;
-    let a = diesel::delete(
-        revoked_tokens::table
-            .filter(revoked_tokens::expires_at.lt(cutoff))
-            .filter(revoked_tokens::expires_at.le(bound.unwrap_or(cutoff))),
-    )
-    .execute(conn)?;
-    let bound: Option<NaiveDateTime> = client_assertion_jtis::table
-        .filter(client_assertion_jtis::expires_at.lt(cutoff))
-        .select(client_assertion_jtis::expires_at)
-        .order(client_assertion_jtis::expires_at.asc())
-        .offset(offset)
-        .limit(1)
-        .get_result(conn)
-        .optional()?;
-    let b = diesel::delete(
-        client_assertion_jtis::table
-            .filter(client_assertion_jtis::expires_at.lt(cutoff))
-            .filter(client_assertion_jtis::expires_at.le(bound.unwrap_or(cutoff))),
-    )
-    .execute(conn)?;
+    let a = purge_oldest!(conn, revoked_tokens, cutoff, offset);
+    let b = purge_oldest!(conn, client_assertion_jtis, cutoff, offset);
     Ok(a + b)
 }

@@ -331,21 +331,7 @@ async fn the_pdp_refuses_what_it_must() {
     );
 
     // Users as subjects: every permission their roles give, nothing more.
-    let alice = {
-        let store = &app.state.store;
-        store
-            .with_conn(|c| {
-                let t = gatehouse::store::tenants::find_by_slug(c, "acme")?
-                    .unwrap()
-                    .tenant_id();
-                Ok::<_, gatehouse::store::StoreError>(
-                    gatehouse::store::users::find_by_username(c, &t, "alice")?
-                        .unwrap()
-                        .id,
-                )
-            })
-            .unwrap()
-    };
+    let alice = app.acme_user_id("alice");
     let user = |id: &str, action: &str| {
         json!({
             "subject": {"type": "user", "id": id},

@@ -81,24 +81,8 @@ async fn refresh(app: &TestApp, token: &str) -> u16 {
     .as_u16()
 }
 
-/// Runs `f` with a connection and the id of tenant `acme`.
-fn in_acme<T>(
-    app: &TestApp,
-    f: impl FnOnce(&mut store::DbConnection, &store::TenantId) -> Result<T, store::StoreError>,
-) -> T {
-    app.state
-        .store
-        .with_conn(|c| {
-            let t = store::tenants::find_by_slug(c, "acme")?
-                .unwrap()
-                .tenant_id();
-            f(c, &t)
-        })
-        .unwrap()
-}
-
 fn audit_actions(app: &TestApp) -> Vec<String> {
-    in_acme(app, store::audit::list)
+    app.in_acme(store::audit::list)
         .into_iter()
         .filter(|e| e.action == "tokens.banned")
         .map(|e| format!("{} {}", e.actor, e.detail))
@@ -266,7 +250,7 @@ async fn a_live_process_that_never_applies_a_ban_is_reported_and_a_gone_one_igno
     .await;
     let admin = client_token(&app, "acme", ADMIN, None).await;
     let now = chrono::Utc::now().naive_utc();
-    in_acme(&app, |c, t| {
+    app.in_acme(|c, t| {
         // Alive (seen just now) but stuck at epoch 0.
         store::revocation_acks::register(c, t, "stuck-0", 0, now)?;
         // Last seen an hour ago: gone.

@@ -139,6 +139,35 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// Runs `f` with a connection and the id of tenant `acme`.
+    pub fn in_acme<T>(
+        &self,
+        f: impl FnOnce(
+            &mut gatehouse::store::DbConnection,
+            &gatehouse::store::TenantId,
+        ) -> Result<T, gatehouse::store::StoreError>,
+    ) -> T {
+        use gatehouse::store;
+        self.state
+            .store
+            .with_conn(|c| {
+                let t = store::tenants::find_by_slug(c, "acme")?
+                    .unwrap()
+                    .tenant_id();
+                f(c, &t)
+            })
+            .unwrap()
+    }
+
+    /// The id of user `username` of tenant `acme`.
+    pub fn acme_user_id(&self, username: &str) -> String {
+        self.in_acme(|c, t| {
+            Ok(gatehouse::store::users::find_by_username(c, t, username)?
+                .unwrap()
+                .id)
+        })
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -9,7 +9,6 @@ use crate::authzen::{PEP, SVC, ask};
 use crate::helpers::{TestApp, spawn_app_with};
 use crate::signin::{WEB, browser, signed_in_tokens};
 use crate::tokens::{client_token, introspect};
-use gatehouse::store::{self, StoreError};
 use gatehouse::verify::{Request, Verifier, VerifyError};
 use serde_json::{Value, json};
 
@@ -58,25 +57,13 @@ async fn userinfo(app: &TestApp, token: &str) -> (u16, String) {
     (res.status().as_u16(), challenge)
 }
 
-fn alice_id(app: &TestApp) -> String {
-    app.state
-        .store
-        .with_conn(|c| {
-            let t = store::tenants::find_by_slug(c, "acme")?
-                .unwrap()
-                .tenant_id();
-            Ok::<_, StoreError>(store::users::find_by_username(c, &t, "alice")?.unwrap().id)
-        })
-        .unwrap()
-}
-
 #[actix_web::test]
 async fn a_token_over_the_limits_is_inactive_and_invalid_everywhere() {
     let app = spawn_app_with(|_| {}, Some(&crate::signin::yaml("acme"))).await;
     let token = alice_token(&app).await;
     let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
     let verifier = Verifier::from_keys_document("acme", &keys).unwrap();
-    let user = alice_id(&app);
+    let user = app.acme_user_id("alice");
 
     // A narrowing within the limits still works: the assertions below can fail.
     let fine = append(&token, &keys, FINE);

@@ -4,34 +4,19 @@
 
 use crate::helpers::{TestApp, demo_yaml, eventually, spawn_app_with};
 use chrono::{Duration, NaiveDateTime};
-use gatehouse::store::{self, DbConnection, StoreError, TenantId, purge, revocations, write_tx};
-
-fn in_acme<T>(
-    app: &TestApp,
-    f: impl FnOnce(&mut DbConnection, &TenantId) -> Result<T, StoreError>,
-) -> T {
-    app.state
-        .store
-        .with_conn(|c| {
-            let t = store::tenants::find_by_slug(c, "acme")?
-                .unwrap()
-                .tenant_id();
-            f(c, &t)
-        })
-        .unwrap()
-}
+use gatehouse::store::{purge, revocations, write_tx};
 
 /// Every revocation id still stored, expired or not.
 fn stored_revocations(app: &TestApp) -> Vec<String> {
     let long_ago = NaiveDateTime::default();
-    let mut ids = in_acme(app, |c, t| revocations::after_epoch(c, t, -1, long_ago));
+    let mut ids = app.in_acme(|c, t| revocations::after_epoch(c, t, -1, long_ago));
     ids.sort();
     ids
 }
 
 fn revoke(app: &TestApp, ids: impl Iterator<Item = String>, expires_at: NaiveDateTime) {
     let now = app.state.clock.db_now();
-    in_acme(app, |c, t| {
+    app.in_acme(|c, t| {
         write_tx(c, |c| {
             for id in ids {
                 revocations::revoke_in_tx(c, t, &id, expires_at, now)?;
@@ -62,9 +47,7 @@ async fn expired_rows_go_in_batches_and_live_ones_stay() {
         now + Duration::hours(1),
     );
     let used = |jti: &str, exp: NaiveDateTime| {
-        in_acme(&app, |c, t| {
-            revocations::use_assertion_jti(c, t, "svc", jti, exp)
-        })
+        app.in_acme(|c, t| revocations::use_assertion_jti(c, t, "svc", jti, exp))
     };
     assert!(used("jti-old", now - Duration::hours(2)));
     assert!(used("jti-live", now + Duration::minutes(5)));

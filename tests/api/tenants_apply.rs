@@ -66,19 +66,12 @@ async fn applying_the_same_file_twice_changes_nothing() {
 #[actix_web::test]
 async fn secrets_are_stored_hashed() {
     let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
-    let (client, user) = app
-        .state
-        .store
-        .with_conn(|c| {
-            let t = store::tenants::find_by_slug(c, "acme")?
-                .unwrap()
-                .tenant_id();
-            Ok::<_, StoreError>((
-                store::clients::find(c, &t, "demo-web")?.unwrap(),
-                store::users::find_by_username(c, &t, "alice")?.unwrap(),
-            ))
-        })
-        .unwrap();
+    let (client, user) = app.in_acme(|c, t| {
+        Ok::<_, StoreError>((
+            store::clients::find(c, t, "demo-web")?.unwrap(),
+            store::users::find_by_username(c, t, "alice")?.unwrap(),
+        ))
+    });
     let expected = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"change-me"));
     assert_eq!(client.secret_sha256.as_deref(), Some(expected.as_str()));
     let hash = user.password_hash.unwrap();
@@ -115,21 +108,14 @@ async fn changed_fields_are_updated() {
         ]
     );
     assert_eq!(census(&app, "acme"), (2, 2, 1, 1, 1, 1));
-    let (scope, role, client, user) = app
-        .state
-        .store
-        .with_conn(|c| {
-            let t = store::tenants::find_by_slug(c, "acme")?
-                .unwrap()
-                .tenant_id();
-            Ok::<_, StoreError>((
-                store::scopes::list(c, &t)?.remove(0),
-                store::roles::list(c, &t)?.remove(0),
-                store::clients::find(c, &t, "demo-web")?.unwrap(),
-                store::users::find_by_username(c, &t, "alice")?.unwrap(),
-            ))
-        })
-        .unwrap();
+    let (scope, role, client, user) = app.in_acme(|c, t| {
+        Ok::<_, StoreError>((
+            store::scopes::list(c, t)?.remove(0),
+            store::roles::list(c, t)?.remove(0),
+            store::clients::find(c, t, "demo-web")?.unwrap(),
+            store::users::find_by_username(c, t, "alice")?.unwrap(),
+        ))
+    });
     assert_eq!(scope.description, "Read all your notes");
     assert_eq!(
         role.permissions.into_iter().collect::<Vec<_>>(),
@@ -176,18 +162,11 @@ async fn configuration_removed_from_the_file_is_removed_but_users_stay() {
     );
     assert_eq!(census(&app, "acme"), (2, 2, 0, 0, 0, 2));
     // alice lost the role with the role itself; bob was never deleted.
-    let roles = app
-        .state
-        .store
-        .with_conn(|c| {
-            let t = store::tenants::find_by_slug(c, "acme")?
-                .unwrap()
-                .tenant_id();
-            let alice = store::users::find_by_username(c, &t, "alice")?.unwrap();
-            assert!(store::users::find_by_username(c, &t, "bob")?.is_some());
-            store::users::role_names(c, &t, &alice.id)
-        })
-        .unwrap();
+    let roles = app.in_acme(|c, t| {
+        let alice = store::users::find_by_username(c, t, "alice")?.unwrap();
+        assert!(store::users::find_by_username(c, t, "bob")?.is_some());
+        store::users::role_names(c, t, &alice.id)
+    });
     assert!(roles.is_empty());
 }
 

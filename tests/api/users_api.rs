@@ -297,16 +297,7 @@ async fn a_relying_partys_token_may_not_touch_the_user_record() {
     )
     .await;
     assert_eq!(res.status(), 200);
-    let events = app
-        .state
-        .store
-        .with_conn(|c| {
-            let t = store::tenants::find_by_slug(c, "acme")?
-                .unwrap()
-                .tenant_id();
-            store::audit::list(c, &t)
-        })
-        .unwrap();
+    let events = app.in_acme(store::audit::list);
     let updated = events
         .iter()
         .rev()
