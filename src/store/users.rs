@@ -7,6 +7,19 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use std::collections::BTreeSet;
 
+type One<'a> = diesel::dsl::Filter<
+    diesel::dsl::Filter<users::table, diesel::dsl::Eq<users::tenant_id, &'a str>>,
+    diesel::dsl::Eq<users::id, &'a str>,
+>;
+
+/// The user `user_id` of `tenant`: what every single-user read and write
+/// filters on.
+fn one<'a>(tenant: &'a TenantId, user_id: &'a str) -> One<'a> {
+    users::table
+        .filter(users::tenant_id.eq(tenant.as_str()))
+        .filter(users::id.eq(user_id))
+}
+
 #[derive(Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
@@ -76,9 +89,7 @@ pub fn get(
     tenant: &TenantId,
     user_id: &str,
 ) -> Result<Option<UserRow>, StoreError> {
-    Ok(users::table
-        .filter(users::tenant_id.eq(tenant.as_str()))
-        .filter(users::id.eq(user_id))
+    Ok(one(tenant, user_id)
         .select(UserRow::as_select())
         .get_result(conn)
         .optional()?)
@@ -117,13 +128,9 @@ pub fn change_email(
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
     set_email(conn, tenant, user_id, email, now)?;
-    diesel::update(
-        users::table
-            .filter(users::tenant_id.eq(tenant.as_str()))
-            .filter(users::id.eq(user_id)),
-    )
-    .set(users::email_verified.eq(false))
-    .execute(conn)?;
+    diesel::update(one(tenant, user_id))
+        .set(users::email_verified.eq(false))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -135,17 +142,13 @@ pub fn set_email(
     email: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    diesel::update(
-        users::table
-            .filter(users::tenant_id.eq(tenant.as_str()))
-            .filter(users::id.eq(user_id)),
-    )
-    .set((
-        users::email.eq(email),
-        users::email_normalized.eq(email.map(normalize_email)),
-        users::updated_at.eq(now),
-    ))
-    .execute(conn)?;
+    diesel::update(one(tenant, user_id))
+        .set((
+            users::email.eq(email),
+            users::email_normalized.eq(email.map(normalize_email)),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -156,16 +159,12 @@ pub fn set_display_name(
     display_name: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    diesel::update(
-        users::table
-            .filter(users::tenant_id.eq(tenant.as_str()))
-            .filter(users::id.eq(user_id)),
-    )
-    .set((
-        users::display_name.eq(display_name),
-        users::updated_at.eq(now),
-    ))
-    .execute(conn)?;
+    diesel::update(one(tenant, user_id))
+        .set((
+            users::display_name.eq(display_name),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -176,20 +175,15 @@ pub fn set_password_hash(
     password_hash: &str,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    diesel::update(
-        users::table
-            .filter(users::tenant_id.eq(tenant.as_str()))
-            .filter(users::id.eq(user_id)),
-    )
-    .set((
-        users::password_hash.eq(password_hash),
-        users::updated_at.eq(now),
-    ))
-    .execute(conn)?;
+    diesel::update(one(tenant, user_id))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 
-/// The names of the roles the user holds.
 /// Sets a user's status; `false` if there is no such user.
 pub fn set_status(
     conn: &mut DbConnection,
@@ -198,13 +192,9 @@ pub fn set_status(
     status: &str,
     now: NaiveDateTime,
 ) -> Result<bool, StoreError> {
-    let n = diesel::update(
-        users::table
-            .filter(users::tenant_id.eq(tenant.as_str()))
-            .filter(users::id.eq(user_id)),
-    )
-    .set((users::status.eq(status), users::updated_at.eq(now)))
-    .execute(conn)?;
+    let n = diesel::update(one(tenant, user_id))
+        .set((users::status.eq(status), users::updated_at.eq(now)))
+        .execute(conn)?;
     Ok(n == 1)
 }
 
@@ -216,19 +206,16 @@ pub fn set_file_ownership(
     roles: bool,
     status: bool,
 ) -> Result<(), StoreError> {
-    diesel::update(
-        users::table
-            .filter(users::tenant_id.eq(tenant.as_str()))
-            .filter(users::id.eq(user_id)),
-    )
-    .set((
-        users::roles_from_file.eq(roles),
-        users::status_from_file.eq(status),
-    ))
-    .execute(conn)?;
+    diesel::update(one(tenant, user_id))
+        .set((
+            users::roles_from_file.eq(roles),
+            users::status_from_file.eq(status),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 
+/// The names of the roles the user holds.
 pub fn role_names(
     conn: &mut DbConnection,
     tenant: &TenantId,
@@ -276,11 +263,6 @@ pub fn delete(
     tenant: &TenantId,
     user_id: &str,
 ) -> Result<bool, StoreError> {
-    let n = diesel::delete(
-        users::table
-            .filter(users::tenant_id.eq(tenant.as_str()))
-            .filter(users::id.eq(user_id)),
-    )
-    .execute(conn)?;
+    let n = diesel::delete(one(tenant, user_id)).execute(conn)?;
     Ok(n == 1)
 }
