@@ -139,6 +139,9 @@ pub fn exchange(
     let audiences = targets(client, r)?;
     let scopes = scopes(client, &subject, r.scope.as_ref())?;
     let rights = rights::intersect(&subject.rights, &s.rights.of_scopes(scopes.as_set()));
+    // RFC 8693 §2.2: the new token may not outlive the subject token. Every
+    // token Gatehouse issues states its expiry; one that somehow does not
+    // gets a token that is already expired (fail closed), never an unbounded one.
     let subject_exp = subject
         .expires_at
         .and_then(|e| DateTime::from_timestamp(e, 0))
