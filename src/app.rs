@@ -213,7 +213,7 @@ pub fn open_master_key(config: &Config, store: &Store) -> anyhow::Result<MasterK
         Some(_) => {}
         None => {
             if let Some(row) = &existing_key
-                && !crate::tokens::keyring::opens(&key, row)
+                && !crate::tokens::key_rows::opens(&key, row)
             {
                 return Err(mismatch());
             }

@@ -5,7 +5,8 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, MasterKey};
 use crate::store::audit::AuditEvent;
 use crate::store::{self, DbConnection, TenantId, write_tx};
-use crate::tokens::keyring::{self, KeyError};
+use crate::tokens::key_rows;
+use crate::tokens::keyring::KeyError;
 use anyhow::{Context, anyhow};
 use clap::Subcommand;
 
@@ -86,7 +87,7 @@ fn rotate(
             .max()
             .unwrap_or(3600);
         let until = now + chrono::Duration::seconds(longest) + chrono::Duration::minutes(5);
-        keyring::rotate(c, &tenant, master, now, until)?;
+        key_rows::rotate(c, &tenant, master, now, until)?;
         store::tenants::bump_version(c, &tenant, now)?;
         store::audit::append(
             c,

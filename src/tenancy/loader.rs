@@ -11,6 +11,7 @@ use crate::oauth::{AuthMethod, Client, ClientId, GrantType, RedirectUri, STANDAR
 use crate::store::clients::ClientRow;
 use crate::store::tenants::{STATUS_ACTIVE, TenantRow};
 use crate::store::{self, DbConnection, StoreError, write_tx};
+use crate::tokens::key_rows;
 use crate::tokens::keyring::{self, KeyError};
 use crate::tokens::{AccessTokenFormat, JwsAlgorithm, KeyRing};
 use chrono::NaiveDateTime;
@@ -75,7 +76,7 @@ pub fn read(
         // created otherwise gets them on first load. A concurrent creator in
         // another process loses on the unique generation index and reads.
         let created = write_tx(conn, |c| {
-            keyring::ensure_keys(c, &tenant, &needed, &ctx.master_key, now)
+            key_rows::ensure_keys(c, &tenant, &needed, &ctx.master_key, now)
         });
         match created {
             Ok(_) => {}

@@ -1,7 +1,7 @@
 //! A tenant's stored keys: created (sealed with the master key) when missing,
 //! rotated, and checked against the master key. `keyring` opens them.
 
-use super::keyring::{JwsAlgorithm, KeyError, needed_algorithms};
+use super::keyring::{JwsAlgorithm, KeyError, aad, needed_algorithms};
 use super::seal;
 use crate::config::{KeyPurpose, MasterKey};
 use crate::store::keys::{self as key_store, KeyRow, PURPOSE_BISCUIT, PURPOSE_JWS};
@@ -11,10 +11,6 @@ use chrono::NaiveDateTime;
 use josekit::jwk::KeyPair as _;
 use josekit::jws::{ES256, EdDSA, RS256};
 use std::collections::BTreeSet;
-
-pub(super) fn aad(tenant: &TenantId, kid: &str) -> String {
-    format!("gatehouse/{tenant}/{kid}")
-}
 
 fn new_kid() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..16].to_owned()

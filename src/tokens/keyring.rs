@@ -1,10 +1,6 @@
 //! A tenant's keys in memory: the active Biscuit root key and JWS signer, and
 //! every public key that must still verify (active + retired-but-published).
 
-use super::key_rows::aad;
-pub use super::key_rows::{
-    ensure_keys, ensure_tenant_keys, new_biscuit_key, new_jws_key, opens, rotate,
-};
 use super::seal::{self, SealError};
 use crate::config::{KeyPurpose, MasterKey};
 use crate::store::keys::{self as key_store, KeyRow, PURPOSE_BISCUIT, PURPOSE_JWS};
@@ -139,6 +135,11 @@ impl std::fmt::Debug for KeyRing {
             .field("jws_kid", &self.jws.kid)
             .finish_non_exhaustive()
     }
+}
+
+/// The associated data a sealed signing key is bound to: its tenant and id.
+pub(super) fn aad(tenant: &TenantId, kid: &str) -> String {
+    format!("gatehouse/{tenant}/{kid}")
 }
 
 impl KeyRing {

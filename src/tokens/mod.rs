@@ -8,7 +8,7 @@ mod encode;
 pub mod evaluator;
 pub mod id_token;
 pub mod introspection;
-mod key_rows;
+pub mod key_rows;
 pub mod keyring;
 pub mod minter;
 pub mod seal;

@@ -12,7 +12,8 @@ use crate::store::audit::AuditEvent;
 use crate::store::tenants::{STATUS_ACTIVE, TenantRow};
 use crate::store::users::UserRow;
 use crate::store::{self, DbConnection, Store, StoreError, TenantId, write_tx};
-use crate::tokens::keyring::{self, KeyError};
+use crate::tokens::key_rows;
+use crate::tokens::keyring::KeyError;
 use chrono::NaiveDateTime;
 use std::path::Path;
 
@@ -58,12 +59,12 @@ pub fn apply(
                     let tenant = execute(conn, spec, &p, now)?;
                     // New tenants get their keys with them; a changed algorithm
                     // gets a new JWS key (the old one keeps verifying).
-                    keyring::ensure_tenant_keys(conn, &tenant, master_key, now).map_err(
-                        |e| match e {
+                    key_rows::ensure_tenant_keys(conn, &tenant, master_key, now).map_err(|e| {
+                        match e {
                             KeyError::Store(s) => ApplyError::Store(s),
                             other => ApplyError::Keys(other.to_string()),
-                        },
-                    )?;
+                        }
+                    })?;
                     let detail = serde_json::json!({
                         "file": spec.source.display().to_string(),
                         "changes": p.changes.iter().map(ToString::to_string).collect::<Vec<_>>(),
