@@ -6,7 +6,7 @@ use super::keys::tenant_id;
 use crate::app;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::oauth::registration::{ClientBuilder, ClientDecl, ClientSecret};
+use crate::oauth::registration::{ClientBuilder, ClientDecl, ClientSecret, Known, Origin};
 use crate::oauth::{AuthMethod, ClientId, GrantType, RedirectUri, ScopeName};
 use crate::store::audit::AuditEvent;
 use crate::store::clients::MANAGED_BY_CLI;
@@ -265,7 +265,16 @@ fn build(
     roles: &BTreeSet<String>,
     secret: &mut Option<String>,
 ) -> Result<ClientDecl, String> {
-    let mut b = ClientBuilder::new(d.id, d.public, d.auth_method, scopes, roles)?;
+    let known = Known {
+        scopes,
+        roles,
+        origin: Origin::Tenant,
+    };
+    let mut b = ClientBuilder::new(d.id, d.public, known);
+    for r in &d.service_roles {
+        b.service_role(r)?;
+    }
+    b.auth_method(d.auth_method)?;
     if b.takes_secret() {
         let plain = generate_secret();
         b.secret(ClientSecret::Sha256(sha256_hex(&plain)))?;
@@ -280,9 +289,6 @@ fn build(
     for s in d.scopes {
         b.scope(s)?;
     }
-    for r in &d.service_roles {
-        b.service_role(r)?;
-    }
     b.access_token_format(d.access_token_format);
     let (ttl, written) = d.access_token_ttl;
     b.access_token_ttl(Some(ttl))
@@ -290,7 +296,13 @@ fn build(
     if let Some(name) = d.name {
         b.name(&name);
     }
-    b.build()
+    // The CLI takes no JWK Set: such clients are declared in tenant files.
+    b.build().map_err(|m| match d.auth_method {
+        Some(AuthMethod::PrivateKeyJwt) => {
+            format!("{m} (declare private_key_jwt clients in a tenant file, with their jwks)")
+        }
+        _ => m,
+    })
 }
 
 /// Runs `f` in one transaction with a config version bump and an audit event.

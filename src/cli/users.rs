@@ -49,9 +49,10 @@ pub fn run(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
                 return Err(declared_in_file(c, &t, &format!("the status of user {user}")));
             }
             let now = clock.db_now();
-            match (disable, UserStatus::of_row(&u.status)) {
-                (true, UserStatus::Disabled) => bail!("user {user} is already disabled"),
-                (false, UserStatus::Active) => bail!("user {user} is not disabled"),
+            // A status nobody knows (a hand-edited row) is set either way.
+            match (disable, UserStatus::parse(&u.status)) {
+                (true, Some(UserStatus::Disabled)) => bail!("user {user} is already disabled"),
+                (false, Some(UserStatus::Active)) => bail!("user {user} is not disabled"),
                 (true, _) => {
                     let d = accounts::disable_in_tx(c, &t, &u.id, "cli", now, || clock.db_now())?;
                     Ok(format!(

@@ -115,7 +115,6 @@ pub fn logged_out(tenant: &str) -> Markup {
     )
 }
 
-/// Human descriptions of the OpenID Connect scopes.
 /// The consent page's list: each requested scope with what it means (the
 /// built-in wording, or the tenant's description), `openid` required.
 pub fn scope_items<'a>(
@@ -139,6 +138,7 @@ pub fn scope_items<'a>(
         .collect()
 }
 
+/// Human descriptions of the OpenID Connect scopes.
 pub fn standard_description(scope: &str) -> Option<&'static str> {
     Some(match scope {
         "openid" => "Sign you in",

@@ -26,7 +26,7 @@ pub struct CodeChallenge {
 
 /// RFC 6749 §3.1.1. A code request always carries its PKCE challenge (OAuth
 /// 2.1 §4.1.1), so a code cannot be issued without one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResponseType {
     Code(CodeChallenge),
     /// The implicit grant (§4.2), for public clients that opt in.
@@ -41,7 +41,10 @@ impl ResponseType {
 }
 
 /// A valid authorization request, carried (sealed) through login and consent.
+/// Serialized as [`Wire`], so requests sealed by a process of an earlier
+/// version still open during a rolling deploy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "Wire", try_from = "Wire")]
 pub struct AuthorizationRequest {
     pub client_id: String,
     pub response_type: ResponseType,
@@ -52,6 +55,74 @@ pub struct AuthorizationRequest {
     pub prompt: Prompt,
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
+}
+
+/// How a sealed request is written: the response type by name and the PKCE
+/// challenge beside it, as sealed requests always were.
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    client_id: String,
+    response_type: WireResponseType,
+    redirect_uri: String,
+    scopes: BTreeSet<String>,
+    state: Option<String>,
+    nonce: Option<String>,
+    code_challenge: Option<(String, Method)>,
+    prompt: Prompt,
+    max_age: Option<i64>,
+    login_hint: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+enum WireResponseType {
+    Code,
+    Token,
+}
+
+impl From<AuthorizationRequest> for Wire {
+    fn from(r: AuthorizationRequest) -> Self {
+        let (response_type, code_challenge) = match r.response_type {
+            ResponseType::Code(c) => (WireResponseType::Code, Some((c.challenge, c.method))),
+            ResponseType::Token => (WireResponseType::Token, None),
+        };
+        Wire {
+            client_id: r.client_id,
+            response_type,
+            redirect_uri: r.redirect_uri,
+            scopes: r.scopes,
+            state: r.state,
+            nonce: r.nonce,
+            code_challenge,
+            prompt: r.prompt,
+            max_age: r.max_age,
+            login_hint: r.login_hint,
+        }
+    }
+}
+
+impl TryFrom<Wire> for AuthorizationRequest {
+    type Error = &'static str;
+
+    fn try_from(w: Wire) -> Result<Self, Self::Error> {
+        let response_type = match (w.response_type, w.code_challenge) {
+            (WireResponseType::Code, Some((challenge, method))) => {
+                ResponseType::Code(CodeChallenge { challenge, method })
+            }
+            (WireResponseType::Code, None) => return Err("a code request without its challenge"),
+            (WireResponseType::Token, _) => ResponseType::Token,
+        };
+        Ok(AuthorizationRequest {
+            client_id: w.client_id,
+            response_type,
+            redirect_uri: w.redirect_uri,
+            scopes: w.scopes,
+            state: w.state,
+            nonce: w.nonce,
+            prompt: w.prompt,
+            max_age: w.max_age,
+            login_hint: w.login_hint,
+        })
+    }
 }
 
 /// Why a request fails: shown as a page when the client or redirect URI cannot

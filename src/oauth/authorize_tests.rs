@@ -265,3 +265,20 @@ fn the_implicit_response_is_opt_in_and_never_offline() {
         )
     );
 }
+
+#[test]
+fn the_sealed_form_is_the_one_earlier_versions_wrote() {
+    let r = parse_q(GOOD).unwrap();
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["response_type"], "Code");
+    assert_eq!(
+        json["code_challenge"],
+        serde_json::json!([CHALLENGE, "S256"])
+    );
+    let back: AuthorizationRequest = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(back, r);
+    // A code request that lost its challenge does not open.
+    let mut broken = json;
+    broken["code_challenge"] = serde_json::Value::Null;
+    assert!(serde_json::from_value::<AuthorizationRequest>(broken).is_err());
+}

@@ -16,41 +16,58 @@ use crate::tokens::{AccessTokenFormat, JwsAlgorithm};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-/// Builds a [`ClientDecl`], refusing what the rules forbid. `scopes` and
-/// `roles` are the tenant's own (declared) scope and role names.
+/// The scope and role names a client may refer to, and where they come from
+/// (so a refusal says where to look).
+#[derive(Debug, Clone, Copy)]
+pub struct Known<'a> {
+    pub scopes: &'a BTreeSet<String>,
+    pub roles: &'a BTreeSet<String>,
+    pub origin: Origin,
+}
+
+/// Where the names of [`Known`] come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Declared in the same tenant file.
+    File,
+    /// The tenant's, in the database.
+    Tenant,
+}
+
+impl Origin {
+    fn scopes(self) -> &'static str {
+        match self {
+            Origin::File => "declared under scopes",
+            Origin::Tenant => "a scope of the tenant",
+        }
+    }
+
+    fn roles(self) -> &'static str {
+        match self {
+            Origin::File => "declared under roles",
+            Origin::Tenant => "a role of the tenant",
+        }
+    }
+}
+
+/// Builds a [`ClientDecl`], refusing what the rules forbid.
 pub struct ClientBuilder<'a> {
     id: ClientId,
-    scopes: &'a BTreeSet<String>,
-    roles: &'a BTreeSet<String>,
+    known: Known<'a>,
     decl: ClientDecl,
 }
 
 impl<'a> ClientBuilder<'a> {
-    /// A public client authenticates with `none` (and PKCE); a confidential
-    /// one with anything else (RFC 6749 §2.1, RFC 7591 §2). No method given:
-    /// `none` for public clients, `client_secret_basic` for the others.
-    pub fn new(
-        id: ClientId,
-        public: bool,
-        auth_method: Option<AuthMethod>,
-        scopes: &'a BTreeSet<String>,
-        roles: &'a BTreeSet<String>,
-    ) -> Result<Self, String> {
-        let auth_method = match (public, auth_method) {
-            (true, None | Some(AuthMethod::None)) => AuthMethod::None,
-            (true, Some(_)) => {
-                return Err(format!(
-                    "public client {id} must use token_endpoint_auth_method none"
-                ));
-            }
-            (false, Some(AuthMethod::None)) => {
-                return Err(format!(
-                    "confidential client {id} cannot use token_endpoint_auth_method none"
-                ));
-            }
-            (false, m) => m.unwrap_or(AuthMethod::ClientSecretBasic),
+    /// A client that may name the `known` scopes and roles; until
+    /// [`ClientBuilder::auth_method`] says otherwise it authenticates as a
+    /// public or confidential client does by default.
+    pub fn new(id: ClientId, public: bool, known: Known<'a>) -> Self {
+        let auth_method = if public {
+            AuthMethod::None
+        } else {
+            AuthMethod::ClientSecretBasic
         };
-        Ok(Self {
+        Self {
             decl: ClientDecl {
                 name: id.to_string(),
                 public,
@@ -75,9 +92,30 @@ impl<'a> ClientBuilder<'a> {
                 allowed_origins: None,
             },
             id,
-            scopes,
-            roles,
-        })
+            known,
+        }
+    }
+
+    /// A public client authenticates with `none` (and PKCE); a confidential
+    /// one with anything else (RFC 6749 §2.1, RFC 7591 §2). `None` keeps the
+    /// default: `none` for public clients, `client_secret_basic` for others.
+    pub fn auth_method(&mut self, method: Option<AuthMethod>) -> Result<(), String> {
+        let id = &self.id;
+        self.decl.auth_method = match (self.decl.public, method) {
+            (true, None | Some(AuthMethod::None)) => AuthMethod::None,
+            (true, Some(_)) => {
+                return Err(format!(
+                    "public client {id} must use token_endpoint_auth_method none"
+                ));
+            }
+            (false, Some(AuthMethod::None)) => {
+                return Err(format!(
+                    "confidential client {id} cannot use token_endpoint_auth_method none"
+                ));
+            }
+            (false, m) => m.unwrap_or(AuthMethod::ClientSecretBasic),
+        };
+        Ok(())
     }
 
     pub fn id(&self) -> &ClientId {
@@ -171,10 +209,11 @@ impl<'a> ClientBuilder<'a> {
 
     /// A scope the client may request: built in, or one of the tenant's.
     pub fn scope(&mut self, scope: ScopeName) -> Result<(), String> {
-        if !scope.is_standard() && !self.scopes.contains(scope.as_str()) {
+        if !scope.is_standard() && !self.known.scopes.contains(scope.as_str()) {
             return Err(format!(
-                "client {} names scope {scope}, which is neither built in nor a scope of the tenant",
-                self.id
+                "client {} names scope {scope}, which is neither built in nor {}",
+                self.id,
+                self.known.origin.scopes()
             ));
         }
         if !self.decl.scopes.contains(&scope) {
@@ -237,9 +276,10 @@ impl<'a> ClientBuilder<'a> {
         if self.decl.public {
             return Err(format!("public client {id} cannot hold service roles"));
         }
-        if !self.roles.contains(role) {
+        if !self.known.roles.contains(role) {
             return Err(format!(
-                "client {id} names service role {role}, which is not a role of the tenant"
+                "client {id} names service role {role}, which is not {}",
+                self.known.origin.roles()
             ));
         }
         self.decl.service_roles.insert(role.to_owned());

@@ -9,6 +9,14 @@ fn sets() -> (BTreeSet<String>, BTreeSet<String>) {
     )
 }
 
+fn known<'a>(scopes: &'a BTreeSet<String>, roles: &'a BTreeSet<String>) -> Known<'a> {
+    Known {
+        scopes,
+        roles,
+        origin: Origin::Tenant,
+    }
+}
+
 fn id() -> ClientId {
     ClientId::parse("app").unwrap()
 }
@@ -45,7 +53,8 @@ fn auth_method_follows_the_client_type() {
         ),
     ];
     for (public, given, want) in cases {
-        let got = ClientBuilder::new(id(), public, given, &s, &r).map(|b| b.decl.auth_method);
+        let mut b = ClientBuilder::new(id(), public, known(&s, &r));
+        let got = b.auth_method(given).map(|()| b.decl.auth_method);
         assert_eq!(got, want.map_err(str::to_owned), "{public} {given:?}");
     }
 }
@@ -53,7 +62,7 @@ fn auth_method_follows_the_client_type() {
 #[test]
 fn a_confidential_code_client_with_everything_it_needs_builds() {
     let (s, r) = sets();
-    let mut b = ClientBuilder::new(id(), false, None, &s, &r).unwrap();
+    let mut b = ClientBuilder::new(id(), false, known(&s, &r));
     b.secret(secret()).unwrap();
     b.grant(GrantType::AuthorizationCode).unwrap();
     b.grant(GrantType::AuthorizationCode).unwrap();
@@ -77,10 +86,13 @@ fn a_confidential_code_client_with_everything_it_needs_builds() {
 #[test]
 fn each_refusal_says_why() {
     let (s, r) = sets();
-    let public = || ClientBuilder::new(id(), true, None, &s, &r).unwrap();
-    let confidential = || ClientBuilder::new(id(), false, None, &s, &r).unwrap();
-    let pkjwt =
-        || ClientBuilder::new(id(), false, Some(AuthMethod::PrivateKeyJwt), &s, &r).unwrap();
+    let public = || ClientBuilder::new(id(), true, known(&s, &r));
+    let confidential = || ClientBuilder::new(id(), false, known(&s, &r));
+    let pkjwt = || {
+        let mut b = ClientBuilder::new(id(), false, known(&s, &r));
+        b.auth_method(Some(AuthMethod::PrivateKeyJwt)).unwrap();
+        b
+    };
     assert_eq!(
         public().secret(secret()),
         Err("client app uses none and must not have a secret".into())
@@ -104,6 +116,25 @@ fn each_refusal_says_why() {
     assert_eq!(
         confidential().service_role("admin"),
         Err("client app names service role admin, which is not a role of the tenant".into())
+    );
+    let mut from_file = ClientBuilder::new(
+        id(),
+        false,
+        Known {
+            origin: Origin::File,
+            ..known(&s, &r)
+        },
+    );
+    assert_eq!(
+        from_file.service_role("admin"),
+        Err("client app names service role admin, which is not declared under roles".into())
+    );
+    assert_eq!(
+        from_file.scope(ScopeName::parse("nope").unwrap()),
+        Err(
+            "client app names scope nope, which is neither built in nor declared under scopes"
+                .into()
+        )
     );
     assert_eq!(
         confidential().scope(ScopeName::parse("nope").unwrap()),
@@ -151,7 +182,7 @@ fn each_refusal_says_why() {
 #[test]
 fn build_checks_what_spans_fields() {
     let (s, r) = sets();
-    let confidential = || ClientBuilder::new(id(), false, None, &s, &r).unwrap();
+    let confidential = || ClientBuilder::new(id(), false, known(&s, &r));
     let build = |b: ClientBuilder<'_>| b.build().map(|_| ()).unwrap_err();
     assert_eq!(
         build(confidential()),
@@ -160,14 +191,16 @@ fn build_checks_what_spans_fields() {
     let mut no_grant = confidential();
     no_grant.secret(secret()).unwrap();
     assert_eq!(build(no_grant), "client app needs at least one grant type");
-    let mut no_redirect = ClientBuilder::new(id(), true, None, &s, &r).unwrap();
+    let mut no_redirect = ClientBuilder::new(id(), true, known(&s, &r));
     no_redirect.grant(GrantType::AuthorizationCode).unwrap();
     assert_eq!(
         build(no_redirect),
         "client app uses authorization_code and needs at least one redirect URI"
     );
-    let mut no_keys =
-        ClientBuilder::new(id(), false, Some(AuthMethod::PrivateKeyJwt), &s, &r).unwrap();
+    let mut no_keys = ClientBuilder::new(id(), false, known(&s, &r));
+    no_keys
+        .auth_method(Some(AuthMethod::PrivateKeyJwt))
+        .unwrap();
     no_keys.grant(GrantType::ClientCredentials).unwrap();
     assert_eq!(
         build(no_keys),
@@ -178,7 +211,7 @@ fn build_checks_what_spans_fields() {
 #[test]
 fn declared_empty_lists_differ_from_absent_ones() {
     let (s, r) = sets();
-    let mut b = ClientBuilder::new(id(), true, None, &s, &r).unwrap();
+    let mut b = ClientBuilder::new(id(), true, known(&s, &r));
     b.grant(GrantType::AuthorizationCode).unwrap();
     b.redirect_uri(uri("http://127.0.0.1:3000/cb"));
     b.declare_default_scopes();

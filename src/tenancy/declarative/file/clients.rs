@@ -5,7 +5,7 @@
 use super::raw::RawClient;
 use super::validator::{Validator, line_of};
 use crate::config::SecretString;
-use crate::oauth::registration::ClientBuilder;
+use crate::oauth::registration::{ClientBuilder, Known, Origin};
 use crate::oauth::{AuthMethod, ClientId, GrantType, RedirectUri, ScopeName};
 use crate::tenancy::declarative::error::ApplyError;
 use crate::tenancy::declarative::spec::{ClientDecl, ClientSecret};
@@ -58,7 +58,16 @@ impl Validator<'_> {
             })?),
             None => None,
         };
-        let mut b = ClientBuilder::new(id, c.public, method, scopes, roles).map_err(self.at(at))?;
+        let known = Known {
+            scopes,
+            roles,
+            origin: Origin::File,
+        };
+        let mut b = ClientBuilder::new(id, c.public, known);
+        for r in &c.service_roles {
+            b.service_role(r).map_err(self.at(r))?;
+        }
+        b.auth_method(method).map_err(self.at(at))?;
         let has_secret = c.secret.is_some() || c.secret_sha256.is_some() || c.secret_env.is_some();
         b.secret_allowed(has_secret).map_err(self.at(at))?;
         if b.takes_secret() {
@@ -73,6 +82,9 @@ impl Validator<'_> {
             let grant = GrantType::parse(g)
                 .ok_or_else(|| self.err(g, format!("unknown grant type {:?}", g.as_str())))?;
             b.grant(grant).map_err(self.at(g))?;
+        }
+        for a in &c.token_exchange_audiences {
+            b.exchange_audience(a).map_err(self.at(a))?;
         }
         for u in &c.redirect_uris {
             b.redirect_uri(RedirectUri::parse(u).map_err(self.at(u))?);
@@ -101,12 +113,6 @@ impl Validator<'_> {
         b.allow_plain_pkce(c.allow_plain_pkce);
         for u in &c.post_logout_redirect_uris {
             b.post_logout_redirect_uri(RedirectUri::parse(u).map_err(self.at(u))?);
-        }
-        for r in &c.service_roles {
-            b.service_role(r).map_err(self.at(r))?;
-        }
-        for a in &c.token_exchange_audiences {
-            b.exchange_audience(a).map_err(self.at(a))?;
         }
         b.id_token_alg(self.algorithm(
             "id_token_signed_response_alg",

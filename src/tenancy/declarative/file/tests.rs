@@ -72,7 +72,7 @@ fn scopes_carry_permissions_and_clients_hold_service_roles() {
     );
     assert_eq!(
         error_of(&ok.replace("service_roles: [admin]", "service_roles: [ghost]")),
-        "t.yaml:15: client demo-web names service role ghost, which is not a role of the tenant"
+        "t.yaml:15: client demo-web names service role ghost, which is not declared under roles"
     );
     let public = ok
         .replace(
@@ -136,7 +136,7 @@ fn errors_name_file_and_line() {
     let bad = GOOD.replace("scopes: [openid,", "scopes: [nope,");
     assert_eq!(
         error_of(&bad),
-        "t.yaml:14: client demo-web names scope nope, which is neither built in nor a scope of the tenant"
+        "t.yaml:14: client demo-web names scope nope, which is neither built in nor declared under scopes"
     );
     let bad = GOOD.replace("slug: demo", "slug: Demo");
     assert!(error_of(&bad).starts_with("t.yaml:1: invalid slug"));

@@ -84,7 +84,7 @@ pub(super) fn plan_user(
     }
     let status = user
         .status
-        .filter(|s| *s != UserStatus::of_row(&current.row.status));
+        .filter(|s| Some(*s) != UserStatus::parse(&current.row.status));
     if status.is_some() {
         fields.push("status");
     }
