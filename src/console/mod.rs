@@ -2,6 +2,7 @@
 //! field; the HTTP layer adds the security headers (`http::pages`).
 
 pub mod signin;
+pub mod steps;
 
 use actix_web::http::StatusCode;
 use maud::{DOCTYPE, Markup, PreEscaped, html};

@@ -7,7 +7,7 @@ use super::tenant::Tenant;
 use crate::authn::flow::{self, Step};
 use crate::authn::sealed;
 use crate::config::SecretString;
-use crate::console::signin::{self, FormState};
+use crate::console::steps;
 use crate::oauth::FormParams;
 use crate::oauth::authorize::{self, AuthorizeError};
 use crate::tenancy::TenantSnapshot;
@@ -143,57 +143,24 @@ fn render(
 ) -> Result<HttpResponse, actix_web::Error> {
     let (csrf, csrf_cookie) = pages::csrf_token(req, s);
     cookies.extend(csrf_cookie);
-    let sealed_for = |r: &authorize::AuthorizationRequest| {
-        sealed::seal_request(&state.master_key, &s.id, r, state.clock.now().timestamp())
-            .ok_or_else(Problem::internal)
+    let request = match &step {
+        Step::Redirect(url) => return Ok(pages::redirect(url, cookies)),
+        Step::Page(m) => return Err(bad_request(m.as_str()).into()),
+        Step::Login { request, .. } | Step::Consent { request, .. } => request,
     };
-    let client_name = |id: &str| {
-        s.client(id)
-            .map(|c| c.name.clone())
-            .unwrap_or_else(|| id.to_owned())
+    let now = state.clock.now().timestamp();
+    let blob = sealed::seal_request(&state.master_key, &s.id, request, now)
+        .ok_or_else(Problem::internal)?;
+    let carried = steps::Carried {
+        csrf: &csrf,
+        request: &blob,
     };
-    Ok(match step {
-        Step::Redirect(url) => pages::redirect(&url, cookies),
-        Step::Page(m) => return Err(bad_request(m).into()),
-        Step::Login { request, error } => {
-            let blob = sealed_for(&request)?;
-            let action = format!("/t/{}/login", s.slug);
-            let f = FormState {
-                action: &action,
-                csrf: &csrf,
-                request: &blob,
-            };
-            let page = signin::login(
-                &s.name,
-                &client_name(&request.client_id),
-                &f,
-                request.login_hint.as_deref(),
-                error,
-            );
-            let status = if error.is_some() {
-                StatusCode::UNAUTHORIZED
-            } else {
-                StatusCode::OK
-            };
-            pages::html(status, page, cookies)
-        }
+    let (status, page) = match &step {
+        Step::Login { request, error } => steps::login(s, request, *error, &carried),
         Step::Consent { request, user } => {
-            let blob = sealed_for(&request)?;
-            let action = format!("/t/{}/consent", s.slug);
-            let f = FormState {
-                action: &action,
-                csrf: &csrf,
-                request: &blob,
-            };
-            let items = signin::scope_items(&request.scopes, &s.scopes);
-            let page = signin::consent(
-                &s.name,
-                &client_name(&request.client_id),
-                &user.username,
-                &f,
-                &items,
-            );
-            pages::html(StatusCode::OK, page, cookies)
+            (StatusCode::OK, steps::consent(s, request, user, &carried))
         }
-    })
+        Step::Redirect(_) | Step::Page(_) => return Err(Problem::internal().into()),
+    };
+    Ok(pages::html(status, page, cookies))
 }

@@ -1,0 +1,75 @@
+//! The page an interactive authorization step shows: the login form or the
+//! consent form of a tenant, for its client, with the sealed request and the
+//! CSRF token the form carries back.
+
+use super::signin::{self, FormState};
+use crate::oauth::authorize::AuthorizationRequest;
+use crate::store::users::UserRow;
+use crate::tenancy::TenantSnapshot;
+use actix_web::http::StatusCode;
+use maud::Markup;
+
+/// What the form carries besides the user's input.
+pub struct Carried<'a> {
+    pub csrf: &'a str,
+    /// The sealed request (`authn::sealed`).
+    pub request: &'a str,
+}
+
+/// The login page; 401 when it is shown again after wrong credentials.
+pub fn login(
+    s: &TenantSnapshot,
+    request: &AuthorizationRequest,
+    error: Option<&str>,
+    carried: &Carried<'_>,
+) -> (StatusCode, Markup) {
+    let action = format!("/t/{}/login", s.slug);
+    let f = form(&action, carried);
+    let page = signin::login(
+        &s.name,
+        &client_name(s, &request.client_id),
+        &f,
+        request.login_hint.as_deref(),
+        error,
+    );
+    let status = if error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
+    (status, page)
+}
+
+/// The consent page: the requested scopes, each explained.
+pub fn consent(
+    s: &TenantSnapshot,
+    request: &AuthorizationRequest,
+    user: &UserRow,
+    carried: &Carried<'_>,
+) -> Markup {
+    let action = format!("/t/{}/consent", s.slug);
+    let f = form(&action, carried);
+    let items = signin::scope_items(&request.scopes, &s.scopes);
+    signin::consent(
+        &s.name,
+        &client_name(s, &request.client_id),
+        &user.username,
+        &f,
+        &items,
+    )
+}
+
+fn form<'a>(action: &'a str, carried: &Carried<'a>) -> FormState<'a> {
+    FormState {
+        action,
+        csrf: carried.csrf,
+        request: carried.request,
+    }
+}
+
+/// The client's display name, or its id when it has gone.
+fn client_name(s: &TenantSnapshot, id: &str) -> String {
+    s.client(id)
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| id.to_owned())
+}
