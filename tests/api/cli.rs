@@ -7,6 +7,19 @@ use std::time::Duration;
 const BIN: &str = env!("CARGO_BIN_EXE_gatehouse");
 
 /// Runs the binary against the test app's database, in its directory.
+/// `gatehouse tenants apply` on the app's tenants directory; must succeed.
+pub fn apply_tenants(app: &TestApp) {
+    let out = gatehouse(
+        app,
+        &["tenants", "apply", app.tenants_dir().to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 pub fn gatehouse(app: &TestApp, args: &[&str]) -> Output {
     command(app).args(args).output().unwrap()
 }

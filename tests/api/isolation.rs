@@ -8,15 +8,7 @@ async fn store_reads_are_scoped_to_the_tenant() {
     let app = spawn_app_with(|_| {}, None).await;
     app.write_tenant("a.yaml", &demo_yaml("tenant-a"));
     app.write_tenant("b.yaml", &demo_yaml("tenant-b"));
-    let out = crate::cli::gatehouse(
-        &app,
-        &["tenants", "apply", app.tenants_dir().to_str().unwrap()],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::cli::apply_tenants(&app);
 
     let store = app.state.store.clone();
     store

@@ -737,15 +737,7 @@ async fn a_session_of_tenant_a_is_not_a_session_at_tenant_b() {
     let app = crate::helpers::spawn_app_with(|_| {}, None).await;
     app.write_tenant("a.yaml", &yaml("acme"));
     app.write_tenant("b.yaml", &yaml("other"));
-    let out = crate::cli::gatehouse(
-        &app,
-        &["tenants", "apply", app.tenants_dir().to_str().unwrap()],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::cli::apply_tenants(&app);
     let b = browser();
     let html = b
         .get(app.url(&authorize_path("acme", "web", "openid", "")))

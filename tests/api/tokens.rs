@@ -831,15 +831,7 @@ async fn tokens_and_clients_never_cross_tenants() {
     let app = spawn_app_with(|_| {}, None).await;
     app.write_tenant("a.yaml", &acme_yaml("tenant-a", &jwk));
     app.write_tenant("b.yaml", &acme_yaml("tenant-b", &jwk));
-    let out = crate::cli::gatehouse(
-        &app,
-        &["tenants", "apply", app.tenants_dir().to_str().unwrap()],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::cli::apply_tenants(&app);
     let a_token = client_token(&app, "tenant-a", SVC, None).await;
     let a_jwt = client_token(&app, "tenant-a", JWT, None).await;
     assert_eq!(
@@ -879,15 +871,7 @@ async fn a_client_of_one_tenant_cannot_authenticate_at_another() {
         "b.yaml",
         "slug: tenant-b\nname: B\nclients:\n  - client_id: other\n    secret: other-secret-0123456789\n    grant_types: [client_credentials]\n",
     );
-    let out = crate::cli::gatehouse(
-        &app,
-        &["tenants", "apply", app.tenants_dir().to_str().unwrap()],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::cli::apply_tenants(&app);
     let res = post_form(
         &app,
         "/t/tenant-b/token",
