@@ -191,7 +191,7 @@ async fn redeem(
         let refresh_token = wants_refresh(&client, &ready.scopes).then(new_refresh_token);
         let grant = grant_of(&ready.row, &ready.scopes, ready.rights.clone());
         let minted = mint(
-            &snapshot.minter(),
+            &snapshot.token_issuer(),
             &client,
             &grant,
             refresh_token.clone(),
@@ -308,7 +308,7 @@ fn locked(
         };
         let rights = user_rights(conn, &s.id, &s.rights, &row.user_id, &scopes)?;
         let minted = mint(
-            &s.minter(),
+            &s.token_issuer(),
             client,
             &grant_of(&row, &scopes, rights),
             refresh_token,

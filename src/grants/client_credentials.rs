@@ -61,7 +61,7 @@ pub fn issue(
     // granted scopes carry (authz::rights).
     let rights = s.rights.token_rights(&client.service_roles, &scopes);
     let access = s
-        .minter()
+        .token_issuer()
         .access(
             &AccessGrant {
                 client,

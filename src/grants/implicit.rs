@@ -22,7 +22,7 @@ pub fn mint(
     rights: BTreeSet<String>,
     now: DateTime<Utc>,
 ) -> Result<MintedAccess, OAuthError> {
-    s.minter()
+    s.token_issuer()
         .access(
             &AccessGrant {
                 client,

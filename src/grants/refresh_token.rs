@@ -186,7 +186,13 @@ async fn refresh(
     let mint = |ready: Ready| {
         let next = new_refresh_token();
         let grant = grant_of(&ready.family, &ready.scopes, ready.rights.clone());
-        let minted = mint(&snapshot.minter(), &client, &grant, Some(next.clone()), now)?;
+        let minted = mint(
+            &snapshot.token_issuer(),
+            &client,
+            &grant,
+            Some(next.clone()),
+            now,
+        )?;
         let (s, c, family) = (snapshot.clone(), client.clone(), ready.family.id);
         let hash = sha256_hex(request.token.secret());
         let commit = move |conn: &mut DbConnection| -> Result<bool, StoreError> {
@@ -318,7 +324,7 @@ fn locked(
         insert_refresh_token(conn, &s.id, &family.id, client, &next, db_now)?;
         let rights = user_rights(conn, &s.id, &s.rights, &family.user_id, &checked.scopes)?;
         let grant = grant_of(&family, &checked.scopes, rights);
-        let minted = mint(&s.minter(), client, &grant, Some(next), now)?;
+        let minted = mint(&s.token_issuer(), client, &grant, Some(next), now)?;
         Ok(Outcome::Issued(Box::new(minted.response)))
     })?;
     match outcome {

@@ -11,7 +11,8 @@ use crate::oauth::{Client, GrantType, OAuthError};
 use crate::store::codes::CodeRow;
 use crate::store::refresh::{self, FamilyRow, TokenRow};
 use crate::store::{self, DbConnection, StoreError, TenantId, write_tx};
-use crate::tokens::minter::{AccessGrant, IdTokenGrant, Lifetime, MintedAccess, Minter};
+use crate::tokens::Issuer;
+use crate::tokens::minter::{AccessGrant, IdTokenGrant, Lifetime, MintedAccess};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use std::collections::BTreeSet;
 
@@ -43,7 +44,7 @@ impl Minted {
 /// The access token, and an ID token when `openid` was granted (OIDC Core
 /// §3.1.3.3), with the refresh token the caller made.
 pub(super) fn mint(
-    by: &Minter<'_>,
+    by: &Issuer<'_>,
     client: &Client,
     grant: &UserGrant<'_>,
     refresh_token: Option<String>,

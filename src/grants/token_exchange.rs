@@ -147,7 +147,7 @@ pub fn exchange(
         .and_then(|e| DateTime::from_timestamp(e, 0))
         .unwrap_or(now);
     let access = s
-        .minter()
+        .token_issuer()
         .access(
             &AccessGrant {
                 client,

@@ -18,7 +18,7 @@ pub struct Prompt {
 }
 
 /// A PKCE code challenge (RFC 7636 §4.2) and how it was derived.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeChallenge {
     pub challenge: String,
     pub method: Method,

@@ -3,8 +3,8 @@ use crate::authz::rights::RightsModel;
 use crate::oauth::Client;
 use crate::oauth::discovery::Metadata;
 use crate::store::TenantId;
+use crate::tokens::Issuer;
 use crate::tokens::access::VerifiedTokens;
-use crate::tokens::minter::Minter;
 use crate::tokens::{JwsAlgorithm, KeyRing};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -50,21 +50,13 @@ impl TenantSnapshot {
         self.clients.get(client_id).cloned()
     }
 
-    /// Whose tokens `tokens::access` checks: this tenant's.
-    pub fn token_issuer(&self) -> crate::tokens::access::Issuer<'_> {
-        crate::tokens::access::Issuer {
+    /// This tenant as the issuer of its tokens: what `tokens::minter` mints
+    /// with and `tokens::access` checks against.
+    pub fn token_issuer(&self) -> Issuer<'_> {
+        Issuer {
             keys: &self.keys,
             tenant: &self.slug,
             issuer: &self.issuer,
-        }
-    }
-
-    /// Mints this tenant's tokens (`tokens::minter`).
-    pub fn minter(&self) -> Minter<'_> {
-        Minter {
-            tenant: &self.slug,
-            issuer: &self.issuer,
-            keys: &self.keys,
         }
     }
 

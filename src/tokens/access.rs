@@ -8,7 +8,7 @@ use super::encode::system_time;
 pub use super::encode::{
     AccessClaims, AccessTokenFormat, IssuedToken, MintError, mint_biscuit, mint_jwt,
 };
-use super::keyring::KeyRing;
+pub use super::issuer::Issuer;
 use super::verified_cache::{Cached, VerifiedCache};
 use crate::verify::{Expiry, Verified, Verifier};
 use biscuit_auth::Biscuit;
@@ -81,15 +81,6 @@ pub fn is_narrowed(token: &str) -> bool {
     token.len() <= crate::verify::limits::MAX_TOKEN_CHARS
         && token.split('.').count() != 3
         && biscuit_auth::UnverifiedBiscuit::from_base64(token).is_ok_and(|b| b.block_count() > 1)
-}
-
-/// Whose tokens are checked: the tenant's keys, its slug (the `tenant`
-/// fact of its Biscuits) and its issuer (the `iss` of its JWTs).
-#[derive(Clone, Copy)]
-pub struct Issuer<'a> {
-    pub keys: &'a KeyRing,
-    pub tenant: &'a str,
-    pub issuer: &'a str,
 }
 
 impl Issuer<'_> {

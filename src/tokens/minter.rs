@@ -8,7 +8,7 @@
 
 use super::access::{self, AccessClaims, AccessTokenFormat, IssuedToken, MintError};
 use super::id_token::{self, IdClaims};
-use super::keyring::KeyRing;
+use super::issuer::Issuer;
 use crate::oauth::Client;
 use crate::oauth::scope::ScopeSet;
 use chrono::{DateTime, Duration, Utc};
@@ -97,16 +97,8 @@ pub struct IdTokenGrant<'a> {
     pub amr: &'a [String],
 }
 
-/// A tenant's issuer and keys.
-#[derive(Clone, Copy)]
-pub struct Minter<'a> {
-    /// The tenant's slug (the Biscuit `tenant` fact).
-    pub tenant: &'a str,
-    pub issuer: &'a str,
-    pub keys: &'a KeyRing,
-}
-
-impl Minter<'_> {
+/// Minting is what the tenant as [`Issuer`] does.
+impl Issuer<'_> {
     /// An access token in the client's format.
     pub fn access(
         &self,

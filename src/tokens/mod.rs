@@ -8,6 +8,7 @@ mod encode;
 pub mod evaluator;
 pub mod id_token;
 pub mod introspection;
+mod issuer;
 pub mod key_rows;
 pub mod keyring;
 pub mod minter;
@@ -15,4 +16,5 @@ pub mod seal;
 pub mod verified_cache;
 
 pub use access::{AccessClaims, AccessTokenFormat, IssuedToken, TokenFacts};
+pub use issuer::Issuer;
 pub use keyring::{JwsAlgorithm, KeyRing};

@@ -97,7 +97,7 @@ impl Validator<'_> {
             password,
             roles: user_roles,
             status: self
-                .status(u.status.as_ref(), &["active", "disabled"])?
+                .status(u.status.as_ref(), &UserStatus::ALL.map(UserStatus::as_str))?
                 .and_then(|s| UserStatus::parse(&s)),
         })
     }
