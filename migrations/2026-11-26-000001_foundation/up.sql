@@ -1,4 +1,4 @@
--- Foundation schema (SQLite). Keep in step with migrations/postgres.
+-- Foundation schema. One set of migrations for SQLite and PostgreSQL: portable SQL only.
 -- Portable types only: ids and JSON are TEXT, timestamps are naive UTC.
 CREATE TABLE tenants (
     id             TEXT PRIMARY KEY,

@@ -1,2 +1,0 @@
-ALTER TABLE clients DROP COLUMN id_token_alg;
-ALTER TABLE tenants DROP COLUMN id_token_alg;
