@@ -8,6 +8,7 @@
 use super::UserStatus;
 use crate::store::audit::AuditEvent;
 use crate::store::bans::{self, BanTarget};
+use crate::store::users::UserChanges;
 use crate::store::{self, DbConnection, StoreError, TenantId};
 use chrono::NaiveDateTime;
 
@@ -29,7 +30,8 @@ pub fn disable_in_tx(
     now: NaiveDateTime,
     banned_at: impl FnOnce() -> NaiveDateTime,
 ) -> Result<Disabled, StoreError> {
-    store::users::set_status(conn, tenant, user_id, UserStatus::Disabled.as_str(), now)?;
+    let changes = UserChanges::at(now).status(UserStatus::Disabled.as_str());
+    store::users::update(conn, tenant, user_id, &changes)?;
     let sessions_ended = store::sessions::end_all_of_user(conn, tenant, user_id, now)?;
     let (families, _) = bans::ban(
         conn,
@@ -68,7 +70,8 @@ pub fn enable_in_tx(
     actor: &str,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    store::users::set_status(conn, tenant, user_id, UserStatus::Active.as_str(), now)?;
+    let changes = UserChanges::at(now).status(UserStatus::Active.as_str());
+    store::users::update(conn, tenant, user_id, &changes)?;
     store::audit::append(
         conn,
         tenant,

@@ -4,7 +4,7 @@
 
 use crate::authz::policy::{Decision, Question};
 use crate::store::audit::AuditEvent;
-use crate::store::users::UserRow;
+use crate::store::users::{UserChanges, UserRow};
 use crate::store::{self, DbConnection, StoreError, TenantId, write_tx};
 use crate::tenancy::TenantSnapshot;
 use crate::tokens::access::Presented;
@@ -177,21 +177,23 @@ pub fn update(
         if store::users::get(c, tenant, user_id)?.is_none() {
             return Ok(None);
         }
-        let mut fields = Vec::new();
+        let (mut fields, mut changes) = (Vec::new(), UserChanges::at(now));
         if let Some(email) = &patch.email {
-            store::users::change_email(c, tenant, user_id, email.as_deref(), now).map_err(|e| {
+            changes = changes.email_by_user(email.as_deref());
+            fields.push("email");
+        }
+        if let Some(name) = &patch.display_name {
+            changes = changes.display_name(name.as_deref().map(str::trim));
+            fields.push("display_name");
+        }
+        if !fields.is_empty() {
+            store::users::update(c, tenant, user_id, &changes).map_err(|e| {
                 if e.is_unique_violation() {
                     UpdateError::EmailTaken
                 } else {
                     e.into()
                 }
             })?;
-            fields.push("email");
-        }
-        if let Some(name) = &patch.display_name {
-            let name = name.as_deref().map(str::trim);
-            store::users::set_display_name(c, tenant, user_id, name, now)?;
-            fields.push("display_name");
         }
         store::audit::append(
             c,

@@ -154,25 +154,69 @@ impl ClientRow {
     }
 }
 
-pub fn list(conn: &mut DbConnection, tenant: &TenantId) -> Result<Vec<ClientRow>, StoreError> {
-    Ok(clients::table
-        .filter(clients::tenant_id.eq(tenant.as_str()))
-        .order(clients::client_id.asc())
-        .select(ClientRow::as_select())
-        .load(conn)?)
+one_by!(fn one = clients.client_id);
+list_rows!(clients by clients::client_id.asc(), ClientRow);
+find_row!(find = one -> ClientRow);
+delete_row!(one);
+
+/// The columns a client's settings are stored in, as written on insert and
+/// update alike.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = clients, treat_none_as_null = true)]
+struct SpecColumns<'a> {
+    name: &'a str,
+    public: bool,
+    secret_sha256: Option<&'a str>,
+    redirect_uris: String,
+    grant_types: String,
+    scopes: String,
+    token_endpoint_auth_method: &'a str,
+    jwks: Option<&'a str>,
+    default_scopes: Option<String>,
+    access_token_format: &'a str,
+    access_token_ttl_secs: i64,
+    refresh_token_ttl_secs: i64,
+    managed_by: &'a str,
+    first_party: bool,
+    allow_plain_pkce: bool,
+    refresh_grace_secs: i64,
+    post_logout_redirect_uris: String,
+    allow_implicit: bool,
+    service_roles: String,
+    exchange_audiences: String,
+    id_token_alg: Option<&'a str>,
+    allowed_origins: Option<String>,
+    updated_at: NaiveDateTime,
 }
 
-pub fn find(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    client_id: &str,
-) -> Result<Option<ClientRow>, StoreError> {
-    Ok(clients::table
-        .filter(clients::tenant_id.eq(tenant.as_str()))
-        .filter(clients::client_id.eq(client_id))
-        .select(ClientRow::as_select())
-        .get_result(conn)
-        .optional()?)
+impl<'a> SpecColumns<'a> {
+    fn of(spec: &'a ClientSpec, managed_by: &'a str, now: NaiveDateTime) -> Self {
+        Self {
+            name: &spec.name,
+            public: spec.public,
+            secret_sha256: spec.secret_sha256.as_deref(),
+            redirect_uris: encode_list(&spec.redirect_uris),
+            grant_types: encode_list(&spec.grant_types),
+            scopes: encode_list(&spec.scopes),
+            token_endpoint_auth_method: &spec.token_endpoint_auth_method,
+            jwks: spec.jwks.as_deref(),
+            default_scopes: spec.default_scopes.as_deref().map(encode_list),
+            access_token_format: &spec.access_token_format,
+            access_token_ttl_secs: spec.access_token_ttl_secs,
+            refresh_token_ttl_secs: spec.refresh_token_ttl_secs,
+            managed_by,
+            first_party: spec.first_party,
+            allow_plain_pkce: spec.allow_plain_pkce,
+            refresh_grace_secs: spec.refresh_grace_secs,
+            post_logout_redirect_uris: encode_list(&spec.post_logout_redirect_uris),
+            allow_implicit: spec.allow_implicit,
+            service_roles: encode_list(&spec.service_roles),
+            exchange_audiences: encode_list(&spec.exchange_audiences),
+            id_token_alg: spec.id_token_alg.as_deref(),
+            allowed_origins: spec.allowed_origins.as_deref().map(encode_list),
+            updated_at: now,
+        }
+    }
 }
 
 pub fn insert(
@@ -183,41 +227,19 @@ pub fn insert(
     managed_by: &str,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let row = ClientRow {
-        id: super::new_id(),
-        tenant_id: tenant.as_str().to_owned(),
-        client_id: client_id.to_owned(),
-        name: spec.name.clone(),
-        public: spec.public,
-        secret_sha256: spec.secret_sha256.clone(),
-        redirect_uris: encode_list(&spec.redirect_uris),
-        grant_types: encode_list(&spec.grant_types),
-        scopes: encode_list(&spec.scopes),
-        created_at: now,
-        updated_at: now,
-        token_endpoint_auth_method: spec.token_endpoint_auth_method.clone(),
-        jwks: spec.jwks.clone(),
-        default_scopes: spec.default_scopes.as_deref().map(encode_list),
-        access_token_format: spec.access_token_format.clone(),
-        access_token_ttl_secs: spec.access_token_ttl_secs,
-        refresh_token_ttl_secs: spec.refresh_token_ttl_secs,
-        managed_by: managed_by.to_owned(),
-        first_party: spec.first_party,
-        allow_plain_pkce: spec.allow_plain_pkce,
-        refresh_grace_secs: spec.refresh_grace_secs,
-        post_logout_redirect_uris: encode_list(&spec.post_logout_redirect_uris),
-        allow_implicit: spec.allow_implicit,
-        service_roles: encode_list(&spec.service_roles),
-        exchange_audiences: encode_list(&spec.exchange_audiences),
-        id_token_alg: spec.id_token_alg.clone(),
-        allowed_origins: spec.allowed_origins.as_deref().map(encode_list),
-    };
     diesel::insert_into(clients::table)
-        .values(&row)
+        .values((
+            clients::id.eq(super::new_id()),
+            clients::tenant_id.eq(tenant.as_str()),
+            clients::client_id.eq(client_id),
+            clients::created_at.eq(now),
+            SpecColumns::of(spec, managed_by, now),
+        ))
         .execute(conn)?;
     Ok(())
 }
 
+/// Rewrites a client's settings from its tenant file.
 pub fn update(
     conn: &mut DbConnection,
     tenant: &TenantId,
@@ -225,37 +247,9 @@ pub fn update(
     spec: &ClientSpec,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    diesel::update(
-        clients::table
-            .filter(clients::tenant_id.eq(tenant.as_str()))
-            .filter(clients::client_id.eq(client_id)),
-    )
-    .set((
-        clients::name.eq(&spec.name),
-        clients::public.eq(spec.public),
-        clients::secret_sha256.eq(&spec.secret_sha256),
-        clients::redirect_uris.eq(encode_list(&spec.redirect_uris)),
-        clients::grant_types.eq(encode_list(&spec.grant_types)),
-        clients::scopes.eq(encode_list(&spec.scopes)),
-        clients::token_endpoint_auth_method.eq(&spec.token_endpoint_auth_method),
-        clients::jwks.eq(&spec.jwks),
-        clients::default_scopes.eq(spec.default_scopes.as_deref().map(encode_list)),
-        clients::access_token_format.eq(&spec.access_token_format),
-        clients::access_token_ttl_secs.eq(spec.access_token_ttl_secs),
-        clients::refresh_token_ttl_secs.eq(spec.refresh_token_ttl_secs),
-        clients::managed_by.eq(MANAGED_BY_FILE),
-        clients::first_party.eq(spec.first_party),
-        clients::allow_plain_pkce.eq(spec.allow_plain_pkce),
-        clients::refresh_grace_secs.eq(spec.refresh_grace_secs),
-        clients::post_logout_redirect_uris.eq(encode_list(&spec.post_logout_redirect_uris)),
-        clients::allow_implicit.eq(spec.allow_implicit),
-        clients::service_roles.eq(encode_list(&spec.service_roles)),
-        clients::exchange_audiences.eq(encode_list(&spec.exchange_audiences)),
-        clients::id_token_alg.eq(&spec.id_token_alg),
-        clients::allowed_origins.eq(spec.allowed_origins.as_deref().map(encode_list)),
-        clients::updated_at.eq(now),
-    ))
-    .execute(conn)?;
+    diesel::update(one(tenant, client_id))
+        .set(SpecColumns::of(spec, MANAGED_BY_FILE, now))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -267,27 +261,10 @@ pub fn set_secret(
     secret_sha256: &str,
     now: NaiveDateTime,
 ) -> Result<usize, StoreError> {
-    Ok(diesel::update(
-        clients::table
-            .filter(clients::tenant_id.eq(tenant.as_str()))
-            .filter(clients::client_id.eq(client_id)),
-    )
-    .set((
-        clients::secret_sha256.eq(secret_sha256),
-        clients::updated_at.eq(now),
-    ))
-    .execute(conn)?)
-}
-
-pub fn delete(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    client_id: &str,
-) -> Result<usize, StoreError> {
-    Ok(diesel::delete(
-        clients::table
-            .filter(clients::tenant_id.eq(tenant.as_str()))
-            .filter(clients::client_id.eq(client_id)),
-    )
-    .execute(conn)?)
+    Ok(diesel::update(one(tenant, client_id))
+        .set((
+            clients::secret_sha256.eq(secret_sha256),
+            clients::updated_at.eq(now),
+        ))
+        .execute(conn)?)
 }

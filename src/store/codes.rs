@@ -43,26 +43,9 @@ pub const REDEEMED: &str = "redeemed";
 /// way loses its conditional update, whatever time it started.
 pub const REVOKED: &str = "revoked";
 
-pub fn insert(conn: &mut DbConnection, tenant: &TenantId, row: &CodeRow) -> Result<(), StoreError> {
-    debug_assert_eq!(row.tenant_id, tenant.as_str());
-    diesel::insert_into(codes::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn find(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    code_sha256: &str,
-) -> Result<Option<CodeRow>, StoreError> {
-    Ok(codes::table
-        .filter(codes::tenant_id.eq(tenant.as_str()))
-        .filter(codes::code_sha256.eq(code_sha256))
-        .select(CodeRow::as_select())
-        .get_result(conn)
-        .optional()?)
-}
+insert_row!(insert into codes, CodeRow);
+one_by!(fn one = codes.code_sha256);
+find_row!(find = one -> CodeRow);
 
 /// Marks the code redeemed if, and only if, it is still active and unexpired.
 /// True for exactly one caller, whatever the number of processes: the
@@ -74,9 +57,7 @@ pub fn redeem(
     now: NaiveDateTime,
 ) -> Result<bool, StoreError> {
     let n = diesel::update(
-        codes::table
-            .filter(codes::tenant_id.eq(tenant.as_str()))
-            .filter(codes::code_sha256.eq(code_sha256))
+        one(tenant, code_sha256)
             .filter(codes::state.eq(ACTIVE))
             .filter(codes::expires_at.gt(now)),
     )
@@ -94,16 +75,12 @@ pub fn record_issued(
     access_revocation_id: &str,
     access_expires_at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    diesel::update(
-        codes::table
-            .filter(codes::tenant_id.eq(tenant.as_str()))
-            .filter(codes::code_sha256.eq(code_sha256)),
-    )
-    .set((
-        codes::family_id.eq(family_id),
-        codes::access_revocation_id.eq(access_revocation_id),
-        codes::access_expires_at.eq(access_expires_at),
-    ))
-    .execute(conn)?;
+    diesel::update(one(tenant, code_sha256))
+        .set((
+            codes::family_id.eq(family_id),
+            codes::access_revocation_id.eq(access_revocation_id),
+            codes::access_expires_at.eq(access_expires_at),
+        ))
+        .execute(conn)?;
     Ok(())
 }

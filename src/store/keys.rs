@@ -67,23 +67,20 @@ pub fn any_active(conn: &mut DbConnection) -> Result<Option<KeyRow>, StoreError>
         .optional()?)
 }
 
-/// Every key of the tenant, newest first.
-pub fn list(conn: &mut DbConnection, tenant: &TenantId) -> Result<Vec<KeyRow>, StoreError> {
-    Ok(signing_keys::table
-        .filter(signing_keys::tenant_id.eq(tenant.as_str()))
-        .order((signing_keys::purpose.asc(), signing_keys::generation.desc()))
-        .select(KeyRow::as_select())
-        .load(conn)?)
-}
+one_by!(fn one = signing_keys.id);
+one_by!(fn of_purpose = signing_keys.purpose);
+insert_row!(insert into signing_keys, KeyRow);
+list_rows!(
+    signing_keys by (signing_keys::purpose.asc(), signing_keys::generation.desc()),
+    KeyRow
+);
 
 pub fn active(
     conn: &mut DbConnection,
     tenant: &TenantId,
     purpose: &str,
 ) -> Result<Option<KeyRow>, StoreError> {
-    Ok(signing_keys::table
-        .filter(signing_keys::tenant_id.eq(tenant.as_str()))
-        .filter(signing_keys::purpose.eq(purpose))
+    Ok(of_purpose(tenant, purpose)
         .filter(signing_keys::status.eq(STATUS_ACTIVE))
         .select(KeyRow::as_select())
         .get_result(conn)
@@ -96,9 +93,7 @@ pub fn active_all(
     tenant: &TenantId,
     purpose: &str,
 ) -> Result<Vec<KeyRow>, StoreError> {
-    Ok(signing_keys::table
-        .filter(signing_keys::tenant_id.eq(tenant.as_str()))
-        .filter(signing_keys::purpose.eq(purpose))
+    Ok(of_purpose(tenant, purpose)
         .filter(signing_keys::status.eq(STATUS_ACTIVE))
         .order(signing_keys::generation.asc())
         .select(KeyRow::as_select())
@@ -112,17 +107,11 @@ pub fn retire(
     id: &str,
     publish_until: NaiveDateTime,
 ) -> Result<usize, StoreError> {
-    Ok(diesel::update(
-        signing_keys::table
-            .filter(signing_keys::tenant_id.eq(tenant.as_str()))
-            .filter(signing_keys::id.eq(id))
-            .filter(signing_keys::status.eq(STATUS_ACTIVE)),
+    Ok(
+        diesel::update(one(tenant, id).filter(signing_keys::status.eq(STATUS_ACTIVE)))
+            .set(retired(publish_until))
+            .execute(conn)?,
     )
-    .set((
-        signing_keys::status.eq(STATUS_RETIRED),
-        signing_keys::publish_until.eq(publish_until),
-    ))
-    .execute(conn)?)
 }
 
 pub fn max_generation(
@@ -130,20 +119,10 @@ pub fn max_generation(
     tenant: &TenantId,
     purpose: &str,
 ) -> Result<i64, StoreError> {
-    let max: Option<i64> = signing_keys::table
-        .filter(signing_keys::tenant_id.eq(tenant.as_str()))
-        .filter(signing_keys::purpose.eq(purpose))
+    let max: Option<i64> = of_purpose(tenant, purpose)
         .select(diesel::dsl::max(signing_keys::generation))
         .get_result(conn)?;
     Ok(max.unwrap_or(0))
-}
-
-pub fn insert(conn: &mut DbConnection, tenant: &TenantId, row: &KeyRow) -> Result<(), StoreError> {
-    debug_assert_eq!(row.tenant_id, tenant.as_str());
-    diesel::insert_into(signing_keys::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
 }
 
 /// Retires the active key of `purpose`; it stays published until `publish_until`.
@@ -153,15 +132,23 @@ pub fn retire_active(
     purpose: &str,
     publish_until: NaiveDateTime,
 ) -> Result<usize, StoreError> {
-    Ok(diesel::update(
-        signing_keys::table
-            .filter(signing_keys::tenant_id.eq(tenant.as_str()))
-            .filter(signing_keys::purpose.eq(purpose))
-            .filter(signing_keys::status.eq(STATUS_ACTIVE)),
+    Ok(
+        diesel::update(of_purpose(tenant, purpose).filter(signing_keys::status.eq(STATUS_ACTIVE)))
+            .set(retired(publish_until))
+            .execute(conn)?,
     )
-    .set((
+}
+
+/// What retiring a key sets: retired, published until `publish_until`.
+#[allow(clippy::type_complexity)]
+fn retired(
+    publish_until: NaiveDateTime,
+) -> (
+    diesel::dsl::Eq<signing_keys::status, &'static str>,
+    diesel::dsl::Eq<signing_keys::publish_until, NaiveDateTime>,
+) {
+    (
         signing_keys::status.eq(STATUS_RETIRED),
         signing_keys::publish_until.eq(publish_until),
-    ))
-    .execute(conn)?)
+    )
 }

@@ -13,6 +13,9 @@
 //! the plan, on every execution — measured as a quarter of the CPU of a refresh.
 //! Every lookup here is by a unique key, so the first row is the only row.
 
+#[macro_use]
+mod scoped;
+
 pub mod audit;
 pub mod bans;
 pub mod clients;

@@ -57,29 +57,10 @@ pub const ACTIVE: &str = "active";
 pub const ROTATED: &str = "rotated";
 pub const REVOKED: &str = "revoked";
 
-pub fn insert_family(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    row: &FamilyRow,
-) -> Result<(), StoreError> {
-    debug_assert_eq!(row.tenant_id, tenant.as_str());
-    diesel::insert_into(families::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn insert_token(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    row: &TokenRow,
-) -> Result<(), StoreError> {
-    debug_assert_eq!(row.tenant_id, tenant.as_str());
-    diesel::insert_into(tokens::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
-}
+insert_row!(insert_family into families, FamilyRow);
+insert_row!(insert_token into tokens, TokenRow);
+one_by!(fn family = families.id);
+one_by!(fn token = tokens.token_sha256);
 
 /// The token and its family, whatever their state.
 pub fn find(
@@ -105,9 +86,7 @@ pub fn rotate(
     now: NaiveDateTime,
 ) -> Result<bool, StoreError> {
     let n = diesel::update(
-        tokens::table
-            .filter(tokens::tenant_id.eq(tenant.as_str()))
-            .filter(tokens::token_sha256.eq(token_sha256))
+        token(tenant, token_sha256)
             .filter(tokens::state.eq(ACTIVE))
             .filter(tokens::expires_at.gt(now)),
     )
@@ -123,13 +102,9 @@ pub fn revoke_family(
     family_id: &str,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    diesel::update(
-        families::table
-            .filter(families::tenant_id.eq(tenant.as_str()))
-            .filter(families::id.eq(family_id)),
-    )
-    .set((families::state.eq(REVOKED), families::revoked_at.eq(now)))
-    .execute(conn)?;
+    diesel::update(family(tenant, family_id))
+        .set((families::state.eq(REVOKED), families::revoked_at.eq(now)))
+        .execute(conn)?;
     diesel::update(
         tokens::table
             .filter(tokens::tenant_id.eq(tenant.as_str()))

@@ -30,6 +30,10 @@ pub struct Role {
     pub includes: BTreeSet<String>,
 }
 
+one_by!(fn one = roles.id);
+one_by!(fn by_name = roles.name);
+delete_row!(one);
+
 pub fn list(conn: &mut DbConnection, tenant: &TenantId) -> Result<Vec<Role>, StoreError> {
     let rows: Vec<RoleRow> = roles::table
         .filter(roles::tenant_id.eq(tenant.as_str()))
@@ -110,22 +114,7 @@ pub fn set_includes(
     role_id: &str,
     included_ids: &BTreeSet<String>,
 ) -> Result<(), StoreError> {
-    diesel::delete(
-        role_includes::table
-            .filter(role_includes::tenant_id.eq(tenant.as_str()))
-            .filter(role_includes::role_id.eq(role_id)),
-    )
-    .execute(conn)?;
-    for included in included_ids {
-        diesel::insert_into(role_includes::table)
-            .values((
-                role_includes::tenant_id.eq(tenant.as_str()),
-                role_includes::role_id.eq(role_id),
-                role_includes::included_role_id.eq(included),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
+    replace_links!(conn, tenant, role_includes.role_id = role_id, included_role_id in included_ids)
 }
 
 /// A role's id by name.
@@ -134,9 +123,7 @@ pub fn id_of(
     tenant: &TenantId,
     name: &str,
 ) -> Result<Option<String>, StoreError> {
-    Ok(roles::table
-        .filter(roles::tenant_id.eq(tenant.as_str()))
-        .filter(roles::name.eq(name))
+    Ok(by_name(tenant, name)
         .select(roles::id)
         .get_result(conn)
         .optional()?)
@@ -177,16 +164,12 @@ pub fn update(
     permissions: &BTreeSet<String>,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    diesel::update(
-        roles::table
-            .filter(roles::tenant_id.eq(tenant.as_str()))
-            .filter(roles::id.eq(role_id)),
-    )
-    .set((
-        roles::description.eq(description),
-        roles::updated_at.eq(now),
-    ))
-    .execute(conn)?;
+    diesel::update(one(tenant, role_id))
+        .set((
+            roles::description.eq(description),
+            roles::updated_at.eq(now),
+        ))
+        .execute(conn)?;
     set_permissions(conn, tenant, role_id, permissions)
 }
 
@@ -196,36 +179,5 @@ fn set_permissions(
     role_id: &str,
     permissions: &BTreeSet<String>,
 ) -> Result<(), StoreError> {
-    diesel::delete(
-        role_permissions::table
-            .filter(role_permissions::tenant_id.eq(tenant.as_str()))
-            .filter(role_permissions::role_id.eq(role_id)),
-    )
-    .execute(conn)?;
-    let rows: Vec<_> = permissions
-        .iter()
-        .map(|p| {
-            (
-                role_permissions::tenant_id.eq(tenant.as_str()),
-                role_permissions::role_id.eq(role_id),
-                role_permissions::permission.eq(p.as_str()),
-            )
-        })
-        .collect();
-    for row in rows {
-        diesel::insert_into(role_permissions::table)
-            .values(row)
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-pub fn delete(conn: &mut DbConnection, tenant: &TenantId, role_id: &str) -> Result<(), StoreError> {
-    diesel::delete(
-        roles::table
-            .filter(roles::tenant_id.eq(tenant.as_str()))
-            .filter(roles::id.eq(role_id)),
-    )
-    .execute(conn)?;
-    Ok(())
+    replace_links!(conn, tenant, role_permissions.role_id = role_id, permission in permissions)
 }

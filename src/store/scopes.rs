@@ -17,25 +17,10 @@ pub struct ScopeRow {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn list(conn: &mut DbConnection, tenant: &TenantId) -> Result<Vec<ScopeRow>, StoreError> {
-    Ok(scopes::table
-        .filter(scopes::tenant_id.eq(tenant.as_str()))
-        .order(scopes::name.asc())
-        .select(ScopeRow::as_select())
-        .load(conn)?)
-}
-
-pub fn insert(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    row: &ScopeRow,
-) -> Result<(), StoreError> {
-    debug_assert_eq!(row.tenant_id, tenant.as_str());
-    diesel::insert_into(scopes::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
-}
+one_by!(fn one = scopes.name);
+list_rows!(scopes by scopes::name.asc(), ScopeRow);
+insert_row!(insert into scopes, ScopeRow);
+delete_row!(one);
 
 pub fn update_description(
     conn: &mut DbConnection,
@@ -44,26 +29,12 @@ pub fn update_description(
     description: &str,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    diesel::update(
-        scopes::table
-            .filter(scopes::tenant_id.eq(tenant.as_str()))
-            .filter(scopes::name.eq(name)),
-    )
-    .set((
-        scopes::description.eq(description),
-        scopes::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    Ok(())
-}
-
-pub fn delete(conn: &mut DbConnection, tenant: &TenantId, name: &str) -> Result<(), StoreError> {
-    diesel::delete(
-        scopes::table
-            .filter(scopes::tenant_id.eq(tenant.as_str()))
-            .filter(scopes::name.eq(name)),
-    )
-    .execute(conn)?;
+    diesel::update(one(tenant, name))
+        .set((
+            scopes::description.eq(description),
+            scopes::updated_at.eq(now),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -92,25 +63,6 @@ pub fn set_permissions(
     name: &str,
     permissions: &BTreeSet<String>,
 ) -> Result<(), StoreError> {
-    let scope_id: String = scopes::table
-        .filter(scopes::tenant_id.eq(tenant.as_str()))
-        .filter(scopes::name.eq(name))
-        .select(scopes::id)
-        .get_result(conn)?;
-    diesel::delete(
-        scope_permissions::table
-            .filter(scope_permissions::tenant_id.eq(tenant.as_str()))
-            .filter(scope_permissions::scope_id.eq(&scope_id)),
-    )
-    .execute(conn)?;
-    for p in permissions {
-        diesel::insert_into(scope_permissions::table)
-            .values((
-                scope_permissions::tenant_id.eq(tenant.as_str()),
-                scope_permissions::scope_id.eq(&scope_id),
-                scope_permissions::permission.eq(p),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
+    let scope_id: String = one(tenant, name).select(scopes::id).get_result(conn)?;
+    replace_links!(conn, tenant, scope_permissions.scope_id = &scope_id, permission in permissions)
 }

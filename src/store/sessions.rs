@@ -29,17 +29,10 @@ impl std::fmt::Debug for SessionRow {
     }
 }
 
-pub fn insert(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    row: &SessionRow,
-) -> Result<(), StoreError> {
-    debug_assert_eq!(row.tenant_id, tenant.as_str());
-    diesel::insert_into(sessions::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
-}
+insert_row!(insert into sessions, SessionRow);
+one_by!(fn one = sessions.id);
+one_by!(fn by_token = sessions.token_sha256);
+one_by!(fn of_user = sessions.user_id);
 
 /// The live session whose cookie hashes to `token_sha256`, in this tenant only.
 pub fn find_live(
@@ -48,9 +41,7 @@ pub fn find_live(
     token_sha256: &str,
     now: NaiveDateTime,
 ) -> Result<Option<SessionRow>, StoreError> {
-    Ok(sessions::table
-        .filter(sessions::tenant_id.eq(tenant.as_str()))
-        .filter(sessions::token_sha256.eq(token_sha256))
+    Ok(by_token(tenant, token_sha256)
         .filter(sessions::ended_at.is_null())
         .filter(sessions::expires_at.gt(now))
         .select(SessionRow::as_select())
@@ -58,20 +49,18 @@ pub fn find_live(
         .optional()?)
 }
 
+/// Ends the session if it is live; how many ended (0 or 1).
 pub fn end(
     conn: &mut DbConnection,
     tenant: &TenantId,
     session_id: &str,
     now: NaiveDateTime,
 ) -> Result<usize, StoreError> {
-    Ok(diesel::update(
-        sessions::table
-            .filter(sessions::tenant_id.eq(tenant.as_str()))
-            .filter(sessions::id.eq(session_id))
-            .filter(sessions::ended_at.is_null()),
+    Ok(
+        diesel::update(one(tenant, session_id).filter(sessions::ended_at.is_null()))
+            .set(sessions::ended_at.eq(now))
+            .execute(conn)?,
     )
-    .set(sessions::ended_at.eq(now))
-    .execute(conn)?)
 }
 
 /// Ends every live session of a user; how many.
@@ -81,12 +70,9 @@ pub fn end_all_of_user(
     user_id: &str,
     now: NaiveDateTime,
 ) -> Result<usize, StoreError> {
-    Ok(diesel::update(
-        sessions::table
-            .filter(sessions::tenant_id.eq(tenant.as_str()))
-            .filter(sessions::user_id.eq(user_id))
-            .filter(sessions::ended_at.is_null()),
+    Ok(
+        diesel::update(of_user(tenant, user_id).filter(sessions::ended_at.is_null()))
+            .set(sessions::ended_at.eq(now))
+            .execute(conn)?,
     )
-    .set(sessions::ended_at.eq(now))
-    .execute(conn)?)
 }

@@ -93,44 +93,35 @@ pub fn insert(conn: &mut DbConnection, row: &TenantRow) -> Result<(), StoreError
     Ok(())
 }
 
-pub fn rename(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    name: &str,
-    now: NaiveDateTime,
-) -> Result<(), StoreError> {
-    diesel::update(tenants::table.filter(tenants::id.eq(tenant.as_str())))
-        .set((tenants::name.eq(name), tenants::updated_at.eq(now)))
-        .execute(conn)?;
-    Ok(())
+/// A change to some of a tenant's settings; `None` leaves one as it is.
+#[derive(AsChangeset)]
+#[diesel(table_name = tenants)]
+pub struct TenantChanges<'a> {
+    pub name: Option<&'a str>,
+    pub jws_algorithm: Option<&'a str>,
+    /// `Some(None)` clears it (the server's default applies).
+    pub id_token_alg: Option<Option<&'a str>>,
+    pub updated_at: NaiveDateTime,
 }
 
-pub fn set_jws_algorithm(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    algorithm: &str,
-    now: NaiveDateTime,
-) -> Result<(), StoreError> {
-    diesel::update(tenants::table.filter(tenants::id.eq(tenant.as_str())))
-        .set((
-            tenants::jws_algorithm.eq(algorithm),
-            tenants::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
+impl TenantChanges<'_> {
+    pub fn at(now: NaiveDateTime) -> Self {
+        Self {
+            name: None,
+            jws_algorithm: None,
+            id_token_alg: None,
+            updated_at: now,
+        }
+    }
 }
 
-pub fn set_id_token_alg(
+pub fn update(
     conn: &mut DbConnection,
     tenant: &TenantId,
-    algorithm: Option<&str>,
-    now: NaiveDateTime,
+    changes: &TenantChanges,
 ) -> Result<(), StoreError> {
     diesel::update(tenants::table.filter(tenants::id.eq(tenant.as_str())))
-        .set((
-            tenants::id_token_alg.eq(algorithm),
-            tenants::updated_at.eq(now),
-        ))
+        .set(changes)
         .execute(conn)?;
     Ok(())
 }

@@ -7,18 +7,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use std::collections::BTreeSet;
 
-type One<'a> = diesel::dsl::Filter<
-    diesel::dsl::Filter<users::table, diesel::dsl::Eq<users::tenant_id, &'a str>>,
-    diesel::dsl::Eq<users::id, &'a str>,
->;
-
-/// The user `user_id` of `tenant`: what every single-user read and write
-/// filters on.
-fn one<'a>(tenant: &'a TenantId, user_id: &'a str) -> One<'a> {
-    users::table
-        .filter(users::tenant_id.eq(tenant.as_str()))
-        .filter(users::id.eq(user_id))
-}
+one_by!(fn one = users.id);
+one_by!(fn by_username = users.username);
+one_by!(fn by_email = users.email_normalized);
 
 #[derive(Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
@@ -58,49 +49,23 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-pub fn find_by_username(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    username: &str,
-) -> Result<Option<UserRow>, StoreError> {
-    Ok(users::table
-        .filter(users::tenant_id.eq(tenant.as_str()))
-        .filter(users::username.eq(username))
-        .select(UserRow::as_select())
-        .get_result(conn)
-        .optional()?)
-}
+find_row!(
+    /// The user whose (lower-case) username is `key`.
+    find_by_username = by_username -> UserRow
+);
+find_row!(get = one -> UserRow);
+find_row!(find_by_normalized_email = by_email -> UserRow);
+list_rows!(users by users::username.asc(), UserRow);
+insert_row!(insert into users, UserRow);
+delete_row!(one);
 
+/// The user whose email is `email`, compared as [`normalize_email`] does.
 pub fn find_by_email(
     conn: &mut DbConnection,
     tenant: &TenantId,
     email: &str,
 ) -> Result<Option<UserRow>, StoreError> {
-    Ok(users::table
-        .filter(users::tenant_id.eq(tenant.as_str()))
-        .filter(users::email_normalized.eq(normalize_email(email)))
-        .select(UserRow::as_select())
-        .get_result(conn)
-        .optional()?)
-}
-
-pub fn get(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    user_id: &str,
-) -> Result<Option<UserRow>, StoreError> {
-    Ok(one(tenant, user_id)
-        .select(UserRow::as_select())
-        .get_result(conn)
-        .optional()?)
-}
-
-pub fn list(conn: &mut DbConnection, tenant: &TenantId) -> Result<Vec<UserRow>, StoreError> {
-    Ok(users::table
-        .filter(users::tenant_id.eq(tenant.as_str()))
-        .order(users::username.asc())
-        .select(UserRow::as_select())
-        .load(conn)?)
+    find_by_normalized_email(conn, tenant, &normalize_email(email))
 }
 
 pub fn count(conn: &mut DbConnection, tenant: &TenantId) -> Result<i64, StoreError> {
@@ -110,109 +75,102 @@ pub fn count(conn: &mut DbConnection, tenant: &TenantId) -> Result<i64, StoreErr
         .get_result(conn)?)
 }
 
-pub fn insert(conn: &mut DbConnection, tenant: &TenantId, row: &UserRow) -> Result<(), StoreError> {
-    debug_assert_eq!(row.tenant_id, tenant.as_str());
-    diesel::insert_into(users::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
+/// A change to some of a user's fields; `None` leaves a field as it is.
+/// A change to the profile (email, name, password, status) moves
+/// `updated_at` (the OIDC `updated_at` claim); file ownership alone does not.
+#[derive(AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges<'a> {
+    email: Option<Option<&'a str>>,
+    email_normalized: Option<Option<String>>,
+    email_verified: Option<bool>,
+    display_name: Option<Option<&'a str>>,
+    password_hash: Option<&'a str>,
+    status: Option<&'a str>,
+    roles_from_file: Option<bool>,
+    status_from_file: Option<bool>,
+    updated_at: Option<NaiveDateTime>,
+    #[diesel(skip_update)]
+    now: NaiveDateTime,
 }
 
-/// Sets (or clears) the user's email as the user asked: a changed address is
-/// not verified.
-pub fn change_email(
+impl<'a> UserChanges<'a> {
+    pub fn at(now: NaiveDateTime) -> Self {
+        Self {
+            email: None,
+            email_normalized: None,
+            email_verified: None,
+            display_name: None,
+            password_hash: None,
+            status: None,
+            roles_from_file: None,
+            status_from_file: None,
+            updated_at: None,
+            now,
+        }
+    }
+
+    /// Sets (or clears) the email, and the normal form it is unique by.
+    pub fn email(mut self, email: Option<&'a str>) -> Self {
+        self.email = Some(email);
+        self.email_normalized = Some(email.map(normalize_email));
+        self.updated_at = Some(self.now);
+        self
+    }
+
+    /// The email as the user changed it: a changed address is not verified.
+    pub fn email_by_user(self, email: Option<&'a str>) -> Self {
+        Self {
+            email_verified: Some(false),
+            ..self.email(email)
+        }
+    }
+
+    pub fn display_name(self, display_name: Option<&'a str>) -> Self {
+        Self {
+            display_name: Some(display_name),
+            updated_at: Some(self.now),
+            ..self
+        }
+    }
+
+    pub fn password_hash(self, hash: &'a str) -> Self {
+        Self {
+            password_hash: Some(hash),
+            updated_at: Some(self.now),
+            ..self
+        }
+    }
+
+    pub fn status(self, status: &'a str) -> Self {
+        Self {
+            status: Some(status),
+            updated_at: Some(self.now),
+            ..self
+        }
+    }
+
+    /// Which of the user's fields a tenant file owns.
+    pub fn file_ownership(self, roles: bool, status: bool) -> Self {
+        Self {
+            roles_from_file: Some(roles),
+            status_from_file: Some(status),
+            ..self
+        }
+    }
+}
+
+/// Applies `changes` to the user; `false` if there is no such user.
+pub fn update(
     conn: &mut DbConnection,
     tenant: &TenantId,
     user_id: &str,
-    email: Option<&str>,
-    now: NaiveDateTime,
-) -> Result<(), StoreError> {
-    set_email(conn, tenant, user_id, email, now)?;
-    diesel::update(one(tenant, user_id))
-        .set(users::email_verified.eq(false))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Sets the user's email (None clears it).
-pub fn set_email(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    user_id: &str,
-    email: Option<&str>,
-    now: NaiveDateTime,
-) -> Result<(), StoreError> {
-    diesel::update(one(tenant, user_id))
-        .set((
-            users::email.eq(email),
-            users::email_normalized.eq(email.map(normalize_email)),
-            users::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn set_display_name(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    user_id: &str,
-    display_name: Option<&str>,
-    now: NaiveDateTime,
-) -> Result<(), StoreError> {
-    diesel::update(one(tenant, user_id))
-        .set((
-            users::display_name.eq(display_name),
-            users::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn set_password_hash(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    user_id: &str,
-    password_hash: &str,
-    now: NaiveDateTime,
-) -> Result<(), StoreError> {
-    diesel::update(one(tenant, user_id))
-        .set((
-            users::password_hash.eq(password_hash),
-            users::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Sets a user's status; `false` if there is no such user.
-pub fn set_status(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    user_id: &str,
-    status: &str,
-    now: NaiveDateTime,
+    changes: &UserChanges,
 ) -> Result<bool, StoreError> {
-    let n = diesel::update(one(tenant, user_id))
-        .set((users::status.eq(status), users::updated_at.eq(now)))
-        .execute(conn)?;
-    Ok(n == 1)
-}
-
-/// Records which of the user's fields a tenant file owns.
-pub fn set_file_ownership(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    user_id: &str,
-    roles: bool,
-    status: bool,
-) -> Result<(), StoreError> {
-    diesel::update(one(tenant, user_id))
-        .set((
-            users::roles_from_file.eq(roles),
-            users::status_from_file.eq(status),
-        ))
-        .execute(conn)?;
-    Ok(())
+    Ok(diesel::update(one(tenant, user_id))
+        .set(changes)
+        .execute(conn)?
+        == 1)
 }
 
 /// The names of the roles the user holds.
@@ -238,31 +196,5 @@ pub fn set_roles(
     user_id: &str,
     role_ids: &[String],
 ) -> Result<(), StoreError> {
-    diesel::delete(
-        user_roles::table
-            .filter(user_roles::tenant_id.eq(tenant.as_str()))
-            .filter(user_roles::user_id.eq(user_id)),
-    )
-    .execute(conn)?;
-    for role_id in role_ids {
-        diesel::insert_into(user_roles::table)
-            .values((
-                user_roles::tenant_id.eq(tenant.as_str()),
-                user_roles::user_id.eq(user_id),
-                user_roles::role_id.eq(role_id),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-/// Deletes a user; their sessions, codes, consents, refresh tokens and role
-/// assignments go with them (foreign keys cascade). Returns whether a row went.
-pub fn delete(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    user_id: &str,
-) -> Result<bool, StoreError> {
-    let n = diesel::delete(one(tenant, user_id)).execute(conn)?;
-    Ok(n == 1)
+    replace_links!(conn, tenant, user_roles.user_id = user_id, role_id in role_ids)
 }

@@ -355,7 +355,11 @@ mod tests {
             .with_conn(|c| {
                 let t = crate::store::TenantId::from_db("t1".into());
                 let now = chrono::Utc::now().naive_utc();
-                crate::store::tenants::rename(c, &t, "Acme Corp", now)?;
+                let rename = crate::store::tenants::TenantChanges {
+                    name: Some("Acme Corp"),
+                    ..crate::store::tenants::TenantChanges::at(now)
+                };
+                crate::store::tenants::update(c, &t, &rename)?;
                 crate::store::tenants::bump_version(c, &t, now)
             })
             .unwrap();

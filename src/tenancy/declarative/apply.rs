@@ -9,8 +9,8 @@ use crate::config::MasterKey;
 use crate::identity::UserStatus;
 use crate::identity::password::PasswordHasher;
 use crate::store::audit::AuditEvent;
-use crate::store::tenants::{STATUS_ACTIVE, TenantRow};
-use crate::store::users::UserRow;
+use crate::store::tenants::{STATUS_ACTIVE, TenantChanges, TenantRow};
+use crate::store::users::{UserChanges, UserRow};
 use crate::store::{self, DbConnection, Store, StoreError, TenantId, write_tx};
 use crate::tokens::key_rows;
 use crate::tokens::keyring::KeyError;
@@ -168,12 +168,26 @@ fn execute_one(
         Change::SetSourceFile { path } => {
             store::tenants::set_file_ownership(conn, tenant, Some(path), spec.status.is_some())?
         }
-        Change::RenameTenant { name } => store::tenants::rename(conn, tenant, name, now)?,
+        Change::RenameTenant { name } => {
+            let changes = TenantChanges {
+                name: Some(name),
+                ..TenantChanges::at(now)
+            };
+            store::tenants::update(conn, tenant, &changes)?
+        }
         Change::SetSigningAlgorithm { algorithm } => {
-            store::tenants::set_jws_algorithm(conn, tenant, algorithm.as_str(), now)?
+            let changes = TenantChanges {
+                jws_algorithm: Some(algorithm.as_str()),
+                ..TenantChanges::at(now)
+            };
+            store::tenants::update(conn, tenant, &changes)?
         }
         Change::SetIdTokenAlgorithm { algorithm } => {
-            store::tenants::set_id_token_alg(conn, tenant, algorithm.map(|a| a.as_str()), now)?
+            let changes = TenantChanges {
+                id_token_alg: Some(algorithm.map(|a| a.as_str())),
+                ..TenantChanges::at(now)
+            };
+            store::tenants::update(conn, tenant, &changes)?
         }
         Change::CreateScope {
             name,
@@ -206,7 +220,9 @@ fn execute_one(
         Change::SetPolicies { policies } => {
             store::policies::replace_all(conn, tenant, policies, now)?
         }
-        Change::DeleteScope { name } => store::scopes::delete(conn, tenant, name)?,
+        Change::DeleteScope { name } => {
+            store::scopes::delete(conn, tenant, name)?;
+        }
         Change::CreateRole {
             name,
             description,
@@ -229,7 +245,9 @@ fn execute_one(
             permissions,
             ..
         } => store::roles::update(conn, tenant, id, description, permissions, now)?,
-        Change::DeleteRole { id, .. } => store::roles::delete(conn, tenant, id)?,
+        Change::DeleteRole { id, .. } => {
+            store::roles::delete(conn, tenant, id)?;
+        }
         Change::CreateClient { client_id, spec } => store::clients::insert(
             conn,
             tenant,
@@ -289,35 +307,30 @@ fn update_user(
     user: &UserChange,
     now: NaiveDateTime,
 ) -> Result<(), ApplyError> {
+    let mut changes =
+        UserChanges::at(now).file_ownership(user.roles_from_file, user.status_from_file);
     if let Some(email) = &user.email {
-        store::users::set_email(conn, tenant, user_id, Some(email), now)
-            .map_err(|e| email_conflict(e, file, user))?;
+        changes = changes.email(Some(email));
     }
     if let Some(name) = &user.display_name {
-        store::users::set_display_name(conn, tenant, user_id, Some(name), now)?;
+        changes = changes.display_name(Some(name));
     }
     if let Some(hash) = &user.password_hash {
-        store::users::set_password_hash(conn, tenant, user_id, hash, now)?;
+        changes = changes.password_hash(hash);
     }
+    if let Some(s) = user.status.filter(|s| *s != UserStatus::Disabled) {
+        changes = changes.status(s.as_str());
+    }
+    store::users::update(conn, tenant, user_id, &changes)
+        .map_err(|e| email_conflict(e, file, user))?;
     if let Some(roles) = &user.roles {
         set_roles(conn, tenant, user_id, roles)?;
     }
-    match user.status {
-        // A user the file disables loses everything they hold, in this
-        // transaction (identity::accounts).
-        Some(UserStatus::Disabled) => {
-            crate::identity::accounts::disable_in_tx(conn, tenant, user_id, "file", now, || now)?;
-        }
-        Some(s) => store::users::set_status(conn, tenant, user_id, s.as_str(), now).map(|_| ())?,
-        None => {}
+    // A user the file disables loses everything they hold, in this
+    // transaction (identity::accounts).
+    if user.status == Some(UserStatus::Disabled) {
+        crate::identity::accounts::disable_in_tx(conn, tenant, user_id, "file", now, || now)?;
     }
-    store::users::set_file_ownership(
-        conn,
-        tenant,
-        user_id,
-        user.roles_from_file,
-        user.status_from_file,
-    )?;
     Ok(())
 }
 
