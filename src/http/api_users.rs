@@ -71,16 +71,17 @@ fn no_such_user() -> Problem {
 
 pub async fn get(
     tenant: Tenant,
-    state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Problem> {
     let user_id = path.into_inner().1;
-    if let Err(refusal) = authorize(&tenant, &state, &req, UserAction::Read, &user_id).await {
+    if let Err(refusal) = authorize(&tenant, &tenant.state, &req, UserAction::Read, &user_id).await
+    {
         return Ok(refusal.response());
     }
     let t = tenant.snapshot.id.clone();
-    let user = state
+    let user = tenant
+        .state
         .store
         .run(move |c| self_service::read(c, &t, &user_id))
         .await?;
@@ -89,13 +90,12 @@ pub async fn get(
 
 pub async fn patch(
     tenant: Tenant,
-    state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
     let user_id = path.into_inner().1;
-    let acting = match authorize(&tenant, &state, &req, UserAction::Update, &user_id).await {
+    let acting = match authorize(&tenant, &tenant.state, &req, UserAction::Update, &user_id).await {
         Ok(a) => a,
         Err(refusal) => return Ok(refusal.response()),
     };
@@ -104,8 +104,9 @@ pub async fn patch(
         &body,
         &["application/json", "application/merge-patch+json"],
     )?;
-    let (t, now) = (tenant.snapshot.id.clone(), state.clock.db_now());
-    let result = state
+    let (t, now) = (tenant.snapshot.id.clone(), tenant.state.clock.db_now());
+    let result = tenant
+        .state
         .store
         .run(move |c| self_service::update(c, &t, &user_id, &patch, &acting, now))
         .await;
@@ -120,17 +121,17 @@ pub async fn patch(
 
 pub async fn delete(
     tenant: Tenant,
-    state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Problem> {
     let user_id = path.into_inner().1;
-    let acting = match authorize(&tenant, &state, &req, UserAction::Delete, &user_id).await {
+    let acting = match authorize(&tenant, &tenant.state, &req, UserAction::Delete, &user_id).await {
         Ok(a) => a,
         Err(refusal) => return Ok(refusal.response()),
     };
-    let (t, now) = (tenant.snapshot.id.clone(), state.clock.db_now());
-    let deleted = state
+    let (t, now) = (tenant.snapshot.id.clone(), tenant.state.clock.db_now());
+    let deleted = tenant
+        .state
         .store
         .run(move |c| self_service::delete(c, &t, &user_id, &acting, now))
         .await?;

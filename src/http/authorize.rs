@@ -25,11 +25,7 @@ fn bad_request(message: impl Into<String>) -> PageError {
 }
 
 /// GET /t/{tenant}/authorize
-pub async fn authorize(
-    tenant: Tenant,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> Result<HttpResponse, actix_web::Error> {
+pub async fn authorize(tenant: Tenant, req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
     let s = tenant.snapshot.clone();
     let params = FormParams::parse(req.query_string().as_bytes())
         .map_err(|e| bad_request(e.error_description.unwrap_or_default()))?;
@@ -52,26 +48,25 @@ pub async fn authorize(
             return Ok(pages::redirect(&url, vec![]));
         }
     };
-    let session = pages::current_session(&state, &s, &req).await?;
-    let step = flow::advance(state.flow(), &s, request, session)
+    let session = pages::current_session(&tenant.state, &s, &req).await?;
+    let step = flow::advance(tenant.state.flow(), &s, request, session)
         .await
         .map_err(Problem::from)?;
-    render(&state, &s, &req, step, vec![])
+    render(&tenant.state, &s, &req, step, vec![])
 }
 
 /// POST /t/{tenant}/login
 pub async fn login(
     tenant: Tenant,
-    state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
     let s = tenant.snapshot.clone();
     let form = PageForm::parse(&body);
-    let request = open(&state, &s, &req, &form)?;
+    let request = open(&tenant.state, &s, &req, &form)?;
     let login = form.get("username").unwrap_or_default().to_owned();
     let password = SecretString::new(form.get("password").unwrap_or_default());
-    let done = flow::login(state.flow(), &s, request, login, password)
+    let done = flow::login(tenant.state.flow(), &s, request, login, password)
         .await
         .map_err(Problem::from)?;
     let cookies = done
@@ -79,22 +74,21 @@ pub async fn login(
         .map(|v| pages::tenant_cookie(&s, SESSION_COOKIE, v, SameSite::Lax))
         .into_iter()
         .collect();
-    render(&state, &s, &req, done.step, cookies)
+    render(&tenant.state, &s, &req, done.step, cookies)
 }
 
 /// POST /t/{tenant}/consent
 pub async fn consent(
     tenant: Tenant,
-    state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
     let s = tenant.snapshot.clone();
     let form = PageForm::parse(&body);
-    let request = open(&state, &s, &req, &form)?;
-    let Some(session) = pages::current_session(&state, &s, &req).await? else {
+    let request = open(&tenant.state, &s, &req, &form)?;
+    let Some(session) = pages::current_session(&tenant.state, &s, &req).await? else {
         return render(
-            &state,
+            &tenant.state,
             &s,
             &req,
             Step::Login {
@@ -106,13 +100,13 @@ pub async fn consent(
     };
     let step = if form.get("decision") == Some("allow") {
         let ticked = form.all("scope").map(str::to_owned).collect();
-        flow::consented(state.flow(), &s, request, session, ticked)
+        flow::consented(tenant.state.flow(), &s, request, session, ticked)
             .await
             .map_err(Problem::from)?
     } else {
         flow::denied(&s, &request)
     };
-    render(&state, &s, &req, step, vec![])
+    render(&tenant.state, &s, &req, step, vec![])
 }
 
 /// The sealed request of a login or consent form, after the CSRF check.

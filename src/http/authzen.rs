@@ -118,25 +118,23 @@ fn parse<T: serde::de::DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Resu
 
 pub async fn evaluation(
     tenant: Tenant,
-    state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    if let Err(res) = authenticate_pep(&tenant, &state, &req).await {
+    if let Err(res) = authenticate_pep(&tenant, &tenant.state, &req).await {
         return Ok(res);
     }
     let r: EvaluationRequest = parse(&req, &body)?;
-    let decisions = decide(&tenant, &state, vec![r], Semantic::ExecuteAll).await?;
+    let decisions = decide(&tenant, &tenant.state, vec![r], Semantic::ExecuteAll).await?;
     Ok(HttpResponse::Ok().json(&decisions[0]))
 }
 
 pub async fn evaluations(
     tenant: Tenant,
-    state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    if let Err(res) = authenticate_pep(&tenant, &state, &req).await {
+    if let Err(res) = authenticate_pep(&tenant, &tenant.state, &req).await {
         return Ok(res);
     }
     let batch: EvaluationsRequest = parse(&req, &body)?;
@@ -149,7 +147,7 @@ pub async fn evaluations(
             format!("at most {MAX_EVALUATIONS} evaluations per request"),
         ));
     }
-    let decisions = decide(&tenant, &state, requests, batch.semantic()).await?;
+    let decisions = decide(&tenant, &tenant.state, requests, batch.semantic()).await?;
     // No `evaluations` array: the single Access Evaluation answer (§7.1).
     if batch.is_single() {
         return Ok(HttpResponse::Ok().json(&decisions[0]));

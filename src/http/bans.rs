@@ -5,7 +5,6 @@
 
 use super::bearer;
 use super::error::Problem;
-use super::state::AppState;
 use super::tenant::Tenant;
 use crate::store::bans::BanTarget;
 use crate::tenancy::bans;
@@ -16,7 +15,6 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
 pub async fn ban(
     tenant: Tenant,
-    state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
@@ -28,17 +26,18 @@ pub async fn ban(
     let (handle, s, now) = (
         tenant.handle.clone(),
         tenant.snapshot.clone(),
-        state.clock.now(),
+        tenant.state.clock.now(),
     );
     let (t, wanted) = (
         token.to_owned(),
         target.as_ref().ok().map(|t| t.target().to_owned()),
     );
-    let checked =
-        super::evaluate::off_worker(&state, super::evaluate::narrowed([token]), move || {
-            bans::check_caller(&handle, &s, &t, wanted.as_deref(), now)
-        })
-        .await?;
+    let checked = super::evaluate::off_worker(
+        &tenant.state,
+        super::evaluate::narrowed([token]),
+        move || bans::check_caller(&handle, &s, &t, wanted.as_deref(), now),
+    )
+    .await?;
     let Some(caller) = checked else {
         return Ok(bearer::challenge(Some("the access token is not valid")));
     };
@@ -47,10 +46,10 @@ pub async fn ban(
         return Ok(Problem::forbidden(bans::ACTION).error_response());
     }
     let timing = bans::Timing {
-        confirm_timeout: state.config.tenants.ban_confirm_timeout,
-        sync_interval: state.config.tenants.revocation_sync_interval,
+        confirm_timeout: tenant.state.config.tenants.ban_confirm_timeout,
+        sync_interval: tenant.state.config.tenants.revocation_sync_interval,
     };
-    let (store, clock) = (&state.store, state.clock.clone());
+    let (store, clock) = (&tenant.state.store, tenant.state.clock.clone());
     let (banned, processes) =
         bans::ban_everywhere(store, clock, &tenant.handle, &target, caller.actor, timing).await?;
     Ok(answer(&target, &banned, &processes))

@@ -51,13 +51,11 @@ pub async fn docs(tenant: Tenant) -> HttpResponse {
 
 /// Revocation ids (hex) of revoked access tokens that have not expired yet, for
 /// resource servers that verify offline (`gatehouse::verify::Verifier::with_revoked`).
-pub async fn revocation_list(
-    tenant: Tenant,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, Problem> {
+pub async fn revocation_list(tenant: Tenant) -> Result<HttpResponse, Problem> {
     let id = tenant.snapshot.id.clone();
-    let now = state.clock.db_now();
-    let rows = state
+    let now = tenant.state.clock.db_now();
+    let rows = tenant
+        .state
         .store
         .run(move |c| {
             crate::store::revocations::since(c, &id, chrono::DateTime::UNIX_EPOCH.naive_utc(), now)

@@ -1,38 +1,32 @@
-use super::form::{authenticate, form};
-use super::state::AppState;
-use super::tenant::Tenant;
+use super::client_call::ClientCall;
 use crate::oauth::{OAuthError, OAuthErrorCode};
 use crate::tokens::access;
 use crate::tokens::introspection::Introspector;
+use actix_web::HttpResponse;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
 
 /// RFC 7662 token introspection. Callers authenticate as confidential clients of
 /// the tenant and learn only about tokens they may (`tokens::introspection`);
 /// anything else — and anything that is not an active token of this tenant —
 /// answers `{"active": false}` and nothing else (§2.2).
-pub async fn introspect(
-    tenant: Tenant,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> Result<HttpResponse, OAuthError> {
-    let snapshot = &tenant.snapshot;
-    let params = form(&req, &body)?;
-    let caller = authenticate(&state, snapshot, &req, &params).await?;
+pub async fn introspect(call: ClientCall) -> Result<HttpResponse, OAuthError> {
+    let (snapshot, caller) = (&call.tenant.snapshot, &call.caller);
     if caller.client.public {
         return Err(OAuthError::new(
             OAuthErrorCode::InvalidClient,
             "public clients cannot introspect",
         ));
     }
-    let token = params.require("token")?;
+    let token = call.params.require("token")?;
     // RFC 7662 §4: a caller not allowed this token learns only `active: false`
     // (and its narrowing blocks are not evaluated for it).
     let introspector = Introspector::of(&caller.client, &snapshot.rights.roles);
-    let facts = super::evaluate::inspect(&tenant, &state, token, move |client, aud| {
-        introspector.admits(client, aud)
-    })
+    let facts = super::evaluate::inspect(
+        &call.tenant,
+        &call.tenant.state,
+        token,
+        move |client, aud| introspector.admits(client, aud),
+    )
     .await?;
     let body = match facts {
         None => serde_json::json!({ "active": false }),

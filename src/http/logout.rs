@@ -40,7 +40,6 @@ const FIELDS: [&str; 4] = [
 /// names this browser's session; otherwise asks the user to confirm.
 pub async fn logout_get(
     tenant: Tenant,
-    state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, actix_web::Error> {
     let s = &tenant.snapshot;
@@ -48,13 +47,16 @@ pub async fn logout_get(
         FormParams::parse(req.query_string().as_bytes()).map_err(|_| bad("repeated parameters"))?;
     let hint = params.get("id_token_hint").and_then(|h| Hint::read(s, h));
     logout::client(params.get("client_id"), hint.as_ref()).map_err(PageError::from)?;
-    let current = pages::current_session(&state, s, &req).await?;
+    let current = pages::current_session(&tenant.state, s, &req).await?;
     let named = current.as_ref().map(|r| Current {
         user_id: &r.user_id,
         session_id: &r.id,
     });
     if logout::without_asking(hint.as_ref(), named) {
-        return finish(&state, s, current, |k| params.get(k).map(str::to_owned)).await;
+        return finish(&tenant.state, s, current, |k| {
+            params.get(k).map(str::to_owned)
+        })
+        .await;
     }
     let (csrf, cookie) = pages::csrf_token(&req, s);
     let carried: Vec<(&str, &str)> = FIELDS
@@ -73,7 +75,6 @@ pub async fn logout_get(
 /// POST /t/{tenant}/logout: the confirmation form.
 pub async fn logout_post(
     tenant: Tenant,
-    state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
@@ -81,8 +82,8 @@ pub async fn logout_post(
     if !pages::csrf_ok(&req, form.get("csrf")) {
         return Err(bad("The form expired; sign out again from the application.").into());
     }
-    let current = pages::current_session(&state, &tenant.snapshot, &req).await?;
-    finish(&state, &tenant.snapshot, current, |k| {
+    let current = pages::current_session(&tenant.state, &tenant.snapshot, &req).await?;
+    finish(&tenant.state, &tenant.snapshot, current, |k| {
         form.get(k).map(str::to_owned)
     })
     .await

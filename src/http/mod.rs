@@ -6,6 +6,7 @@ mod authorize;
 mod authzen;
 mod bans;
 mod bearer;
+mod client_call;
 mod cors;
 mod discovery;
 pub mod error;

@@ -12,18 +12,20 @@ use std::sync::Arc;
 pub struct Tenant {
     pub handle: TenantHandle,
     pub snapshot: Arc<TenantSnapshot>,
+    /// The server the request reached.
+    pub state: web::Data<AppState>,
 }
 
 impl Tenant {
     /// What the domain's token services need of this request: the tenant,
     /// the store, the evaluation threads, and the time now.
-    pub fn context<'a>(&'a self, state: &'a AppState) -> crate::grants::Context<'a> {
+    pub fn context(&self) -> crate::grants::Context<'_> {
         crate::grants::Context {
-            store: &state.store,
+            store: &self.state.store,
             tenant: &self.handle,
             snapshot: &self.snapshot,
-            evaluator: &state.evaluator,
-            now: state.clock.now(),
+            evaluator: &self.state.evaluator,
+            now: self.state.clock.now(),
         }
     }
 }
@@ -50,7 +52,11 @@ impl FromRequest for Tenant {
             }
             // For middleware that answers per tenant (http::cors).
             req.extensions_mut().insert(snapshot.clone());
-            Ok(Tenant { handle, snapshot })
+            Ok(Tenant {
+                handle,
+                snapshot,
+                state,
+            })
         })
     }
 }

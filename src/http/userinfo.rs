@@ -1,12 +1,11 @@
 //! The UserInfo endpoint (OpenID Connect Core §5.3): the claims of the scopes
 //! the user granted, for a Bearer access token that includes `openid`.
 
-use super::state::AppState;
 use super::tenant::Tenant;
 use crate::identity::{UserStatus, claims};
 use crate::store;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse};
 
 fn invalid_token(description: &str) -> HttpResponse {
     super::bearer::challenge(Some(description))
@@ -14,14 +13,13 @@ fn invalid_token(description: &str) -> HttpResponse {
 
 pub async fn userinfo(
     tenant: Tenant,
-    state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, super::error::Problem> {
     let s = &tenant.snapshot;
     let Some(token) = super::bearer::token(&req) else {
         return Ok(super::bearer::challenge(None));
     };
-    let facts = super::evaluate::inspect(&tenant, &state, token, |_, _| true).await?;
+    let facts = super::evaluate::inspect(&tenant, &tenant.state, token, |_, _| true).await?;
     let Some(facts) = facts.filter(|f| f.scopes.contains("openid")) else {
         return Ok(invalid_token("the access token is not valid for userinfo"));
     };
@@ -32,7 +30,8 @@ pub async fn userinfo(
         return Ok(invalid_token("the access token has no user"));
     };
     let tenant_id = s.id.clone();
-    let user = state
+    let user = tenant
+        .state
         .store
         .run(move |c| store::users::get(c, &tenant_id, &subject))
         .await?;
