@@ -72,14 +72,9 @@ pub struct Options {
 /// The Access Evaluations (batch) request (AuthZEN §7.1).
 #[derive(Debug, Clone, Deserialize)]
 pub struct EvaluationsRequest {
-    #[serde(default)]
-    pub subject: Option<Entity>,
-    #[serde(default)]
-    pub action: Option<Action>,
-    #[serde(default)]
-    pub resource: Option<Entity>,
-    #[serde(default)]
-    pub context: Option<Context>,
+    /// The top-level members: the defaults of every entry.
+    #[serde(flatten)]
+    pub defaults: EvaluationItem,
     #[serde(default)]
     pub evaluations: Option<Vec<EvaluationItem>>,
     #[serde(default)]
@@ -134,24 +129,24 @@ impl EvaluationsRequest {
             .iter()
             .enumerate()
             .map(|(index, item)| {
-                let missing = |missing| Incomplete { index, missing };
+                let (missing, d) = (|missing| Incomplete { index, missing }, &self.defaults);
                 Ok(EvaluationRequest {
                     subject: item
                         .subject
                         .clone()
-                        .or_else(|| self.subject.clone())
+                        .or_else(|| d.subject.clone())
                         .ok_or(missing("subject"))?,
                     action: item
                         .action
                         .clone()
-                        .or_else(|| self.action.clone())
+                        .or_else(|| d.action.clone())
                         .ok_or(missing("action"))?,
                     resource: item
                         .resource
                         .clone()
-                        .or_else(|| self.resource.clone())
+                        .or_else(|| d.resource.clone())
                         .ok_or(missing("resource"))?,
-                    context: item.context.clone().or_else(|| self.context.clone()),
+                    context: item.context.clone().or_else(|| d.context.clone()),
                 })
             })
             .collect()
