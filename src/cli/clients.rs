@@ -2,7 +2,7 @@
 //! leave these alone (they are `managed_by = cli`). Secrets are generated with
 //! 256 bits of entropy, stored as SHA-256, and printed once.
 
-use super::keys::tenant_id;
+use super::keys::{read_tenant, tenant_id};
 use crate::app;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
@@ -91,10 +91,7 @@ pub fn run(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
     let clock = SystemClock;
     match command {
         ClientsCommand::List { tenant } => {
-            let rows = store.with_conn(|c| {
-                let t = tenant_id(c, &tenant)?;
-                Ok::<_, anyhow::Error>(store::clients::list(c, &t)?)
-            })?;
+            let rows = read_tenant(&store, &tenant, store::clients::list)?;
             println!(
                 "{:<24} {:<12} {:<20} {:<8}  GRANT TYPES",
                 "CLIENT ID", "TYPE", "AUTH METHOD", "SOURCE"

@@ -30,10 +30,7 @@ pub fn run(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
     let store = app::open_store(config)?;
     match command {
         KeysCommand::List { tenant } => {
-            let rows = store.with_conn(|c| {
-                let t = tenant_id(c, &tenant)?;
-                Ok::<_, anyhow::Error>(store::keys::list(c, &t)?)
-            })?;
+            let rows = read_tenant(&store, &tenant, store::keys::list)?;
             println!(
                 "{:<8} {:>10} {:<17} {:<8} {:<8}  PUBLISHED UNTIL",
                 "PURPOSE", "GENERATION", "KID", "ALG", "STATUS"
@@ -59,6 +56,18 @@ pub fn run(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Runs `read` on the tenant named `slug` (what the `list` commands show).
+pub(super) fn read_tenant<T>(
+    store: &store::Store,
+    slug: &str,
+    read: impl FnOnce(&mut DbConnection, &TenantId) -> Result<T, store::StoreError>,
+) -> anyhow::Result<T> {
+    store.with_conn(|c| {
+        let t = tenant_id(c, slug)?;
+        Ok::<_, anyhow::Error>(read(c, &t)?)
+    })
 }
 
 pub(super) fn tenant_id(c: &mut DbConnection, slug: &str) -> anyhow::Result<TenantId> {

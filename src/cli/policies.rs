@@ -1,7 +1,7 @@
 //! `gatehouse policies`: check a policy file before it goes into a tenant file,
 //! and list what a tenant's policies are (tenant files own them: `policies:`).
 
-use super::keys::tenant_id;
+use super::keys::read_tenant;
 use crate::app;
 use crate::authz::policy::{self, BUILTIN};
 use crate::config::Config;
@@ -41,10 +41,7 @@ pub fn run(config: &Config, command: PoliciesCommand) -> anyhow::Result<()> {
         }
         PoliciesCommand::List { tenant } => {
             let store = app::open_store(config)?;
-            let rows = store.with_conn(|c| {
-                let t = tenant_id(c, &tenant)?;
-                Ok::<_, anyhow::Error>(store::policies::list(c, &t)?)
-            })?;
+            let rows = read_tenant(&store, &tenant, store::policies::list)?;
             for row in &rows {
                 println!("# {} (tenant file)\n{}\n", row.name, row.code.trim_end());
             }

@@ -4,7 +4,7 @@
 //! that would close a cycle is refused and nothing is written.
 
 use super::clients::change;
-use super::keys::tenant_id;
+use super::keys::{read_tenant, tenant_id};
 use crate::app;
 use crate::authz::rbac::{self, RoleDef};
 use crate::clock::{Clock, SystemClock};
@@ -68,10 +68,7 @@ pub fn run(config: &Config, command: RolesCommand) -> anyhow::Result<()> {
     let clock = SystemClock;
     match command {
         RolesCommand::List { tenant } => {
-            let roles = store.with_conn(|c| {
-                let t = tenant_id(c, &tenant)?;
-                Ok::<_, anyhow::Error>(store::roles::list(c, &t)?)
-            })?;
+            let roles = read_tenant(&store, &tenant, store::roles::list)?;
             println!(
                 "{:<24} {:<6} {:<40} INCLUDES",
                 "ROLE", "SOURCE", "PERMISSIONS"
