@@ -1,6 +1,6 @@
 //! The `gatehouse` binary as an operator uses it.
 
-use crate::helpers::{TestApp, demo_yaml, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, demo_yaml, retry, spawn_app, spawn_app_with};
 use std::process::{Command, Output};
 use std::time::Duration;
 
@@ -334,14 +334,10 @@ async fn clients_created_by_cli_get_a_secret_once_and_survive_tenant_apply() {
         }
     };
     // The running server picks the new client up within its reload interval.
-    let mut ok = false;
-    for _ in 0..100 {
-        if token(secret.clone()).await == 200 {
-            ok = true;
-            break;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
+    let ok = retry(100, Duration::from_millis(50), || async {
+        token(secret.clone()).await == 200
+    })
+    .await;
     assert!(ok, "the new client can get tokens");
 
     // Re-applying the tenant file does not remove a CLI-managed client.
@@ -377,14 +373,10 @@ async fn clients_created_by_cli_get_a_secret_once_and_survive_tenant_apply() {
         .unwrap()
         .to_owned();
     assert_ne!(new_secret, secret);
-    let mut rotated = false;
-    for _ in 0..100 {
-        if token(secret.clone()).await == 401 && token(new_secret.clone()).await == 200 {
-            rotated = true;
-            break;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
+    let rotated = retry(100, Duration::from_millis(50), || async {
+        token(secret.clone()).await == 401 && token(new_secret.clone()).await == 200
+    })
+    .await;
     assert!(rotated, "the old secret stops working, the new one works");
 
     let refused = |args: &[&str], message: &str| {
@@ -688,15 +680,10 @@ async fn alice_tokens(app: &TestApp) -> (String, String) {
 }
 
 async fn refresh_status(app: &TestApp, token: &str) -> u16 {
-    crate::tokens::post_form(
-        app,
-        "/t/acme/token",
-        Some(crate::signin::WEB),
-        &[("grant_type", "refresh_token"), ("refresh_token", token)],
-    )
-    .await
-    .status()
-    .as_u16()
+    crate::tokens::refresh(app, crate::signin::WEB, token)
+        .await
+        .status()
+        .as_u16()
 }
 
 #[actix_web::test]
@@ -724,14 +711,10 @@ async fn a_disabled_user_loses_sessions_tokens_and_sign_in_until_enabled() {
     );
     assert_eq!(refresh_status(&app, &refresh).await, 400);
     // The CLI is another process: this server sees the ban on its next sync.
-    let mut gone = false;
-    for _ in 0..100 {
-        if !active(access.clone()).await {
-            gone = true;
-            break;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
+    let gone = retry(100, Duration::from_millis(50), || async {
+        !active(access.clone()).await
+    })
+    .await;
     assert!(gone, "the access token dies with the account");
     // No sign-in while disabled: the login page answers with the form again.
     let b = crate::signin::browser();
@@ -770,15 +753,9 @@ async fn a_suspended_tenant_answers_404_until_resumed() {
     assert!(out.status.success(), "{}", stderr(&out));
     let status_within = |want: u16| {
         let app = &app;
-        async move {
-            for _ in 0..100 {
-                if app.get("/t/acme").await.status() == want {
-                    return true;
-                }
-                actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-            }
-            false
-        }
+        retry(100, Duration::from_millis(50), move || async move {
+            app.get("/t/acme").await.status() == want
+        })
     };
     assert!(status_within(404).await, "suspended");
     let list = stdout(&gatehouse(&app, &["tenants", "list"]));
@@ -859,14 +836,10 @@ async fn what_a_tenant_file_owns_the_cli_refuses_to_change_and_names_the_file() 
         changes.contains(&"~ user alice (status)".to_owned()),
         "{changes:?}"
     );
-    let mut suspended = false;
-    for _ in 0..100 {
-        if app.get("/t/acme").await.status() == 404 {
-            suspended = true;
-            break;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
+    let suspended = retry(100, Duration::from_millis(50), || async {
+        app.get("/t/acme").await.status() == 404
+    })
+    .await;
     assert!(suspended);
     refused(&["tenants", "resume", "acme"], "the status of tenant acme");
     // A bad status names its line.

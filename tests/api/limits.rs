@@ -4,8 +4,8 @@
 //! refused by the offline verifier; a batch of evaluations over its budget is
 //! refused whole.
 
-use crate::attenuation::append;
 use crate::authzen::{PEP, SVC, ask};
+use crate::helpers::append;
 use crate::helpers::{TestApp, spawn_app_with};
 use crate::signin::{WEB, browser, signed_in_tokens};
 use crate::tokens::{client_token, introspect};
@@ -61,7 +61,7 @@ async fn userinfo(app: &TestApp, token: &str) -> (u16, String) {
 async fn a_token_over_the_limits_is_inactive_and_invalid_everywhere() {
     let app = spawn_app_with(|_| {}, Some(&crate::signin::yaml("acme"))).await;
     let token = alice_token(&app).await;
-    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+    let keys: Value = app.get_json("/t/acme/biscuit-keys").await;
     let verifier = Verifier::from_keys_document("acme", &keys).unwrap();
     let user = app.acme_user_id("alice");
 
@@ -123,7 +123,7 @@ async fn authzen_refuses_a_token_over_the_limits_and_a_batch_over_its_budget() {
     let app = spawn_app_with(|_| {}, Some(&crate::authzen::yaml("acme"))).await;
     let pep = client_token(&app, "acme", PEP, Some("notes:read")).await;
     let subject = client_token(&app, "acme", SVC, Some("notes:read")).await;
-    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+    let keys: Value = app.get_json("/t/acme/biscuit-keys").await;
     let post = |body: Value| {
         let req = app
             .client
@@ -187,7 +187,7 @@ async fn an_authzen_batch_names_at_most_four_narrowed_subject_tokens() {
     let app = spawn_app_with(|_| {}, Some(&crate::authzen::yaml("acme"))).await;
     let pep = client_token(&app, "acme", PEP, Some("notes:read")).await;
     let subject = client_token(&app, "acme", SVC, Some("notes:read")).await;
-    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+    let keys: Value = app.get_json("/t/acme/biscuit-keys").await;
     let batch = |n: usize| {
         let items: Vec<Value> = (0..n)
             .map(|i| {

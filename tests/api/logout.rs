@@ -5,7 +5,7 @@
 
 use crate::helpers::{TestApp, spawn_app_with};
 use crate::signin::{WEB, browser, code_at, redeem_at, signed_in_tokens};
-use crate::tokens::post_form;
+use crate::tokens::refresh;
 use serde_json::Value;
 
 fn yaml() -> String {
@@ -39,16 +39,7 @@ async fn mallory_id_token(app: &TestApp) -> String {
 }
 
 async fn refresh_status(app: &TestApp, refresh_token: &str) -> (u16, Value) {
-    let res = post_form(
-        app,
-        "/t/acme/token",
-        Some(WEB),
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token),
-        ],
-    )
-    .await;
+    let res = refresh(app, WEB, refresh_token).await;
     (res.status().as_u16(), res.json().await.unwrap())
 }
 

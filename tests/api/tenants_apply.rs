@@ -225,7 +225,7 @@ async fn server_refuses_plain_demo_secrets_off_loopback() {
     )
     .await;
     assert_eq!(app.get("/t/demo").await.status(), 404);
-    let ready: serde_json::Value = app.get("/readyz").await.json().await.unwrap();
+    let ready: serde_json::Value = app.get_json("/readyz").await;
     let warning = ready["warnings"][0].as_str().unwrap();
     assert!(
         warning.contains("tenant.yaml:11: plain `secret` values are refused because server.public_url is not a loopback address; use secret_sha256 or secret_env"),

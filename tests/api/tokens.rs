@@ -1,7 +1,7 @@
 //! The token service over HTTP: discovery, keys, client authentication,
 //! client_credentials, introspection, revocation, rotation, isolation.
 
-use crate::helpers::{TestApp, spawn_app_at, spawn_app_with};
+use crate::helpers::{TestApp, retry, spawn_app_at, spawn_app_with};
 use gatehouse::clock::ManualClock;
 use gatehouse::verify::{Request, Verifier, VerifyError};
 use josekit::jwk::KeyPair as _;
@@ -97,6 +97,24 @@ pub async fn post_form(
     req.send().await.unwrap()
 }
 
+/// `client` redeems `refresh_token` at tenant `acme`.
+pub async fn refresh(
+    app: &TestApp,
+    client: (&str, &str),
+    refresh_token: &str,
+) -> reqwest::Response {
+    post_form(
+        app,
+        "/t/acme/token",
+        Some(client),
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ],
+    )
+    .await
+}
+
 pub async fn client_token(
     app: &TestApp,
     tenant: &str,
@@ -157,17 +175,11 @@ fn assertion_for(key: &josekit::jwk::alg::ec::EcKeyPair, aud: &[&str], jti: &str
 async fn discovery_documents_agree_and_advertise_what_works() {
     let Acme { app, .. } = acme().await;
     let a: Value = app
-        .get("/t/acme/.well-known/openid-configuration")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/t/acme/.well-known/openid-configuration")
+        .await;
     let b: Value = app
-        .get("/t/acme/.well-known/oauth-authorization-server")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/t/acme/.well-known/oauth-authorization-server")
+        .await;
     let res = app
         .get("/.well-known/oauth-authorization-server/t/acme")
         .await;
@@ -245,7 +257,7 @@ async fn discovery_documents_agree_and_advertise_what_works() {
 async fn jwks_verifies_jwt_access_tokens_and_biscuit_keys_verify_biscuits() {
     let Acme { app, .. } = acme().await;
     let token = client_token(&app, "acme", JWT, None).await;
-    let jwks: Value = app.get("/t/acme/jwks").await.json().await.unwrap();
+    let jwks: Value = app.get_json("/t/acme/jwks").await;
     let set = josekit::jwk::JwkSet::from_bytes(jwks.to_string().as_bytes()).unwrap();
     let header = jwt::decode_header(&token).unwrap();
     let kid = header.claim("kid").unwrap().as_str().unwrap();
@@ -268,7 +280,7 @@ async fn jwks_verifies_jwt_access_tokens_and_biscuit_keys_verify_biscuits() {
     assert_eq!(payload.claim("scope"), Some(&json!("notes:read")));
 
     let biscuit = client_token(&app, "acme", SVC, Some("notes:read notes:write")).await;
-    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+    let keys: Value = app.get_json("/t/acme/biscuit-keys").await;
     let v = Verifier::from_keys_document("acme", &keys).unwrap();
     let ok = v.verify(&biscuit, &Request::scope("notes:write")).unwrap();
     assert_eq!(ok.client_id, "svc");
@@ -716,8 +728,8 @@ async fn revocation_makes_tokens_inactive_everywhere() {
     );
 
     // The offline verifier rejects it once given the revocation list.
-    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
-    let list: Value = app.get("/t/acme/revocations").await.json().await.unwrap();
+    let keys: Value = app.get_json("/t/acme/biscuit-keys").await;
+    let list: Value = app.get_json("/t/acme/revocations").await;
     let ids: Vec<String> = list["revoked"]
         .as_array()
         .unwrap()
@@ -747,14 +759,10 @@ async fn revocation_reaches_another_server_process() {
     assert_eq!(introspect(&b, "acme", RS, &token).await["active"], true);
     let res = post_form(&a, "/t/acme/revoke", Some(SVC), &[("token", &token)]).await;
     assert_eq!(res.status(), 200);
-    let mut inactive = false;
-    for _ in 0..100 {
-        if introspect(&b, "acme", RS, &token).await["active"] == false {
-            inactive = true;
-            break;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
+    let inactive = retry(100, Duration::from_millis(50), || async {
+        introspect(&b, "acme", RS, &token).await["active"] == false
+    })
+    .await;
     assert!(inactive, "the other process saw the revocation");
 }
 
@@ -777,7 +785,7 @@ async fn key_rotation_keeps_old_tokens_valid_and_signs_new_ones_with_new_keys() 
     // Wait for this server to reload (another process rotated).
     let mut keys: Value = Value::Null;
     for _ in 0..100 {
-        keys = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+        keys = app.get_json("/t/acme/biscuit-keys").await;
         if keys["keys"].as_array().unwrap().len() == 2 {
             break;
         }
@@ -795,7 +803,7 @@ async fn key_rotation_keeps_old_tokens_valid_and_signs_new_ones_with_new_keys() 
         })
         .collect();
     assert_eq!(listed, vec![(2, "active"), (1, "retired")], "newest first");
-    let jwks: Value = app.get("/t/acme/jwks").await.json().await.unwrap();
+    let jwks: Value = app.get_json("/t/acme/jwks").await;
     // ES256 (JWT access tokens) and RS256 (the spa client's ID tokens), old and new.
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 4);
 
