@@ -199,6 +199,20 @@ pub async fn evaluate(app: &TestApp, slug: &str, auth: Option<&str>, body: Value
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
+/// A batch request to tenant `acme`'s evaluations endpoint as `pep`: the
+/// status and the JSON body.
+pub async fn evaluations(app: &TestApp, pep: &str, body: Value) -> (u16, Value) {
+    let res = app
+        .client
+        .post(app.url("/t/acme/access/v1/evaluations"))
+        .bearer_auth(pep)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
 pub fn ask(token: &str, action: &str, note: &str) -> Value {
     json!({
         "subject": {"type": "token", "id": token},
@@ -353,30 +367,18 @@ async fn the_pdp_refuses_what_it_must() {
             .starts_with("invalid JSON body"),
         "{body}"
     );
-    let res = app
-        .client
-        .post(app.url("/t/acme/access/v1/evaluations"))
-        .bearer_auth(&pep)
-        .json(&json!({"evaluations": [{"action": {"name": "notes:read"}}]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
+    let (status, body) = evaluations(
+        &app,
+        &pep,
+        json!({"evaluations": [{"action": {"name": "notes:read"}}]}),
+    )
+    .await;
+    assert_eq!(status, 400);
     assert_eq!(
-        res.json::<Value>().await.unwrap()["detail"],
+        body["detail"],
         "evaluation 0 has no subject and the request gives no default"
     );
     // A batch request without `evaluations` is one evaluation.
-    let res = app
-        .client
-        .post(app.url("/t/acme/access/v1/evaluations"))
-        .bearer_auth(&pep)
-        .json(&ask(&subject, "notes:read", "1"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        res.json::<Value>().await.unwrap(),
-        json!({"decision": true})
-    );
+    let (_, body) = evaluations(&app, &pep, ask(&subject, "notes:read", "1")).await;
+    assert_eq!(body, json!({"decision": true}));
 }

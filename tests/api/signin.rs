@@ -908,10 +908,7 @@ async fn id_tokens_are_rs256_unless_the_client_or_the_tenant_chooses_another() {
 
     // Anything else is refused with its line.
     let bad = yaml.replace("name: Acme\n", "name: Acme\nid_token_signing_alg: HS256\n");
-    let path = app.write_tenant("acme.yaml", &bad);
-    let err = crate::tenants_apply::apply(&app, &path)
-        .unwrap_err()
-        .to_string();
+    let err = crate::tenants_apply::refusal(&app, "acme.yaml", &bad);
     assert!(
         err.ends_with(
             "acme.yaml:3: id_token_signing_alg must be ES256, RS256 or EdDSA, not \"HS256\""

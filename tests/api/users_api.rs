@@ -387,8 +387,7 @@ async fn a_policy_with_a_syntax_error_is_refused_with_its_line_and_column() {
         "acme",
         "policies:\n  - name: broken\n    code: \"allow if true;\\ndeny iff action($a);\"\n",
     );
-    let path = app.write_tenant("tenant.yaml", &bad);
-    let err = apply(&app, &path).unwrap_err().to_string();
+    let err = crate::tenants_apply::refusal(&app, "tenant.yaml", &bad);
     assert!(
         err.ends_with("tenant.yaml:35: policy broken: line 2, column 8: syntax error near \"f\""),
         "{err}"
