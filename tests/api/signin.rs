@@ -115,9 +115,19 @@ pub fn query(location: &str) -> std::collections::HashMap<String, String> {
         .collect()
 }
 
+/// `b` GETs `url`.
+pub async fn visit(b: &reqwest::Client, url: &str) -> reqwest::Response {
+    b.get(url).send().await.unwrap()
+}
+
 /// `b` GETs `url`: the page's HTML, whatever the status.
 pub async fn page(b: &reqwest::Client, url: &str) -> String {
-    b.get(url).send().await.unwrap().text().await.unwrap()
+    visit(b, url).await.text().await.unwrap()
+}
+
+/// `b` posts `form` to `url`.
+pub async fn submit(b: &reqwest::Client, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    b.post(url).form(form).send().await.unwrap()
 }
 
 /// `b` GETs the authorization request of `client` at tenant `acme`.
@@ -576,29 +586,29 @@ async fn login_and_consent_forms_need_their_csrf_token() {
         .text()
         .await
         .unwrap();
-    let res = b
-        .post(app.url("/t/acme/login"))
-        .form(&[
+    let res = submit(
+        &b,
+        &app.url("/t/acme/login"),
+        &[
             ("request", field(&html, "request").as_str()),
             ("username", "alice"),
             ("password", "alice-password-1"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 403);
     assert!(res.text().await.unwrap().contains("The form expired"));
-    let res = b
-        .post(app.url("/t/acme/login"))
-        .form(&[
+    let res = submit(
+        &b,
+        &app.url("/t/acme/login"),
+        &[
             ("csrf", "x".repeat(43).as_str()),
             ("request", field(&html, "request").as_str()),
             ("username", "alice"),
             ("password", "alice-password-1"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 403);
     // Wrong password: the login page again, with a message, 401.
     let res = login(&app, &b, "acme", &html, "wrong-password").await;
@@ -711,17 +721,17 @@ async fn first_party_clients_skip_consent_and_logout_ends_the_session() {
     let res = b.get(app.url("/t/acme/logout")).send().await.unwrap();
     let html = res.text().await.unwrap();
     assert!(html.contains("Sign out of Acme?"));
-    let res = b
-        .post(app.url("/t/acme/logout"))
-        .form(&[
+    let res = submit(
+        &b,
+        &app.url("/t/acme/logout"),
+        &[
             ("csrf", field(&html, "csrf").as_str()),
             ("client_id", "web"),
             ("post_logout_redirect_uri", "http://127.0.0.1:3000/bye"),
             ("state", "s9"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 302);
     assert_eq!(
         res.headers()["location"],
@@ -740,16 +750,16 @@ async fn first_party_clients_skip_consent_and_logout_ends_the_session() {
         .await
         .unwrap();
     let html = res.text().await.unwrap();
-    let res = b
-        .post(app.url("/t/acme/logout"))
-        .form(&[
+    let res = submit(
+        &b,
+        &app.url("/t/acme/logout"),
+        &[
             ("csrf", field(&html, "csrf").as_str()),
             ("client_id", "web"),
             ("post_logout_redirect_uri", "http://evil.example/"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 400, "unregistered post-logout redirect");
 }
 
