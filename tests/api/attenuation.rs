@@ -2,29 +2,17 @@
 //! offline; introspection and the offline verifier honour it; nothing appended
 //! can widen a token.
 
+use crate::helpers::append;
 use crate::tokens::{RS, SVC, acme, client_token, introspect};
-use biscuit_auth::builder::BlockBuilder;
-use biscuit_auth::{Algorithm, Biscuit, PublicKey};
 use gatehouse::verify::{Request, Verifier, VerifyError};
 use serde_json::Value;
-
-pub fn append(token: &str, keys: &Value, code: &str) -> String {
-    let key = PublicKey::from_bytes_hex(
-        keys["keys"][0]["public_key"].as_str().unwrap(),
-        Algorithm::Ed25519,
-    )
-    .unwrap();
-    let biscuit = Biscuit::from_base64(token, key).unwrap();
-    let block = BlockBuilder::new().code(code).unwrap();
-    biscuit.append(block).unwrap().to_base64().unwrap()
-}
 
 #[actix_web::test]
 async fn a_narrowed_token_works_for_the_narrower_use_only() {
     let acme = acme().await;
     let app = &acme.app;
     let token = client_token(app, "acme", SVC, Some("notes:read notes:write")).await;
-    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+    let keys: Value = app.get_json("/t/acme/biscuit-keys").await;
     let v = Verifier::from_keys_document("acme", &keys).unwrap();
 
     // Narrow to notes:read.
@@ -80,7 +68,7 @@ async fn nothing_appended_can_widen_a_token() {
     let acme = acme().await;
     let app = &acme.app;
     let token = client_token(app, "acme", SVC, Some("notes:read")).await;
-    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+    let keys: Value = app.get_json("/t/acme/biscuit-keys").await;
     let v = Verifier::from_keys_document("acme", &keys).unwrap();
     for code in [
         r#"scope("admin:all"); scope("notes:write");"#,
@@ -127,7 +115,7 @@ async fn the_documented_narrowing_example_answers_as_documented() {
     let service = ("demo-service", "demo-service-secret-change-me");
     let gateway = ("demo-gateway", "demo-gateway-secret-change-me");
     let token = client_token(&app, "demo", service, Some("notes:read notes:write")).await;
-    let keys: Value = app.get("/t/demo/biscuit-keys").await.json().await.unwrap();
+    let keys: Value = app.get_json("/t/demo/biscuit-keys").await;
 
     let narrow = append(&token, &keys, BOTH);
     let res = app

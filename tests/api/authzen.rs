@@ -2,10 +2,8 @@
 //! and batch evaluations with their semantics, driven by the `openidauthzen`
 //! crate; then what must be refused, over raw HTTP.
 
-use crate::helpers::{TestApp, spawn_app_behind_tls, spawn_app_with};
+use crate::helpers::{TestApp, append, spawn_app_behind_tls, spawn_app_with};
 use crate::tokens::{client_token, post_form};
-use biscuit_auth::builder::BlockBuilder;
-use biscuit_auth::{Algorithm, Biscuit, PublicKey};
 use openidauthzen::http::{HttpClient, HttpResponse, Method};
 use openidauthzen::{
     Action, AuthZenClient, EvaluationItem, EvaluationRequest, EvaluationSemantic,
@@ -201,6 +199,20 @@ pub async fn evaluate(app: &TestApp, slug: &str, auth: Option<&str>, body: Value
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
+/// A batch request to tenant `acme`'s evaluations endpoint as `pep`: the
+/// status and the JSON body.
+pub async fn evaluations(app: &TestApp, pep: &str, body: Value) -> (u16, Value) {
+    let res = app
+        .client
+        .post(app.url("/t/acme/access/v1/evaluations"))
+        .bearer_auth(pep)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
 pub fn ask(token: &str, action: &str, note: &str) -> Value {
     json!({
         "subject": {"type": "token", "id": token},
@@ -278,22 +290,8 @@ async fn the_pdp_refuses_what_it_must() {
     );
 
     // A holder narrowed its token to note 42: the PDP honours the block.
-    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
-    let key = PublicKey::from_bytes_hex(
-        keys["keys"][0]["public_key"].as_str().unwrap(),
-        Algorithm::Ed25519,
-    )
-    .unwrap();
-    let one_note = Biscuit::from_base64(&subject, key)
-        .unwrap()
-        .append(
-            BlockBuilder::new()
-                .code(r#"check if resource("42");"#)
-                .unwrap(),
-        )
-        .unwrap()
-        .to_base64()
-        .unwrap();
+    let keys: Value = app.get_json("/t/acme/biscuit-keys").await;
+    let one_note = append(&subject, &keys, r#"check if resource("42");"#);
     for (id, allowed) in [("42", true), ("7", false)] {
         assert_eq!(
             evaluate(&app, "acme", Some(&pep), ask(&one_note, "notes:read", id)).await,
@@ -304,16 +302,11 @@ async fn the_pdp_refuses_what_it_must() {
 
     // A holder block that names an audience passes only when the request's
     // context states that audience.
-    let for_notes = Biscuit::from_base64(&subject, key)
-        .unwrap()
-        .append(
-            BlockBuilder::new()
-                .code(r#"check if audience("https://notes.example");"#)
-                .unwrap(),
-        )
-        .unwrap()
-        .to_base64()
-        .unwrap();
+    let for_notes = append(
+        &subject,
+        &keys,
+        r#"check if audience("https://notes.example");"#,
+    );
     let mut with_context = ask(&for_notes, "notes:read", "1");
     assert_eq!(
         evaluate(&app, "acme", Some(&pep), with_context.clone()).await,
@@ -374,30 +367,18 @@ async fn the_pdp_refuses_what_it_must() {
             .starts_with("invalid JSON body"),
         "{body}"
     );
-    let res = app
-        .client
-        .post(app.url("/t/acme/access/v1/evaluations"))
-        .bearer_auth(&pep)
-        .json(&json!({"evaluations": [{"action": {"name": "notes:read"}}]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
+    let (status, body) = evaluations(
+        &app,
+        &pep,
+        json!({"evaluations": [{"action": {"name": "notes:read"}}]}),
+    )
+    .await;
+    assert_eq!(status, 400);
     assert_eq!(
-        res.json::<Value>().await.unwrap()["detail"],
+        body["detail"],
         "evaluation 0 has no subject and the request gives no default"
     );
     // A batch request without `evaluations` is one evaluation.
-    let res = app
-        .client
-        .post(app.url("/t/acme/access/v1/evaluations"))
-        .bearer_auth(&pep)
-        .json(&ask(&subject, "notes:read", "1"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        res.json::<Value>().await.unwrap(),
-        json!({"decision": true})
-    );
+    let (_, body) = evaluations(&app, &pep, ask(&subject, "notes:read", "1")).await;
+    assert_eq!(body, json!({"decision": true}));
 }

@@ -5,7 +5,7 @@
 
 use crate::helpers::{TestApp, spawn_app_with, spawn_second};
 use crate::signin::{VERIFIER, WEB, browser, exchange, query, sign_in};
-use crate::tokens::{RS, client_token, introspect, post_form};
+use crate::tokens::{RS, client_token, introspect};
 use gatehouse::store;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -70,15 +70,10 @@ async fn active(app: &TestApp, token: &str) -> bool {
 }
 
 async fn refresh(app: &TestApp, token: &str) -> u16 {
-    post_form(
-        app,
-        "/t/acme/token",
-        Some(WEB),
-        &[("grant_type", "refresh_token"), ("refresh_token", token)],
-    )
-    .await
-    .status()
-    .as_u16()
+    crate::tokens::refresh(app, WEB, token)
+        .await
+        .status()
+        .as_u16()
 }
 
 fn audit_actions(app: &TestApp) -> Vec<String> {

@@ -1,6 +1,6 @@
 //! The `gatehouse` binary as an operator uses it.
 
-use crate::helpers::{TestApp, demo_yaml, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, demo_yaml, retry, spawn_app, spawn_app_with};
 use std::process::{Command, Output};
 use std::time::Duration;
 
@@ -37,6 +37,20 @@ fn command(app: &TestApp) -> Command {
         .env("GATEHOUSE_PASSWORDS__ITERATIONS", "1")
         .env("GATEHOUSE_LOGGING__LEVEL", "warn");
     cmd
+}
+
+/// Runs the binary, which must succeed.
+fn succeeds(app: &TestApp, args: &[&str]) -> Output {
+    let out = gatehouse(app, args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    out
+}
+
+/// Runs the binary, which must fail: what it wrote to stderr.
+fn fails(app: &TestApp, args: &[&str]) -> String {
+    let out = gatehouse(app, args);
+    assert!(!out.status.success());
+    stderr(&out)
 }
 
 fn stdout(o: &Output) -> String {
@@ -123,8 +137,7 @@ fn invalid_config_stops_with_the_key_and_its_origin() {
 async fn migrate_runs_alone_and_is_idempotent() {
     // A server prepares the directory and database; migrate then has nothing to do.
     let app = spawn_app().await;
-    let out = gatehouse(&app, &["migrate"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = succeeds(&app, &["migrate"]);
     assert_eq!(stdout(&out), "database is up to date\n");
 }
 
@@ -134,8 +147,7 @@ async fn tenants_apply_dry_run_then_apply_then_list() {
     let path = app.write_tenant("demo.yaml", &demo_yaml("demo"));
     let path = path.to_str().unwrap();
 
-    let out = gatehouse(&app, &["tenants", "apply", "--dry-run", path]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = succeeds(&app, &["tenants", "apply", "--dry-run", path]);
     assert_eq!(
         stdout(&out),
         "tenant demo: 5 change(s)\n  + tenant (Demo Organisation)\n  + scope notes:read\n  + role admin\n  + client demo-web\n  + user alice\n(dry run: nothing was changed)\n"
@@ -143,8 +155,7 @@ async fn tenants_apply_dry_run_then_apply_then_list() {
     let out = gatehouse(&app, &["tenants", "list"]);
     assert_eq!(stdout(&out).lines().count(), 1, "dry run wrote nothing");
 
-    let out = gatehouse(&app, &["tenants", "apply", path]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = succeeds(&app, &["tenants", "apply", path]);
     assert!(stdout(&out).starts_with("tenant demo: 5 change(s)\n"));
     let out = gatehouse(&app, &["tenants", "apply", path]);
     assert_eq!(stdout(&out), "tenant demo: no changes\n");
@@ -295,7 +306,7 @@ async fn the_shipped_demo_tenant_applies_and_serves() {
 #[actix_web::test]
 async fn clients_created_by_cli_get_a_secret_once_and_survive_tenant_apply() {
     let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
-    let out = gatehouse(
+    let out = succeeds(
         &app,
         &[
             "clients",
@@ -310,7 +321,6 @@ async fn clients_created_by_cli_get_a_secret_once_and_survive_tenant_apply() {
             "notes:read",
         ],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     let secret = text
         .lines()
@@ -334,14 +344,10 @@ async fn clients_created_by_cli_get_a_secret_once_and_survive_tenant_apply() {
         }
     };
     // The running server picks the new client up within its reload interval.
-    let mut ok = false;
-    for _ in 0..100 {
-        if token(secret.clone()).await == 200 {
-            ok = true;
-            break;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
+    let ok = retry(100, Duration::from_millis(50), || async {
+        token(secret.clone()).await == 200
+    })
+    .await;
     assert!(ok, "the new client can get tokens");
 
     // Re-applying the tenant file does not remove a CLI-managed client.
@@ -359,7 +365,7 @@ async fn clients_created_by_cli_get_a_secret_once_and_survive_tenant_apply() {
         "{listing}"
     );
 
-    let out = gatehouse(
+    let out = succeeds(
         &app,
         &[
             "clients",
@@ -370,21 +376,16 @@ async fn clients_created_by_cli_get_a_secret_once_and_survive_tenant_apply() {
             "batch",
         ],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
     let new_secret = stdout(&out)
         .trim()
         .strip_prefix("client_secret: ")
         .unwrap()
         .to_owned();
     assert_ne!(new_secret, secret);
-    let mut rotated = false;
-    for _ in 0..100 {
-        if token(secret.clone()).await == 401 && token(new_secret.clone()).await == 200 {
-            rotated = true;
-            break;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
+    let rotated = retry(100, Duration::from_millis(50), || async {
+        token(secret.clone()).await == 401 && token(new_secret.clone()).await == 200
+    })
+    .await;
     assert!(rotated, "the old secret stops working, the new one works");
 
     let refused = |args: &[&str], message: &str| {
@@ -416,7 +417,7 @@ async fn clients_created_by_cli_get_a_secret_once_and_survive_tenant_apply() {
         .concat(),
         "--access-token-ttl 30s must be between 60s and 86400s",
     );
-    let out = gatehouse(
+    succeeds(
         &app,
         &[
             "clients",
@@ -427,7 +428,6 @@ async fn clients_created_by_cli_get_a_secret_once_and_survive_tenant_apply() {
             "batch",
         ],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
     let out = gatehouse(
         &app,
         &[
@@ -449,8 +449,7 @@ async fn clients_created_by_cli_get_a_secret_once_and_survive_tenant_apply() {
 #[actix_web::test]
 async fn keys_list_shows_generations() {
     let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
-    let out = gatehouse(&app, &["keys", "rotate", "--tenant", "acme"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    succeeds(&app, &["keys", "rotate", "--tenant", "acme"]);
     let out = gatehouse(&app, &["keys", "list", "--tenant", "acme"]);
     let rows: Vec<Vec<String>> = stdout(&out)
         .lines()
@@ -526,7 +525,7 @@ async fn roles_with_inclusions_refuse_cycles_and_survive_tenant_apply() {
     );
 
     // reader → editor → reader would be a cycle: refused, nothing written.
-    let out = gatehouse(
+    let err = fails(
         &app,
         &[
             &["roles", "set"],
@@ -535,11 +534,9 @@ async fn roles_with_inclusions_refuse_cycles_and_survive_tenant_apply() {
         ]
         .concat(),
     );
-    assert!(!out.status.success());
     assert!(
-        stderr(&out).contains("error: role inclusion forms a cycle: editor → reader → editor"),
-        "{}",
-        stderr(&out)
+        err.contains("error: role inclusion forms a cycle: editor → reader → editor"),
+        "{err}"
     );
     let out = gatehouse(
         &app,
@@ -569,8 +566,7 @@ async fn roles_with_inclusions_refuse_cycles_and_survive_tenant_apply() {
 
     // Re-applying the tenant file leaves CLI roles alone…
     let path = app.write_tenant("tenant.yaml", &no_roles);
-    let out = gatehouse(&app, &["tenants", "apply", path.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    succeeds(&app, &["tenants", "apply", path.to_str().unwrap()]);
     let list = ok(&[&["roles", "list"], &t[..]].concat());
     assert_eq!(
         list,
@@ -585,14 +581,12 @@ async fn roles_with_inclusions_refuse_cycles_and_survive_tenant_apply() {
         "  - { name: admin, permissions: [users:manage] }\n  - { name: reader }\n",
     );
     let path = app.write_tenant("tenant.yaml", &clash);
-    let out = gatehouse(&app, &["tenants", "apply", path.to_str().unwrap()]);
-    assert!(!out.status.success());
+    let err = fails(&app, &["tenants", "apply", path.to_str().unwrap()]);
     assert!(
-        stderr(&out).contains(
+        err.contains(
             "role reader was created with the CLI; delete it there (gatehouse roles delete) before declaring it in a file"
         ),
-        "{}",
-        stderr(&out)
+        "{err}"
     );
     // …and alice's roles, which the file does not declare.
     assert_eq!(
@@ -607,9 +601,8 @@ async fn roles_with_inclusions_refuse_cycles_and_survive_tenant_apply() {
     );
     // Once the file declares her roles, the CLI may not change them.
     let path = app.write_tenant("tenant.yaml", &demo_yaml("acme"));
-    let out = gatehouse(&app, &["tenants", "apply", path.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let out = gatehouse(
+    succeeds(&app, &["tenants", "apply", path.to_str().unwrap()]);
+    let err = fails(
         &app,
         &[
             &["roles", "assign"],
@@ -618,12 +611,10 @@ async fn roles_with_inclusions_refuse_cycles_and_survive_tenant_apply() {
         ]
         .concat(),
     );
-    assert!(!out.status.success());
     assert!(
-        stderr(&out).contains("error: the roles of user alice: declared in the tenant file ")
-            && stderr(&out).contains("tenant.yaml; change it there"),
-        "{}",
-        stderr(&out)
+        err.contains("error: the roles of user alice: declared in the tenant file ")
+            && err.contains("tenant.yaml; change it there"),
+        "{err}"
     );
     assert_eq!(
         ok(&[&["roles", "permissions"], &t[..], &["--user", "alice"]].concat()),
@@ -642,8 +633,7 @@ async fn policies_check_names_line_and_column_and_list_shows_the_order() {
         "// first line\nallow if right(\"notes:read\");\ndeny if ;\n",
     )
     .unwrap();
-    let out = gatehouse(&app, &["policies", "check", "good.dl"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = succeeds(&app, &["policies", "check", "good.dl"]);
     assert_eq!(stdout(&out), "good.dl: valid\n");
     let out = gatehouse(&app, &["policies", "check", "bad.dl"]);
     assert_eq!(out.status.code(), Some(1));
@@ -653,8 +643,7 @@ async fn policies_check_names_line_and_column_and_list_shows_the_order() {
         "{err}"
     );
 
-    let out = gatehouse(&app, &["policies", "list", "--tenant", "acme"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = succeeds(&app, &["policies", "list", "--tenant", "acme"]);
     let text = stdout(&out);
     let order: Vec<&str> = text.lines().filter(|l| l.starts_with("# ")).collect();
     assert_eq!(
@@ -688,15 +677,10 @@ async fn alice_tokens(app: &TestApp) -> (String, String) {
 }
 
 async fn refresh_status(app: &TestApp, token: &str) -> u16 {
-    crate::tokens::post_form(
-        app,
-        "/t/acme/token",
-        Some(crate::signin::WEB),
-        &[("grant_type", "refresh_token"), ("refresh_token", token)],
-    )
-    .await
-    .status()
-    .as_u16()
+    crate::tokens::refresh(app, crate::signin::WEB, token)
+        .await
+        .status()
+        .as_u16()
 }
 
 #[actix_web::test]
@@ -710,11 +694,10 @@ async fn a_disabled_user_loses_sessions_tokens_and_sign_in_until_enabled() {
         }
     };
     assert!(active(access.clone()).await);
-    let out = gatehouse(
+    let out = succeeds(
         &app,
         &["users", "disable", "--tenant", "acme", "--user", "alice"],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stdout(&out).starts_with(
             "disabled user alice: 1 session(s) ended, 1 refresh token family(ies) revoked"
@@ -724,37 +707,25 @@ async fn a_disabled_user_loses_sessions_tokens_and_sign_in_until_enabled() {
     );
     assert_eq!(refresh_status(&app, &refresh).await, 400);
     // The CLI is another process: this server sees the ban on its next sync.
-    let mut gone = false;
-    for _ in 0..100 {
-        if !active(access.clone()).await {
-            gone = true;
-            break;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
+    let gone = retry(100, Duration::from_millis(50), || async {
+        !active(access.clone()).await
+    })
+    .await;
     assert!(gone, "the access token dies with the account");
     // No sign-in while disabled: the login page answers with the form again.
     let b = crate::signin::browser();
-    let html = b
-        .get(app.url(&crate::signin::authorize_path("acme", "web", "openid", "")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = crate::signin::login(&app, &b, "acme", &html, "alice-password-1").await;
+    let url = app.url(&crate::signin::authorize_path("acme", "web", "openid", ""));
+    let res = crate::signin::login_from(&app, &b, &url, "alice-password-1").await;
     assert_eq!(res.status(), 401);
     let out = gatehouse(
         &app,
         &["users", "disable", "--tenant", "acme", "--user", "alice"],
     );
     assert!(stderr(&out).contains("user alice is already disabled"));
-    let out = gatehouse(
+    succeeds(
         &app,
         &["users", "enable", "--tenant", "acme", "--user", "alice"],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
     // Bans cover tokens issued up to their second (NumericDate): a token of
     // the same second as the ban would be banned too.
     actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
@@ -766,19 +737,12 @@ async fn a_disabled_user_loses_sessions_tokens_and_sign_in_until_enabled() {
 async fn a_suspended_tenant_answers_404_until_resumed() {
     let app = spawn_app_with(|_| {}, Some(&crate::signin::yaml("acme"))).await;
     assert_eq!(app.get("/t/acme").await.status(), 200);
-    let out = gatehouse(&app, &["tenants", "suspend", "acme"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    succeeds(&app, &["tenants", "suspend", "acme"]);
     let status_within = |want: u16| {
         let app = &app;
-        async move {
-            for _ in 0..100 {
-                if app.get("/t/acme").await.status() == want {
-                    return true;
-                }
-                actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-            }
-            false
-        }
+        retry(100, Duration::from_millis(50), move || async move {
+            app.get("/t/acme").await.status() == want
+        })
     };
     assert!(status_within(404).await, "suspended");
     let list = stdout(&gatehouse(&app, &["tenants", "list"]));
@@ -786,8 +750,7 @@ async fn a_suspended_tenant_answers_404_until_resumed() {
         list.contains("acme                     suspended"),
         "{list}"
     );
-    let out = gatehouse(&app, &["tenants", "resume", "acme"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    succeeds(&app, &["tenants", "resume", "acme"]);
     assert!(status_within(200).await, "resumed");
 }
 
@@ -859,24 +822,18 @@ async fn what_a_tenant_file_owns_the_cli_refuses_to_change_and_names_the_file() 
         changes.contains(&"~ user alice (status)".to_owned()),
         "{changes:?}"
     );
-    let mut suspended = false;
-    for _ in 0..100 {
-        if app.get("/t/acme").await.status() == 404 {
-            suspended = true;
-            break;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
+    let suspended = retry(100, Duration::from_millis(50), || async {
+        app.get("/t/acme").await.status() == 404
+    })
+    .await;
     assert!(suspended);
     refused(&["tenants", "resume", "acme"], "the status of tenant acme");
     // A bad status names its line.
-    let bad = app.write_tenant(
+    let err = crate::tenants_apply::refusal(
+        &app,
         "tenant.yaml",
         &yaml.replace("status: active\nscopes", "status: paused\nscopes"),
     );
-    let err = crate::tenants_apply::apply(&app, &bad)
-        .unwrap_err()
-        .to_string();
     assert!(
         err.ends_with("tenant.yaml:3: status must be active or suspended, not \"paused\""),
         "{err}"

@@ -135,10 +135,7 @@ async fn discovery_and_keys_are_public_and_the_sign_in_pages_never_cross_origin(
 async fn an_allowed_origin_that_is_not_an_origin_is_refused_with_its_line() {
     let app = spawn_app_with(|_| {}, Some(&tenant())).await;
     let bad = tenant().replace("https://web.example", "https://web.example/app");
-    let path = app.write_tenant("acme.yaml", &bad);
-    let err = crate::tenants_apply::apply(&app, &path)
-        .unwrap_err()
-        .to_string();
+    let err = crate::tenants_apply::refusal(&app, "acme.yaml", &bad);
     assert!(
         err.ends_with(
             "acme.yaml:14: \"https://web.example/app\" is not an origin: write scheme://host[:port] only"

@@ -4,17 +4,19 @@
 
 use crate::helpers::{TestApp, spawn_app_at, spawn_second};
 use crate::process::{Served, serve};
-use crate::signin::{CB, VERIFIER, WEB, query, sign_in, yaml};
+use crate::signin::{VERIFIER, WEB, code_form, query, sign_in, signed_in_tokens, yaml};
 use gatehouse::clock::SystemClock;
 use serde_json::Value;
 use std::sync::Arc;
 
-async fn race(apps: [&TestApp; 2], form: Vec<(&'static str, String)>) -> (usize, usize) {
+/// One token request as `web` to each of `urls`, all at once: the statuses.
+async fn post_all(urls: Vec<String>, form: &[(&str, String)]) -> Vec<u16> {
     let mut handles = Vec::new();
-    for i in 0..50 {
-        let app = apps[i % 2];
-        let url = app.url("/t/acme/token");
-        let form = form.clone();
+    for url in urls {
+        let form: Vec<(String, String)> = form
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         handles.push(actix_web::rt::spawn(async move {
             reqwest::Client::new()
                 .post(url)
@@ -27,10 +29,32 @@ async fn race(apps: [&TestApp; 2], form: Vec<(&'static str, String)>) -> (usize,
                 .as_u16()
         }));
     }
+    let mut statuses = Vec::new();
+    for h in handles {
+        statuses.push(h.await.unwrap());
+    }
+    statuses
+}
+
+/// A form with owned values, to send from spawned tasks.
+fn owned(form: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    form.iter().map(|(k, v)| (*k, v.to_string())).collect()
+}
+
+/// The request that rotates the refresh token of the token response `tokens`.
+fn refresh_form(tokens: &Value) -> Vec<(&'static str, String)> {
+    owned(&[
+        ("grant_type", "refresh_token"),
+        ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+    ])
+}
+
+async fn race(apps: [&TestApp; 2], form: Vec<(&'static str, String)>) -> (usize, usize) {
+    let urls = (0..50).map(|i| apps[i % 2].url("/t/acme/token")).collect();
     let mut ok = 0;
     let mut refused = 0;
-    for h in handles {
-        match h.await.unwrap() {
+    for status in post_all(urls, &form).await {
+        match status {
             200 => ok += 1,
             400 => refused += 1,
             other => panic!("unexpected status {other}"),
@@ -39,8 +63,8 @@ async fn race(apps: [&TestApp; 2], form: Vec<(&'static str, String)>) -> (usize,
     (ok, refused)
 }
 
-#[actix_web::test]
-async fn fifty_concurrent_redemptions_of_one_code_succeed_once() {
+/// Two servers on one database, and the browser of alice signed in at the first.
+async fn two_servers_and_alice() -> (TestApp, TestApp, reqwest::Client) {
     let a = spawn_app_at(
         |c| c.database.pool_size = 16,
         Some(&yaml("acme")),
@@ -48,42 +72,25 @@ async fn fifty_concurrent_redemptions_of_one_code_succeed_once() {
     )
     .await;
     let b = spawn_second(&a).await;
-    let browser = crate::signin::browser();
+    (a, b, crate::signin::browser())
+}
+
+#[actix_web::test]
+async fn fifty_concurrent_redemptions_of_one_code_succeed_once() {
+    let (a, b, browser) = two_servers_and_alice().await;
     let location = sign_in(&a, &browser, "openid offline_access", &["offline_access"]).await;
     let code = query(&location)["code"].clone();
-    let form = vec![
-        ("grant_type", "authorization_code".to_owned()),
-        ("code", code),
-        ("redirect_uri", CB.to_owned()),
-        ("code_verifier", VERIFIER.to_owned()),
-    ];
-    assert_eq!(race([&a, &b], form).await, (1, 49));
+    assert_eq!(
+        race([&a, &b], owned(&code_form(&code, VERIFIER))).await,
+        (1, 49)
+    );
 }
 
 #[actix_web::test]
 async fn fifty_concurrent_refreshes_of_one_token_succeed_once() {
-    let a = spawn_app_at(
-        |c| c.database.pool_size = 16,
-        Some(&yaml("acme")),
-        Arc::new(SystemClock),
-    )
-    .await;
-    let b = spawn_second(&a).await;
-    let browser = crate::signin::browser();
-    let location = sign_in(&a, &browser, "openid offline_access", &["offline_access"]).await;
-    let tokens: Value = crate::signin::exchange(&a, &query(&location)["code"], VERIFIER)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let form = vec![
-        ("grant_type", "refresh_token".to_owned()),
-        (
-            "refresh_token",
-            tokens["refresh_token"].as_str().unwrap().to_owned(),
-        ),
-    ];
-    assert_eq!(race([&a, &b], form).await, (1, 49));
+    let (a, b, browser) = two_servers_and_alice().await;
+    let tokens = signed_in_tokens(&a, &browser, "openid offline_access", &["offline_access"]).await;
+    assert_eq!(race([&a, &b], refresh_form(&tokens)).await, (1, 49));
 }
 
 /// Two `gatehouse serve` OS processes on one database (the test run's
@@ -119,29 +126,10 @@ async fn code_at(base: &Served) -> String {
 
 /// `n` concurrent token requests spread over the processes: the statuses.
 async fn race_processes(servers: &[Served; 2], n: usize, form: &[(&str, String)]) -> Vec<u16> {
-    let mut handles = Vec::new();
-    for i in 0..n {
-        let url = servers[i % 2].url("/t/acme/token");
-        let form: Vec<(String, String)> = form
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect();
-        handles.push(actix_web::rt::spawn(async move {
-            let res = reqwest::Client::new()
-                .post(url)
-                .basic_auth(WEB.0, Some(WEB.1))
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
-            res.status().as_u16()
-        }));
-    }
-    let mut statuses = Vec::new();
-    for h in handles {
-        statuses.push(h.await.unwrap());
-    }
-    statuses
+    let urls = (0..n)
+        .map(|i| servers[i % 2].url("/t/acme/token"))
+        .collect();
+    post_all(urls, form).await
 }
 
 #[actix_web::test]
@@ -151,12 +139,7 @@ async fn code_replays_across_two_os_processes_answer_invalid_grant_never_500() {
     let servers = two_processes(dir.path(), &db);
     for round in 0..3 {
         let code = code_at(&servers[round % 2]).await;
-        let form = [
-            ("grant_type", "authorization_code".to_owned()),
-            ("code", code),
-            ("redirect_uri", CB.to_owned()),
-            ("code_verifier", VERIFIER.to_owned()),
-        ];
+        let form = owned(&code_form(&code, VERIFIER));
         let statuses = race_processes(&servers, 20, &form).await;
         let ok = statuses.iter().filter(|s| **s == 200).count();
         let refused = statuses.iter().filter(|s| **s == 400).count();
@@ -173,24 +156,12 @@ async fn code_replays_across_two_os_processes_answer_invalid_grant_never_500() {
     let res = reqwest::Client::new()
         .post(servers[1].url("/t/acme/token"))
         .basic_auth(WEB.0, Some(WEB.1))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", CB),
-            ("code_verifier", VERIFIER),
-        ])
+        .form(&code_form(&code, VERIFIER))
         .send()
         .await
         .unwrap();
     let tokens: Value = res.json().await.unwrap();
-    let form = [
-        ("grant_type", "refresh_token".to_owned()),
-        (
-            "refresh_token",
-            tokens["refresh_token"].as_str().unwrap().to_owned(),
-        ),
-    ];
-    let statuses = race_processes(&servers, 20, &form).await;
+    let statuses = race_processes(&servers, 20, &refresh_form(&tokens)).await;
     assert_eq!(
         statuses.iter().filter(|s| **s == 200).count(),
         1,

@@ -1,9 +1,8 @@
 //! RFC 8693 token exchange: narrower or equal, only for the audiences a client
 //! is configured for, with the actor recorded; every refusal per §2.2.2.
 
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::{TestApp, jwt_claims as jwt_payload, spawn_app_with};
 use crate::tokens::{RS, client_token, introspect, post_form};
-use base64::Engine;
 use gatehouse::verify::{Request, Verifier, VerifyError};
 use serde_json::{Value, json};
 
@@ -100,7 +99,7 @@ async fn an_exchanged_token_is_narrower_and_for_its_audience() {
     assert!(facts.get("act").is_none());
 
     // Offline: for its audience only.
-    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+    let keys: Value = app.get_json("/t/acme/biscuit-keys").await;
     let v = Verifier::from_keys_document("acme", &keys).unwrap();
     assert!(
         v.verify(token, &Request::scope("notes:read").audience(NOTES))
@@ -159,15 +158,6 @@ async fn the_actor_is_recorded_as_act() {
     let facts = introspect(&app, "acme", RS, jwt).await;
     assert_eq!(facts["act"], json!({"sub": "gateway"}));
     assert_eq!(facts["aud"], json!([NOTES, "https://search.example"]));
-}
-
-fn jwt_payload(jwt: &str) -> Value {
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(jwt.split('.').nth(1).unwrap())
-            .unwrap(),
-    )
-    .unwrap()
 }
 
 #[actix_web::test]
@@ -283,11 +273,8 @@ async fn exchanges_that_try_to_widen_or_stray_are_refused() {
     assert!(error("invalid_grant")(&r), "{r:?}");
     // Discovery advertises the grant.
     let meta: Value = app
-        .get("/t/acme/.well-known/openid-configuration")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/t/acme/.well-known/openid-configuration")
+        .await;
     assert!(
         meta["grant_types_supported"]
             .as_array()
@@ -300,10 +287,10 @@ async fn exchanges_that_try_to_widen_or_stray_are_refused() {
 async fn an_exchanged_token_keeps_the_holders_time_narrowing() {
     let app = spawn_app_with(|_| {}, Some(&yaml())).await;
     let subject = client_token(&app, "acme", SVC, Some("notes:read")).await;
-    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+    let keys: Value = app.get_json("/t/acme/biscuit-keys").await;
     let now = chrono::Utc::now().timestamp();
     let until = chrono::DateTime::from_timestamp(now + 15, 0).unwrap();
-    let narrowed = crate::attenuation::append(
+    let narrowed = crate::helpers::append(
         &subject,
         &keys,
         &format!(
@@ -331,7 +318,7 @@ async fn an_exchanged_token_keeps_the_holders_time_narrowing() {
     assert!(minted_exp <= now + 15, "{minted_exp} > {}", now + 15);
 
     // Time checks that cannot be read are not exchanged.
-    let unreadable = crate::attenuation::append(
+    let unreadable = crate::helpers::append(
         &subject,
         &keys,
         "check if time($t), $t < 2099-01-01T00:00:00Z or resource(\"n1\");",

@@ -1,4 +1,4 @@
-use crate::helpers::{eventually, spawn_app};
+use crate::helpers::{eventually, problem, spawn_app};
 use std::time::Duration;
 
 #[actix_web::test]
@@ -21,18 +21,17 @@ async fn readyz_is_200_while_the_database_answers_and_503_after() {
     );
 
     app.db.break_it();
-    let res = app.get("/readyz").await;
-    assert_eq!(res.status(), 503);
-    assert_eq!(res.headers()["content-type"], "application/problem+json");
-    let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(
-        body,
-        serde_json::json!({
-            "type": "about:blank",
-            "title": "Service Unavailable",
-            "status": 503,
-            "detail": "the database does not answer"
-        })
+        problem(app.get("/readyz").await).await,
+        (
+            503,
+            serde_json::json!({
+                "type": "about:blank",
+                "title": "Service Unavailable",
+                "status": 503,
+                "detail": "the database does not answer"
+            })
+        )
     );
     // Liveness does not depend on the database.
     assert_eq!(app.get("/healthz").await.status(), 200);
@@ -41,21 +40,11 @@ async fn readyz_is_200_while_the_database_answers_and_503_after() {
 #[actix_web::test]
 async fn request_ids_are_echoed_or_generated() {
     let app = spawn_app().await;
-    let res = app
-        .client
-        .get(app.url("/healthz"))
-        .header("x-request-id", "abc-123")
-        .send()
-        .await
-        .unwrap();
+    let res = app.get_with("/healthz", "x-request-id", "abc-123").await;
     assert_eq!(res.headers()["x-request-id"], "abc-123");
     let res = app
-        .client
-        .get(app.url("/healthz"))
-        .header("x-request-id", "bad id with spaces")
-        .send()
-        .await
-        .unwrap();
+        .get_with("/healthz", "x-request-id", "bad id with spaces")
+        .await;
     let generated = res.headers()["x-request-id"].to_str().unwrap().to_owned();
     assert_ne!(generated, "bad id with spaces");
     assert_eq!(generated.len(), 36, "a UUID: {generated}");
@@ -64,19 +53,13 @@ async fn request_ids_are_echoed_or_generated() {
 #[actix_web::test]
 async fn unknown_routes_get_problem_json_or_an_html_page() {
     let app = spawn_app().await;
-    let res = app.get("/nope").await;
-    assert_eq!(res.status(), 404);
-    assert_eq!(res.headers()["content-type"], "application/problem+json");
-    let body: serde_json::Value = res.json().await.unwrap();
+    let (status, body) = problem(app.get("/nope").await).await;
+    assert_eq!(status, 404);
     assert_eq!(body["detail"], "no resource at /nope");
 
     let res = app
-        .client
-        .get(app.url("/nope"))
-        .header("accept", "text/html,application/xhtml+xml")
-        .send()
-        .await
-        .unwrap();
+        .get_with("/nope", "accept", "text/html,application/xhtml+xml")
+        .await;
     assert_eq!(res.status(), 404);
     assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
     let html = res.text().await.unwrap();

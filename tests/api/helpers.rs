@@ -176,6 +176,21 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.unwrap()
     }
 
+    /// GET `path` with one extra request header.
+    pub async fn get_with(&self, path: &str, header: &str, value: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header(header, value)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GET `path`, its body as JSON (whatever the status).
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        self.get(path).await.json().await.unwrap()
+    }
+
     pub fn tenants_dir(&self) -> PathBuf {
         self.config.tenants.dir.clone()
     }
@@ -320,6 +335,59 @@ pub async fn eventually(timeout: Duration, mut f: impl FnMut() -> bool) -> bool 
         actix_web::rt::time::sleep(Duration::from_millis(20)).await;
     }
     f()
+}
+
+/// Calls `f` up to `tries` times, `pause` apart, until it answers true; whether
+/// it did. For conditions that need a request (so cannot use [`eventually`]).
+pub async fn retry<F: std::future::Future<Output = bool>>(
+    tries: usize,
+    pause: Duration,
+    mut f: impl FnMut() -> F,
+) -> bool {
+    for _ in 0..tries {
+        if f().await {
+            return true;
+        }
+        actix_web::rt::time::sleep(pause).await;
+    }
+    false
+}
+
+/// The `location` header of a redirect.
+pub fn location_of(res: &reqwest::Response) -> String {
+    res.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// A problem+json answer (RFC 9457): its status and body; asserts the content type.
+pub async fn problem(res: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = res.status().as_u16();
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    (status, res.json().await.unwrap())
+}
+
+/// The claims of a JWT, unverified.
+pub fn jwt_claims(jwt: &str) -> serde_json::Value {
+    use base64::Engine;
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(jwt.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// `token` (a Biscuit) with a block of `code` appended by its holder; `keys`
+/// is the tenant's biscuit-keys document.
+pub fn append(token: &str, keys: &serde_json::Value, code: &str) -> String {
+    use biscuit_auth::{Algorithm, Biscuit, PublicKey, builder::BlockBuilder};
+    let key = PublicKey::from_bytes_hex(
+        keys["keys"][0]["public_key"].as_str().unwrap(),
+        Algorithm::Ed25519,
+    )
+    .unwrap();
+    let biscuit = Biscuit::from_base64(token, key).unwrap();
+    let block = BlockBuilder::new().code(code).unwrap();
+    biscuit.append(block).unwrap().to_base64().unwrap()
 }
 
 /// A second server process on `first`'s database (as a launcher worker or a

@@ -19,11 +19,8 @@ async fn the_oauth2_crate_gets_checks_and_revokes_a_token() {
     // Discovery: the server's public URL in tests is the default
     // http://127.0.0.1:8080, so map the advertised endpoints onto the test port.
     let meta: Value = app
-        .get("/.well-known/oauth-authorization-server/t/acme")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/.well-known/oauth-authorization-server/t/acme")
+        .await;
     let local = |key: &str| {
         meta[key]
             .as_str()

@@ -4,8 +4,8 @@
 //! refused by the offline verifier; a batch of evaluations over its budget is
 //! refused whole.
 
-use crate::attenuation::append;
-use crate::authzen::{PEP, SVC, ask};
+use crate::authzen::{PEP, SVC, ask, evaluations};
+use crate::helpers::append;
 use crate::helpers::{TestApp, spawn_app_with};
 use crate::signin::{WEB, browser, signed_in_tokens};
 use crate::tokens::{client_token, introspect};
@@ -61,7 +61,7 @@ async fn userinfo(app: &TestApp, token: &str) -> (u16, String) {
 async fn a_token_over_the_limits_is_inactive_and_invalid_everywhere() {
     let app = spawn_app_with(|_| {}, Some(&crate::signin::yaml("acme"))).await;
     let token = alice_token(&app).await;
-    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+    let keys: Value = app.get_json("/t/acme/biscuit-keys").await;
     let verifier = Verifier::from_keys_document("acme", &keys).unwrap();
     let user = app.acme_user_id("alice");
 
@@ -123,18 +123,7 @@ async fn authzen_refuses_a_token_over_the_limits_and_a_batch_over_its_budget() {
     let app = spawn_app_with(|_| {}, Some(&crate::authzen::yaml("acme"))).await;
     let pep = client_token(&app, "acme", PEP, Some("notes:read")).await;
     let subject = client_token(&app, "acme", SVC, Some("notes:read")).await;
-    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
-    let post = |body: Value| {
-        let req = app
-            .client
-            .post(app.url("/t/acme/access/v1/evaluations"))
-            .bearer_auth(&pep)
-            .json(&body);
-        async move {
-            let res = req.send().await.unwrap();
-            (res.status().as_u16(), res.json::<Value>().await.unwrap())
-        }
-    };
+    let keys: Value = app.get_json("/t/acme/biscuit-keys").await;
 
     let over = append(&subject, &keys, &four_way_join());
     let (status, body) =
@@ -161,7 +150,7 @@ async fn authzen_refuses_a_token_over_the_limits_and_a_batch_over_its_budget() {
             "evaluations": items,
         })
     };
-    let (status, body) = post(batch(100)).await;
+    let (status, body) = evaluations(&app, &pep, batch(100)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["evaluations"].as_array().unwrap().len(), 100);
     assert!(
@@ -172,7 +161,7 @@ async fn authzen_refuses_a_token_over_the_limits_and_a_batch_over_its_budget() {
             .all(|d| d["decision"] == true),
         "{body}"
     );
-    let (status, body) = post(batch(1000)).await;
+    let (status, body) = evaluations(&app, &pep, batch(1000)).await;
     assert_eq!(status, 400, "{body}");
     let detail = body["detail"].as_str().unwrap();
     assert!(
@@ -187,7 +176,7 @@ async fn an_authzen_batch_names_at_most_four_narrowed_subject_tokens() {
     let app = spawn_app_with(|_| {}, Some(&crate::authzen::yaml("acme"))).await;
     let pep = client_token(&app, "acme", PEP, Some("notes:read")).await;
     let subject = client_token(&app, "acme", SVC, Some("notes:read")).await;
-    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+    let keys: Value = app.get_json("/t/acme/biscuit-keys").await;
     let batch = |n: usize| {
         let items: Vec<Value> = (0..n)
             .map(|i| {
@@ -205,20 +194,9 @@ async fn an_authzen_batch_names_at_most_four_narrowed_subject_tokens() {
             "evaluations": items,
         })
     };
-    let post = |body: Value| {
-        let req = app
-            .client
-            .post(app.url("/t/acme/access/v1/evaluations"))
-            .bearer_auth(&pep)
-            .json(&body);
-        async move {
-            let res = req.send().await.unwrap();
-            (res.status().as_u16(), res.json::<Value>().await.unwrap())
-        }
-    };
-    let (status, body) = post(batch(4)).await;
+    let (status, body) = evaluations(&app, &pep, batch(4)).await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = post(batch(5)).await;
+    let (status, body) = evaluations(&app, &pep, batch(5)).await;
     assert_eq!(status, 400);
     assert_eq!(
         body["detail"],

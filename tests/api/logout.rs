@@ -4,8 +4,8 @@
 //! confirmation page, and `client_id` must be one the hint was issued to.
 
 use crate::helpers::{TestApp, spawn_app_with};
-use crate::signin::{WEB, browser, code_at, redeem_at, signed_in_tokens};
-use crate::tokens::post_form;
+use crate::signin::{WEB, browser, code_at, redeem_at, signed_in_tokens, visit};
+use crate::tokens::refresh;
 use serde_json::Value;
 
 fn yaml() -> String {
@@ -39,16 +39,7 @@ async fn mallory_id_token(app: &TestApp) -> String {
 }
 
 async fn refresh_status(app: &TestApp, refresh_token: &str) -> (u16, Value) {
-    let res = post_form(
-        app,
-        "/t/acme/token",
-        Some(WEB),
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token),
-        ],
-    )
-    .await;
+    let res = refresh(app, WEB, refresh_token).await;
     (res.status().as_u16(), res.json().await.unwrap())
 }
 
@@ -65,11 +56,7 @@ async fn someone_elses_id_token_does_not_sign_the_browser_out() {
     let evil = mallory_id_token(&app).await;
 
     // The attacker's link: a confirmation page, nothing ended.
-    let res = b
-        .get(app.url(&logout_path(&evil, "")))
-        .send()
-        .await
-        .unwrap();
+    let res = visit(&b, &app.url(&logout_path(&evil, ""))).await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(html.contains("Sign out of Acme?"), "{html}");
@@ -80,11 +67,7 @@ async fn someone_elses_id_token_does_not_sign_the_browser_out() {
     // Alice's own ID token from another session is not this session's either.
     let other = alice(&app, &browser()).await;
     let other_hint = other["id_token"].as_str().unwrap();
-    let res = b
-        .get(app.url(&logout_path(other_hint, "")))
-        .send()
-        .await
-        .unwrap();
+    let res = visit(&b, &app.url(&logout_path(other_hint, ""))).await;
     assert!(res.text().await.unwrap().contains("Sign out of Acme?"));
     assert_eq!(refresh_status(&app, &refresh).await.0, 200);
 }
@@ -98,11 +81,7 @@ async fn the_sessions_own_id_token_signs_out_at_once_and_client_id_must_match() 
     let refresh = tokens["refresh_token"].as_str().unwrap();
 
     // client_id must be an audience of the hint (RP-Initiated Logout §2).
-    let res = b
-        .get(app.url(&logout_path(hint, "&client_id=rs")))
-        .send()
-        .await
-        .unwrap();
+    let res = visit(&b, &app.url(&logout_path(hint, "&client_id=rs"))).await;
     assert_eq!(res.status(), 400);
     assert!(
         res.text()
@@ -114,14 +93,14 @@ async fn the_sessions_own_id_token_signs_out_at_once_and_client_id_must_match() 
     assert_eq!(status, 200, "{body}");
     let refresh = body["refresh_token"].as_str().unwrap().to_owned();
 
-    let res = b
-        .get(app.url(&logout_path(
+    let res = visit(
+        &b,
+        &app.url(&logout_path(
             hint,
             "&client_id=web&post_logout_redirect_uri=http%3A%2F%2F127.0.0.1%3A3000%2Fbye&state=s1",
-        )))
-        .send()
-        .await
-        .unwrap();
+        )),
+    )
+    .await;
     assert_eq!(res.status(), 302);
     assert_eq!(
         res.headers()["location"],
@@ -143,18 +122,14 @@ async fn a_jwt_access_token_is_no_id_token_hint() {
     let tokens = alice(&app, &b).await;
     let access = tokens["access_token"].as_str().unwrap();
     assert_eq!(access.split('.').count(), 3, "a JWT access token");
-    let res = b
-        .get(app.url(&logout_path(access, "")))
-        .send()
-        .await
-        .unwrap();
+    let res = visit(&b, &app.url(&logout_path(access, ""))).await;
     assert!(res.text().await.unwrap().contains("Sign out of Acme?"));
     // The ID token of the same sign-in does sign out at once.
-    let res = b
-        .get(app.url(&logout_path(tokens["id_token"].as_str().unwrap(), "")))
-        .send()
-        .await
-        .unwrap();
+    let res = visit(
+        &b,
+        &app.url(&logout_path(tokens["id_token"].as_str().unwrap(), "")),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("You are signed out"));
 }

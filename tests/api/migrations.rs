@@ -10,8 +10,15 @@ struct Name {
     name: String,
 }
 
-#[test]
-fn migrations_create_every_table_and_are_idempotent() {
+/// A store on a fresh, empty database. Fields drop in order: the store's
+/// connections before the database, the database before its directory.
+struct Fresh {
+    store: Store,
+    db: TestDb,
+    _dir: tempfile::TempDir,
+}
+
+fn fresh() -> Fresh {
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::new(dir.path());
     let store = Store::connect(
@@ -20,6 +27,17 @@ fn migrations_create_every_table_and_are_idempotent() {
         Duration::from_secs(5),
     )
     .unwrap();
+    Fresh {
+        store,
+        db,
+        _dir: dir,
+    }
+}
+
+#[test]
+fn migrations_create_every_table_and_are_idempotent() {
+    let fresh = fresh();
+    let store = &fresh.store;
     let applied = store.migrate().unwrap();
     assert_eq!(
         applied,
@@ -40,7 +58,7 @@ fn migrations_create_every_table_and_are_idempotent() {
         "second run applies nothing"
     );
 
-    let sql = if db.is_postgres() {
+    let sql = if fresh.db.is_postgres() {
         "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
     } else {
         "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1"
@@ -85,14 +103,8 @@ fn migrations_create_every_table_and_are_idempotent() {
 
 #[test]
 fn foreign_keys_are_enforced() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = TestDb::new(dir.path());
-    let store = Store::connect(
-        &DatabaseUrl::parse(db.url()).unwrap(),
-        2,
-        Duration::from_secs(5),
-    )
-    .unwrap();
+    let fresh = fresh();
+    let store = &fresh.store;
     store.migrate().unwrap();
     let err = store
         .with_conn(|c| {

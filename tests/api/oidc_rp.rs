@@ -4,7 +4,7 @@
 //! client_credentials through discovery.
 
 use crate::helpers::spawn_app_real_url;
-use crate::signin::{CB, browser, field, query, yaml};
+use crate::signin::{CB, allow, browser, query, yaml};
 use gatehouse::clock::SystemClock;
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims,
@@ -46,28 +46,15 @@ async fn openidconnect_crate_signs_a_user_in_and_validates_the_id_token() {
 
     // The person: log in and allow everything.
     let b = browser();
-    let html = b
-        .get(url.as_str())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = crate::signin::login(&app, &b, "acme", &html, "alice-password-1").await;
+    let res = crate::signin::login_from(&app, &b, url.as_str(), "alice-password-1").await;
     let consent = res.text().await.unwrap();
-    let res = b
-        .post(app.url("/t/acme/consent"))
-        .form(&[
-            ("csrf", field(&consent, "csrf").as_str()),
-            ("request", field(&consent, "request").as_str()),
-            ("decision", "allow"),
-            ("scope", "profile"),
-            ("scope", "email"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = allow(
+        &b,
+        &app.url("/t/acme/consent"),
+        &consent,
+        &["profile", "email"],
+    )
+    .await;
     let q = query(res.headers()["location"].to_str().unwrap());
     assert_eq!(&q["state"], csrf.secret());
     assert_eq!(q["iss"], format!("{}/t/acme", app.address));

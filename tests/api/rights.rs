@@ -3,13 +3,10 @@
 //! acting on their own behalf (service roles). Nothing a client asks for, and
 //! nothing a holder appends, widens that.
 
-use crate::helpers::{TestApp, spawn_app_with};
-use crate::signin::{VERIFIER, WEB, browser, exchange, query, sign_in};
+use crate::helpers::{TestApp, append, jwt_claims, spawn_app_with};
+use crate::signin::{WEB, browser, signed_in_tokens};
 use crate::tenants_apply::{apply, changes};
-use crate::tokens::{RS, client_token, introspect, post_form};
-use base64::Engine;
-use biscuit_auth::builder::BlockBuilder;
-use biscuit_auth::{Algorithm, Biscuit, PublicKey};
+use crate::tokens::{RS, client_token, introspect, post_form, refresh};
 use gatehouse::verify::{Request, Verifier, VerifyError};
 use serde_json::{Value, json};
 
@@ -68,28 +65,12 @@ async fn acme(alice_roles: &str) -> TestApp {
 }
 
 async fn keys(app: &TestApp) -> Value {
-    app.get("/t/acme/biscuit-keys").await.json().await.unwrap()
-}
-
-fn append(token: &str, keys: &Value, code: &str) -> String {
-    let key = PublicKey::from_bytes_hex(
-        keys["keys"][0]["public_key"].as_str().unwrap(),
-        Algorithm::Ed25519,
-    )
-    .unwrap();
-    let biscuit = Biscuit::from_base64(token, key).unwrap();
-    let block = BlockBuilder::new().code(code).unwrap();
-    biscuit.append(block).unwrap().to_base64().unwrap()
+    app.get_json("/t/acme/biscuit-keys").await
 }
 
 /// Signs alice in through web, ticking `grant`, and redeems the code.
 async fn user_tokens(app: &TestApp, scope: &str, grant: &[&str]) -> Value {
-    let b = browser();
-    let location = sign_in(app, &b, scope, grant).await;
-    let code = query(&location)["code"].clone();
-    let res = exchange(app, &code, VERIFIER).await;
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
+    signed_in_tokens(app, &browser(), scope, grant).await
 }
 
 #[actix_web::test]
@@ -140,12 +121,7 @@ async fn client_tokens_carry_service_role_rights_within_the_scopes() {
 async fn jwt_access_tokens_carry_rights_as_entitlements() {
     let app = acme("reader").await;
     let token = client_token(&app, "acme", SVC_JWT, Some("notes:read notes:write")).await;
-    let payload: Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(token.split('.').nth(1).unwrap())
-            .unwrap(),
-    )
-    .unwrap();
+    let payload = jwt_claims(&token);
     // editor includes reader: both rights, both carried by the scopes.
     assert_eq!(
         payload["entitlements"],
@@ -308,16 +284,7 @@ async fn refreshed_tokens_follow_the_users_roles_as_they_are_now() {
     let path = app.write_tenant("tenant.yaml", &yaml("editor"));
     let plans = apply(&app, &path).unwrap();
     assert_eq!(changes(&plans), ["~ user alice (roles)"]);
-    let res = post_form(
-        &app,
-        "/t/acme/token",
-        Some(WEB),
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-        ],
-    )
-    .await;
+    let res = refresh(&app, WEB, tokens["refresh_token"].as_str().unwrap()).await;
     assert_eq!(res.status(), 200);
     let refreshed: Value = res.json().await.unwrap();
     let at = refreshed["access_token"].as_str().unwrap();
@@ -339,13 +306,7 @@ async fn refreshed_tokens_follow_the_users_roles_as_they_are_now() {
     let mut rights = Value::Null;
     let mut current = refresh_token;
     for _ in 0..50 {
-        let res = post_form(
-            &app,
-            "/t/acme/token",
-            Some(WEB),
-            &[("grant_type", "refresh_token"), ("refresh_token", &current)],
-        )
-        .await;
+        let res = refresh(&app, WEB, &current).await;
         assert_eq!(res.status(), 200);
         let body: Value = res.json().await.unwrap();
         current = body["refresh_token"].as_str().unwrap().to_owned();

@@ -1,9 +1,8 @@
 //! Interactive sign-in over plain HTTP: authorize, login, consent, code
 //! exchange, ID token, userinfo, refresh rotation, and what must fail.
 
-use crate::helpers::{TestApp, spawn_app_at};
-use crate::tokens::{RS, introspect, post_form};
-use base64::Engine;
+use crate::helpers::{TestApp, jwt_claims as claims, location_of, spawn_app_at};
+use crate::tokens::{RS, introspect, post_form, refresh};
 use gatehouse::clock::{ManualClock, SystemClock};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -100,6 +99,14 @@ pub fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+/// `b` GETs `url`, which redirects: the query of where to.
+async fn redirect_query(
+    b: &reqwest::Client,
+    url: &str,
+) -> std::collections::HashMap<String, String> {
+    query(&location_of(&b.get(url).send().await.unwrap()))
+}
+
 pub fn query(location: &str) -> std::collections::HashMap<String, String> {
     url::Url::parse(location)
         .unwrap()
@@ -108,6 +115,55 @@ pub fn query(location: &str) -> std::collections::HashMap<String, String> {
         .collect()
 }
 
+/// `b` GETs `url`.
+pub async fn visit(b: &reqwest::Client, url: &str) -> reqwest::Response {
+    b.get(url).send().await.unwrap()
+}
+
+/// `b` GETs `url`: the page's HTML, whatever the status.
+pub async fn page(b: &reqwest::Client, url: &str) -> String {
+    visit(b, url).await.text().await.unwrap()
+}
+
+/// `b` posts `form` to `url`.
+pub async fn submit(b: &reqwest::Client, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    b.post(url).form(form).send().await.unwrap()
+}
+
+/// `b` GETs the authorization request of `client` at tenant `acme`.
+pub async fn authorize(
+    app: &TestApp,
+    b: &reqwest::Client,
+    client: &str,
+    scope: &str,
+    extra: &str,
+) -> reqwest::Response {
+    b.get(app.url(&authorize_path("acme", client, scope, extra)))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `b` posts the login form of the page `html` to `url` as `user`.
+pub async fn log_in(
+    b: &reqwest::Client,
+    url: &str,
+    html: &str,
+    user: (&str, &str),
+) -> reqwest::Response {
+    b.post(url)
+        .form(&[
+            ("csrf", field(html, "csrf").as_str()),
+            ("request", field(html, "request").as_str()),
+            ("username", user.0),
+            ("password", user.1),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `b` posts the login form of the page `html` at tenant `slug` as alice.
 pub async fn login(
     app: &TestApp,
     b: &reqwest::Client,
@@ -115,32 +171,48 @@ pub async fn login(
     html: &str,
     password: &str,
 ) -> reqwest::Response {
-    b.post(app.url(&format!("/t/{slug}/login")))
-        .form(&[
-            ("csrf", field(html, "csrf").as_str()),
-            ("request", field(html, "request").as_str()),
-            ("username", "alice"),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap()
+    let url = app.url(&format!("/t/{slug}/login"));
+    log_in(b, &url, html, ("alice", password)).await
+}
+
+/// `b` opens the login page at `url` and signs alice in to `acme` with
+/// `password`: the answer to the login form.
+pub async fn login_from(
+    app: &TestApp,
+    b: &reqwest::Client,
+    url: &str,
+    password: &str,
+) -> reqwest::Response {
+    let html = page(b, url).await;
+    login(app, b, "acme", &html, password).await
+}
+
+/// `b` allows the consent page `html`, ticking `grant`, by posting it to `url`.
+pub async fn allow(
+    b: &reqwest::Client,
+    url: &str,
+    html: &str,
+    grant: &[&str],
+) -> reqwest::Response {
+    let mut form = vec![
+        ("csrf".to_owned(), field(html, "csrf")),
+        ("request".to_owned(), field(html, "request")),
+        ("decision".to_owned(), "allow".to_owned()),
+    ];
+    form.extend(grant.iter().map(|g| ("scope".to_owned(), g.to_string())));
+    b.post(url).form(&form).send().await.unwrap()
 }
 
 /// Runs authorize → login → consent (granting `grant`) and returns the redirect.
 pub async fn sign_in(app: &TestApp, b: &reqwest::Client, scope: &str, grant: &[&str]) -> String {
-    let res = b
-        .get(app.url(&authorize_path("acme", "web", scope, "")))
-        .send()
-        .await
-        .unwrap();
+    let res = authorize(app, b, "web", scope, "").await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(html.contains("Sign in to Acme"), "{html}");
     let res = login(app, b, "acme", &html, "alice-password-1").await;
     let consent_page = match res.status().as_u16() {
         200 => res.text().await.unwrap(),
-        302 => return res.headers()["location"].to_str().unwrap().to_owned(),
+        302 => return location_of(&res),
         s => panic!("login answered {s}"),
     };
     assert!(
@@ -154,22 +226,9 @@ pub async fn sign_in(app: &TestApp, b: &reqwest::Client, scope: &str, grant: &[&
             "{consent_page}"
         );
     }
-    let mut form = vec![
-        ("csrf".to_owned(), field(&consent_page, "csrf")),
-        ("request".to_owned(), field(&consent_page, "request")),
-        ("decision".to_owned(), "allow".to_owned()),
-    ];
-    for g in grant {
-        form.push(("scope".to_owned(), g.to_string()));
-    }
-    let res = b
-        .post(app.url("/t/acme/consent"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = allow(b, &app.url("/t/acme/consent"), &consent_page, grant).await;
     assert_eq!(res.status(), 302);
-    res.headers()["location"].to_str().unwrap().to_owned()
+    location_of(&res)
 }
 
 /// [`sign_in`] with `b`, then the code redeemed: the token response.
@@ -196,43 +255,16 @@ pub async fn code_at(
     grant: &[&str],
 ) -> String {
     let b = browser();
-    let html = b
-        .get(url(&authorize_path("acme", client, scope, "")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = b
-        .post(url("/t/acme/login"))
-        .form(&[
-            ("csrf", field(&html, "csrf").as_str()),
-            ("request", field(&html, "request").as_str()),
-            ("username", user.0),
-            ("password", user.1),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let html = page(&b, &url(&authorize_path("acme", client, scope, ""))).await;
+    let res = log_in(&b, &url("/t/acme/login"), &html, user).await;
     let res = if res.status() == 302 {
         res
     } else {
         let consent = res.text().await.unwrap();
-        let mut form = vec![
-            ("csrf".to_owned(), field(&consent, "csrf")),
-            ("request".to_owned(), field(&consent, "request")),
-            ("decision".to_owned(), "allow".to_owned()),
-        ];
-        form.extend(grant.iter().map(|g| ("scope".to_owned(), g.to_string())));
-        b.post(url("/t/acme/consent"))
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
+        allow(&b, &url("/t/acme/consent"), &consent, grant).await
     };
     assert_eq!(res.status(), 302);
-    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let location = location_of(&res);
     assert!(location.starts_with(CB), "{location}");
     query(&location)["code"].clone()
 }
@@ -242,12 +274,7 @@ pub async fn redeem_at(url: impl Fn(&str) -> String, client: (&str, &str), code:
     let res = reqwest::Client::new()
         .post(url("/t/acme/token"))
         .basic_auth(client.0, Some(client.1))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", CB),
-            ("code_verifier", VERIFIER),
-        ])
+        .form(&code_form(code, VERIFIER))
         .send()
         .await
         .unwrap();
@@ -255,33 +282,38 @@ pub async fn redeem_at(url: impl Fn(&str) -> String, client: (&str, &str), code:
     res.json().await.unwrap()
 }
 
-pub async fn exchange(app: &TestApp, code: &str, verifier: &str) -> reqwest::Response {
+/// The token request that redeems `code` (redirected to [`CB`]).
+pub fn code_form<'a>(code: &'a str, verifier: &'a str) -> [(&'static str, &'a str); 4] {
+    [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", CB),
+        ("code_verifier", verifier),
+    ]
+}
+
+/// `client` redeems `code` at tenant `acme`.
+pub async fn exchange_as(
+    app: &TestApp,
+    client: (&str, &str),
+    code: &str,
+    verifier: &str,
+) -> reqwest::Response {
     post_form(
         app,
         "/t/acme/token",
-        Some(WEB),
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", CB),
-            ("code_verifier", verifier),
-        ],
+        Some(client),
+        &code_form(code, verifier),
     )
     .await
 }
 
-async fn acme(clock: Arc<dyn gatehouse::clock::Clock>) -> TestApp {
-    spawn_app_at(|_| {}, Some(&yaml("acme")), clock).await
+pub async fn exchange(app: &TestApp, code: &str, verifier: &str) -> reqwest::Response {
+    exchange_as(app, WEB, code, verifier).await
 }
 
-fn claims(jwt: &str) -> Value {
-    let payload = jwt.split('.').nth(1).unwrap();
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .unwrap(),
-    )
-    .unwrap()
+async fn acme(clock: Arc<dyn gatehouse::clock::Clock>) -> TestApp {
+    spawn_app_at(|_| {}, Some(&yaml("acme")), clock).await
 }
 
 #[actix_web::test]
@@ -341,77 +373,31 @@ async fn the_code_flow_respects_the_scopes_the_user_ticked() {
     assert_eq!(body["scope"], "notes:read offline_access openid profile");
 
     // Consent is remembered: a second authorization skips the consent page.
-    let res = b
-        .get(app.url(&authorize_path("acme", "web", "openid notes:read", "")))
-        .send()
-        .await
-        .unwrap();
+    let res = authorize(&app, &b, "web", "openid notes:read", "").await;
     assert_eq!(res.status(), 302);
-    assert!(query(res.headers()["location"].to_str().unwrap()).contains_key("code"));
+    assert!(query(&location_of(&res)).contains_key("code"));
     // ...unless the client asks again (prompt=consent) or wants more.
-    let res = b
-        .get(app.url(&authorize_path(
-            "acme",
-            "web",
-            "openid notes:read",
-            "&prompt=consent",
-        )))
-        .send()
-        .await
-        .unwrap();
+    let res = authorize(&app, &b, "web", "openid notes:read", "&prompt=consent").await;
     assert_eq!(res.status(), 200);
-    let res = b
-        .get(app.url(&authorize_path("acme", "web", "openid email", "")))
-        .send()
-        .await
-        .unwrap();
+    let res = authorize(&app, &b, "web", "openid email", "").await;
     assert_eq!(res.status(), 200, "email was never granted");
-    let res = b
-        .get(app.url(&authorize_path(
-            "acme",
-            "web",
-            "openid email",
-            "&prompt=none",
-        )))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        query(res.headers()["location"].to_str().unwrap())["error"],
-        "consent_required"
-    );
+    let res = authorize(&app, &b, "web", "openid email", "&prompt=none").await;
+    assert_eq!(query(&location_of(&res))["error"], "consent_required");
 }
 
 #[actix_web::test]
 async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
     let app = acme(Arc::new(SystemClock)).await;
     let b = browser();
-    let location = sign_in(
+    let tokens = signed_in_tokens(
         &app,
         &b,
         "openid offline_access notes:read",
         &["offline_access", "notes:read"],
     )
     .await;
-    let tokens: Value = exchange(&app, &query(&location)["code"], VERIFIER)
-        .await
-        .json()
-        .await
-        .unwrap();
     let r1 = tokens["refresh_token"].as_str().unwrap().to_owned();
-    let refresh = |t: String| {
-        let app = &app;
-        async move {
-            post_form(
-                app,
-                "/t/acme/token",
-                Some(WEB),
-                &[("grant_type", "refresh_token"), ("refresh_token", &t)],
-            )
-            .await
-        }
-    };
-    let res = refresh(r1.clone()).await;
+    let res = refresh(&app, WEB, &r1).await;
     assert_eq!(res.status(), 200);
     let t2: Value = res.json().await.unwrap();
     let r2 = t2["refresh_token"].as_str().unwrap().to_owned();
@@ -430,12 +416,12 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
     .await;
     assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_scope");
     // r1 again: reuse. The family is revoked, so r2 dies too.
-    let res = refresh(r1).await;
+    let res = refresh(&app, WEB, &r1).await;
     assert_eq!(
         res.json::<Value>().await.unwrap(),
         json!({"error": "invalid_grant", "error_description": "the refresh token was already used; its family has been revoked"})
     );
-    let res = refresh(r2).await;
+    let res = refresh(&app, WEB, &r2).await;
     assert_eq!(
         res.json::<Value>().await.unwrap(),
         json!({"error": "invalid_grant", "error_description": "the refresh token has been revoked"})
@@ -446,12 +432,7 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
 async fn revoking_a_refresh_token_revokes_its_family() {
     let app = acme(Arc::new(SystemClock)).await;
     let b = browser();
-    let location = sign_in(&app, &b, "openid offline_access", &["offline_access"]).await;
-    let tokens: Value = exchange(&app, &query(&location)["code"], VERIFIER)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let tokens = signed_in_tokens(&app, &b, "openid offline_access", &["offline_access"]).await;
     let r1 = tokens["refresh_token"].as_str().unwrap();
     let res = post_form(
         &app,
@@ -461,13 +442,7 @@ async fn revoking_a_refresh_token_revokes_its_family() {
     )
     .await;
     assert_eq!(res.status(), 200);
-    let res = post_form(
-        &app,
-        "/t/acme/token",
-        Some(WEB),
-        &[("grant_type", "refresh_token"), ("refresh_token", r1)],
-    )
-    .await;
+    let res = refresh(&app, WEB, r1).await;
     assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
 }
 
@@ -496,17 +471,8 @@ async fn codes_are_single_use_bound_and_short_lived() {
         json!({"error": "invalid_grant", "error_description": "code_verifier does not match the code_challenge"})
     );
     // A fresh code: redirect mismatch, then a good exchange, then a replay.
-    let res = b
-        .get(app.url(&authorize_path(
-            "acme",
-            "web",
-            "openid offline_access notes:read",
-            "",
-        )))
-        .send()
-        .await
-        .unwrap();
-    let code = query(res.headers()["location"].to_str().unwrap())["code"].clone();
+    let res = authorize(&app, &b, "web", "openid offline_access notes:read", "").await;
+    let code = query(&location_of(&res))["code"].clone();
     let res = post_form(
         &app,
         "/t/acme/token",
@@ -522,17 +488,8 @@ async fn codes_are_single_use_bound_and_short_lived() {
         res.json::<Value>().await.unwrap()["error_description"],
         "redirect_uri does not match the authorization request"
     );
-    let res = b
-        .get(app.url(&authorize_path(
-            "acme",
-            "web",
-            "openid offline_access notes:read",
-            "",
-        )))
-        .send()
-        .await
-        .unwrap();
-    let code = query(res.headers()["location"].to_str().unwrap())["code"].clone();
+    let res = authorize(&app, &b, "web", "openid offline_access notes:read", "").await;
+    let code = query(&location_of(&res))["code"].clone();
     let first: Value = exchange(&app, &code, VERIFIER).await.json().await.unwrap();
     let access = first["access_token"].as_str().unwrap();
     assert_eq!(introspect(&app, "acme", RS, access).await["active"], true);
@@ -546,24 +503,11 @@ async fn codes_are_single_use_bound_and_short_lived() {
         introspect(&app, "acme", RS, access).await,
         json!({"active": false})
     );
-    let res = post_form(
-        &app,
-        "/t/acme/token",
-        Some(WEB),
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", first["refresh_token"].as_str().unwrap()),
-        ],
-    )
-    .await;
+    let res = refresh(&app, WEB, first["refresh_token"].as_str().unwrap()).await;
     assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
     // Expired: codes live 60 seconds.
-    let res = b
-        .get(app.url(&authorize_path("acme", "web", "openid", "")))
-        .send()
-        .await
-        .unwrap();
-    let code = query(res.headers()["location"].to_str().unwrap())["code"].clone();
+    let res = authorize(&app, &b, "web", "openid", "").await;
+    let code = query(&location_of(&res))["code"].clone();
     clock.advance(chrono::Duration::seconds(61));
     let res = exchange(&app, &code, VERIFIER).await;
     assert_eq!(
@@ -607,7 +551,7 @@ async fn bad_authorization_requests() {
     );
     let res = b.get(app.url(&no_pkce)).send().await.unwrap();
     assert_eq!(res.status(), 302);
-    let q = query(res.headers()["location"].to_str().unwrap());
+    let q = query(&location_of(&res));
     assert_eq!(q["error"], "invalid_request");
     assert_eq!(
         q["error_description"],
@@ -616,40 +560,20 @@ async fn bad_authorization_requests() {
     assert_eq!(q["state"], "s");
     let plain = authorize_path("acme", "web", "openid", "")
         .replace("code_challenge_method=S256", "code_challenge_method=plain");
-    let q = query(
-        b.get(app.url(&plain)).send().await.unwrap().headers()["location"]
-            .to_str()
-            .unwrap(),
-    );
+    let q = redirect_query(&b, &app.url(&plain)).await;
     assert_eq!(q["error_description"], "code_challenge_method must be S256");
     let token = authorize_path("acme", "web", "openid", "")
         .replace("response_type=code", "response_type=token");
-    let q = query(
-        b.get(app.url(&token)).send().await.unwrap().headers()["location"]
-            .to_str()
-            .unwrap(),
-    );
+    let q = redirect_query(&b, &app.url(&token)).await;
     assert_eq!(q["error"], "unsupported_response_type");
     let wide = authorize_path("acme", "web", "openid admin", "");
-    let q = query(
-        b.get(app.url(&wide)).send().await.unwrap().headers()["location"]
-            .to_str()
-            .unwrap(),
-    );
+    let q = redirect_query(&b, &app.url(&wide)).await;
     assert_eq!(q["error"], "invalid_scope");
     let none = authorize_path("acme", "web", "openid", "&prompt=none");
-    let q = query(
-        b.get(app.url(&none)).send().await.unwrap().headers()["location"]
-            .to_str()
-            .unwrap(),
-    );
+    let q = redirect_query(&b, &app.url(&none)).await;
     assert_eq!(q["error"], "login_required");
     // Unknown parameters are ignored (RFC 6749 §3.1).
-    let res = b
-        .get(app.url(&authorize_path("acme", "web", "openid", "&foo=bar")))
-        .send()
-        .await
-        .unwrap();
+    let res = authorize(&app, &b, "web", "openid", "&foo=bar").await;
     assert_eq!(res.status(), 200);
 }
 
@@ -657,37 +581,34 @@ async fn bad_authorization_requests() {
 async fn login_and_consent_forms_need_their_csrf_token() {
     let app = acme(Arc::new(SystemClock)).await;
     let b = browser();
-    let html = b
-        .get(app.url(&authorize_path("acme", "web", "openid", "")))
-        .send()
+    let html = authorize(&app, &b, "web", "openid", "")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
-    let res = b
-        .post(app.url("/t/acme/login"))
-        .form(&[
+    let res = submit(
+        &b,
+        &app.url("/t/acme/login"),
+        &[
             ("request", field(&html, "request").as_str()),
             ("username", "alice"),
             ("password", "alice-password-1"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 403);
     assert!(res.text().await.unwrap().contains("The form expired"));
-    let res = b
-        .post(app.url("/t/acme/login"))
-        .form(&[
+    let res = submit(
+        &b,
+        &app.url("/t/acme/login"),
+        &[
             ("csrf", "x".repeat(43).as_str()),
             ("request", field(&html, "request").as_str()),
             ("username", "alice"),
             ("password", "alice-password-1"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 403);
     // Wrong password: the login page again, with a message, 401.
     let res = login(&app, &b, "acme", &html, "wrong-password").await;
@@ -704,11 +625,7 @@ async fn login_and_consent_forms_need_their_csrf_token() {
 }
 
 async fn res_headers_ok(app: &TestApp, b: &reqwest::Client) {
-    let res = b
-        .get(app.url(&authorize_path("acme", "web", "openid", "")))
-        .send()
-        .await
-        .unwrap();
+    let res = authorize(app, b, "web", "openid", "").await;
     let h = res.headers();
     assert_eq!(h["cache-control"], "no-store");
     assert!(
@@ -739,15 +656,13 @@ async fn a_session_of_tenant_a_is_not_a_session_at_tenant_b() {
     app.write_tenant("b.yaml", &yaml("other"));
     crate::cli::apply_tenants(&app);
     let b = browser();
-    let html = b
-        .get(app.url(&authorize_path("acme", "web", "openid", "")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = login(&app, &b, "acme", &html, "alice-password-1").await;
+    let res = login_from(
+        &app,
+        &b,
+        &app.url(&authorize_path("acme", "web", "openid", "")),
+        "alice-password-1",
+    )
+    .await;
     let session = res
         .headers()
         .get_all("set-cookie")
@@ -786,10 +701,7 @@ async fn a_session_of_tenant_a_is_not_a_session_at_tenant_b() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        query(res.headers()["location"].to_str().unwrap())["error"],
-        "login_required"
-    );
+    assert_eq!(query(&location_of(&res))["error"], "login_required");
 }
 
 #[actix_web::test]
@@ -797,15 +709,7 @@ async fn first_party_clients_skip_consent_and_logout_ends_the_session() {
     let app = acme(Arc::new(SystemClock)).await;
     let b = browser();
     let path = authorize_path("acme", "trusted", "openid profile", "");
-    let html = b
-        .get(app.url(&path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = login(&app, &b, "acme", &html, "alice-password-1").await;
+    let res = login_from(&app, &b, &app.url(&path), "alice-password-1").await;
     assert_eq!(
         res.status(),
         302,
@@ -817,17 +721,17 @@ async fn first_party_clients_skip_consent_and_logout_ends_the_session() {
     let res = b.get(app.url("/t/acme/logout")).send().await.unwrap();
     let html = res.text().await.unwrap();
     assert!(html.contains("Sign out of Acme?"));
-    let res = b
-        .post(app.url("/t/acme/logout"))
-        .form(&[
+    let res = submit(
+        &b,
+        &app.url("/t/acme/logout"),
+        &[
             ("csrf", field(&html, "csrf").as_str()),
             ("client_id", "web"),
             ("post_logout_redirect_uri", "http://127.0.0.1:3000/bye"),
             ("state", "s9"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 302);
     assert_eq!(
         res.headers()["location"],
@@ -846,16 +750,16 @@ async fn first_party_clients_skip_consent_and_logout_ends_the_session() {
         .await
         .unwrap();
     let html = res.text().await.unwrap();
-    let res = b
-        .post(app.url("/t/acme/logout"))
-        .form(&[
+    let res = submit(
+        &b,
+        &app.url("/t/acme/logout"),
+        &[
             ("csrf", field(&html, "csrf").as_str()),
             ("client_id", "web"),
             ("post_logout_redirect_uri", "http://evil.example/"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 400, "unregistered post-logout redirect");
 }
 
@@ -863,11 +767,8 @@ async fn first_party_clients_skip_consent_and_logout_ends_the_session() {
 async fn the_implicit_flow_is_opt_in_public_only_and_short_lived() {
     let app = acme(Arc::new(SystemClock)).await;
     let meta: Value = app
-        .get("/t/acme/.well-known/openid-configuration")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/t/acme/.well-known/openid-configuration")
+        .await;
     assert_eq!(
         meta["response_types_supported"],
         json!(["code", "token"]),
@@ -878,17 +779,9 @@ async fn the_implicit_flow_is_opt_in_public_only_and_short_lived() {
         "/t/acme/authorize?response_type=token&client_id=legacy&redirect_uri={}&scope=openid%20notes%3Aread&state=st-9",
         urlencode(CB)
     );
-    let html = b
-        .get(app.url(&path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = login(&app, &b, "acme", &html, "alice-password-1").await;
+    let res = login_from(&app, &b, &app.url(&path), "alice-password-1").await;
     assert_eq!(res.status(), 302);
-    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let location = location_of(&res);
     let (base, fragment) = location
         .split_once('#')
         .expect("the token is in the fragment");
@@ -914,7 +807,7 @@ async fn the_implicit_flow_is_opt_in_public_only_and_short_lived() {
         .send()
         .await
         .unwrap();
-    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let location = location_of(&res);
     assert!(location.contains("#error=invalid_scope"), "{location}");
     // A client that did not opt in gets unsupported_response_type, in the query.
     let res = b
@@ -922,7 +815,7 @@ async fn the_implicit_flow_is_opt_in_public_only_and_short_lived() {
         .send()
         .await
         .unwrap();
-    let q = query(res.headers()["location"].to_str().unwrap());
+    let q = query(&location_of(&res));
     assert_eq!(q["error"], "unsupported_response_type");
 }
 
@@ -931,53 +824,26 @@ async fn a_grace_period_lets_a_concurrent_refresh_through_without_revoking() {
     let app = acme(Arc::new(SystemClock)).await;
     let b = browser();
     let path = authorize_path("acme", "grace", "openid offline_access", "");
-    let html = b
-        .get(app.url(&path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = login(&app, &b, "acme", &html, "alice-password-1").await;
-    let code = query(res.headers()["location"].to_str().unwrap())["code"].clone();
+    let res = login_from(&app, &b, &app.url(&path), "alice-password-1").await;
+    let code = query(&location_of(&res))["code"].clone();
     let grace = ("grace", "grace-secret-0123456789abcdef");
-    let res = post_form(
-        &app,
-        "/t/acme/token",
-        Some(grace),
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", CB),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await;
+    let res = exchange_as(&app, grace, &code, VERIFIER).await;
     let r1 = res.json::<Value>().await.unwrap()["refresh_token"]
         .as_str()
         .unwrap()
         .to_owned();
-    let refresh = |t: String| {
-        let app = &app;
-        async move {
-            post_form(
-                app,
-                "/t/acme/token",
-                Some(grace),
-                &[("grant_type", "refresh_token"), ("refresh_token", &t)],
-            )
-            .await
-        }
-    };
-    let r2 = refresh(r1.clone()).await.json::<Value>().await.unwrap()["refresh_token"]
+    let r2 = refresh(&app, grace, &r1)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["refresh_token"]
         .as_str()
         .unwrap()
         .to_owned();
-    let again = refresh(r1).await;
+    let again = refresh(&app, grace, &r1).await;
     assert_eq!(again.status(), 200, "within the grace period");
     assert_eq!(
-        refresh(r2).await.status(),
+        refresh(&app, grace, &r2).await.status(),
         200,
         "the family was not revoked"
     );
@@ -996,7 +862,7 @@ async fn id_token_alg(app: &TestApp, id_token: &str) -> String {
     let header = josekit::jwt::decode_header(id_token).unwrap();
     let alg = header.claim("alg").unwrap().as_str().unwrap().to_owned();
     let kid = header.claim("kid").unwrap().as_str().unwrap().to_owned();
-    let jwks: Value = app.get("/t/acme/jwks").await.json().await.unwrap();
+    let jwks: Value = app.get_json("/t/acme/jwks").await;
     let set = josekit::jwk::JwkSet::from_bytes(jwks.to_string().as_bytes()).unwrap();
     let jwk = set
         .get(&kid)
@@ -1021,12 +887,7 @@ async fn id_tokens_are_rs256_unless_the_client_or_the_tenant_chooses_another() {
         "  - client_id: trusted\n    id_token_signed_response_alg: EdDSA\n",
     );
     let app = spawn_app_at(|_| {}, Some(&yaml), Arc::new(SystemClock)).await;
-    let location = sign_in(&app, &browser(), "openid", &["openid"]).await;
-    let web: Value = exchange(&app, &query(&location)["code"], VERIFIER)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let web = signed_in_tokens(&app, &browser(), "openid", &["openid"]).await;
     assert_eq!(
         id_token_alg(&app, web["id_token"].as_str().unwrap()).await,
         "RS256"
@@ -1043,12 +904,7 @@ async fn id_tokens_are_rs256_unless_the_client_or_the_tenant_chooses_another() {
     crate::tenants_apply::apply(&app, &path).unwrap();
     let mut alg = String::new();
     for _ in 0..100 {
-        let location = sign_in(&app, &browser(), "openid", &["openid"]).await;
-        let web: Value = exchange(&app, &query(&location)["code"], VERIFIER)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let web = signed_in_tokens(&app, &browser(), "openid", &["openid"]).await;
         alg = id_token_alg(&app, web["id_token"].as_str().unwrap()).await;
         if alg == "ES256" {
             break;
@@ -1062,10 +918,7 @@ async fn id_tokens_are_rs256_unless_the_client_or_the_tenant_chooses_another() {
 
     // Anything else is refused with its line.
     let bad = yaml.replace("name: Acme\n", "name: Acme\nid_token_signing_alg: HS256\n");
-    let path = app.write_tenant("acme.yaml", &bad);
-    let err = crate::tenants_apply::apply(&app, &path)
-        .unwrap_err()
-        .to_string();
+    let err = crate::tenants_apply::refusal(&app, "acme.yaml", &bad);
     assert!(
         err.ends_with(
             "acme.yaml:3: id_token_signing_alg must be ES256, RS256 or EdDSA, not \"HS256\""

@@ -1,22 +1,21 @@
-use crate::helpers::{demo_yaml, eventually, spawn_app, spawn_app_with};
+use crate::helpers::{demo_yaml, eventually, problem, spawn_app, spawn_app_with};
 use std::time::Duration;
 
 #[actix_web::test]
 async fn unknown_tenant_is_404_and_starts_no_actor() {
     let app = spawn_app().await;
     for slug in ["nosuch", "UPPER", "x"] {
-        let res = app.get(&format!("/t/{slug}")).await;
-        assert_eq!(res.status(), 404);
-        assert_eq!(res.headers()["content-type"], "application/problem+json");
-        let body: serde_json::Value = res.json().await.unwrap();
         assert_eq!(
-            body,
-            serde_json::json!({
-                "type": "about:blank",
-                "title": "Not Found",
-                "status": 404,
-                "detail": format!("no tenant named {slug:?}"),
-            })
+            problem(app.get(&format!("/t/{slug}")).await).await,
+            (
+                404,
+                serde_json::json!({
+                    "type": "about:blank",
+                    "title": "Not Found",
+                    "status": 404,
+                    "detail": format!("no tenant named {slug:?}"),
+                })
+            )
         );
     }
     assert!(app.state.tenants.live_tenants().is_empty());
@@ -78,7 +77,7 @@ async fn snapshot_follows_changes_made_by_another_process() {
     );
     let mut renamed = false;
     for _ in 0..100 {
-        let body: serde_json::Value = app.get("/t/acme").await.json().await.unwrap();
+        let body: serde_json::Value = app.get_json("/t/acme").await;
         if body["name"] == "Acme Corp" {
             renamed = true;
             break;

@@ -17,6 +17,13 @@ pub fn apply(app: &TestApp, path: &Path) -> Result<Vec<Plan>, ApplyError> {
     declarative::apply(&app.state.store, &specs, &ctx)
 }
 
+/// Writes `yaml` as the tenant file `file` and applies it, which must fail:
+/// the error.
+pub fn refusal(app: &TestApp, file: &str, yaml: &str) -> String {
+    let path = app.write_tenant(file, yaml);
+    apply(app, &path).unwrap_err().to_string()
+}
+
 pub fn changes(plans: &[Plan]) -> Vec<String> {
     plans
         .iter()
@@ -225,7 +232,7 @@ async fn server_refuses_plain_demo_secrets_off_loopback() {
     )
     .await;
     assert_eq!(app.get("/t/demo").await.status(), 404);
-    let ready: serde_json::Value = app.get("/readyz").await.json().await.unwrap();
+    let ready: serde_json::Value = app.get_json("/readyz").await;
     let warning = ready["warnings"][0].as_str().unwrap();
     assert!(
         warning.contains("tenant.yaml:11: plain `secret` values are refused because server.public_url is not a loopback address; use secret_sha256 or secret_env"),
@@ -281,8 +288,7 @@ async fn role_inclusions_apply_change_and_reapply_as_nothing() {
         "{ name: reader, permissions: [notes:read] }",
         "{ name: reader, permissions: [notes:read], includes: [admin] }",
     );
-    let path = app.write_tenant("tenant.yaml", &cyclic);
-    let err = apply(&app, &path).unwrap_err().to_string();
+    let err = refusal(&app, "tenant.yaml", &cyclic);
     assert!(
         err.ends_with(":6: role inclusion forms a cycle: admin → editor → reader → admin"),
         "{err}"
@@ -293,11 +299,11 @@ async fn role_inclusions_apply_change_and_reapply_as_nothing() {
 #[actix_web::test]
 async fn a_password_too_short_is_refused_with_its_line() {
     let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
-    let path = app.write_tenant(
+    let err = refusal(
+        &app,
         "tenant.yaml",
         &demo_yaml("acme").replace("password: change-me", "password: short"),
     );
-    let err = apply(&app, &path).unwrap_err().to_string();
     assert!(
         err.ends_with(
             "tenant.yaml:18: user alice: the password must be at least 8 characters long"

@@ -1,7 +1,7 @@
 //! The token service over HTTP: discovery, keys, client authentication,
 //! client_credentials, introspection, revocation, rotation, isolation.
 
-use crate::helpers::{TestApp, spawn_app_at, spawn_app_with};
+use crate::helpers::{TestApp, retry, spawn_app_at, spawn_app_with};
 use gatehouse::clock::ManualClock;
 use gatehouse::verify::{Request, Verifier, VerifyError};
 use josekit::jwk::KeyPair as _;
@@ -97,6 +97,24 @@ pub async fn post_form(
     req.send().await.unwrap()
 }
 
+/// `client` redeems `refresh_token` at tenant `acme`.
+pub async fn refresh(
+    app: &TestApp,
+    client: (&str, &str),
+    refresh_token: &str,
+) -> reqwest::Response {
+    post_form(
+        app,
+        "/t/acme/token",
+        Some(client),
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ],
+    )
+    .await
+}
+
 pub async fn client_token(
     app: &TestApp,
     tenant: &str,
@@ -135,6 +153,25 @@ async fn error_of(res: reqwest::Response) -> (u16, Option<String>, Value) {
     (status, challenge, res.json().await.unwrap())
 }
 
+/// A token request to tenant `acme` that must fail: (status, challenge, body).
+async fn token_error(
+    app: &TestApp,
+    basic: Option<(&str, &str)>,
+    form: &[(&str, &str)],
+) -> (u16, Option<String>, Value) {
+    error_of(post_form(app, "/t/acme/token", basic, form).await).await
+}
+
+/// An OAuth error response body (RFC 6749 §5.2).
+pub fn oauth_error(error: &str, description: &str) -> Value {
+    json!({"error": error, "error_description": description})
+}
+
+/// A 400 answer with an OAuth error and no challenge.
+fn bad_request(error: &str, description: &str) -> (u16, Option<String>, Value) {
+    (400, None, oauth_error(error, description))
+}
+
 fn assertion(key: &josekit::jwk::alg::ec::EcKeyPair, aud: &str, jti: &str) -> String {
     assertion_for(key, &[aud], jti)
 }
@@ -157,17 +194,11 @@ fn assertion_for(key: &josekit::jwk::alg::ec::EcKeyPair, aud: &[&str], jti: &str
 async fn discovery_documents_agree_and_advertise_what_works() {
     let Acme { app, .. } = acme().await;
     let a: Value = app
-        .get("/t/acme/.well-known/openid-configuration")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/t/acme/.well-known/openid-configuration")
+        .await;
     let b: Value = app
-        .get("/t/acme/.well-known/oauth-authorization-server")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/t/acme/.well-known/oauth-authorization-server")
+        .await;
     let res = app
         .get("/.well-known/oauth-authorization-server/t/acme")
         .await;
@@ -245,7 +276,7 @@ async fn discovery_documents_agree_and_advertise_what_works() {
 async fn jwks_verifies_jwt_access_tokens_and_biscuit_keys_verify_biscuits() {
     let Acme { app, .. } = acme().await;
     let token = client_token(&app, "acme", JWT, None).await;
-    let jwks: Value = app.get("/t/acme/jwks").await.json().await.unwrap();
+    let jwks: Value = app.get_json("/t/acme/jwks").await;
     let set = josekit::jwk::JwkSet::from_bytes(jwks.to_string().as_bytes()).unwrap();
     let header = jwt::decode_header(&token).unwrap();
     let kid = header.claim("kid").unwrap().as_str().unwrap();
@@ -268,7 +299,7 @@ async fn jwks_verifies_jwt_access_tokens_and_biscuit_keys_verify_biscuits() {
     assert_eq!(payload.claim("scope"), Some(&json!("notes:read")));
 
     let biscuit = client_token(&app, "acme", SVC, Some("notes:read notes:write")).await;
-    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+    let keys: Value = app.get_json("/t/acme/biscuit-keys").await;
     let v = Verifier::from_keys_document("acme", &keys).unwrap();
     let ok = v.verify(&biscuit, &Request::scope("notes:write")).unwrap();
     assert_eq!(ok.client_id, "svc");
@@ -330,20 +361,14 @@ async fn client_credentials_response_and_scope_rules() {
         ("unknown", "scope not allowed for this client: unknown"),
         ("bad\"scope", "the scope parameter is malformed"),
     ] {
-        let res = post_form(
-            &app,
-            "/t/acme/token",
-            Some(SVC),
-            &[("grant_type", "client_credentials"), ("scope", scope)],
-        )
-        .await;
         assert_eq!(
-            error_of(res).await,
-            (
-                400,
-                None,
-                json!({"error": "invalid_scope", "error_description": description})
+            token_error(
+                &app,
+                Some(SVC),
+                &[("grant_type", "client_credentials"), ("scope", scope)]
             )
+            .await,
+            bad_request("invalid_scope", description)
         );
     }
 }
@@ -351,29 +376,16 @@ async fn client_credentials_response_and_scope_rules() {
 #[actix_web::test]
 async fn token_endpoint_request_errors() {
     let Acme { app, .. } = acme().await;
-    let res = post_form(
-        &app,
-        "/t/acme/token",
-        Some(SVC),
-        &[("grant_type", "password")],
-    )
-    .await;
     assert_eq!(
-        error_of(res).await,
-        (
-            400,
-            None,
-            json!({"error": "unsupported_grant_type", "error_description": "grant_type password is not supported"})
+        token_error(&app, Some(SVC), &[("grant_type", "password")]).await,
+        bad_request(
+            "unsupported_grant_type",
+            "grant_type password is not supported"
         )
     );
-    let res = post_form(&app, "/t/acme/token", Some(SVC), &[("scope", "notes:read")]).await;
     assert_eq!(
-        error_of(res).await,
-        (
-            400,
-            None,
-            json!({"error": "invalid_request", "error_description": "missing parameter grant_type"})
-        )
+        token_error(&app, Some(SVC), &[("scope", "notes:read")]).await,
+        bad_request("invalid_request", "missing parameter grant_type")
     );
     let res = app
         .client
@@ -386,11 +398,7 @@ async fn token_endpoint_request_errors() {
         .unwrap();
     assert_eq!(
         error_of(res).await,
-        (
-            400,
-            None,
-            json!({"error": "invalid_request", "error_description": "parameter scope is repeated"})
-        )
+        bad_request("invalid_request", "parameter scope is repeated")
     );
     let res = app
         .client
@@ -402,27 +410,23 @@ async fn token_endpoint_request_errors() {
         .unwrap();
     assert_eq!(
         error_of(res).await,
-        (
-            400,
-            None,
-            json!({"error": "invalid_request", "error_description": "the content type must be application/x-www-form-urlencoded"})
+        bad_request(
+            "invalid_request",
+            "the content type must be application/x-www-form-urlencoded"
         )
     );
     assert_eq!(app.get("/t/acme/token").await.status(), 405);
     // A public client may not use client_credentials (and is not allowed the grant).
-    let res = post_form(
-        &app,
-        "/t/acme/token",
-        None,
-        &[("grant_type", "client_credentials"), ("client_id", "spa")],
-    )
-    .await;
     assert_eq!(
-        error_of(res).await,
-        (
-            400,
+        token_error(
+            &app,
             None,
-            json!({"error": "unauthorized_client", "error_description": "this client may not use client_credentials"})
+            &[("grant_type", "client_credentials"), ("client_id", "spa")]
+        )
+        .await,
+        bad_request(
+            "unauthorized_client",
+            "this client may not use client_credentials"
         )
     );
 }
@@ -446,70 +450,67 @@ async fn every_client_authentication_method_and_its_failures() {
     )
     .await;
     assert_eq!(res.status(), 200);
-    let res = post_form(&app, "/t/acme/token", Some(POST), &[cc]).await;
     assert_eq!(
-        error_of(res).await,
+        token_error(&app, Some(POST), &[cc]).await,
         (
             401,
             Some("Basic realm=\"gatehouse\", charset=\"UTF-8\"".into()),
-            json!({"error": "invalid_client", "error_description": "this client authenticates with client_secret_post"})
+            oauth_error(
+                "invalid_client",
+                "this client authenticates with client_secret_post"
+            )
         )
     );
-    let res = post_form(
-        &app,
-        "/t/acme/token",
-        None,
-        &[cc, ("client_id", SVC.0), ("client_secret", SVC.1)],
-    )
-    .await;
     assert_eq!(
-        error_of(res).await,
+        token_error(
+            &app,
+            None,
+            &[cc, ("client_id", SVC.0), ("client_secret", SVC.1)]
+        )
+        .await,
         (
             401,
             None,
-            json!({"error": "invalid_client", "error_description": "this client authenticates with client_secret_basic"})
+            oauth_error(
+                "invalid_client",
+                "this client authenticates with client_secret_basic"
+            )
         )
     );
-    let failed =
-        json!({"error": "invalid_client", "error_description": "client authentication failed"});
-    let res = post_form(&app, "/t/acme/token", Some((SVC.0, "wrong")), &[cc]).await;
+    let failed = oauth_error("invalid_client", "client authentication failed");
     assert_eq!(
-        error_of(res).await,
+        token_error(&app, Some((SVC.0, "wrong")), &[cc]).await,
         (
             401,
             Some("Basic realm=\"gatehouse\", charset=\"UTF-8\"".into()),
             failed.clone()
         )
     );
-    let res = post_form(&app, "/t/acme/token", Some(("nobody", "x")), &[cc]).await;
-    assert_eq!(error_of(res).await.2, failed);
+    assert_eq!(
+        token_error(&app, Some(("nobody", "x")), &[cc]).await.2,
+        failed
+    );
     // Without a secret, a confidential client and an unknown one look alike.
     for id in [SVC.0, "nobody"] {
-        let res = post_form(&app, "/t/acme/token", None, &[cc, ("client_id", id)]).await;
-        assert_eq!(error_of(res).await.2, failed, "{id}");
+        assert_eq!(
+            token_error(&app, None, &[cc, ("client_id", id)]).await.2,
+            failed,
+            "{id}"
+        );
     }
-    let res = post_form(&app, "/t/acme/token", None, &[cc]).await;
     assert_eq!(
-        error_of(res).await,
+        token_error(&app, None, &[cc]).await,
         (
             401,
             None,
-            json!({"error": "invalid_client", "error_description": "client authentication is required"})
+            oauth_error("invalid_client", "client authentication is required")
         )
     );
-    let res = post_form(
-        &app,
-        "/t/acme/token",
-        Some(SVC),
-        &[cc, ("client_secret", SVC.1)],
-    )
-    .await;
     assert_eq!(
-        error_of(res).await,
-        (
-            400,
-            None,
-            json!({"error": "invalid_request", "error_description": "use exactly one client authentication method"})
+        token_error(&app, Some(SVC), &[cc, ("client_secret", SVC.1)]).await,
+        bad_request(
+            "invalid_request",
+            "use exactly one client authentication method"
         )
     );
 
@@ -544,7 +545,7 @@ async fn every_client_authentication_method_and_its_failures() {
         (
             401,
             None,
-            json!({"error": "invalid_client", "error_description": "client assertion was already used"})
+            oauth_error("invalid_client", "client assertion was already used")
         )
     );
     let issuer_aud = assertion(&key, "http://127.0.0.1:8080/t/acme", "jti-2");
@@ -552,7 +553,10 @@ async fn every_client_authentication_method_and_its_failures() {
     let wrong_aud = assertion(&key, "http://127.0.0.1:8080/t/other/token", "jti-3");
     assert_eq!(
         error_of(send(jwt_form(wrong_aud)).await).await.2,
-        json!({"error": "invalid_client", "error_description": "client assertion audience does not name this server"})
+        oauth_error(
+            "invalid_client",
+            "client assertion audience does not name this server"
+        )
     );
     // draft-ietf-oauth-rfc7523bis: the issuer (or the token endpoint), one
     // value only; never another endpoint, never beside other audiences.
@@ -566,7 +570,10 @@ async fn every_client_authentication_method_and_its_failures() {
         let a = assertion_for(&key, aud, &format!("jti-aud-{i}"));
         assert_eq!(
             error_of(send(jwt_form(a)).await).await.2,
-            json!({"error": "invalid_client", "error_description": "client assertion audience does not name this server"}),
+            oauth_error(
+                "invalid_client",
+                "client assertion audience does not name this server"
+            ),
             "{aud:?}"
         );
     }
@@ -585,7 +592,10 @@ async fn every_client_authentication_method_and_its_failures() {
     assert_eq!(res.status(), 401);
     let (other_key, _) = client_key();
     let forged = assertion(&other_key, token_url, "jti-4");
-    let bad_signature = json!({"error": "invalid_client", "error_description": "client assertion signature does not verify"});
+    let bad_signature = oauth_error(
+        "invalid_client",
+        "client assertion signature does not verify",
+    );
     assert_eq!(
         error_of(send(jwt_form(forged)).await).await.2,
         bad_signature
@@ -716,8 +726,8 @@ async fn revocation_makes_tokens_inactive_everywhere() {
     );
 
     // The offline verifier rejects it once given the revocation list.
-    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
-    let list: Value = app.get("/t/acme/revocations").await.json().await.unwrap();
+    let keys: Value = app.get_json("/t/acme/biscuit-keys").await;
+    let list: Value = app.get_json("/t/acme/revocations").await;
     let ids: Vec<String> = list["revoked"]
         .as_array()
         .unwrap()
@@ -747,14 +757,10 @@ async fn revocation_reaches_another_server_process() {
     assert_eq!(introspect(&b, "acme", RS, &token).await["active"], true);
     let res = post_form(&a, "/t/acme/revoke", Some(SVC), &[("token", &token)]).await;
     assert_eq!(res.status(), 200);
-    let mut inactive = false;
-    for _ in 0..100 {
-        if introspect(&b, "acme", RS, &token).await["active"] == false {
-            inactive = true;
-            break;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
+    let inactive = retry(100, Duration::from_millis(50), || async {
+        introspect(&b, "acme", RS, &token).await["active"] == false
+    })
+    .await;
     assert!(inactive, "the other process saw the revocation");
 }
 
@@ -777,7 +783,7 @@ async fn key_rotation_keeps_old_tokens_valid_and_signs_new_ones_with_new_keys() 
     // Wait for this server to reload (another process rotated).
     let mut keys: Value = Value::Null;
     for _ in 0..100 {
-        keys = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
+        keys = app.get_json("/t/acme/biscuit-keys").await;
         if keys["keys"].as_array().unwrap().len() == 2 {
             break;
         }
@@ -795,7 +801,7 @@ async fn key_rotation_keeps_old_tokens_valid_and_signs_new_ones_with_new_keys() 
         })
         .collect();
     assert_eq!(listed, vec![(2, "active"), (1, "retired")], "newest first");
-    let jwks: Value = app.get("/t/acme/jwks").await.json().await.unwrap();
+    let jwks: Value = app.get_json("/t/acme/jwks").await;
     // ES256 (JWT access tokens) and RS256 (the spa client's ID tokens), old and new.
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 4);
 

@@ -3,12 +3,10 @@
 //! manages everyone of the tenant; nobody crosses tenants; tenant policies and
 //! holder blocks narrow it further.
 
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::{TestApp, append, problem, spawn_app_with};
 use crate::signin::{browser, code_at, redeem_at, signed_in_tokens};
 use crate::tenants_apply::apply;
 use crate::tokens::client_token;
-use biscuit_auth::builder::BlockBuilder;
-use biscuit_auth::{Algorithm, Biscuit, PublicKey};
 use gatehouse::store::{self, StoreError};
 use serde_json::{Value, json};
 
@@ -108,12 +106,6 @@ async fn call(
         req = req.json(&b);
     }
     req.send().await.unwrap()
-}
-
-async fn problem(res: reqwest::Response) -> (u16, Value) {
-    let status = res.status().as_u16();
-    assert_eq!(res.headers()["content-type"], "application/problem+json");
-    (status, res.json().await.unwrap())
 }
 
 fn forbidden(action: &str) -> Value {
@@ -373,22 +365,8 @@ async fn tenant_policies_and_holder_blocks_narrow_what_is_allowed() {
     assert_eq!(res.status(), 200);
 
     // The holder narrows its own token to reading: updates are refused.
-    let keys: Value = app.get("/t/acme/biscuit-keys").await.json().await.unwrap();
-    let key = PublicKey::from_bytes_hex(
-        keys["keys"][0]["public_key"].as_str().unwrap(),
-        Algorithm::Ed25519,
-    )
-    .unwrap();
-    let read_only = Biscuit::from_base64(&manager, key)
-        .unwrap()
-        .append(
-            BlockBuilder::new()
-                .code(r#"check if action("users:read");"#)
-                .unwrap(),
-        )
-        .unwrap()
-        .to_base64()
-        .unwrap();
+    let keys: Value = app.get_json("/t/acme/biscuit-keys").await;
+    let read_only = append(&manager, &keys, r#"check if action("users:read");"#);
     let res = call(&app, reqwest::Method::GET, &bob, Some(&read_only), None).await;
     assert_eq!(res.status(), 200);
     let res = call(
@@ -409,8 +387,7 @@ async fn a_policy_with_a_syntax_error_is_refused_with_its_line_and_column() {
         "acme",
         "policies:\n  - name: broken\n    code: \"allow if true;\\ndeny iff action($a);\"\n",
     );
-    let path = app.write_tenant("tenant.yaml", &bad);
-    let err = apply(&app, &path).unwrap_err().to_string();
+    let err = crate::tenants_apply::refusal(&app, "tenant.yaml", &bad);
     assert!(
         err.ends_with("tenant.yaml:35: policy broken: line 2, column 8: syntax error near \"f\""),
         "{err}"
