@@ -22,24 +22,14 @@
 # without the expected field, or a socket error: such numbers are not results.
 set -euo pipefail
 
-ROUNDS=${ROUNDS:-5}
-DURATION=${DURATION:-10s}
-WARMUP=${WARMUP:-3s}
-CONNECTIONS=${CONNECTIONS:-64}
-THREADS=${THREADS:-2}
-NODE_MODES=${NODE_MODES:-"1 2"}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+defaults ROUNDS=5 DURATION=10s WARMUP=3s CONNECTIONS=64 THREADS=2 "NODE_MODES=1 2"
 
-BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$BENCH_DIR/.." && pwd)
-export BENCH_WRK_DIR="$BENCH_DIR/wrk"
 
 CLIENT_ID=svc
 CLIENT_SECRET=bench-secret-0123456789abcdef
-BENCH_BASIC=$(printf '%s:%s' "$CLIENT_ID" "$CLIENT_SECRET" | base64 -w0)
+BENCH_BASIC=$(basic_auth "$CLIENT_ID:$CLIENT_SECRET")
 export BENCH_BASIC
-
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 secs_of() { # 10s / 1m / 10 -> seconds
   case $1 in
@@ -49,27 +39,14 @@ secs_of() { # 10s / 1m / 10 -> seconds
   esac
 }
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-
 # --- tools -------------------------------------------------------------------
 
-if ! command -v wrk >/dev/null; then
-  log "installing wrk (apt)"
-  as_root apt-get update -qq
-  as_root apt-get install -y -qq wrk >/dev/null
-fi
-command -v curl >/dev/null || die "curl is needed"
-command -v npm >/dev/null || die "npm is needed (it installs node-oidc-provider and, on linux-x64, Node 22)"
+ensure_tool wrk
+require_tool curl
+require_tool python3
+require_tool npm "it installs node-oidc-provider and, on linux-x64, Node 22"
 
-if [ -n "${BENCH_GATEHOUSE_BIN:-}" ]; then
-  [ -x "$BENCH_GATEHOUSE_BIN" ] || die "BENCH_GATEHOUSE_BIN=$BENCH_GATEHOUSE_BIN is not executable"
-else
-  log "building gatehouse (release) in $ROOT"
-  (cd "$ROOT" && cargo build --release --locked --bin gatehouse)
-  BENCH_GATEHOUSE_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/gatehouse"
-  # a relative CARGO_TARGET_DIR is relative to the repo root
-  case $BENCH_GATEHOUSE_BIN in /*) ;; *) BENCH_GATEHOUSE_BIN="$ROOT/$BENCH_GATEHOUSE_BIN" ;; esac
-fi
+build_release BENCH_GATEHOUSE_BIN=bin:gatehouse
 
 NODE_DIR="$BENCH_DIR/node-oidc"
 lock_sum=$(sha256sum "$NODE_DIR/package-lock.json" | cut -d' ' -f1)
@@ -86,75 +63,26 @@ NODE_VERSION=$("$NODE_BIN" --version)
 
 # --- servers -------------------------------------------------------------------
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-bench.XXXXXX")
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+make_work_dir gatehouse-bench
 trap 'exit 130' INT TERM
 
-free_port() {
-  "$NODE_BIN" -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
-
-wait_http() { # URL NAME LOGFILE
-  local i
-  for i in $(seq 1 150); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-    sleep 0.2
-  done
-  tail -n 30 "$3" >&2 || true
-  die "$2 did not answer at $1"
-}
-
-urlencode() { "$NODE_BIN" -e 'process.stdout.write(encodeURIComponent(process.argv[1]))' "$1"; }
-
-# Gatehouse: a fresh SQLite database and one tenant with one client.
+# Gatehouse: a fresh SQLite database and one tenant with one client, every
+# inherited GATEHOUSE_* variable cleared.
 GH_PORT=$(free_port)
-mkdir -p "$WORK/gh/tenants"
-cat >"$WORK/gh/tenants/bench.yaml" <<EOF
-slug: bench
-name: Bench
-scopes: [{ name: "api:read", description: Read }]
-clients:
-  - client_id: $CLIENT_ID
-    secret: $CLIENT_SECRET
-    grant_types: [client_credentials]
-    scopes: ["api:read"]
-EOF
+token_tenant_yaml "$CLIENT_ID" "$CLIENT_SECRET" | write_file "$WORK/gh/tenants/bench.yaml"
 log "starting gatehouse on 127.0.0.1:$GH_PORT"
-(
-  cd "$WORK/gh"
-  # Gatehouse reads every GATEHOUSE_* variable as configuration: start clean.
-  for v in $(compgen -e | grep '^GATEHOUSE_' || true); do unset "$v"; done
-  export GATEHOUSE_SERVER__BIND=127.0.0.1:$GH_PORT
-  export GATEHOUSE_SERVER__PUBLIC_URL=http://127.0.0.1:$GH_PORT
-  export GATEHOUSE_DATABASE__URL=sqlite://$WORK/gh/gh.db
-  export GATEHOUSE_TENANTS__DIR=$WORK/gh/tenants
-  export GATEHOUSE_LOGGING__LEVEL=warn
-  export GATEHOUSE_SECURITY__MASTER_KEY_FILE=$WORK/gh/master.key
-  exec "$BENCH_GATEHOUSE_BIN" serve
-) >"$WORK/gh.log" 2>&1 &
-GH_PID=$!
-PIDS+=("$GH_PID")
-wait_http "http://127.0.0.1:$GH_PORT/healthz" gatehouse "$WORK/gh.log"
+start_gatehouse --clean-env "$BENCH_GATEHOUSE_BIN" "$WORK/gh" "sqlite://$WORK/gh/gh.db" "$WORK/gh.log" "$GH_PORT"
+GH_PID=$SERVER_PID
 
-gh_token=$(curl -fsS -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials -d scope=api:read \
-  "http://127.0.0.1:$GH_PORT/t/bench/token" | "$NODE_BIN" -e \
-  'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).access_token))') \
+gh_token=$(client_token "$BASE/t/bench" "$CLIENT_ID:$CLIENT_SECRET" api:read) \
   || die "gatehouse did not issue a token (log: $(tail -n 5 "$WORK/gh.log"))"
 curl -fsS -u "$CLIENT_ID:$CLIENT_SECRET" --data-urlencode "token=$gh_token" \
-  "http://127.0.0.1:$GH_PORT/t/bench/introspect" | grep -q '"active":true' \
+  "$BASE/t/bench/introspect" | grep -q '"active":true' \
   || die "gatehouse does not report its own token active"
 # Many distinct tokens for the introspect-many workload: 4x the verified-token
 # cache, so that it measures the full verification path.
 MANY_TOKENS=${MANY_TOKENS:-16384}
 log "issuing $MANY_TOKENS tokens for introspect-many"
-command -v python3 >/dev/null || die "python3 is needed"
 python3 "$BENCH_DIR/wrk/issue_tokens.py" "$GH_PORT" /t/bench/token "$MANY_TOKENS" >"$WORK/many-tokens.txt" \
   || die "could not issue the introspect-many tokens"
 
@@ -165,13 +93,10 @@ declare -A NODE_PORT NODE_PID
 for n in $NODE_MODES; do
   port=$(free_port)
   log "starting node-oidc-provider ($n process(es), $NODE_VERSION) on 127.0.0.1:$port"
-  (
-    cd "$NODE_DIR"
-    NODE_ENV=production PORT=$port WORKERS=$n BENCH_TOKEN=$NODE_SEED exec "$NODE_BIN" server.mjs
-  ) >"$WORK/node$n.log" 2>&1 &
-  NODE_PID[$n]=$!
+  start_server "$WORK/node$n.log" "$NODE_DIR" \
+    env NODE_ENV=production PORT="$port" WORKERS="$n" BENCH_TOKEN="$NODE_SEED" "$NODE_BIN" server.mjs
+  NODE_PID[$n]=$SERVER_PID
   NODE_PORT[$n]=$port
-  PIDS+=("$!")
   wait_http "http://127.0.0.1:$port/.well-known/openid-configuration" "node-oidc-provider" "$WORK/node$n.log"
   curl -fsS -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials -d scope=api:read \
     "http://127.0.0.1:$port/token" | grep -q '"access_token"' || die "node-oidc-provider did not issue a token"
@@ -322,7 +247,6 @@ done
 
 [ -n "${BENCH_RESULTS:-}" ] && cp "$RESULTS" "$BENCH_RESULTS"
 
-median() { sort -n | awk '{a[NR] = $1} END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 col() { # TARGET ENDPOINT COLUMN
   awk -F'\t' -v t="$1" -v e="$2" -v c="$3" 'NR > 1 && $2 == t && $3 == e { print $c }' "$RESULTS"
 }

@@ -15,35 +15,17 @@
 #        BENCH_GATEHOUSE_BIN / BENCH_ARGON2_BIN (skip the build), CARGO_TARGET_DIR
 set -euo pipefail
 
-ROUNDS=${ROUNDS:-3}
-DURATION=${DURATION:-10s}
-CONNECTIONS=${CONNECTIONS:-64}
-THREADS=${THREADS:-2}
-TOKENS=${TOKENS:-512}
-PG_ADMIN_URL=${PG_ADMIN_URL-postgres://postgres@127.0.0.1:5432/test}
-PARTS=${PARTS:-refresh logins}
-ID_TOKEN_ALG=${ID_TOKEN_ALG:-RS256}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+defaults ROUNDS=3 DURATION=10s CONNECTIONS=64 THREADS=2 TOKENS=512 "PARTS=refresh logins" ID_TOKEN_ALG=RS256
+PG_ADMIN_URL=${PG_ADMIN_URL-postgres://postgres@127.0.0.1:5432/test} # set but empty: no PostgreSQL
 
-BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$BENCH_DIR/.." && pwd)
 S="$BENCH_DIR/signin"
-log() { printf '==> %s\n' "$*" >&2; }
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-if [ -z "${BENCH_GATEHOUSE_BIN:-}" ] || [ -z "${BENCH_ARGON2_BIN:-}" ]; then
-  log "building (release)"
-  (cd "$ROOT" && cargo build --release --locked --bin gatehouse --example argon2_rate)
-fi
-GH=${BENCH_GATEHOUSE_BIN:-$TARGET/release/gatehouse}
-ARGON2=${BENCH_ARGON2_BIN:-$TARGET/release/examples/argon2_rate}
+ensure_tool wrk
+build_release BENCH_GATEHOUSE_BIN=bin:gatehouse BENCH_ARGON2_BIN=example:argon2_rate
 
-WORK=$(mktemp -d)
-SERVER=""
-cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-mkdir -p "$WORK/tenants"
-cat >"$WORK/tenants/bench.yaml" <<YAML
+make_work_dir gatehouse-signin
+write_file "$WORK/tenants/bench.yaml" <<YAML
 slug: bench
 name: Bench
 clients:
@@ -58,32 +40,14 @@ users:
   - username: alice
     password: alice-bench-password
 YAML
-export BENCH_BASIC=$(printf 'app:app-secret-0123456789abcdef' | base64 -w0)
+BENCH_BASIC=$(basic_auth app:app-secret-0123456789abcdef)
+export BENCH_BASIC
 export BENCH_THREADS=$THREADS
 
-start() { # $1 = database url
+start() { # $1 = database url; each start logs to its own file
   LOGN=$((${LOGN:-0} + 1))
-  local logf="$WORK/server-$LOGN.log"
-  PORT=""
-  # Only the "listening" line is logged (it names the port); per-request logs
-  # would cost more than some of the work measured.
-  (cd "$WORK" && exec env -u GATEHOUSE_TEST_DATABASE_URL \
-    GATEHOUSE_SERVER__BIND=127.0.0.1:0 GATEHOUSE_DATABASE__URL="$1" \
-    GATEHOUSE_TENANTS__DIR="$WORK/tenants" GATEHOUSE_LOGGING__LEVEL="warn,gatehouse::app=info" \
-    GATEHOUSE_SECURITY__MASTER_KEY_FILE="$WORK/master.key" "$GH" serve >"$logf" 2>&1) &
-  SERVER=$!
-  for _ in $(seq 1 100); do
-    PORT=$(grep -o 'port=[0-9]*' "$logf" 2>/dev/null | head -1 | cut -d= -f2 || true)
-    [ -n "${PORT:-}" ] && curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break
-    sleep 0.2
-  done
-  [ -n "${PORT:-}" ] || { tail -20 "$logf"; exit 1; }
-  BASE="http://127.0.0.1:$PORT"
+  start_gatehouse "$BENCH_GATEHOUSE_BIN" "$WORK" "$1" "$WORK/server-$LOGN.log"
 }
-
-stop() { kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null || true; SERVER=""; }
-
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # wrk → requests/s, failing on any bad response.
 run_wrk() { # $1 = lua, $2 = path
@@ -104,7 +68,7 @@ refresh_rate() { # $1 = label, $2 = db url
     python3 "$S/seed.py" "$BASE" "$TOKENS" >"$WORK/tokens"
     rates+=("$(BENCH_TOKENS="$WORK/tokens" run_wrk refresh.lua /t/bench/token)")
   done
-  stop
+  stop_server
   printf '%s refresh/s (ID tokens %s): runs %s median %s\n' "$1" "$ID_TOKEN_ALG" "${rates[*]}" "$(printf '%s\n' "${rates[@]}" | median)"
 }
 
@@ -131,12 +95,12 @@ ratios=()
 for r in $(seq 1 "$ROUNDS"); do
   read -r csrf request < <(python3 "$S/seed.py" "$BASE" --login-form)
   l=$(BENCH_CSRF=$csrf BENCH_REQUEST=$request run_wrk login.lua /t/bench/login)
-  a=$("$ARGON2" 10 "$THREADS" | awk '{print $(NF-4)}')
+  a=$("$BENCH_ARGON2_BIN" 10 "$THREADS" | awk '{print $(NF-4)}')
   logins+=("$l")
   raw+=("$a")
   ratios+=("$(awk -v a="$l" -v b="$a" 'BEGIN {printf "%.1f", 100*a/b}')")
 done
-stop
+stop_server
 lm=$(printf '%s\n' "${logins[@]}" | median)
 rm_=$(printf '%s\n' "${raw[@]}" | median)
 printf 'password logins/s: runs %s median %s\n' "${logins[*]}" "$lm"

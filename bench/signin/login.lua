@@ -1,8 +1,7 @@
 -- Password logins: the login form posted again and again (each verifies the
 -- argon2id hash, starts a session and, for this first-party client, issues a code).
-errors = 0
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
+-- Env: BENCH_WRK_DIR, BENCH_CSRF, BENCH_REQUEST.
+dofile(os.getenv("BENCH_WRK_DIR") .. "/errors.lua")
 function init(args)
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -12,9 +11,4 @@ function init(args)
 end
 function response(status, headers, body)
   if status ~= 302 then errors = errors + 1 end
-end
-function done(summary, latency, requests)
-  local e = 0
-  for _, t in ipairs(threads) do e = e + (t:get("errors") or 0) end
-  io.write(string.format("BAD %d\n", e + summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end

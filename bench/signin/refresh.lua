@@ -1,15 +1,8 @@
 -- Refresh-with-rotation: each thread keeps a pool of live refresh tokens; a
--- request spends one, its response puts the rotated one back.
+-- request spends one, its response puts the rotated one back. Env: BENCH_WRK_DIR,
+-- BENCH_BASIC, BENCH_THREADS, BENCH_TOKENS.
+dofile(os.getenv("BENCH_WRK_DIR") .. "/errors.lua")
 pool = {}
-errors = 0
-local threads = {}
-local counter = 0
-
-function setup(thread)
-  thread:set("id", counter)
-  counter = counter + 1
-  table.insert(threads, thread)
-end
 
 function init(args)
   local n = tonumber(os.getenv("BENCH_THREADS") or "2")
@@ -37,10 +30,4 @@ function response(status, headers, body)
   end
   local t = body:match('"refresh_token":"([^"]+)"')
   if t then table.insert(pool, t) else errors = errors + 1 end
-end
-
-function done(summary, latency, requests)
-  local e = 0
-  for _, t in ipairs(threads) do e = e + (t:get("errors") or 0) end
-  io.write(string.format("BAD %d\n", e + summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end

@@ -1,9 +1,5 @@
--- RFC 7662 introspection of one valid token. Env: BENCH_WRK_DIR, BENCH_BASIC,
+-- RFC 7662 introspection of one valid token: introspect_any.lua, every answer
+-- also required to say "active":true. Env: BENCH_WRK_DIR, BENCH_BASIC,
 -- BENCH_INTROSPECT_PATH, BENCH_ACCESS_TOKEN (already form-encoded if needed).
-dofile(os.getenv("BENCH_WRK_DIR") .. "/common.lua")
-wrk.method = "POST"
-wrk.path = os.getenv("BENCH_INTROSPECT_PATH")
-wrk.body = "token=" .. os.getenv("BENCH_ACCESS_TOKEN")
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Authorization"] = "Basic " .. os.getenv("BENCH_BASIC")
+dofile(os.getenv("BENCH_WRK_DIR") .. "/introspect_any.lua")
 expect = '"active":true'
