@@ -2,7 +2,7 @@
 //! leave these alone (they are `managed_by = cli`). Secrets are generated with
 //! 256 bits of entropy, stored as SHA-256, and printed once.
 
-use super::keys::{read_tenant, tenant_id};
+use super::lookup::{read_tenant, tenant_id};
 use crate::app;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;

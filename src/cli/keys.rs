@@ -1,10 +1,11 @@
 //! `gatehouse keys`: list and rotate a tenant's signing keys.
 
+use super::lookup::read_tenant;
 use crate::app;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, MasterKey};
 use crate::store::audit::AuditEvent;
-use crate::store::{self, DbConnection, TenantId, write_tx};
+use crate::store::{self, DbConnection, write_tx};
 use crate::tokens::key_rows;
 use crate::tokens::keyring::KeyError;
 use anyhow::{Context, anyhow};
@@ -56,24 +57,6 @@ pub fn run(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-/// Runs `read` on the tenant named `slug` (what the `list` commands show).
-pub(super) fn read_tenant<T>(
-    store: &store::Store,
-    slug: &str,
-    read: impl FnOnce(&mut DbConnection, &TenantId) -> Result<T, store::StoreError>,
-) -> anyhow::Result<T> {
-    store.with_conn(|c| {
-        let t = tenant_id(c, slug)?;
-        Ok::<_, anyhow::Error>(read(c, &t)?)
-    })
-}
-
-pub(super) fn tenant_id(c: &mut DbConnection, slug: &str) -> anyhow::Result<TenantId> {
-    store::tenants::find_by_slug(c, slug)?
-        .map(|t| t.tenant_id())
-        .ok_or_else(|| anyhow!("no tenant named {slug:?}"))
 }
 
 /// Retires the active keys (published until the longest access token lifetime

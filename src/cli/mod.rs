@@ -10,6 +10,7 @@ use anyhow::Context;
 
 mod clients;
 mod keys;
+mod lookup;
 mod ownership;
 mod policies;
 mod roles;

@@ -1,7 +1,7 @@
 //! `gatehouse policies`: check a policy file before it goes into a tenant file,
 //! and list what a tenant's policies are (tenant files own them: `policies:`).
 
-use super::keys::read_tenant;
+use super::lookup::read_tenant;
 use crate::app;
 use crate::authz::policy::{self, BUILTIN};
 use crate::config::Config;

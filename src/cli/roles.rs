@@ -4,7 +4,7 @@
 //! that would close a cycle is refused and nothing is written.
 
 use super::clients::change;
-use super::keys::{read_tenant, tenant_id};
+use super::lookup::{read_tenant, tenant_id};
 use crate::app;
 use crate::authz::rbac::{self, RoleDef};
 use crate::clock::{Clock, SystemClock};
