@@ -1,6 +1,6 @@
 //! `gatehouse keys`: list and rotate a tenant's signing keys.
 
-use super::lookup::read_tenant;
+use super::lookup::{read_tenant, tenant_id};
 use crate::app;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, MasterKey};
@@ -8,7 +8,7 @@ use crate::store::audit::AuditEvent;
 use crate::store::{self, DbConnection, write_tx};
 use crate::tokens::key_rows;
 use crate::tokens::keyring::KeyError;
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
@@ -68,9 +68,7 @@ fn rotate(
     master: &MasterKey,
     clock: &dyn Clock,
 ) -> anyhow::Result<String> {
-    let row = store::tenants::find_by_slug(c, slug)?
-        .ok_or_else(|| anyhow!("no tenant named {slug:?}"))?;
-    let tenant = row.tenant_id();
+    let tenant = tenant_id(c, slug)?;
     let now = clock.db_now();
     let until = write_tx(c, |c| {
         let longest = store::clients::list(c, &tenant)?

@@ -2,6 +2,7 @@
 //! their sessions, refresh tokens, codes and access tokens at once
 //! (`identity::accounts`).
 
+use super::lookup::tenant_id;
 use super::ownership::declared_in_file;
 use crate::app;
 use crate::clock::{Clock, SystemClock};
@@ -40,9 +41,7 @@ pub fn run(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
     };
     let done = store.with_conn(|c| {
         write_tx(c, |c| {
-            let t = store::tenants::find_by_slug(c, &tenant)?
-                .ok_or_else(|| anyhow!("no tenant named {tenant:?}"))?
-                .tenant_id();
+            let t = tenant_id(c, &tenant)?;
             let u = store::users::find_by_username(c, &t, &user.to_lowercase())?
                 .ok_or_else(|| anyhow!("no user {user} in tenant {tenant}"))?;
             if u.status_from_file {
