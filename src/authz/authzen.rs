@@ -72,9 +72,14 @@ pub struct Options {
 /// The Access Evaluations (batch) request (AuthZEN §7.1).
 #[derive(Debug, Clone, Deserialize)]
 pub struct EvaluationsRequest {
-    /// The top-level members: the defaults of every entry.
-    #[serde(flatten)]
-    pub defaults: EvaluationItem,
+    #[serde(default)]
+    pub subject: Option<Entity>,
+    #[serde(default)]
+    pub action: Option<Action>,
+    #[serde(default)]
+    pub resource: Option<Entity>,
+    #[serde(default)]
+    pub context: Option<Context>,
     #[serde(default)]
     pub evaluations: Option<Vec<EvaluationItem>>,
     #[serde(default)]
@@ -129,24 +134,24 @@ impl EvaluationsRequest {
             .iter()
             .enumerate()
             .map(|(index, item)| {
-                let (missing, d) = (|missing| Incomplete { index, missing }, &self.defaults);
+                let missing = |missing| Incomplete { index, missing };
                 Ok(EvaluationRequest {
                     subject: item
                         .subject
                         .clone()
-                        .or_else(|| d.subject.clone())
+                        .or_else(|| self.subject.clone())
                         .ok_or(missing("subject"))?,
                     action: item
                         .action
                         .clone()
-                        .or_else(|| d.action.clone())
+                        .or_else(|| self.action.clone())
                         .ok_or(missing("action"))?,
                     resource: item
                         .resource
                         .clone()
-                        .or_else(|| d.resource.clone())
+                        .or_else(|| self.resource.clone())
                         .ok_or(missing("resource"))?,
-                    context: item.context.clone().or_else(|| d.context.clone()),
+                    context: item.context.clone().or_else(|| self.context.clone()),
                 })
             })
             .collect()
