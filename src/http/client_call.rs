@@ -6,7 +6,6 @@
 
 use super::form::{authenticate, form};
 use super::tenant::Tenant;
-use crate::grants::Context;
 use crate::oauth::FormParams;
 use crate::oauth::client_auth::Authenticated;
 use actix_web::dev::Payload;
@@ -20,24 +19,17 @@ pub struct ClientCall {
     pub caller: Authenticated,
 }
 
-impl ClientCall {
-    /// What the domain's token services need of this call.
-    pub fn context(&self) -> Context<'_> {
-        self.tenant.context()
-    }
-}
-
 impl FromRequest for ClientCall {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let tenant = Tenant::from_request(req, payload);
-        let body = web::Bytes::from_request(req, payload);
+        // Extracted together, as the handlers' argument tuples did: the first
+        // error of either answers (a too-large body is 413 whatever the tenant).
+        let both = <(Tenant, web::Bytes)>::from_request(req, payload);
         let req = req.clone();
         Box::pin(async move {
-            let tenant = tenant.await?;
-            let body = body.await?;
+            let (tenant, body) = both.await?;
             let params = form(&req, &body)?;
             let caller = authenticate(&tenant.state, &tenant.snapshot, &req, &params).await?;
             Ok(ClientCall {

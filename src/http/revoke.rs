@@ -7,6 +7,6 @@ use actix_web::HttpResponse;
 /// or the caller's (§2.2); `grants::revocation` decides what is revoked.
 pub async fn revoke(call: ClientCall) -> Result<HttpResponse, OAuthError> {
     let token = call.params.require("token")?;
-    revocation::revoke(&call.context(), &call.caller.client.client_id, token).await?;
+    revocation::revoke(&call.tenant.context(), &call.caller.client.client_id, token).await?;
     Ok(HttpResponse::Ok().finish())
 }

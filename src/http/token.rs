@@ -8,8 +8,13 @@ use actix_web::http::header;
 /// parse the grant, and let `grants` issue; every token response is
 /// `no-store` (RFC 6749 §5.1).
 pub async fn token(call: ClientCall) -> Result<HttpResponse, OAuthError> {
-    let request = TokenRequest::parse(&call.params)?;
-    let response = grants::handle(&call.context(), call.caller.client.clone(), request).await?;
+    let ClientCall {
+        tenant,
+        params,
+        caller,
+    } = call;
+    let request = TokenRequest::parse(&params)?;
+    let response = grants::handle(&tenant.context(), caller.client, request).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))

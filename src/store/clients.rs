@@ -6,7 +6,7 @@ use super::{DbConnection, StoreError, TenantId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-#[derive(Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[derive(Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = clients)]
 pub struct ClientRow {
     pub id: String,
@@ -156,7 +156,7 @@ impl ClientRow {
 
 one_by!(fn one = clients.client_id);
 list_rows!(clients by clients::client_id.asc(), ClientRow);
-find_row!(find = one -> ClientRow);
+find_row!(pub find = one -> ClientRow);
 delete_row!(one);
 
 /// The columns a client's settings are stored in, as written on insert and

@@ -45,7 +45,7 @@ pub const REVOKED: &str = "revoked";
 
 insert_row!(insert into codes, CodeRow);
 one_by!(fn one = codes.code_sha256);
-find_row!(find = one -> CodeRow);
+find_row!(pub find = one -> CodeRow);
 
 /// Marks the code redeemed if, and only if, it is still active and unexpired.
 /// True for exactly one caller, whatever the number of processes: the

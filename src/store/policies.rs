@@ -18,13 +18,7 @@ pub struct PolicyRow {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn list(conn: &mut DbConnection, tenant: &TenantId) -> Result<Vec<PolicyRow>, StoreError> {
-    Ok(policies::table
-        .filter(policies::tenant_id.eq(tenant.as_str()))
-        .order(policies::position.asc())
-        .select(PolicyRow::as_select())
-        .load(conn)?)
-}
+list_rows!(policies by policies::position.asc(), PolicyRow);
 
 /// Replaces every policy of the tenant with `wanted` (name, code), in order.
 /// The caller validates the code and runs this inside its transaction.

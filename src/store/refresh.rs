@@ -61,6 +61,8 @@ insert_row!(insert_family into families, FamilyRow);
 insert_row!(insert_token into tokens, TokenRow);
 one_by!(fn family = families.id);
 one_by!(fn token = tokens.token_sha256);
+one_by!(fn tokens_of = tokens.family_id);
+one_by!(fn of_session = families.session_id);
 
 /// The token and its family, whatever their state.
 pub fn find(
@@ -105,13 +107,9 @@ pub fn revoke_family(
     diesel::update(family(tenant, family_id))
         .set((families::state.eq(REVOKED), families::revoked_at.eq(now)))
         .execute(conn)?;
-    diesel::update(
-        tokens::table
-            .filter(tokens::tenant_id.eq(tenant.as_str()))
-            .filter(tokens::family_id.eq(family_id)),
-    )
-    .set(tokens::state.eq(REVOKED))
-    .execute(conn)?;
+    diesel::update(tokens_of(tenant, family_id))
+        .set(tokens::state.eq(REVOKED))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -122,9 +120,7 @@ pub fn revoke_session_families(
     session_id: &str,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let ids: Vec<String> = families::table
-        .filter(families::tenant_id.eq(tenant.as_str()))
-        .filter(families::session_id.eq(session_id))
+    let ids: Vec<String> = of_session(tenant, session_id)
         .filter(families::state.eq(ACTIVE))
         .select(families::id)
         .load(conn)?;

@@ -43,12 +43,12 @@ macro_rules! insert_row {
     };
 }
 
-/// `pub fn $name(conn, tenant, key)`: the row `$filter(tenant, key)` names,
+/// `$vis fn $name(conn, tenant, key)`: the row `$filter(tenant, key)` names,
 /// if any.
 macro_rules! find_row {
-    ($(#[$doc:meta])* $name:ident = $filter:ident -> $row:ty) => {
+    ($(#[$doc:meta])* $vis:vis $name:ident = $filter:ident -> $row:ty) => {
         $(#[$doc])*
-        pub fn $name(
+        $vis fn $name(
             conn: &mut DbConnection,
             tenant: &TenantId,
             key: &str,

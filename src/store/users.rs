@@ -51,9 +51,9 @@ pub fn normalize_email(email: &str) -> String {
 
 find_row!(
     /// The user whose (lower-case) username is `key`.
-    find_by_username = by_username -> UserRow
+    pub find_by_username = by_username -> UserRow
 );
-find_row!(get = one -> UserRow);
+find_row!(pub get = one -> UserRow);
 find_row!(find_by_normalized_email = by_email -> UserRow);
 list_rows!(users by users::username.asc(), UserRow);
 insert_row!(insert into users, UserRow);
@@ -110,6 +110,16 @@ impl<'a> UserChanges<'a> {
         }
     }
 
+    fn is_empty(&self) -> bool {
+        self.email.is_none()
+            && self.email_verified.is_none()
+            && self.display_name.is_none()
+            && self.password_hash.is_none()
+            && self.status.is_none()
+            && self.roles_from_file.is_none()
+            && self.status_from_file.is_none()
+    }
+
     /// Sets (or clears) the email, and the normal form it is unique by.
     pub fn email(mut self, email: Option<&'a str>) -> Self {
         self.email = Some(email);
@@ -160,13 +170,17 @@ impl<'a> UserChanges<'a> {
     }
 }
 
-/// Applies `changes` to the user; `false` if there is no such user.
+/// Applies `changes` to the user; `false` if there is no such user. No
+/// change at all writes nothing (Diesel refuses an empty changeset).
 pub fn update(
     conn: &mut DbConnection,
     tenant: &TenantId,
     user_id: &str,
     changes: &UserChanges,
 ) -> Result<bool, StoreError> {
+    if changes.is_empty() {
+        return Ok(get(conn, tenant, user_id)?.is_some());
+    }
     Ok(diesel::update(one(tenant, user_id))
         .set(changes)
         .execute(conn)?
