@@ -1,5 +1,5 @@
 # Shared by the benchmark scripts in bench/ (run.sh, profile.sh, signin.sh,
-# decision.sh, worst_token.sh), which source it near the top, after `set -euo pipefail`:
+# decision.sh, worst_token.sh, tenants.sh), which source it near the top, after `set -euo pipefail`:
 #
 #   . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 #
