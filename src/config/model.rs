@@ -177,8 +177,9 @@ pub struct TenantsConfig {
     /// Stop a tenant's actor after this long without requests.
     #[serde(with = "humantime_serde")]
     pub idle_timeout: Duration,
-    /// How often a live tenant checks whether its configuration changed in the
-    /// database (e.g. applied by another process) and reloads.
+    /// How often the process checks whether the configuration of its live
+    /// tenants changed in the database (e.g. applied by another process) and
+    /// reloads those that did: one poll for all of them.
     #[serde(with = "humantime_serde")]
     pub reload_interval: Duration,
     /// How often a live tenant reads revocations and bans recorded by other

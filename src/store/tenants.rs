@@ -138,6 +138,23 @@ pub fn config_version(
         .optional()?)
 }
 
+/// The configuration versions of the tenants `ids` (those that exist), for
+/// the process-wide poll (`tenancy::config_poll`, which keeps `ids` short).
+pub fn config_versions(
+    conn: &mut DbConnection,
+    ids: &[TenantId],
+) -> Result<Vec<(TenantId, i64)>, StoreError> {
+    let ids: Vec<&str> = ids.iter().map(TenantId::as_str).collect();
+    let rows: Vec<(String, i64)> = tenants::table
+        .filter(tenants::id.eq_any(ids))
+        .select((tenants::id, tenants::config_version))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, v)| (TenantId::from_db(id), v))
+        .collect())
+}
+
 /// Bumps the tenant's configuration version so that every process notices the
 /// change and reloads its snapshot.
 pub fn bump_version(

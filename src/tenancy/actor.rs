@@ -13,11 +13,11 @@ use std::time::{Duration, Instant};
 
 /// One per live tenant per process. The single writer of the tenant's
 /// in-process state: it publishes snapshots, keeps the revocation set, and
-/// stops itself after `idle_timeout` without requests. Every
-/// `reload_interval` it checks the tenant's configuration version in the
-/// database (another process, or `gatehouse tenants apply`, may have changed
-/// it); every `revocation_sync_interval` it reads revocations and bans made
-/// by other processes and records how far it got (`tenancy::propagation`).
+/// stops itself after `idle_timeout` without requests. It reloads when the
+/// process-wide poll (`tenancy::config_poll`) sees the tenant's configuration
+/// version move (another process, or `gatehouse tenants apply`, changed it);
+/// every `revocation_sync_interval` it reads revocations and bans made by
+/// other processes and records how far it got (`tenancy::propagation`).
 pub struct TenantActor {
     pub(super) slug: String,
     /// This actor's name in `revocation_acks`: the process and a counter, so
@@ -32,7 +32,6 @@ pub struct TenantActor {
     pub(super) last_used: Arc<AtomicU64>,
     pub(super) epoch: Instant,
     pub(super) idle_timeout: Duration,
-    pub(super) reload_interval: Duration,
     pub(super) revocation_sync_interval: Duration,
     /// Held by the running revocation sync: ticks skip while it runs,
     /// `SyncRevocations` queues behind it.
@@ -68,7 +67,6 @@ pub(super) struct ActorParts {
     pub last_used: Arc<AtomicU64>,
     pub epoch: Instant,
     pub idle_timeout: Duration,
-    pub reload_interval: Duration,
     pub revocation_sync_interval: Duration,
     pub membership: Weak<dyn Membership>,
 }
@@ -86,7 +84,6 @@ impl TenantActor {
             last_used: p.last_used,
             epoch: p.epoch,
             idle_timeout: p.idle_timeout,
-            reload_interval: p.reload_interval,
             revocation_sync_interval: p.revocation_sync_interval,
             sync_lock: Default::default(),
             membership: p.membership,
@@ -210,18 +207,6 @@ impl Actor for TenantActor {
                 .into_actor(self)
                 .map(|_, _, _| ()),
         );
-        ctx.run_interval(self.reload_interval, |act, ctx| {
-            let slug = act.slug.clone();
-            let work = act.reload(false);
-            ctx.spawn(
-                async move {
-                    if let Err(e) = work.await {
-                        tracing::warn!(tenant = %slug, error = %e, "tenant reload failed");
-                    }
-                }
-                .into_actor(act),
-            );
-        });
         ctx.run_interval(self.revocation_sync_interval, |act, ctx| {
             let slug = act.slug.clone();
             let sync = act.sync_revocations(false);
@@ -256,6 +241,30 @@ impl Handler<Reload> for TenantActor {
 
     fn handle(&mut self, _: Reload, _: &mut Self::Context) -> Self::Result {
         Box::pin(self.reload(true))
+    }
+}
+
+/// Reload the snapshot if the configuration version in the database still
+/// differs from the loaded one (sent by `tenancy::config_poll`; a reload
+/// already done by then makes it a cheap version read).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(super) struct ReloadIfChanged;
+
+impl Handler<ReloadIfChanged> for TenantActor {
+    type Result = ();
+
+    fn handle(&mut self, _: ReloadIfChanged, ctx: &mut Self::Context) {
+        let slug = self.slug.clone();
+        let work = self.reload(false);
+        ctx.spawn(
+            async move {
+                if let Err(e) = work.await {
+                    tracing::warn!(tenant = %slug, error = %e, "tenant reload failed");
+                }
+            }
+            .into_actor(self),
+        );
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod actor;
 pub mod bans;
+mod config_poll;
 pub mod declarative;
 mod handle;
 pub mod health;

@@ -41,6 +41,15 @@ impl Registry {
         Ok(handle)
     }
 
+    /// The handles of every live, connected actor (not marked used).
+    pub(super) fn live_handles(&self) -> Vec<TenantHandle> {
+        let map = self.tenants.read().unwrap_or_else(|p| p.into_inner());
+        map.values()
+            .filter(|h| h.addr.connected())
+            .cloned()
+            .collect()
+    }
+
     /// Slugs of the tenants with a live actor, sorted.
     pub(super) fn live_slugs(&self) -> Vec<String> {
         let map = self.tenants.read().unwrap_or_else(|p| p.into_inner());

@@ -1,4 +1,5 @@
 use super::actor::{ActorParts, Membership, TenantActor};
+use super::config_poll;
 use super::declarative::Slug;
 use super::handle::TenantHandle;
 use super::loader::{self, LoadContext, LoadError};
@@ -65,12 +66,18 @@ impl Supervisor {
             options.shards
         };
         let shards = (0..n).map(|_| Arbiter::new().handle()).collect();
+        let registry = Arc::new(Registry::default());
+        config_poll::spawn(
+            store.clone(),
+            Arc::downgrade(&registry),
+            options.reload_interval,
+        );
         Self {
             inner: Arc::new(Inner {
                 store,
                 options,
                 shards,
-                registry: Arc::new(Registry::default()),
+                registry,
                 epoch: Instant::now(),
                 process: store::new_id(),
                 instances: AtomicU64::new(0),
@@ -201,7 +208,6 @@ impl Supervisor {
                 last_used: last_used.clone(),
                 epoch: self.inner.epoch,
                 idle_timeout: options.idle_timeout,
-                reload_interval: options.reload_interval,
                 revocation_sync_interval: options.revocation_sync_interval,
                 membership,
             });
@@ -366,5 +372,48 @@ mod tests {
         assert!(h.addr.send(Reload).await.unwrap().unwrap());
         assert_eq!(h.snapshot().name, "Acme Corp");
         assert_eq!(before.name, "Acme", "old readers keep their snapshot");
+    }
+
+    /// The process-wide configuration poll (issue 13): one read for all live
+    /// tenants; only an actor whose version moved is asked to reload.
+    #[actix_rt::test]
+    async fn the_config_poll_reloads_only_tenants_whose_version_moved() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_tenant(dir.path());
+        let sup = Supervisor::start(store.clone(), options(Duration::from_secs(600)));
+        let h = sup.get("acme").await.unwrap().unwrap();
+        let before = h.snapshot();
+        let registry = &sup.inner.registry;
+        assert_eq!(config_poll::poll_once(&store, registry).await.unwrap(), 0);
+        assert!(
+            Arc::ptr_eq(&before, &h.snapshot()),
+            "an unmoved tenant is not re-read"
+        );
+
+        store
+            .with_conn(|c| {
+                let t = crate::store::TenantId::from_db("t1".into());
+                let now = chrono::Utc::now().naive_utc();
+                let rename = crate::store::tenants::TenantChanges {
+                    name: Some("Acme Corp"),
+                    ..crate::store::tenants::TenantChanges::at(now)
+                };
+                crate::store::tenants::update(c, &t, &rename)?;
+                crate::store::tenants::bump_version(c, &t, now)
+            })
+            .unwrap();
+        assert_eq!(config_poll::poll_once(&store, registry).await.unwrap(), 1);
+        // The actor reloads on its own arbiter; wait (bounded) until it has.
+        let mut reloaded = false;
+        for _ in 0..250 {
+            if h.snapshot().name == "Acme Corp" {
+                reloaded = true;
+                break;
+            }
+            actix_rt::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(reloaded, "the moved tenant reloaded");
+        assert_eq!(h.snapshot().config_version, before.config_version + 1);
+        assert_eq!(config_poll::poll_once(&store, registry).await.unwrap(), 0);
     }
 }
