@@ -39,11 +39,11 @@ impl Refusal {
 /// when the token is narrowed); who acted, to record.
 async fn authorize(
     tenant: &Tenant,
-    state: &AppState,
     req: &HttpRequest,
     action: UserAction,
     user_id: &str,
 ) -> Result<Acting, Refusal> {
+    let state: &AppState = &tenant.state;
     let token = bearer::token(req).ok_or(Refusal::Unauthenticated { presented: false })?;
     let narrowed = super::evaluate::narrowed([token]);
     let (handle, s, now) = (
@@ -75,8 +75,7 @@ pub async fn get(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Problem> {
     let user_id = path.into_inner().1;
-    if let Err(refusal) = authorize(&tenant, &tenant.state, &req, UserAction::Read, &user_id).await
-    {
+    if let Err(refusal) = authorize(&tenant, &req, UserAction::Read, &user_id).await {
         return Ok(refusal.response());
     }
     let t = tenant.snapshot.id.clone();
@@ -95,7 +94,7 @@ pub async fn patch(
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
     let user_id = path.into_inner().1;
-    let acting = match authorize(&tenant, &tenant.state, &req, UserAction::Update, &user_id).await {
+    let acting = match authorize(&tenant, &req, UserAction::Update, &user_id).await {
         Ok(a) => a,
         Err(refusal) => return Ok(refusal.response()),
     };
@@ -125,7 +124,7 @@ pub async fn delete(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Problem> {
     let user_id = path.into_inner().1;
-    let acting = match authorize(&tenant, &tenant.state, &req, UserAction::Delete, &user_id).await {
+    let acting = match authorize(&tenant, &req, UserAction::Delete, &user_id).await {
         Ok(a) => a,
         Err(refusal) => return Ok(refusal.response()),
     };

@@ -29,11 +29,8 @@ pub async fn metadata(tenant: Tenant) -> HttpResponse {
 }
 
 /// The PEP's credentials; the response to send when they do not hold.
-async fn authenticate_pep(
-    tenant: &Tenant,
-    state: &AppState,
-    req: &HttpRequest,
-) -> Result<(), HttpResponse> {
+async fn authenticate_pep(tenant: &Tenant, req: &HttpRequest) -> Result<(), HttpResponse> {
+    let state: &AppState = &tenant.state;
     let s = &tenant.snapshot;
     if let Some(token) = bearer::token(req) {
         let (handle, snapshot, now) = (tenant.handle.clone(), s.clone(), state.clock.now());
@@ -66,11 +63,8 @@ async fn authenticate_pep(
 pub const MAX_EVALUATIONS: usize = 1000;
 
 /// The user subjects' permissions, read only when some request names a user.
-async fn users_of(
-    tenant: &Tenant,
-    state: &AppState,
-    requests: &[EvaluationRequest],
-) -> Result<pdp::Users, Problem> {
+async fn users_of(tenant: &Tenant, requests: &[EvaluationRequest]) -> Result<pdp::Users, Problem> {
+    let state: &AppState = &tenant.state;
     if !pdp::needs_users(requests) {
         return Ok(pdp::Users::new());
     }
@@ -86,11 +80,11 @@ async fn users_of(
 /// refused when the narrowed tokens would cost too much altogether.
 async fn decide(
     tenant: &Tenant,
-    state: &AppState,
     requests: Vec<EvaluationRequest>,
     semantic: Semantic,
 ) -> Result<Vec<Decision>, Problem> {
-    let users = users_of(tenant, state, &requests).await?;
+    let state: &AppState = &tenant.state;
+    let users = users_of(tenant, &requests).await?;
     let tokens = requests
         .iter()
         .filter(|r| r.subject.kind == pdp::SUBJECT_TOKEN)
@@ -121,11 +115,11 @@ pub async fn evaluation(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    if let Err(res) = authenticate_pep(&tenant, &tenant.state, &req).await {
+    if let Err(res) = authenticate_pep(&tenant, &req).await {
         return Ok(res);
     }
     let r: EvaluationRequest = parse(&req, &body)?;
-    let decisions = decide(&tenant, &tenant.state, vec![r], Semantic::ExecuteAll).await?;
+    let decisions = decide(&tenant, vec![r], Semantic::ExecuteAll).await?;
     Ok(HttpResponse::Ok().json(&decisions[0]))
 }
 
@@ -134,7 +128,7 @@ pub async fn evaluations(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    if let Err(res) = authenticate_pep(&tenant, &tenant.state, &req).await {
+    if let Err(res) = authenticate_pep(&tenant, &req).await {
         return Ok(res);
     }
     let batch: EvaluationsRequest = parse(&req, &body)?;
@@ -147,7 +141,7 @@ pub async fn evaluations(
             format!("at most {MAX_EVALUATIONS} evaluations per request"),
         ));
     }
-    let decisions = decide(&tenant, &tenant.state, requests, batch.semantic()).await?;
+    let decisions = decide(&tenant, requests, batch.semantic()).await?;
     // No `evaluations` array: the single Access Evaluation answer (§7.1).
     if batch.is_single() {
         return Ok(HttpResponse::Ok().json(&decisions[0]));

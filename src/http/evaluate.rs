@@ -25,10 +25,10 @@ pub(super) async fn off_worker<T: Send + 'static>(
 /// through, off the worker when narrowed.
 pub(super) async fn inspect(
     tenant: &super::tenant::Tenant,
-    state: &AppState,
     token: &str,
     admit: impl Fn(&str, &std::collections::BTreeSet<String>) -> bool + Send + 'static,
 ) -> Result<Option<std::sync::Arc<access::TokenFacts>>, Busy> {
+    let state: &AppState = &tenant.state;
     let (handle, snapshot, now) = (
         tenant.handle.clone(),
         tenant.snapshot.clone(),

@@ -21,12 +21,9 @@ pub async fn introspect(call: ClientCall) -> Result<HttpResponse, OAuthError> {
     // RFC 7662 §4: a caller not allowed this token learns only `active: false`
     // (and its narrowing blocks are not evaluated for it).
     let introspector = Introspector::of(&caller.client, &snapshot.rights.roles);
-    let facts = super::evaluate::inspect(
-        &call.tenant,
-        &call.tenant.state,
-        token,
-        move |client, aud| introspector.admits(client, aud),
-    )
+    let facts = super::evaluate::inspect(&call.tenant, token, move |client, aud| {
+        introspector.admits(client, aud)
+    })
     .await?;
     let body = match facts {
         None => serde_json::json!({ "active": false }),

@@ -19,7 +19,7 @@ pub async fn userinfo(
     let Some(token) = super::bearer::token(&req) else {
         return Ok(super::bearer::challenge(None));
     };
-    let facts = super::evaluate::inspect(&tenant, &tenant.state, token, |_, _| true).await?;
+    let facts = super::evaluate::inspect(&tenant, token, |_, _| true).await?;
     let Some(facts) = facts.filter(|f| f.scopes.contains("openid")) else {
         return Ok(invalid_token("the access token is not valid for userinfo"));
     };
