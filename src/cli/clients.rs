@@ -97,11 +97,15 @@ pub fn run(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
                 "CLIENT ID", "TYPE", "AUTH METHOD", "SOURCE"
             );
             for r in rows {
-                let kind = if r.public { "public" } else { "confidential" };
-                let grants = r.spec()?.grant_types.join(",");
+                let kind = if r.spec.public {
+                    "public"
+                } else {
+                    "confidential"
+                };
+                let grants = r.spec.grant_types.join(",");
                 println!(
                     "{:<24} {:<12} {:<20} {:<8}  {grants}",
-                    r.client_id, kind, r.token_endpoint_auth_method, r.managed_by
+                    r.client_id, kind, r.spec.token_endpoint_auth_method, r.managed_by
                 );
             }
             Ok(())
@@ -176,7 +180,7 @@ pub fn run(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
                                 &format!("client {client_id}"),
                             ));
                         }
-                        if row.public || row.secret_sha256.is_none() {
+                        if row.spec.public || row.spec.secret_sha256.is_none() {
                             bail!("client {client_id} has no secret to rotate");
                         }
                         store::clients::set_secret(c, t, &client_id, &hash, clock.db_now())?;

@@ -73,7 +73,7 @@ fn rotate(
     let until = write_tx(c, |c| {
         let longest = store::clients::list(c, &tenant)?
             .iter()
-            .map(|c| c.access_token_ttl_secs)
+            .map(|c| c.spec.access_token_ttl_secs)
             .max()
             .unwrap_or(3600);
         let until = now + chrono::Duration::seconds(longest) + chrono::Duration::minutes(5);

@@ -24,35 +24,42 @@ mod tenant;
 mod token;
 mod userinfo;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{HttpServiceFactory, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::from_fn;
-use actix_web::web;
+use actix_web::{FromRequest, Handler, Resource, Responder, web};
 
 pub use headers::security_headers;
 pub use request_id::RequestId;
 pub use state::AppState;
 pub use tenant::Tenant;
 
-/// Registers every route. Used by `serve` and by the tests.
+/// Registers every route. Used by `serve` and by the tests. Endpoints are
+/// resources so that another method is answered 405; `cfg.route` would answer
+/// 404 (it moves the method guard onto the path).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/t/{tenant}", web::get().to(tenant::info))
-        .service(
-            web::resource("/t/{tenant}/.well-known/openid-configuration")
-                .wrap(from_fn(cors::public))
-                .route(web::get().to(discovery::metadata)),
-        )
-        .service(
-            web::resource("/t/{tenant}/.well-known/oauth-authorization-server")
-                .wrap(from_fn(cors::public))
-                .route(web::get().to(discovery::metadata)),
-        )
-        .service(
-            web::resource("/.well-known/oauth-authorization-server/t/{tenant}")
-                .wrap(from_fn(cors::public))
-                .route(web::get().to(discovery::metadata_inserted)),
-        )
+        // Public metadata and keys: any origin may read them (CORS `*`).
+        .service(public_get(
+            "/t/{tenant}/.well-known/openid-configuration",
+            discovery::metadata,
+        ))
+        .service(public_get(
+            "/t/{tenant}/.well-known/oauth-authorization-server",
+            discovery::metadata,
+        ))
+        .service(public_get(
+            "/.well-known/oauth-authorization-server/t/{tenant}",
+            discovery::metadata_inserted,
+        ))
+        .service(public_get("/t/{tenant}/jwks", discovery::jwks))
+        .service(public_get(
+            "/t/{tenant}/biscuit-keys",
+            discovery::biscuit_keys,
+        ))
         .route(
             "/t/{tenant}/.well-known/authzen-configuration",
             web::get().to(authzen::metadata),
@@ -65,16 +72,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/t/{tenant}/access/v1/evaluations")
                 .route(web::post().to(authzen::evaluations)),
         )
-        .service(
-            web::resource("/t/{tenant}/jwks")
-                .wrap(from_fn(cors::public))
-                .route(web::get().to(discovery::jwks)),
-        )
-        .service(
-            web::resource("/t/{tenant}/biscuit-keys")
-                .wrap(from_fn(cors::public))
-                .route(web::get().to(discovery::biscuit_keys)),
-        )
         .route("/t/{tenant}/docs", web::get().to(discovery::docs))
         .route(
             "/t/{tenant}/revocations",
@@ -83,32 +80,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/t/{tenant}/authorize").route(web::get().to(authorize::authorize)))
         .service(web::resource("/t/{tenant}/login").route(web::post().to(authorize::login)))
         .service(web::resource("/t/{tenant}/consent").route(web::post().to(authorize::consent)))
+        // Endpoints a tenant's browser clients call from their own origins.
         .service(
-            web::resource("/t/{tenant}/userinfo")
-                .wrap(from_fn(cors::tenant_endpoint))
+            cors_endpoint("/t/{tenant}/userinfo")
                 .route(web::get().to(userinfo::userinfo))
-                .route(web::post().to(userinfo::userinfo))
-                .route(web::method(Method::OPTIONS).to(cors::preflight)),
+                .route(web::post().to(userinfo::userinfo)),
         )
+        .service(cors_endpoint("/t/{tenant}/token").route(web::post().to(token::token)))
+        .service(cors_endpoint("/t/{tenant}/revoke").route(web::post().to(revoke::revoke)))
         .service(
             web::resource("/t/{tenant}/logout")
                 .route(web::get().to(logout::logout_get))
                 .route(web::post().to(logout::logout_post)),
         )
         .service(
-            web::resource("/t/{tenant}/token")
-                .wrap(from_fn(cors::tenant_endpoint))
-                .route(web::post().to(token::token))
-                .route(web::method(Method::OPTIONS).to(cors::preflight)),
-        )
-        .service(
             web::resource("/t/{tenant}/introspect").route(web::post().to(introspect::introspect)),
-        )
-        .service(
-            web::resource("/t/{tenant}/revoke")
-                .wrap(from_fn(cors::tenant_endpoint))
-                .route(web::post().to(revoke::revoke))
-                .route(web::method(Method::OPTIONS).to(cors::preflight)),
         )
         .service(web::resource("/t/{tenant}/api/bans").route(web::post().to(bans::ban)))
         .service(
@@ -118,4 +104,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(api_users::delete)),
         )
         .default_service(web::to(error::not_found));
+}
+
+/// A GET resource any origin may read.
+fn public_get<F, Args>(path: &str, handler: F) -> impl HttpServiceFactory + use<F, Args>
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path)
+        .wrap(from_fn(cors::public))
+        .route(web::get().to(handler))
+}
+
+/// A resource with the tenant's CORS rule and its preflight; the caller adds
+/// the methods.
+fn cors_endpoint(
+    path: &str,
+) -> Resource<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    web::resource(path)
+        .wrap(from_fn(cors::tenant_endpoint))
+        .route(web::method(Method::OPTIONS).to(cors::preflight))
 }

@@ -37,6 +37,7 @@ pub mod server_settings;
 pub mod sessions;
 mod sqlite_thread;
 pub mod tenants;
+pub mod text_list;
 mod tx;
 pub mod users;
 

@@ -206,7 +206,7 @@ pub fn client_from_row(
     row: &ClientRow,
     tenant_id_token_alg: Option<&str>,
 ) -> Result<Client, String> {
-    let spec = row.spec().map_err(|e| e.to_string())?;
+    let spec = &row.spec;
     let secret_sha256 = match &spec.secret_sha256 {
         Some(h) => Some(
             hex::decode(h)
@@ -222,7 +222,7 @@ pub fn client_from_row(
         .map(|j| josekit::jwk::JwkSet::from_bytes(j.as_bytes()).map_err(|e| e.to_string()))
         .transpose()?;
     let scopes: BTreeSet<String> = spec.scopes.iter().cloned().collect();
-    let default_scopes = match &spec.default_scopes {
+    let default_scopes = match &*spec.default_scopes {
         Some(d) => d.iter().cloned().collect(),
         None => scope::default_scopes(&scopes),
     };
@@ -270,11 +270,11 @@ pub fn client_from_row(
             .map(|u| RedirectUri::parse(u))
             .collect::<Result<_, _>>()?,
         allow_implicit: spec.allow_implicit,
-        service_roles: spec.service_roles.into_iter().collect(),
+        service_roles: spec.service_roles.iter().cloned().collect(),
         id_token_alg: JwsAlgorithm::for_id_tokens(
             spec.id_token_alg.as_deref(),
             tenant_id_token_alg,
         ),
-        exchange_audiences: spec.exchange_audiences.into_iter().collect(),
+        exchange_audiences: spec.exchange_audiences.iter().cloned().collect(),
     })
 }

@@ -96,7 +96,7 @@ pub fn needed_algorithms(
     let mut out = BTreeSet::new();
     out.insert(JwsAlgorithm::parse(&tenant.jws_algorithm).unwrap_or(JwsAlgorithm::ES256));
     for c in clients {
-        let spec = c.spec()?;
+        let spec = &c.spec;
         if spec.grant_types.iter().any(|g| g == "authorization_code") {
             out.insert(JwsAlgorithm::for_id_tokens(
                 spec.id_token_alg.as_deref(),

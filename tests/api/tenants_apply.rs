@@ -80,7 +80,10 @@ async fn secrets_are_stored_hashed() {
         ))
     });
     let expected = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"change-me"));
-    assert_eq!(client.secret_sha256.as_deref(), Some(expected.as_str()));
+    assert_eq!(
+        client.spec.secret_sha256.as_deref(),
+        Some(expected.as_str())
+    );
     let hash = user.password_hash.unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     assert!(
@@ -128,10 +131,7 @@ async fn changed_fields_are_updated() {
         role.permissions.into_iter().collect::<Vec<_>>(),
         vec!["users:manage", "users:read"]
     );
-    assert_eq!(
-        client.spec().unwrap().redirect_uris,
-        vec!["http://127.0.0.1:4000/cb"]
-    );
+    assert_eq!(*client.spec.redirect_uris, vec!["http://127.0.0.1:4000/cb"]);
     assert_eq!(user.email.as_deref(), Some("alice@example.org"));
     assert!(
         app.state

@@ -77,7 +77,8 @@ pub fn stored_client(c: &ClientDecl) -> ClientSpec {
         default_scopes: c
             .default_scopes
             .as_ref()
-            .map(|d| d.iter().map(|s| s.to_string()).collect()),
+            .map(|d| d.iter().map(|s| s.to_string()).collect())
+            .into(),
         access_token_format: c.access_token_format.as_str().to_owned(),
         access_token_ttl_secs: i64::try_from(c.access_token_ttl.as_secs()).unwrap_or(i64::MAX),
         refresh_token_ttl_secs: i64::try_from(c.refresh_token_ttl.as_secs()).unwrap_or(i64::MAX),
@@ -93,7 +94,7 @@ pub fn stored_client(c: &ClientDecl) -> ClientSpec {
         service_roles: c.service_roles.iter().cloned().collect(),
         exchange_audiences: c.exchange_audiences.iter().cloned().collect(),
         id_token_alg: c.id_token_alg.map(|a| a.as_str().to_owned()),
-        allowed_origins: c.allowed_origins.clone(),
+        allowed_origins: c.allowed_origins.clone().into(),
     }
 }
 

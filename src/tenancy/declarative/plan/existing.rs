@@ -52,7 +52,7 @@ impl Existing {
             if row.managed_by == store::clients::MANAGED_BY_CLI {
                 cli_clients.insert(row.client_id.clone());
             }
-            clients.insert(row.client_id.clone(), row.spec()?);
+            clients.insert(row.client_id, row.spec);
         }
         let policies = store::policies::list(conn, tenant)?
             .into_iter()
