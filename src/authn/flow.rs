@@ -252,11 +252,12 @@ async fn issue(
             issue_code(c, &tenant, &s, &binding, now)
         })
         .await?;
-    Ok(Step::Redirect(authorize::redirect_url(
+    Ok(Step::Redirect(authorize::response_url(
         &request.redirect_uri,
         &snapshot.issuer,
         &[("code", &code)],
         request.state.as_deref(),
+        false,
     )))
 }
 
@@ -292,11 +293,12 @@ fn implicit(
             let fragment = implicit::fragment(&access);
             let params: Vec<(&str, &str)> =
                 fragment.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            Step::Redirect(authorize::fragment_url(
+            Step::Redirect(authorize::response_url(
                 &request.redirect_uri,
                 &snapshot.issuer,
                 &params,
                 request.state.as_deref(),
+                true,
             ))
         }
         Err(e) => Step::Redirect(error_url(snapshot, request, &e)),

@@ -72,14 +72,10 @@ pub struct Options {
 /// The Access Evaluations (batch) request (AuthZEN §7.1).
 #[derive(Debug, Clone, Deserialize)]
 pub struct EvaluationsRequest {
-    #[serde(default)]
-    pub subject: Option<Entity>,
-    #[serde(default)]
-    pub action: Option<Action>,
-    #[serde(default)]
-    pub resource: Option<Entity>,
-    #[serde(default)]
-    pub context: Option<Context>,
+    /// The top-level `subject`, `action`, `resource` and `context`: the
+    /// defaults of every entry (§7.1.1).
+    #[serde(flatten)]
+    pub defaults: EvaluationItem,
     #[serde(default)]
     pub evaluations: Option<Vec<EvaluationItem>>,
     #[serde(default)]
@@ -139,19 +135,22 @@ impl EvaluationsRequest {
                     subject: item
                         .subject
                         .clone()
-                        .or_else(|| self.subject.clone())
+                        .or_else(|| self.defaults.subject.clone())
                         .ok_or(missing("subject"))?,
                     action: item
                         .action
                         .clone()
-                        .or_else(|| self.action.clone())
+                        .or_else(|| self.defaults.action.clone())
                         .ok_or(missing("action"))?,
                     resource: item
                         .resource
                         .clone()
-                        .or_else(|| self.resource.clone())
+                        .or_else(|| self.defaults.resource.clone())
                         .ok_or(missing("resource"))?,
-                    context: item.context.clone().or_else(|| self.context.clone()),
+                    context: item
+                        .context
+                        .clone()
+                        .or_else(|| self.defaults.context.clone()),
                 })
             })
             .collect()

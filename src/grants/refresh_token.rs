@@ -167,8 +167,27 @@ struct Ready {
     rights: BTreeSet<String>,
 }
 
-fn grace(client: &Client) -> chrono::Duration {
-    chrono::Duration::from_std(client.refresh_grace).unwrap_or_default()
+/// [`check`] of a token of `family` for this client and request, the user's
+/// status as read: the read and the locked step judge alike.
+fn judge<'a>(
+    family: &'a FamilyRow,
+    client: &'a Client,
+    request: &'a RefreshRequest,
+    user: Option<UserStatus>,
+    now: NaiveDateTime,
+) -> impl Fn(&TokenRow) -> Result<Checked, Refusal> + 'a {
+    let grace = chrono::Duration::from_std(client.refresh_grace).unwrap_or_default();
+    move |token| {
+        check(
+            token,
+            family,
+            client.client_id.as_str(),
+            grace,
+            request.scope.as_ref(),
+            user,
+            now,
+        )
+    }
 }
 
 /// The whole grant: read, mint, rotate; anything unusual goes to [`locked`]
@@ -222,15 +241,7 @@ fn read(
         return Ok(None);
     };
     let user = user_status(conn, &s.id, &family.user_id)?;
-    let checked = check(
-        &token,
-        &family,
-        client.client_id.as_str(),
-        grace(client),
-        request.scope.as_ref(),
-        user,
-        now,
-    );
+    let checked = judge(&family, client, request, user, now)(&token);
     let Ok(Checked {
         scopes,
         rotates: true,
@@ -287,17 +298,7 @@ fn locked(
             return Ok(Outcome::Refused(Refusal::Unknown));
         };
         let user = user_status(conn, &s.id, &family.user_id)?;
-        let judge = |token: &TokenRow| {
-            check(
-                token,
-                &family,
-                client.client_id.as_str(),
-                grace(client),
-                request.scope.as_ref(),
-                user,
-                db_now,
-            )
-        };
+        let judge = judge(&family, client, request, user, db_now);
         let checked = match judge(&token) {
             Ok(c) if c.rotates && !refresh::rotate(conn, &s.id, &hash, db_now)? => {
                 // Lost the race: judge what the winner left.

@@ -2,7 +2,6 @@
 
 use super::error::{PageError, Problem};
 use super::pages::{self, PageForm, SESSION_COOKIE};
-use super::state::AppState;
 use super::tenant::Tenant;
 use crate::authn::flow::{self, Step};
 use crate::authn::sealed;
@@ -10,11 +9,9 @@ use crate::config::SecretString;
 use crate::console::steps;
 use crate::oauth::FormParams;
 use crate::oauth::authorize::{self, AuthorizeError};
-use crate::tenancy::TenantSnapshot;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use std::sync::Arc;
 
 fn bad_request(message: impl Into<String>) -> PageError {
     PageError {
@@ -52,7 +49,7 @@ pub async fn authorize(tenant: Tenant, req: HttpRequest) -> Result<HttpResponse,
     let step = flow::advance(tenant.state.flow(), &s, request, session)
         .await
         .map_err(Problem::from)?;
-    render(&tenant.state, &s, &req, step, vec![])
+    render(&tenant, &req, step, vec![])
 }
 
 /// POST /t/{tenant}/login
@@ -61,20 +58,19 @@ pub async fn login(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let s = tenant.snapshot.clone();
-    let form = PageForm::parse(&body);
-    let request = open(&tenant.state, &s, &req, &form)?;
+    let (form, request) = open(&tenant, &req, &body)?;
     let login = form.get("username").unwrap_or_default().to_owned();
     let password = SecretString::new(form.get("password").unwrap_or_default());
-    let done = flow::login(tenant.state.flow(), &s, request, login, password)
+    let s = &tenant.snapshot;
+    let done = flow::login(tenant.state.flow(), s, request, login, password)
         .await
         .map_err(Problem::from)?;
     let cookies = done
         .cookie_value
-        .map(|v| pages::tenant_cookie(&s, SESSION_COOKIE, v, SameSite::Lax))
+        .map(|v| pages::tenant_cookie(s, SESSION_COOKIE, v, SameSite::Lax))
         .into_iter()
         .collect();
-    render(&tenant.state, &s, &req, done.step, cookies)
+    render(&tenant, &req, done.step, cookies)
 }
 
 /// POST /t/{tenant}/consent
@@ -84,12 +80,10 @@ pub async fn consent(
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
     let s = tenant.snapshot.clone();
-    let form = PageForm::parse(&body);
-    let request = open(&tenant.state, &s, &req, &form)?;
+    let (form, request) = open(&tenant, &req, &body)?;
     let Some(session) = pages::current_session(&tenant.state, &s, &req).await? else {
         return render(
-            &tenant.state,
-            &s,
+            &tenant,
             &req,
             Step::Login {
                 request,
@@ -106,16 +100,17 @@ pub async fn consent(
     } else {
         flow::denied(&s, &request)
     };
-    render(&tenant.state, &s, &req, step, vec![])
+    render(&tenant, &req, step, vec![])
 }
 
-/// The sealed request of a login or consent form, after the CSRF check.
+/// A login or consent form and its sealed request, after the CSRF check.
 fn open(
-    state: &AppState,
-    s: &TenantSnapshot,
+    tenant: &Tenant,
     req: &HttpRequest,
-    form: &PageForm,
-) -> Result<authorize::AuthorizationRequest, PageError> {
+    body: &[u8],
+) -> Result<(PageForm, authorize::AuthorizationRequest), PageError> {
+    let (state, s) = (&tenant.state, &tenant.snapshot);
+    let form = PageForm::parse(body);
     if !pages::csrf_ok(req, form.get("csrf")) {
         return Err(PageError {
             status: StatusCode::FORBIDDEN,
@@ -124,17 +119,18 @@ fn open(
         });
     }
     let now = state.clock.now().timestamp();
-    sealed::open_request(&state.master_key, &s.id, form.get("request").unwrap_or_default(), now)
-        .ok_or_else(|| bad_request("The sign-in took too long or the form was altered. Go back to the application and try again."))
+    let request = sealed::open_request(&state.master_key, &s.id, form.get("request").unwrap_or_default(), now)
+        .ok_or_else(|| bad_request("The sign-in took too long or the form was altered. Go back to the application and try again."))?;
+    Ok((form, request))
 }
 
 fn render(
-    state: &AppState,
-    s: &Arc<TenantSnapshot>,
+    tenant: &Tenant,
     req: &HttpRequest,
     step: Step,
     mut cookies: Vec<Cookie<'static>>,
 ) -> Result<HttpResponse, actix_web::Error> {
+    let (state, s) = (&tenant.state, &tenant.snapshot);
     let (csrf, csrf_cookie) = pages::csrf_token(req, s);
     cookies.extend(csrf_cookie);
     let request = match &step {

@@ -300,46 +300,40 @@ fn parse_prompt(raw: Option<&str>) -> Result<Prompt, &'static str> {
 }
 
 /// The redirect that carries a result or an error back to the client, with
-/// `iss` (RFC 9207 §2) so the client can tell which server answered.
-pub fn redirect_url(
+/// `iss` (RFC 9207 §2) so the client can tell which server answered: in the
+/// query, or in the fragment for the implicit grant (RFC 6749 §4.2.2).
+pub fn response_url(
     redirect_uri: &str,
     issuer: &str,
     pairs: &[(&str, &str)],
     state: Option<&str>,
+    in_fragment: bool,
 ) -> String {
+    if in_fragment {
+        let mut fragment = url::form_urlencoded::Serializer::new(String::new());
+        append_response(&mut fragment, issuer, pairs, state);
+        return format!("{redirect_uri}#{}", fragment.finish());
+    }
     let mut url = match url::Url::parse(redirect_uri) {
         Ok(u) => u,
         Err(_) => return redirect_uri.to_owned(),
     };
-    {
-        let mut q = url.query_pairs_mut();
-        for (k, v) in pairs {
-            q.append_pair(k, v);
-        }
-        if let Some(s) = state {
-            q.append_pair("state", s);
-        }
-        q.append_pair("iss", issuer);
-    }
+    append_response(&mut url.query_pairs_mut(), issuer, pairs, state);
     url.to_string()
 }
 
-/// The same in the fragment, for the implicit grant (RFC 6749 §4.2.2).
-pub fn fragment_url(
-    redirect_uri: &str,
+/// A response's parameters, then `state` and `iss`, in a query or a fragment.
+fn append_response<T: url::form_urlencoded::Target>(
+    out: &mut url::form_urlencoded::Serializer<'_, T>,
     issuer: &str,
     pairs: &[(&str, &str)],
     state: Option<&str>,
-) -> String {
-    let mut fragment = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        fragment.append_pair(k, v);
-    }
+) {
+    out.extend_pairs(pairs.iter().copied());
     if let Some(s) = state {
-        fragment.append_pair("state", s);
+        out.append_pair("state", s);
     }
-    fragment.append_pair("iss", issuer);
-    format!("{redirect_uri}#{}", fragment.finish())
+    out.append_pair("iss", issuer);
 }
 
 /// An error response in the query (code) or fragment (implicit).
@@ -355,11 +349,7 @@ pub fn error_redirect_in(
     if let Some(d) = &error.error_description {
         pairs.push(("error_description", d));
     }
-    if fragment {
-        fragment_url(redirect_uri, issuer, &pairs, state)
-    } else {
-        redirect_url(redirect_uri, issuer, &pairs, state)
-    }
+    response_url(redirect_uri, issuer, &pairs, state, fragment)
 }
 
 /// The RFC 6749 §4.1.2.1 `error` value, as serde names it.
@@ -368,16 +358,6 @@ fn error_code(error: &OAuthError) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
-}
-
-/// The redirect for an error response (RFC 6749 §4.1.2.1).
-pub fn error_redirect(
-    redirect_uri: &str,
-    issuer: &str,
-    error: &OAuthError,
-    state: Option<&str>,
-) -> String {
-    error_redirect_in(redirect_uri, issuer, error, state, false)
 }
 
 #[cfg(test)]

@@ -157,6 +157,14 @@ impl KeyRing {
         let mut jws_verifiers = HashMap::new();
         let mut jwks = Vec::new();
         let mut biscuit_keys = Vec::new();
+        let unseal = |row: &KeyRow| {
+            seal::open(
+                master,
+                KeyPurpose::SigningKeys,
+                &aad(tenant, &row.id),
+                &row.private_key,
+            )
+        };
         for row in rows {
             let active = row.status == key_store::STATUS_ACTIVE;
             let generation = u32::try_from(row.generation)
@@ -175,12 +183,7 @@ impl KeyRing {
                         "valid_until": row.publish_until.map(|t| t.and_utc().to_rfc3339()),
                     }));
                     if active {
-                        let bytes = seal::open(
-                            master,
-                            KeyPurpose::SigningKeys,
-                            &aad(tenant, &row.id),
-                            &row.private_key,
-                        )?;
+                        let bytes = unseal(row)?;
                         let private = PrivateKey::from_bytes(&bytes, BiscuitAlgorithm::Ed25519)
                             .map_err(|e| KeyError::Invalid(e.to_string()))?;
                         biscuit = Some((generation, KeyPair::from(&private)));
@@ -193,12 +196,7 @@ impl KeyRing {
                     jws_verifiers.insert(row.id.clone(), (algorithm, algorithm.verifier(&jwk)?));
                     jwks.push(serde_json::Value::Object(jwk.as_ref().clone()));
                     if active {
-                        let der = seal::open(
-                            master,
-                            KeyPurpose::SigningKeys,
-                            &aad(tenant, &row.id),
-                            &row.private_key,
-                        )?;
+                        let der = unseal(row)?;
                         let mut signer: Box<dyn JwsSigner> = match algorithm {
                             JwsAlgorithm::ES256 => {
                                 Box::new(ES256.signer_from_der(&*der).map_err(KeyError::jose)?)

@@ -50,20 +50,13 @@ pub(super) fn plan_user(
         }));
     };
     let mut fields = Vec::new();
-    let email = user
-        .email
-        .clone()
-        .filter(|e| Some(e) != current.row.email.as_ref());
-    if email.is_some() {
-        fields.push("email");
-    }
-    let display_name = user
-        .display_name
-        .clone()
-        .filter(|d| Some(d) != current.row.display_name.as_ref());
-    if display_name.is_some() {
-        fields.push("display_name");
-    }
+    let email = changed(&user.email, &current.row.email, "email", &mut fields);
+    let display_name = changed(
+        &user.display_name,
+        &current.row.display_name,
+        "display_name",
+        &mut fields,
+    );
     let password_hash = match (&user.password, &current.row.password_hash) {
         (Some(PasswordSource::Plain(p)), Some(stored))
             if !hasher.needs_rehash(stored) && hasher.verify(p, stored).unwrap_or(false) =>
@@ -111,4 +104,19 @@ pub(super) fn plan_user(
         },
         fields,
     }))
+}
+
+/// The file's value of `field` when it declares one that differs from the
+/// stored one (noted in `fields`); `None` = leave it.
+fn changed(
+    declared: &Option<String>,
+    stored: &Option<String>,
+    field: &'static str,
+    fields: &mut Vec<&'static str>,
+) -> Option<String> {
+    let value = declared.clone().filter(|d| Some(d) != stored.as_ref());
+    if value.is_some() {
+        fields.push(field);
+    }
+    value
 }
