@@ -301,27 +301,11 @@ pub fn public_url(raw: &str) -> PublicUrl {
 
 /// The documented example tenant, with a given slug.
 pub fn demo_yaml(slug: &str) -> String {
-    format!(
-        "slug: {slug}
-name: Demo Organisation
-scopes:
-  - {{ name: notes:read, description: Read your notes }}
-roles:
-  - {{ name: admin, permissions: [users:manage] }}
-clients:
-  - client_id: demo-web
-    name: Demo web app
-    public: false
-    secret: change-me
-    redirect_uris: [http://127.0.0.1:3000/callback]
-    grant_types: [authorization_code, refresh_token, client_credentials]
-    scopes: [openid, profile, email, offline_access, notes:read]
-users:
-  - username: alice
-    email: alice@example.com
-    password: change-me
-    roles: [admin]
-"
+    // The same file as the unit tests' GOOD tenant (src/tenancy/declarative/file).
+    include_str!("../fixtures/demo-tenant.yaml").replacen(
+        "slug: demo\n",
+        &format!("slug: {slug}\n"),
+        1,
     )
 }
 

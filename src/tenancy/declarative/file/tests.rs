@@ -4,26 +4,10 @@ use crate::tenancy::declarative::spec::{PasswordSource, TenantSpec};
 use crate::tokens::AccessTokenFormat;
 use std::time::Duration;
 
-const GOOD: &str = "slug: demo
-name: Demo Organisation
-scopes:
-  - { name: notes:read, description: Read your notes }
-roles:
-  - { name: admin, permissions: [users:manage] }
-clients:
-  - client_id: demo-web
-    name: Demo web app
-    public: false
-    secret: change-me
-    redirect_uris: [http://127.0.0.1:3000/callback]
-    grant_types: [authorization_code, refresh_token, client_credentials]
-    scopes: [openid, profile, email, offline_access, notes:read]
-users:
-  - username: alice
-    email: alice@example.com
-    password: change-me
-    roles: [admin]
-";
+/// The small tenant the integration tests also start from (`demo_yaml`), as
+/// one file so that both check the same document; the line numbers in the
+/// expected errors are its lines.
+const GOOD: &str = include_str!("../../../../tests/fixtures/demo-tenant.yaml");
 
 fn no_env(_: &str) -> Option<String> {
     None
