@@ -2,7 +2,7 @@
 //! is configured for, with the actor recorded; every refusal per §2.2.2.
 
 use crate::helpers::{TestApp, jwt_claims as jwt_payload, spawn_app_with};
-use crate::tokens::{RS, client_token, introspect, post_form};
+use crate::tokens::{RS, RS_CLIENT, client_token, introspect, post_form};
 use gatehouse::verify::{Request, Verifier, VerifyError};
 use serde_json::{Value, json};
 
@@ -47,11 +47,7 @@ clients:
     grant_types: [client_credentials]
     scopes: [notes:read]
     token_exchange_audiences: []
-  - client_id: rs
-    secret: rs-secret-0123456789abcdef
-    grant_types: [client_credentials]
-    scopes: [notes:read]
-    service_roles: [introspector]
+{RS_CLIENT}
 "#
     )
 }

@@ -4,9 +4,9 @@
 //! nothing a holder appends, widens that.
 
 use crate::helpers::{TestApp, append, jwt_claims, spawn_app_with};
-use crate::signin::{WEB, browser, signed_in_tokens};
+use crate::signin::{WEB, browser, signed_in_tokens, web_client};
 use crate::tenants_apply::{apply, changes};
-use crate::tokens::{RS, client_token, introspect, post_form, refresh};
+use crate::tokens::{RS, RS_CLIENT, client_token, introspect, post_form, refresh};
 use gatehouse::verify::{Request, Verifier, VerifyError};
 use serde_json::{Value, json};
 
@@ -15,6 +15,7 @@ const SVC_JWT: (&str, &str) = ("svc-jwt", "jwt-secret-0123456789abcdef");
 
 /// alice is a reader; the scopes carry notes and user rights.
 fn yaml(alice_roles: &str) -> String {
+    let web = web_client("openid, offline_access, notes:read, notes:write, admin");
     format!(
         r#"slug: acme
 name: Acme
@@ -29,12 +30,7 @@ roles:
   - {{ name: editor, permissions: [notes:write], includes: [reader] }}
   - {{ name: root, permissions: ["*:*"] }}
 clients:
-  - client_id: web
-    name: Notes Web
-    secret: web-secret-0123456789abcdef
-    redirect_uris: [http://127.0.0.1:3000/cb]
-    grant_types: [authorization_code, refresh_token]
-    scopes: [openid, offline_access, notes:read, notes:write, admin]
+{web}
   - client_id: svc
     secret: svc-secret-0123456789abcdef
     grant_types: [client_credentials]
@@ -46,11 +42,7 @@ clients:
     scopes: [notes:read, notes:write]
     service_roles: [editor]
     access_token_format: jwt
-  - client_id: rs
-    secret: rs-secret-0123456789abcdef
-    grant_types: [client_credentials]
-    scopes: [notes:read]
-    service_roles: [introspector]
+{RS_CLIENT}
 users:
   - username: alice
     email: alice@example.com

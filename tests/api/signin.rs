@@ -2,7 +2,7 @@
 //! exchange, ID token, userinfo, refresh rotation, and what must fail.
 
 use crate::helpers::{TestApp, jwt_claims as claims, location_of, spawn_app_at};
-use crate::tokens::{RS, introspect, post_form, refresh};
+use crate::tokens::{RS, RS_CLIENT, introspect, post_form, refresh};
 use gatehouse::clock::{ManualClock, SystemClock};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -11,6 +11,19 @@ pub const WEB: (&str, &str) = ("web", "web-secret-0123456789abcdef");
 pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 pub const CB: &str = "http://127.0.0.1:3000/cb";
+
+/// [`WEB`]'s entry in a tenant file: a confidential client redirecting to
+/// [`CB`], allowed the code flow with refresh, for `scopes`.
+pub fn web_client(scopes: &str) -> String {
+    format!(
+        "  - client_id: web
+    name: Notes Web
+    secret: web-secret-0123456789abcdef
+    redirect_uris: [{CB}]
+    grant_types: [authorization_code, refresh_token]
+    scopes: [{scopes}]"
+    )
+}
 
 pub fn yaml(slug: &str) -> String {
     format!(
@@ -54,11 +67,7 @@ clients:
     redirect_uris: [{CB}]
     grant_types: [authorization_code, refresh_token]
     scopes: [openid, offline_access]
-  - client_id: rs
-    secret: rs-secret-0123456789abcdef
-    grant_types: [client_credentials]
-    scopes: [notes:read]
-    service_roles: [introspector]
+{RS_CLIENT}
 users:
   - username: alice
     email: alice@example.com

@@ -15,6 +15,13 @@ pub const SVC: (&str, &str) = ("svc", "svc-secret-0123456789abcdef");
 pub const POST: (&str, &str) = ("svc-post", "post-secret-0123456789abcdef");
 pub const JWT: (&str, &str) = ("svc-jwt", "jwt-secret-0123456789abcdef");
 pub const RS: (&str, &str) = ("rs", "rs-secret-0123456789abcdef");
+/// [`RS`]'s entry in a tenant file: a resource server that introspects (the
+/// tenant needs role `introspector` with `tokens:introspect`).
+pub const RS_CLIENT: &str = "  - client_id: rs
+    secret: rs-secret-0123456789abcdef
+    grant_types: [client_credentials]
+    scopes: [notes:read]
+    service_roles: [introspector]";
 
 /// A tenant with one client per authentication method and token format.
 pub fn acme_yaml(slug: &str, client_jwk: &str) -> String {
@@ -49,11 +56,7 @@ clients:
     jwks: {{"keys": [{client_jwk}]}}
     grant_types: [client_credentials]
     scopes: [notes:read]
-  - client_id: rs
-    secret: rs-secret-0123456789abcdef
-    grant_types: [client_credentials]
-    scopes: [notes:read]
-    service_roles: [introspector]
+{RS_CLIENT}
   - client_id: spa
     public: true
     redirect_uris: [http://127.0.0.1:3000/cb]
