@@ -3,7 +3,7 @@
 //! API and refresh refuse them on every process by the time the ban call
 //! answers; each ban is audited.
 
-use crate::helpers::{TestApp, spawn_app_with, spawn_second};
+use crate::helpers::{TestApp, detail, spawn_app_with, spawn_second};
 use crate::signin::{VERIFIER, WEB, browser, exchange, query, sign_in, web_client};
 use crate::tokens::{RS, RS_CLIENT, client_token, introspect};
 use gatehouse::store;
@@ -88,12 +88,7 @@ async fn bans_need_the_right_and_a_clear_target() {
     assert_eq!((status, &body["action"]), (403, &json!("tokens:revoke")));
     let (status, body) = ban(&app, Some(&admin), json!({"user": "x", "client": "y"})).await;
     assert_eq!(status, 400);
-    assert!(
-        body["detail"]
-            .as_str()
-            .unwrap()
-            .starts_with("send exactly one of")
-    );
+    assert!(detail(&body).starts_with("send exactly one of"));
     assert!(active(&app, &svc).await, "nothing was banned");
     assert!(audit_actions(&app).is_empty());
 }

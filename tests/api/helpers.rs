@@ -342,11 +342,23 @@ pub fn location_of(res: &reqwest::Response) -> String {
     res.headers()["location"].to_str().unwrap().to_owned()
 }
 
+/// Asserts that `res` answers `status` with a page whose text contains `text`.
+pub async fn assert_page(res: reqwest::Response, status: u16, text: &str) {
+    assert_eq!(res.status(), status);
+    let body = res.text().await.unwrap();
+    assert!(body.contains(text), "{body}");
+}
+
 /// A problem+json answer (RFC 9457): its status and body; asserts the content type.
 pub async fn problem(res: reqwest::Response) -> (u16, serde_json::Value) {
     let status = res.status().as_u16();
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     (status, res.json().await.unwrap())
+}
+
+/// The `detail` of a problem body.
+pub fn detail(problem: &serde_json::Value) -> &str {
+    problem["detail"].as_str().unwrap()
 }
 
 /// The claims of a JWT, unverified.

@@ -1,7 +1,7 @@
 //! Interactive sign-in over plain HTTP: authorize, login, consent, code
 //! exchange, ID token, userinfo, refresh rotation, and what must fail.
 
-use crate::helpers::{TestApp, jwt_claims as claims, location_of, spawn_app_at};
+use crate::helpers::{TestApp, assert_page, jwt_claims as claims, location_of, spawn_app_at};
 use crate::tokens::{RS, RS_CLIENT, introspect, post_form, refresh};
 use gatehouse::clock::{ManualClock, SystemClock};
 use serde_json::{Value, json};
@@ -278,6 +278,20 @@ pub async fn code_at(
     query(&location)["code"].clone()
 }
 
+/// [`code_at`] then [`redeem_at`] against `app`: `user` signs in with
+/// `client`, granting `grant` if asked; the token response.
+pub async fn user_signed_in_with(
+    app: &TestApp,
+    client: (&str, &str),
+    scope: &str,
+    user: (&str, &str),
+    grant: &[&str],
+) -> Value {
+    let url = |p: &str| app.url(p);
+    let code = code_at(url, client.0, scope, user, grant).await;
+    redeem_at(url, client, &code).await
+}
+
 /// Redeems `code` for `client` at any server; the token response.
 pub async fn redeem_at(url: impl Fn(&str) -> String, client: (&str, &str), code: &str) -> Value {
     let res = reqwest::Client::new()
@@ -540,13 +554,12 @@ async fn bad_authorization_requests() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 400);
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("The redirect_uri is not registered for this client.")
-    );
+    assert_page(
+        res,
+        400,
+        "The redirect_uri is not registered for this client.",
+    )
+    .await;
     let res = b
         .get(app.url("/t/acme/authorize?response_type=code&client_id=nobody"))
         .send()
@@ -605,8 +618,7 @@ async fn login_and_consent_forms_need_their_csrf_token() {
         ],
     )
     .await;
-    assert_eq!(res.status(), 403);
-    assert!(res.text().await.unwrap().contains("The form expired"));
+    assert_page(res, 403, "The form expired").await;
     let res = submit(
         &b,
         &app.url("/t/acme/login"),
@@ -861,9 +873,8 @@ async fn a_grace_period_lets_a_concurrent_refresh_through_without_revoking() {
 /// Signs alice in with the first-party client `trusted` (no consent page);
 /// the token response.
 async fn trusted_tokens(app: &TestApp) -> Value {
-    let url = |p: &str| app.url(p);
-    let code = code_at(url, "trusted", "openid", ("alice", "alice-password-1"), &[]).await;
-    redeem_at(url, ("trusted", "trusted-secret-0123456789"), &code).await
+    let trusted = ("trusted", "trusted-secret-0123456789");
+    user_signed_in_with(app, trusted, "openid", ("alice", "alice-password-1"), &[]).await
 }
 
 /// The ID token's algorithm, checked against the published key of its kid.

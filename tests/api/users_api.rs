@@ -3,8 +3,8 @@
 //! manages everyone of the tenant; nobody crosses tenants; tenant policies and
 //! holder blocks narrow it further.
 
-use crate::helpers::{TestApp, append, problem, spawn_app_with};
-use crate::signin::{browser, code_at, redeem_at, signed_in_tokens};
+use crate::helpers::{TestApp, append, detail, problem, spawn_app_with};
+use crate::signin::{browser, signed_in_tokens, user_signed_in_with};
 use crate::tenants_apply::apply;
 use crate::tokens::client_token;
 use gatehouse::store::{self, StoreError};
@@ -76,16 +76,9 @@ async fn alice_token(app: &TestApp, scope: &str) -> String {
 
 /// Alice's access token from the first-party client `app` (no consent page).
 async fn alice_first_party_token(app: &TestApp) -> String {
-    let url = |p: &str| app.url(p);
-    let code = code_at(
-        url,
-        "app",
-        "openid account",
-        ("alice", "alice-password-1"),
-        &[],
-    )
-    .await;
-    redeem_at(url, ("app", "app-secret-0123456789abcdef"), &code).await["access_token"]
+    let client = ("app", "app-secret-0123456789abcdef");
+    let alice = ("alice", "alice-password-1");
+    user_signed_in_with(app, client, "openid account", alice, &[]).await["access_token"]
         .as_str()
         .unwrap()
         .to_owned()
@@ -163,13 +156,7 @@ async fn users_manage_only_their_own_record() {
     let patch = |body: Value| call(&app, reqwest::Method::PATCH, &own, Some(&token), Some(body));
     let (status, p) = problem(patch(json!({"username": "root"})).await).await;
     assert_eq!(status, 400);
-    assert!(
-        p["detail"]
-            .as_str()
-            .unwrap()
-            .contains("unknown field `username`"),
-        "{p}"
-    );
+    assert!(detail(&p).contains("unknown field `username`"), "{p}");
     // A verified address that the user changes is no longer verified.
     let id = alice.clone();
     app.state
