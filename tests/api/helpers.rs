@@ -186,6 +186,12 @@ impl TestApp {
             .unwrap()
     }
 
+    /// GET `path` with `token` as the bearer access token.
+    pub async fn get_bearer(&self, path: &str, token: &str) -> reqwest::Response {
+        let req = self.client.get(self.url(path)).bearer_auth(token);
+        req.send().await.unwrap()
+    }
+
     /// GET `path`, its body as JSON (whatever the status).
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
         self.get(path).await.json().await.unwrap()
@@ -384,6 +390,23 @@ pub fn append(token: &str, keys: &serde_json::Value, code: &str) -> String {
     let biscuit = Biscuit::from_base64(token, key).unwrap();
     let block = BlockBuilder::new().code(code).unwrap();
     biscuit.append(block).unwrap().to_base64().unwrap()
+}
+
+/// Asserts that `v` accepts `token` for `request` on resource `note-42` and
+/// denies it on `note-7`: what a token narrowed to note-42 must do.
+pub fn assert_only_note_42(
+    v: &gatehouse::verify::Verifier,
+    token: &str,
+    request: gatehouse::verify::Request,
+) {
+    assert!(
+        v.verify(token, &request.clone().resource("note-42"))
+            .is_ok()
+    );
+    assert_eq!(
+        v.verify(token, &request.resource("note-7")).unwrap_err(),
+        gatehouse::verify::VerifyError::Denied
+    );
 }
 
 /// A second server process on `first`'s database (as a launcher worker or a

@@ -377,13 +377,7 @@ async fn the_code_flow_respects_the_scopes_the_user_ticked() {
     }
     // Userinfo: profile claims, no email (not granted).
     let access = tokens["access_token"].as_str().unwrap();
-    let res = app
-        .client
-        .get(app.url("/t/acme/userinfo"))
-        .bearer_auth(access)
-        .send()
-        .await
-        .unwrap();
+    let res = app.get_bearer("/t/acme/userinfo", access).await;
     assert_eq!(res.status(), 200);
     let info: Value = res.json().await.unwrap();
     assert_eq!(info["sub"], id["sub"]);
