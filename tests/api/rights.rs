@@ -65,6 +65,17 @@ async fn user_tokens(app: &TestApp, scope: &str, grant: &[&str]) -> Value {
     signed_in_tokens(app, &browser(), scope, grant).await
 }
 
+/// [`user_tokens`] with alice ticking every scope that web asks for.
+async fn user_tokens_granting_all(app: &TestApp, scope: &str) -> Value {
+    let grant: Vec<&str> = scope.split(' ').collect();
+    user_tokens(app, scope, &grant).await
+}
+
+/// The rights that introspection reports for `token`.
+async fn rights_of(app: &TestApp, token: &str) -> Value {
+    introspect(app, "acme", RS, token).await["rights"].clone()
+}
+
 #[actix_web::test]
 async fn client_tokens_carry_service_role_rights_within_the_scopes() {
     let app = acme("reader").await;
@@ -130,18 +141,7 @@ async fn a_user_without_a_right_never_gets_it_whatever_the_client_asks() {
     let app = acme("reader").await;
     // web asks for everything and alice ticks everything: she is a reader.
     let scope = "openid offline_access notes:read notes:write admin";
-    let tokens = user_tokens(
-        &app,
-        scope,
-        &[
-            "openid",
-            "offline_access",
-            "notes:read",
-            "notes:write",
-            "admin",
-        ],
-    )
-    .await;
+    let tokens = user_tokens_granting_all(&app, scope).await;
     let at = tokens["access_token"].as_str().unwrap();
     let body = introspect(&app, "acme", RS, at).await;
     assert_eq!(
@@ -194,20 +194,12 @@ async fn consent_bounds_the_rights_of_a_user_who_holds_everything() {
     )
     .await;
     let at = tokens["access_token"].as_str().unwrap();
-    assert_eq!(
-        introspect(&app, "acme", RS, at).await["rights"],
-        json!(["notes:read"])
-    );
+    assert_eq!(rights_of(&app, at).await, json!(["notes:read"]));
     // Granting admin as well: the wildcard meets users:manage.
-    let tokens = user_tokens(
-        &app,
-        "openid notes:read notes:write admin",
-        &["openid", "notes:read", "notes:write", "admin"],
-    )
-    .await;
+    let tokens = user_tokens_granting_all(&app, "openid notes:read notes:write admin").await;
     let at = tokens["access_token"].as_str().unwrap();
     assert_eq!(
-        introspect(&app, "acme", RS, at).await["rights"],
+        rights_of(&app, at).await,
         json!(["notes:read", "notes:write", "users:manage"])
     );
 }
@@ -253,17 +245,9 @@ async fn appended_blocks_narrow_rights_and_cannot_add_any() {
 #[actix_web::test]
 async fn refreshed_tokens_follow_the_users_roles_as_they_are_now() {
     let app = acme("reader").await;
-    let tokens = user_tokens(
-        &app,
-        "openid offline_access notes:write",
-        &["openid", "offline_access", "notes:write"],
-    )
-    .await;
+    let tokens = user_tokens_granting_all(&app, "openid offline_access notes:write").await;
     let at = tokens["access_token"].as_str().unwrap();
-    assert_eq!(
-        introspect(&app, "acme", RS, at).await["rights"],
-        json!(["notes:read"])
-    );
+    assert_eq!(rights_of(&app, at).await, json!(["notes:read"]));
     // alice becomes an editor; the scope permissions change in the same file.
     let path = app.write_tenant("tenant.yaml", &yaml("editor"));
     let plans = apply(&app, &path).unwrap();
@@ -273,7 +257,7 @@ async fn refreshed_tokens_follow_the_users_roles_as_they_are_now() {
     let refreshed: Value = res.json().await.unwrap();
     let at = refreshed["access_token"].as_str().unwrap();
     assert_eq!(
-        introspect(&app, "acme", RS, at).await["rights"],
+        rights_of(&app, at).await,
         json!(["notes:read", "notes:write"])
     );
     // The scope stops carrying notes:write: the next refresh drops it.
