@@ -172,16 +172,14 @@ pub async fn log_in(
         .unwrap()
 }
 
-/// `b` posts the login form of the page `html` at tenant `slug` as alice.
+/// `b` posts the login form of the page `html` at tenant `acme` as alice.
 pub async fn login(
     app: &TestApp,
     b: &reqwest::Client,
-    slug: &str,
     html: &str,
     password: &str,
 ) -> reqwest::Response {
-    let url = app.url(&format!("/t/{slug}/login"));
-    log_in(b, &url, html, ("alice", password)).await
+    log_in(b, &app.url("/t/acme/login"), html, ("alice", password)).await
 }
 
 /// `b` opens the login page at `url` and signs alice in to `acme` with
@@ -193,7 +191,7 @@ pub async fn login_from(
     password: &str,
 ) -> reqwest::Response {
     let html = page(b, url).await;
-    login(app, b, "acme", &html, password).await
+    login(app, b, &html, password).await
 }
 
 /// `b` allows the consent page `html`, ticking `grant`, by posting it to `url`.
@@ -218,7 +216,7 @@ pub async fn sign_in(app: &TestApp, b: &reqwest::Client, scope: &str, grant: &[&
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(html.contains("Sign in to Acme"), "{html}");
-    let res = login(app, b, "acme", &html, "alice-password-1").await;
+    let res = login(app, b, &html, "alice-password-1").await;
     let consent_page = match res.status().as_u16() {
         200 => res.text().await.unwrap(),
         302 => return location_of(&res),
@@ -335,13 +333,18 @@ pub async fn exchange(app: &TestApp, code: &str, verifier: &str) -> reqwest::Res
     exchange_as(app, WEB, code, verifier).await
 }
 
-async fn acme(clock: Arc<dyn gatehouse::clock::Clock>) -> TestApp {
+async fn acme_at(clock: Arc<dyn gatehouse::clock::Clock>) -> TestApp {
     spawn_app_at(|_| {}, Some(&yaml("acme")), clock).await
+}
+
+/// The sign-in tenant `acme` on a server that reads the system clock.
+async fn acme() -> TestApp {
+    acme_at(Arc::new(SystemClock)).await
 }
 
 #[actix_web::test]
 async fn the_code_flow_respects_the_scopes_the_user_ticked() {
-    let app = acme(Arc::new(SystemClock)).await;
+    let app = acme().await;
     let b = browser();
     let location = sign_in(
         &app,
@@ -404,15 +407,9 @@ async fn the_code_flow_respects_the_scopes_the_user_ticked() {
 
 #[actix_web::test]
 async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
-    let app = acme(Arc::new(SystemClock)).await;
-    let b = browser();
-    let tokens = signed_in_tokens(
-        &app,
-        &b,
-        "openid offline_access notes:read",
-        &["offline_access", "notes:read"],
-    )
-    .await;
+    let app = acme().await;
+    let scope = "openid offline_access notes:read";
+    let tokens = signed_in_tokens(&app, &browser(), scope, &["offline_access", "notes:read"]).await;
     let r1 = tokens["refresh_token"].as_str().unwrap().to_owned();
     let res = refresh(&app, WEB, &r1).await;
     assert_eq!(res.status(), 200);
@@ -447,7 +444,7 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
 
 #[actix_web::test]
 async fn revoking_a_refresh_token_revokes_its_family() {
-    let app = acme(Arc::new(SystemClock)).await;
+    let app = acme().await;
     let b = browser();
     let tokens = signed_in_tokens(&app, &b, "openid offline_access", &["offline_access"]).await;
     let r1 = tokens["refresh_token"].as_str().unwrap();
@@ -466,7 +463,7 @@ async fn revoking_a_refresh_token_revokes_its_family() {
 #[actix_web::test]
 async fn codes_are_single_use_bound_and_short_lived() {
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
-    let app = acme(clock.clone()).await;
+    let app = acme_at(clock.clone()).await;
     let b = browser();
     let location = sign_in(
         &app,
@@ -535,7 +532,7 @@ async fn codes_are_single_use_bound_and_short_lived() {
 
 #[actix_web::test]
 async fn bad_authorization_requests() {
-    let app = acme(Arc::new(SystemClock)).await;
+    let app = acme().await;
     let b = browser();
     // Untrusted redirect: a page, never a redirect.
     let res = b
@@ -595,38 +592,28 @@ async fn bad_authorization_requests() {
 
 #[actix_web::test]
 async fn login_and_consent_forms_need_their_csrf_token() {
-    let app = acme(Arc::new(SystemClock)).await;
+    let app = acme().await;
     let b = browser();
     let html = authorize(&app, &b, "web", "openid", "")
         .await
         .text()
         .await
         .unwrap();
-    let res = submit(
-        &b,
-        &app.url("/t/acme/login"),
-        &[
-            ("request", field(&html, "request").as_str()),
-            ("username", "alice"),
-            ("password", "alice-password-1"),
-        ],
-    )
-    .await;
+    let login_url = app.url("/t/acme/login");
+    let request = field(&html, "request");
+    let without_csrf = [
+        ("request", request.as_str()),
+        ("username", "alice"),
+        ("password", "alice-password-1"),
+    ];
+    let res = submit(&b, &login_url, &without_csrf).await;
     assert_page(res, 403, "The form expired").await;
-    let res = submit(
-        &b,
-        &app.url("/t/acme/login"),
-        &[
-            ("csrf", "x".repeat(43).as_str()),
-            ("request", field(&html, "request").as_str()),
-            ("username", "alice"),
-            ("password", "alice-password-1"),
-        ],
-    )
-    .await;
+    let forged = "x".repeat(43);
+    let with_forged_csrf = [&[("csrf", forged.as_str())][..], &without_csrf].concat();
+    let res = submit(&b, &login_url, &with_forged_csrf).await;
     assert_eq!(res.status(), 403);
     // Wrong password: the login page again, with a message, 401.
-    let res = login(&app, &b, "acme", &html, "wrong-password").await;
+    let res = login(&app, &b, &html, "wrong-password").await;
     assert_eq!(res.status(), 401);
     let page = res.text().await.unwrap();
     assert!(page.contains("The username or password is wrong."));
@@ -693,35 +680,49 @@ async fn a_session_of_tenant_a_is_not_a_session_at_tenant_b() {
         .unwrap()
         .to_owned();
     // Present A's session cookie to B by hand: B does not know it.
-    let res = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(app.url(&authorize_path("other", "web", "openid", "")))
-        .header("cookie", format!("gh_session={value}"))
-        .send()
-        .await
-        .unwrap();
+    let authorize_at_b = async |extra: &str| {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(app.url(&authorize_path("other", "web", "openid", extra)))
+            .header("cookie", format!("gh_session={value}"))
+            .send()
+            .await
+            .unwrap()
+    };
+    let res = authorize_at_b("").await;
     assert_eq!(res.status(), 200);
     assert!(
         res.text().await.unwrap().contains("Sign in to Acme"),
         "B shows its login page"
     );
-    let res = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(app.url(&authorize_path("other", "web", "openid", "&prompt=none")))
-        .header("cookie", format!("gh_session={value}"))
-        .send()
-        .await
-        .unwrap();
+    let res = authorize_at_b("&prompt=none").await;
     assert_eq!(query(&location_of(&res))["error"], "login_required");
+}
+
+/// `b` confirms the logout page `html` as client web, asking to be sent to
+/// `redirect_uri`, with the `extra` fields.
+async fn confirm_logout(
+    app: &TestApp,
+    b: &reqwest::Client,
+    html: &str,
+    redirect_uri: &str,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
+    let csrf = field(html, "csrf");
+    let mut form = vec![
+        ("csrf", csrf.as_str()),
+        ("client_id", "web"),
+        ("post_logout_redirect_uri", redirect_uri),
+    ];
+    form.extend_from_slice(extra);
+    submit(b, &app.url("/t/acme/logout"), &form).await
 }
 
 #[actix_web::test]
 async fn first_party_clients_skip_consent_and_logout_ends_the_session() {
-    let app = acme(Arc::new(SystemClock)).await;
+    let app = acme().await;
     let b = browser();
     let path = authorize_path("acme", "trusted", "openid profile", "");
     let res = login_from(&app, &b, &app.url(&path), "alice-password-1").await;
@@ -736,17 +737,8 @@ async fn first_party_clients_skip_consent_and_logout_ends_the_session() {
     let res = b.get(app.url("/t/acme/logout")).send().await.unwrap();
     let html = res.text().await.unwrap();
     assert!(html.contains("Sign out of Acme?"));
-    let res = submit(
-        &b,
-        &app.url("/t/acme/logout"),
-        &[
-            ("csrf", field(&html, "csrf").as_str()),
-            ("client_id", "web"),
-            ("post_logout_redirect_uri", "http://127.0.0.1:3000/bye"),
-            ("state", "s9"),
-        ],
-    )
-    .await;
+    let bye = "http://127.0.0.1:3000/bye";
+    let res = confirm_logout(&app, &b, &html, bye, &[("state", "s9")]).await;
     assert_eq!(res.status(), 302);
     assert_eq!(
         res.headers()["location"],
@@ -765,22 +757,13 @@ async fn first_party_clients_skip_consent_and_logout_ends_the_session() {
         .await
         .unwrap();
     let html = res.text().await.unwrap();
-    let res = submit(
-        &b,
-        &app.url("/t/acme/logout"),
-        &[
-            ("csrf", field(&html, "csrf").as_str()),
-            ("client_id", "web"),
-            ("post_logout_redirect_uri", "http://evil.example/"),
-        ],
-    )
-    .await;
+    let res = confirm_logout(&app, &b, &html, "http://evil.example/", &[]).await;
     assert_eq!(res.status(), 400, "unregistered post-logout redirect");
 }
 
 #[actix_web::test]
 async fn the_implicit_flow_is_opt_in_public_only_and_short_lived() {
-    let app = acme(Arc::new(SystemClock)).await;
+    let app = acme().await;
     let meta: Value = app
         .get_json("/t/acme/.well-known/openid-configuration")
         .await;
@@ -836,7 +819,7 @@ async fn the_implicit_flow_is_opt_in_public_only_and_short_lived() {
 
 #[actix_web::test]
 async fn a_grace_period_lets_a_concurrent_refresh_through_without_revoking() {
-    let app = acme(Arc::new(SystemClock)).await;
+    let app = acme().await;
     let b = browser();
     let path = authorize_path("acme", "grace", "openid offline_access", "");
     let res = login_from(&app, &b, &app.url(&path), "alice-password-1").await;
