@@ -670,7 +670,7 @@ async fn a_disabled_user_loses_sessions_tokens_and_sign_in_until_enabled() {
     // No sign-in while disabled: the login page answers with the form again.
     let b = crate::signin::browser();
     let url = app.url(&crate::signin::authorize_path("acme", "web", "openid", ""));
-    let res = crate::signin::login_from(&app, &b, &url, "alice-password-1").await;
+    let res = crate::signin::login_from(&app, &b, &url).await;
     assert_eq!(res.status(), 401);
     let out = gatehouse(
         &app,

@@ -182,16 +182,11 @@ pub async fn login(
     log_in(b, &app.url("/t/acme/login"), html, ("alice", password)).await
 }
 
-/// `b` opens the login page at `url` and signs alice in to `acme` with
-/// `password`: the answer to the login form.
-pub async fn login_from(
-    app: &TestApp,
-    b: &reqwest::Client,
-    url: &str,
-    password: &str,
-) -> reqwest::Response {
+/// `b` opens the login page at `url` and signs alice in to `acme` with her
+/// password: the answer to the login form.
+pub async fn login_from(app: &TestApp, b: &reqwest::Client, url: &str) -> reqwest::Response {
     let html = page(b, url).await;
-    login(app, b, &html, password).await
+    login(app, b, &html, "alice-password-1").await
 }
 
 /// `b` allows the consent page `html`, ticking `grant`, by posting it to `url`.
@@ -662,7 +657,6 @@ async fn a_session_of_tenant_a_is_not_a_session_at_tenant_b() {
         &app,
         &b,
         &app.url(&authorize_path("acme", "web", "openid", "")),
-        "alice-password-1",
     )
     .await;
     let session = res
@@ -725,7 +719,7 @@ async fn first_party_clients_skip_consent_and_logout_ends_the_session() {
     let app = acme().await;
     let b = browser();
     let path = authorize_path("acme", "trusted", "openid profile", "");
-    let res = login_from(&app, &b, &app.url(&path), "alice-password-1").await;
+    let res = login_from(&app, &b, &app.url(&path)).await;
     assert_eq!(
         res.status(),
         302,
@@ -777,7 +771,7 @@ async fn the_implicit_flow_is_opt_in_public_only_and_short_lived() {
         "/t/acme/authorize?response_type=token&client_id=legacy&redirect_uri={}&scope=openid%20notes%3Aread&state=st-9",
         urlencode(CB)
     );
-    let res = login_from(&app, &b, &app.url(&path), "alice-password-1").await;
+    let res = login_from(&app, &b, &app.url(&path)).await;
     assert_eq!(res.status(), 302);
     let location = location_of(&res);
     let (base, fragment) = location
@@ -820,9 +814,8 @@ async fn the_implicit_flow_is_opt_in_public_only_and_short_lived() {
 #[actix_web::test]
 async fn a_grace_period_lets_a_concurrent_refresh_through_without_revoking() {
     let app = acme().await;
-    let b = browser();
     let path = authorize_path("acme", "grace", "openid offline_access", "");
-    let res = login_from(&app, &b, &app.url(&path), "alice-password-1").await;
+    let res = login_from(&app, &browser(), &app.url(&path)).await;
     let code = query(&location_of(&res))["code"].clone();
     let grace = ("grace", "grace-secret-0123456789abcdef");
     let res = exchange_as(&app, grace, &code, VERIFIER).await;
