@@ -13,8 +13,11 @@
 //! kind, keeping every one whose addition the verifier's own estimate still
 //! accepts — as an attacker with the source would.
 
+#[path = "common/issuer_token.rs"]
+mod issuer_token;
+
 use biscuit_auth::builder::BlockBuilder;
-use biscuit_auth::{Algorithm, Biscuit, KeyPair, PublicKey};
+use biscuit_auth::{Biscuit, KeyPair};
 use gatehouse::authz::policy::{Caller, PolicySet, Question};
 use gatehouse::verify::limits::{
     MAX_APPENDED_BLOCKS, MAX_CHECKS_PER_BLOCK, MAX_FACTS_PER_BLOCK, MAX_TOKEN_CHARS,
@@ -237,26 +240,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     {
         [_, "local"] => local(),
         [_, "craft", issuer, token, shape] => {
-            let doc: serde_json::Value = reqwest::get(format!("{issuer}/biscuit-keys"))
-                .await?
-                .json()
-                .await?;
-            let keys: Vec<(u32, PublicKey)> = doc["keys"]
-                .as_array()
-                .ok_or("no keys in the biscuit-keys document")?
-                .iter()
-                .filter_map(|k| {
-                    let id = u32::try_from(k["root_key_id"].as_u64()?).ok()?;
-                    let hex = k["public_key"].as_str()?;
-                    Some((id, PublicKey::from_bytes_hex(hex, Algorithm::Ed25519).ok()?))
-                })
-                .collect();
-            let biscuit = Biscuit::from_base64(token.trim(), |id: Option<u32>| {
-                keys.iter()
-                    .find(|(k, _)| Some(*k) == id)
-                    .map(|(_, key)| *key)
-                    .ok_or(biscuit_auth::error::Format::UnknownPublicKey)
-            })?;
+            let biscuit = issuer_token::parse_with_issuer_keys(issuer, token).await?;
             println!("{}", narrow(&biscuit, shape).to_base64()?);
         }
         _ => {

@@ -21,65 +21,64 @@ fn q<'a>(action: &'a str, id: &'a str, tenant: &'a str) -> Question<'a> {
     }
 }
 
+/// Asserts what `set` decides for `caller` on each question of `cases`.
+fn assert_decides(set: &PolicySet, caller: &Caller, cases: &[(Question, Decision)]) {
+    for (question, want) in cases {
+        assert_eq!(set.decide(caller, question), *want, "{question:?}");
+    }
+}
+
+/// [`assert_decides`] for the holder of a token with the facts of `code`.
+fn assert_token_decides(set: &PolicySet, code: &str, cases: &[(Question, Decision)]) {
+    let t = token(code);
+    assert_decides(set, &Caller::Biscuit(&t, &NONE), cases);
+}
+
+const USER_ACTIONS: [&str; 3] = ["users:read", "users:update", "users:delete"];
+
 #[test]
 fn builtin_policies_self_service_managers_and_tenants() {
+    use Decision::{Allow, Deny};
     let set = PolicySet::for_tenant([], &["app"]).unwrap();
     assert_eq!(set.len(), 3);
-    let decide = |code: &str, action: &str, id: &str| {
-        let t = token(code);
-        set.decide(&Caller::Biscuit(&t, &NONE), &q(action, id, "acme"))
-    };
     let web = |scopes: &str| format!(r#"tenant("acme"); client("web"); sub("alice-id"); {scopes}"#);
     // A relying party's token for other things may not touch the record.
     let notes = web(r#"scope("openid"); scope("notes:read");"#);
-    for action in ["users:read", "users:update", "users:delete"] {
-        assert_eq!(
-            decide(&notes, action, "alice-id"),
-            Decision::Deny,
-            "{action}"
-        );
-    }
+    let own_denied = USER_ACTIONS.map(|a| (q(a, "alice-id", "acme"), Deny));
+    assert_token_decides(&set, &notes, &own_denied);
     // profile reads; account reads and updates; a third party never deletes.
-    let profile = web(r#"scope("profile");"#);
-    assert_eq!(decide(&profile, "users:read", "alice-id"), Decision::Allow);
-    assert_eq!(decide(&profile, "users:update", "alice-id"), Decision::Deny);
-    let account = web(r#"scope("account");"#);
-    assert_eq!(decide(&account, "users:read", "alice-id"), Decision::Allow);
-    assert_eq!(
-        decide(&account, "users:update", "alice-id"),
-        Decision::Allow
-    );
-    assert_eq!(decide(&account, "users:delete", "alice-id"), Decision::Deny);
+    let profile = [
+        (q("users:read", "alice-id", "acme"), Allow),
+        (q("users:update", "alice-id", "acme"), Deny),
+    ];
+    assert_token_decides(&set, &web(r#"scope("profile");"#), &profile);
+    let account = [
+        (q("users:read", "alice-id", "acme"), Allow),
+        (q("users:update", "alice-id", "acme"), Allow),
+        (q("users:delete", "alice-id", "acme"), Deny),
+    ];
+    assert_token_decides(&set, &web(r#"scope("account");"#), &account);
+    // The first-party app deletes its own record, creates none and touches
+    // no one else's.
     let first_party = r#"tenant("acme"); client("app"); sub("alice-id"); scope("account");"#;
-    assert_eq!(
-        decide(first_party, "users:delete", "alice-id"),
-        Decision::Allow
-    );
-    for action in ["users:read", "users:update", "users:delete"] {
-        assert_eq!(decide(first_party, action, "bob-id"), Decision::Deny);
-    }
-    let alice = token(r#"tenant("acme"); client("app"); sub("alice-id"); scope("account");"#);
-    let alice = Caller::Biscuit(&alice, &NONE);
-    assert_eq!(
-        set.decide(&alice, &q("users:create", "alice-id", "acme")),
-        Decision::Deny
-    );
-    let admin = token(r#"tenant("acme"); client("web"); sub("root"); right("users:manage");"#);
-    let admin = Caller::Biscuit(&admin, &NONE);
-    assert_eq!(
-        set.decide(&admin, &q("users:delete", "bob-id", "acme")),
-        Decision::Allow
-    );
+    let bob_denied = USER_ACTIONS.map(|a| (q(a, "bob-id", "acme"), Deny));
+    assert_token_decides(&set, first_party, &bob_denied);
     // Nobody crosses tenants, not even a manager, not even their own id.
-    assert_eq!(
-        set.decide(&admin, &q("users:delete", "bob-id", "other")),
-        Decision::Deny
-    );
-    assert_eq!(
-        set.decide(&alice, &q("users:read", "alice-id", "other")),
-        Decision::Deny
-    );
+    let own = [
+        (q("users:delete", "alice-id", "acme"), Allow),
+        (q("users:create", "alice-id", "acme"), Deny),
+        (q("users:read", "alice-id", "other"), Deny),
+    ];
+    assert_token_decides(&set, first_party, &own);
+    let admin = r#"tenant("acme"); client("web"); sub("root"); right("users:manage");"#;
+    let manage = [
+        (q("users:delete", "bob-id", "acme"), Allow),
+        (q("users:delete", "bob-id", "other"), Deny),
+    ];
+    assert_token_decides(&set, admin, &manage);
 }
+
+const ALICE_PROFILE: &str = r#"tenant("acme"); client("web"); sub("alice-id"); scope("profile");"#;
 
 #[test]
 fn tenant_policies_come_first_and_cannot_lift_the_tenant_guard() {
@@ -88,20 +87,12 @@ fn tenant_policies_come_first_and_cannot_lift_the_tenant_guard() {
         ("open", "allow if true;"),
     ])
     .unwrap();
-    let alice = token(r#"tenant("acme"); client("web"); sub("alice-id"); scope("profile");"#);
-    let alice = Caller::Biscuit(&alice, &NONE);
-    assert_eq!(
-        set.decide(&alice, &q("users:delete", "alice-id", "acme")),
-        Decision::Deny
-    );
-    assert_eq!(
-        set.decide(&alice, &q("users:read", "bob-id", "acme")),
-        Decision::Allow
-    );
-    assert_eq!(
-        set.decide(&alice, &q("users:read", "bob-id", "other")),
-        Decision::Deny
-    );
+    let cases = [
+        (q("users:delete", "alice-id", "acme"), Decision::Deny),
+        (q("users:read", "bob-id", "acme"), Decision::Allow),
+        (q("users:read", "bob-id", "other"), Decision::Deny),
+    ];
+    assert_token_decides(&set, ALICE_PROFILE, &cases);
 }
 
 #[test]
@@ -141,8 +132,6 @@ fn the_resource_type_index_keeps_order_and_meaning() {
     let mut keys: Vec<&String> = set.by_type.keys().collect();
     keys.sort();
     assert_eq!(keys, ["doc", "note", "sheet", "tokens", "user"]);
-    let alice = token(r#"tenant("acme"); client("web"); sub("alice-id"); scope("profile");"#);
-    let alice = Caller::Biscuit(&alice, &NONE);
     let ask = |kind: &'static str, action: &'static str| Question {
         action,
         resource_type: kind,
@@ -150,35 +139,17 @@ fn the_resource_type_index_keeps_order_and_meaning() {
         resource_tenant: "acme",
         now: SystemTime::now(),
     };
-    assert_eq!(
-        set.decide(&alice, &ask("note", "notes:read")),
-        Decision::Allow
-    );
-    assert_eq!(
-        set.decide(&alice, &ask("note", "notes:delete")),
-        Decision::Deny
-    );
-    assert_eq!(
-        set.decide(&alice, &ask("note", "docs:read")),
-        Decision::Deny
-    );
-    assert_eq!(
-        set.decide(&alice, &ask("sheet", "docs:read")),
-        Decision::Allow
-    );
-    assert_eq!(
-        set.decide(&alice, &ask("doc", "notes:read")),
-        Decision::Deny
-    );
-    // Built-in policies are indexed too: the user type still works.
-    assert_eq!(
-        set.decide(&alice, &q("users:read", "alice-id", "acme")),
-        Decision::Allow
-    );
-    assert_eq!(
-        set.decide(&alice, &ask("other", "notes:read")),
-        Decision::Deny
-    );
+    let cases = [
+        (ask("note", "notes:read"), Decision::Allow),
+        (ask("note", "notes:delete"), Decision::Deny),
+        (ask("note", "docs:read"), Decision::Deny),
+        (ask("sheet", "docs:read"), Decision::Allow),
+        (ask("doc", "notes:read"), Decision::Deny),
+        // Built-in policies are indexed too: the user type still works.
+        (q("users:read", "alice-id", "acme"), Decision::Allow),
+        (ask("other", "notes:read"), Decision::Deny),
+    ];
+    assert_token_decides(&set, ALICE_PROFILE, &cases);
 }
 
 #[test]
@@ -190,7 +161,7 @@ allow if resource_type("doc"), action("docs:read");"#,
     )])
     .unwrap();
     assert!(set.by_type.is_empty());
-    let alice = token(r#"tenant("acme"); client("web"); sub("alice-id"); scope("profile");"#);
+    let alice = token(ALICE_PROFILE);
     let question = Question {
         action: "docs:read",
         resource_type: "note",
@@ -213,7 +184,7 @@ fn a_pathological_policy_is_denied_not_hung() {
     }
     code.push_str("p($x, $y, $z) <- n($x), n($y), n($z);\nallow if p(1, 2, 3);\n");
     let set = PolicySet::new([("explode", code.as_str())]).unwrap();
-    let alice = token(r#"tenant("acme"); client("web"); sub("alice-id"); scope("profile");"#);
+    let alice = token(ALICE_PROFILE);
     let start = std::time::Instant::now();
     assert_eq!(
         set.decide(
@@ -237,12 +208,9 @@ fn jwt_claims_are_facts_too() {
         scopes: &scopes,
         rights: &rights,
     });
-    assert_eq!(
-        set.decide(&claims, &q("users:read", "bob-id", "acme")),
-        Decision::Allow
-    );
-    assert_eq!(
-        set.decide(&claims, &q("notes:read", "bob-id", "acme")),
-        Decision::Deny
-    );
+    let cases = [
+        (q("users:read", "bob-id", "acme"), Decision::Allow),
+        (q("notes:read", "bob-id", "acme"), Decision::Deny),
+    ];
+    assert_decides(&set, &claims, &cases);
 }

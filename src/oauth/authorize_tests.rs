@@ -87,32 +87,32 @@ fn a_valid_code_request_carries_its_challenge() {
 
 #[test]
 fn what_cannot_be_trusted_is_a_page_never_a_redirect() {
-    // RFC 6749 §4.1.2.1: no redirect to an unverified client or URI.
-    assert_eq!(
-        page(parse_q(&with("client_id=web&", ""))),
-        "The request names no client (client_id is missing)."
-    );
-    assert_eq!(
-        page(parse_q(&with("client_id=web", "client_id=other"))),
-        "There is no client \"other\" here."
-    );
-    assert_eq!(
-        page(parse_q(&with("app.example%2Fcb", "evil.example%2Fcb"))),
-        "The redirect_uri is not registered for this client."
-    );
-    // Exact match (OAuth 2.1 §2.3.1): no prefix, no extra path.
-    assert_eq!(
-        page(parse_q(&with("%2Fcb", "%2Fcb%2Fmore"))),
-        "The redirect_uri is not registered for this client."
-    );
-    // Without redirect_uri only a single registered URI and no OIDC.
-    assert_eq!(
-        page(parse_q(&with(
-            "redirect_uri=https%3A%2F%2Fapp.example%2Fcb&",
-            ""
-        ))),
-        "The request has no redirect_uri."
-    );
+    let not_registered = "The redirect_uri is not registered for this client.";
+    let cases = [
+        // RFC 6749 §4.1.2.1: no redirect to an unverified client or URI.
+        (
+            with("client_id=web&", ""),
+            "The request names no client (client_id is missing).",
+        ),
+        (
+            with("client_id=web", "client_id=other"),
+            "There is no client \"other\" here.",
+        ),
+        (
+            with("app.example%2Fcb", "evil.example%2Fcb"),
+            not_registered,
+        ),
+        // Exact match (OAuth 2.1 §2.3.1): no prefix, no extra path.
+        (with("%2Fcb", "%2Fcb%2Fmore"), not_registered),
+        // Without redirect_uri only a single registered URI and no OIDC.
+        (
+            with("redirect_uri=https%3A%2F%2Fapp.example%2Fcb&", ""),
+            "The request has no redirect_uri.",
+        ),
+    ];
+    for (query, expected) in cases {
+        assert_eq!(page(parse_q(&query)), expected, "{query}");
+    }
     let plain_oauth = with("redirect_uri=https%3A%2F%2Fapp.example%2Fcb&", "")
         .replace("scope=openid%20notes%3Aread", "scope=notes%3Aread");
     assert_eq!(parse_q(&plain_oauth).unwrap().redirect_uri, CB);

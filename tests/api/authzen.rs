@@ -2,7 +2,7 @@
 //! and batch evaluations with their semantics, driven by the `openidauthzen`
 //! crate; then what must be refused, over raw HTTP.
 
-use crate::helpers::{TestApp, append, spawn_app_behind_tls, spawn_app_with};
+use crate::helpers::{TestApp, append, detail, spawn_app_behind_tls, spawn_app_with};
 use crate::tokens::{client_token, post_form};
 use openidauthzen::http::{HttpClient, HttpResponse, Method};
 use openidauthzen::{
@@ -360,13 +360,7 @@ async fn the_pdp_refuses_what_it_must() {
     // Malformed requests: 400 problem+json.
     let (status, body) = evaluate(&app, "acme", Some(&pep), json!({"subject": {}})).await;
     assert_eq!(status, 400);
-    assert!(
-        body["detail"]
-            .as_str()
-            .unwrap()
-            .starts_with("invalid JSON body"),
-        "{body}"
-    );
+    assert!(detail(&body).starts_with("invalid JSON body"), "{body}");
     let (status, body) = evaluations(
         &app,
         &pep,

@@ -3,9 +3,9 @@
 //! API and refresh refuse them on every process by the time the ban call
 //! answers; each ban is audited.
 
-use crate::helpers::{TestApp, spawn_app_with, spawn_second};
-use crate::signin::{VERIFIER, WEB, browser, exchange, query, sign_in};
-use crate::tokens::{RS, client_token, introspect};
+use crate::helpers::{TestApp, detail, spawn_app_with, spawn_second};
+use crate::signin::{VERIFIER, WEB, browser, exchange, query, sign_in, web_client};
+use crate::tokens::{RS, RS_CLIENT, client_token, introspect};
 use gatehouse::store;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -15,22 +15,19 @@ const OTHER: (&str, &str) = ("other", "other-secret-0123456789abcdef");
 const ADMIN: (&str, &str) = ("admin", "admin-secret-0123456789abcdef");
 
 fn yaml() -> String {
-    r#"slug: acme
+    let web = web_client("openid, offline_access, notes:read");
+    format!(
+        r#"slug: acme
 name: Acme
 scopes:
-  - { name: notes:read, description: Read your notes }
-  - { name: admin, description: Ban tokens, permissions: [tokens:revoke] }
+  - {{ name: notes:read, description: Read your notes }}
+  - {{ name: admin, description: Ban tokens, permissions: [tokens:revoke] }}
 roles:
   - name: introspector
     permissions: [tokens:introspect]
-  - { name: revoker, permissions: [tokens:revoke] }
+  - {{ name: revoker, permissions: [tokens:revoke] }}
 clients:
-  - client_id: web
-    name: Notes Web
-    secret: web-secret-0123456789abcdef
-    redirect_uris: [http://127.0.0.1:3000/cb]
-    grant_types: [authorization_code, refresh_token]
-    scopes: [openid, offline_access, notes:read]
+{web}
   - client_id: svc
     secret: svc-secret-0123456789abcdef
     grant_types: [client_credentials]
@@ -44,15 +41,11 @@ clients:
     grant_types: [client_credentials]
     scopes: [admin]
     service_roles: [revoker]
-  - client_id: rs
-    secret: rs-secret-0123456789abcdef
-    grant_types: [client_credentials]
-    scopes: [notes:read]
-    service_roles: [introspector]
+{RS_CLIENT}
 users:
-  - { username: alice, email: alice@example.com, password: alice-password-1 }
+  - {{ username: alice, email: alice@example.com, password: alice-password-1 }}
 "#
-    .to_owned()
+    )
 }
 
 async fn ban(app: &TestApp, token: Option<&str>, body: Value) -> (u16, Value) {
@@ -95,12 +88,7 @@ async fn bans_need_the_right_and_a_clear_target() {
     assert_eq!((status, &body["action"]), (403, &json!("tokens:revoke")));
     let (status, body) = ban(&app, Some(&admin), json!({"user": "x", "client": "y"})).await;
     assert_eq!(status, 400);
-    assert!(
-        body["detail"]
-            .as_str()
-            .unwrap()
-            .starts_with("send exactly one of")
-    );
+    assert!(detail(&body).starts_with("send exactly one of"));
     assert!(active(&app, &svc).await, "nothing was banned");
     assert!(audit_actions(&app).is_empty());
 }

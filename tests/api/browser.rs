@@ -4,7 +4,7 @@
 
 use crate::helpers::spawn_app_real_url;
 use crate::signin::{CB, VERIFIER, exchange, query, yaml};
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::{Client, ClientBuilder, Locator};
 use gatehouse::clock::SystemClock;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -48,6 +48,22 @@ fn chromedriver() -> Driver {
     Driver { child, port }
 }
 
+/// Clicks the element that `css` selects.
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Types `text` into the element that `css` selects.
+async fn type_into(c: &Client, css: &str, text: &str) {
+    let field = c.find(Locator::Css(css)).await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
 #[actix_web::test]
 async fn a_person_signs_in_and_grants_a_subset_in_chromium() {
     let app = spawn_app_real_url(&yaml("acme"), Arc::new(SystemClock)).await;
@@ -80,24 +96,9 @@ async fn a_person_signs_in_and_grants_a_subset_in_chromium() {
     ));
     c.goto(&url).await.unwrap();
     assert_eq!(c.title().await.unwrap(), "Sign in — Gatehouse");
-    c.find(Locator::Css("#username"))
-        .await
-        .unwrap()
-        .send_keys("alice")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#password"))
-        .await
-        .unwrap()
-        .send_keys("alice-password-1")
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&c, "#username", "alice").await;
+    type_into(&c, "#password", "alice-password-1").await;
+    click(&c, "button[type=submit]").await;
 
     c.wait()
         .for_element(Locator::Css("#scope-email"))
@@ -105,23 +106,13 @@ async fn a_person_signs_in_and_grants_a_subset_in_chromium() {
         .unwrap();
     assert_eq!(c.title().await.unwrap(), "Allow access — Gatehouse");
     // Labels are wired to their checkboxes: clicking the label unticks email.
-    c.find(Locator::Css("label[for=scope-email]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "label[for=scope-email]").await;
     let email = c.find(Locator::Css("#scope-email")).await.unwrap();
     assert_eq!(
         email.prop("checked").await.unwrap().as_deref(),
         Some("false")
     );
-    c.find(Locator::Css("button[value=allow]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "button[value=allow]").await;
 
     // The redirect goes to the client (nothing listens there; the URL is enough).
     let mut landed = String::new();

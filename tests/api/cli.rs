@@ -53,6 +53,19 @@ fn fails(app: &TestApp, args: &[&str]) -> String {
     stderr(&out)
 }
 
+/// Asserts that `out`'s stderr contains `text`, showing all of it if not.
+fn assert_stderr_contains(out: &Output, text: &str) {
+    assert!(stderr(out).contains(text), "{}", stderr(out));
+}
+
+/// Runs the binary in `dir` (no test server, no database) with `args` and
+/// the environment variables `env`.
+fn run_in(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir).args(args).envs(env.iter().copied());
+    cmd.output().unwrap()
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -85,12 +98,11 @@ fn check_config_prints_effective_values_with_secrets_redacted() {
         "server:\n  bind: 127.0.0.1:9000\ndatabase:\n  url: postgres://app:hunter2@db.internal/gh\nsecurity:\n  master_key: \"0000000000000000000000000000000000000000000000000000000000000000\"\n",
     )
     .unwrap();
-    let out = Command::new(BIN)
-        .current_dir(dir.path())
-        .args(["--config", "g.yaml", "check-config"])
-        .env("GATEHOUSE_SERVER__WORKERS", "3")
-        .output()
-        .unwrap();
+    let out = run_in(
+        dir.path(),
+        &["--config", "g.yaml", "check-config"],
+        &[("GATEHOUSE_SERVER__WORKERS", "3")],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("bind: 127.0.0.1:9000"), "{text}");
@@ -110,23 +122,18 @@ fn check_config_prints_effective_values_with_secrets_redacted() {
 fn invalid_config_stops_with_the_key_and_its_origin() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("g.yaml"), "server:\n  bindd: 1\n").unwrap();
-    let out = Command::new(BIN)
-        .current_dir(dir.path())
-        .args(["--config", "g.yaml", "serve"])
-        .output()
-        .unwrap();
+    let out = run_in(dir.path(), &["--config", "g.yaml", "serve"], &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("key `server.bindd`"), "{err}");
     assert!(err.contains("g.yaml"), "{err}");
     assert!(err.contains("unknown field"), "{err}");
 
-    let out = Command::new(BIN)
-        .current_dir(dir.path())
-        .arg("check-config")
-        .env("GATEHOUSE_DATABASE__POOL_SIZE", "-1")
-        .output()
-        .unwrap();
+    let out = run_in(
+        dir.path(),
+        &["check-config"],
+        &[("GATEHOUSE_DATABASE__POOL_SIZE", "-1")],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("key `database.pool_size`"), "{err}");
@@ -199,11 +206,7 @@ async fn tenants_apply_reports_file_and_line() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("d.yaml:11: plain `secret` values are refused"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "d.yaml:11: plain `secret` values are refused");
 }
 
 #[actix_web::test]
@@ -267,17 +270,9 @@ async fn serve_stops_gracefully_on_sigterm() {
 fn the_shipped_config_file_is_valid_and_matches_the_defaults() {
     let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/config/gatehouse.yaml");
     let dir = tempfile::tempdir().unwrap();
-    let with_file = Command::new(BIN)
-        .current_dir(dir.path())
-        .args(["--config", shipped, "check-config"])
-        .output()
-        .unwrap();
+    let with_file = run_in(dir.path(), &["--config", shipped, "check-config"], &[]);
     assert!(with_file.status.success(), "{}", stderr(&with_file));
-    let without = Command::new(BIN)
-        .current_dir(dir.path())
-        .arg("check-config")
-        .output()
-        .unwrap();
+    let without = run_in(dir.path(), &["check-config"], &[]);
     assert!(without.status.success(), "{}", stderr(&without));
     // The same values; the file's paths are relative to the file
     // (config/../data is the repository's data/), the defaults' to the
@@ -393,7 +388,7 @@ async fn clients_created_by_cli_get_a_secret_once_and_survive_tenant_apply() {
         all.extend_from_slice(args);
         let out = gatehouse(&app, &all);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
-        assert!(stderr(&out).contains(message), "{}", stderr(&out));
+        assert_stderr_contains(&out, message);
     };
     let cc = ["--grant-type", "client_credentials"];
     refused(
@@ -417,33 +412,17 @@ async fn clients_created_by_cli_get_a_secret_once_and_survive_tenant_apply() {
         .concat(),
         "--access-token-ttl 30s must be between 60s and 86400s",
     );
-    succeeds(
-        &app,
-        &[
-            "clients",
-            "delete",
-            "--tenant",
-            "acme",
-            "--client-id",
-            "batch",
-        ],
-    );
-    let out = gatehouse(
-        &app,
-        &[
-            "clients",
-            "delete",
-            "--tenant",
-            "acme",
-            "--client-id",
-            "batch",
-        ],
-    );
-    assert!(
-        stderr(&out).contains("no client \"batch\" in tenant acme"),
-        "{}",
-        stderr(&out)
-    );
+    let delete = [
+        "clients",
+        "delete",
+        "--tenant",
+        "acme",
+        "--client-id",
+        "batch",
+    ];
+    succeeds(&app, &delete);
+    let out = gatehouse(&app, &delete);
+    assert_stderr_contains(&out, "no client \"batch\" in tenant acme");
 }
 
 #[actix_web::test]
@@ -475,11 +454,12 @@ async fn keys_list_shows_generations() {
     );
     let out = gatehouse(&app, &["keys", "rotate", "--tenant", "nosuch"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("no tenant named \"nosuch\""),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "no tenant named \"nosuch\"");
+}
+
+/// The arguments of `gatehouse roles <command> --tenant acme <args>`.
+fn roles_args<'a>(command: &'a str, args: &[&'a str]) -> Vec<&'a str> {
+    [&["roles", command, "--tenant", "acme"][..], args].concat()
 }
 
 #[actix_web::test]
@@ -492,16 +472,12 @@ async fn roles_with_inclusions_refuse_cycles_and_survive_tenant_apply() {
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
         stdout(&out)
     };
-    let t = ["--tenant", "acme"];
-    ok(&[
-        &["roles", "set"],
-        &t[..],
+    ok(&roles_args(
+        "set",
         &["--name", "reader", "--permission", "notes:read"],
-    ]
-    .concat());
-    ok(&[
-        &["roles", "set"],
-        &t[..],
+    ));
+    ok(&roles_args(
+        "set",
         &[
             "--name",
             "editor",
@@ -510,29 +486,21 @@ async fn roles_with_inclusions_refuse_cycles_and_survive_tenant_apply() {
             "--include",
             "reader",
         ],
-    ]
-    .concat());
+    ));
     // alice holds editor, by the CLI.
-    ok(&[
-        &["roles", "assign"],
-        &t[..],
+    ok(&roles_args(
+        "assign",
         &["--user", "alice", "--role", "editor"],
-    ]
-    .concat());
+    ));
     assert_eq!(
-        ok(&[&["roles", "permissions"], &t[..], &["--user", "alice"]].concat()),
+        ok(&roles_args("permissions", &["--user", "alice"])),
         "notes:read\nnotes:write\n"
     );
 
     // reader → editor → reader would be a cycle: refused, nothing written.
     let err = fails(
         &app,
-        &[
-            &["roles", "set"],
-            &t[..],
-            &["--name", "reader", "--include", "editor"],
-        ]
-        .concat(),
+        &roles_args("set", &["--name", "reader", "--include", "editor"]),
     );
     assert!(
         err.contains("error: role inclusion forms a cycle: editor → reader → editor"),
@@ -540,22 +508,14 @@ async fn roles_with_inclusions_refuse_cycles_and_survive_tenant_apply() {
     );
     let out = gatehouse(
         &app,
-        &[
-            &["roles", "set"],
-            &t[..],
-            &["--name", "x", "--permission", "Bad"],
-        ]
-        .concat(),
+        &roles_args("set", &["--name", "x", "--permission", "Bad"]),
     );
     assert_eq!(
         stderr(&out),
         "error: invalid permission \"Bad\": write resource:action, e.g. users:manage\n"
     );
     // A role from the tenant file is changed in the file, not here.
-    let out = gatehouse(
-        &app,
-        &[&["roles", "delete"], &t[..], &["--name", "admin"]].concat(),
-    );
+    let out = gatehouse(&app, &roles_args("delete", &["--name", "admin"]));
     assert!(
         stderr(&out).contains("error: role admin: declared in the tenant file ")
             && stderr(&out)
@@ -567,7 +527,7 @@ async fn roles_with_inclusions_refuse_cycles_and_survive_tenant_apply() {
     // Re-applying the tenant file leaves CLI roles alone…
     let path = app.write_tenant("tenant.yaml", &no_roles);
     succeeds(&app, &["tenants", "apply", path.to_str().unwrap()]);
-    let list = ok(&[&["roles", "list"], &t[..]].concat());
+    let list = ok(&roles_args("list", &[]));
     assert_eq!(
         list,
         "ROLE                     SOURCE PERMISSIONS                              INCLUDES\n\
@@ -590,12 +550,12 @@ async fn roles_with_inclusions_refuse_cycles_and_survive_tenant_apply() {
     );
     // …and alice's roles, which the file does not declare.
     assert_eq!(
-        ok(&[&["roles", "permissions"], &t[..], &["--user", "alice"]].concat()),
+        ok(&roles_args("permissions", &["--user", "alice"])),
         "notes:read\nnotes:write\n"
     );
-    ok(&[&["roles", "delete"], &t[..], &["--name", "editor"]].concat());
+    ok(&roles_args("delete", &["--name", "editor"]));
     assert_eq!(
-        ok(&[&["roles", "permissions"], &t[..], &["--user", "alice"]].concat()),
+        ok(&roles_args("permissions", &["--user", "alice"])),
         "",
         "deleting a role takes it from its holders"
     );
@@ -604,12 +564,7 @@ async fn roles_with_inclusions_refuse_cycles_and_survive_tenant_apply() {
     succeeds(&app, &["tenants", "apply", path.to_str().unwrap()]);
     let err = fails(
         &app,
-        &[
-            &["roles", "assign"],
-            &t[..],
-            &["--user", "alice", "--role", "reader"],
-        ]
-        .concat(),
+        &roles_args("assign", &["--user", "alice", "--role", "reader"]),
     );
     assert!(
         err.contains("error: the roles of user alice: declared in the tenant file ")
@@ -617,7 +572,7 @@ async fn roles_with_inclusions_refuse_cycles_and_survive_tenant_apply() {
         "{err}"
     );
     assert_eq!(
-        ok(&[&["roles", "permissions"], &t[..], &["--user", "alice"]].concat()),
+        ok(&roles_args("permissions", &["--user", "alice"])),
         "users:manage\n"
     );
 }
@@ -715,7 +670,7 @@ async fn a_disabled_user_loses_sessions_tokens_and_sign_in_until_enabled() {
     // No sign-in while disabled: the login page answers with the form again.
     let b = crate::signin::browser();
     let url = app.url(&crate::signin::authorize_path("acme", "web", "openid", ""));
-    let res = crate::signin::login_from(&app, &b, &url, "alice-password-1").await;
+    let res = crate::signin::login_from(&app, &b, &url).await;
     assert_eq!(res.status(), 401);
     let out = gatehouse(
         &app,

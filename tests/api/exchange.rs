@@ -2,7 +2,7 @@
 //! is configured for, with the actor recorded; every refusal per §2.2.2.
 
 use crate::helpers::{TestApp, jwt_claims as jwt_payload, spawn_app_with};
-use crate::tokens::{RS, client_token, introspect, post_form};
+use crate::tokens::{RS, RS_CLIENT, client_token, introspect, post_form};
 use gatehouse::verify::{Request, Verifier, VerifyError};
 use serde_json::{Value, json};
 
@@ -47,11 +47,7 @@ clients:
     grant_types: [client_credentials]
     scopes: [notes:read]
     token_exchange_audiences: []
-  - client_id: rs
-    secret: rs-secret-0123456789abcdef
-    grant_types: [client_credentials]
-    scopes: [notes:read]
-    service_roles: [introspector]
+{RS_CLIENT}
 "#
     )
 }
@@ -67,6 +63,18 @@ async fn exchange(app: &TestApp, client: (&str, &str), extra: &[(&str, &str)]) -
     (status, res.json().await.unwrap())
 }
 
+/// [`exchange`] of `subject` (an access token) by `client`, with `extra`.
+async fn exchange_subject(
+    app: &TestApp,
+    client: (&str, &str),
+    subject: &str,
+    extra: &[(&str, &str)],
+) -> (u16, Value) {
+    let mut form = vec![("subject_token", subject)];
+    form.extend_from_slice(extra);
+    exchange(app, client, &form).await
+}
+
 fn error(code: &str) -> impl Fn(&(u16, Value)) -> bool + '_ {
     move |(status, body)| *status == 400 && body["error"] == code
 }
@@ -75,14 +83,11 @@ fn error(code: &str) -> impl Fn(&(u16, Value)) -> bool + '_ {
 async fn an_exchanged_token_is_narrower_and_for_its_audience() {
     let app = spawn_app_with(|_| {}, Some(&yaml())).await;
     let subject = client_token(&app, "acme", SVC, Some("notes:read notes:write")).await;
-    let (status, body) = exchange(
+    let (status, body) = exchange_subject(
         &app,
         GATEWAY,
-        &[
-            ("subject_token", &subject),
-            ("audience", NOTES),
-            ("scope", "notes:read"),
-        ],
+        &subject,
+        &[("audience", NOTES), ("scope", "notes:read")],
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -119,14 +124,11 @@ async fn an_exchanged_token_is_narrower_and_for_its_audience() {
         VerifyError::Denied
     );
     // Exchanging the exchanged token again cannot widen it back.
-    let again = exchange(
+    let again = exchange_subject(
         &app,
         GATEWAY,
-        &[
-            ("subject_token", token),
-            ("audience", NOTES),
-            ("scope", "notes:read notes:write"),
-        ],
+        token,
+        &[("audience", NOTES), ("scope", "notes:read notes:write")],
     )
     .await;
     assert!(error("invalid_scope")(&again), "{again:?}");
@@ -137,11 +139,11 @@ async fn the_actor_is_recorded_as_act() {
     let app = spawn_app_with(|_| {}, Some(&yaml())).await;
     let subject = client_token(&app, "acme", SVC, Some("notes:read")).await;
     let actor = client_token(&app, "acme", GATEWAY, Some("notes:read")).await;
-    let (status, body) = exchange(
+    let (status, body) = exchange_subject(
         &app,
         GATEWAY_JWT,
+        &subject,
         &[
-            ("subject_token", &subject),
             ("resource", NOTES),
             ("audience", "https://search.example"),
             ("actor_token", &actor),
@@ -256,12 +258,7 @@ async fn exchanges_that_try_to_widen_or_stray_are_refused() {
     let r = ask(vec![s(), aud(), ("actor_token", read_only.clone())]).await;
     assert!(error("invalid_request")(&r), "{r:?}");
     // A client without the grant.
-    let (status, body) = exchange(
-        &app,
-        NO_GRANT,
-        &[("subject_token", &read_only), ("audience", NOTES)],
-    )
-    .await;
+    let (status, body) = exchange_subject(&app, NO_GRANT, &read_only, &[("audience", NOTES)]).await;
     assert_eq!(
         (status, &body["error"]),
         (400, &json!("unauthorized_client"))
@@ -302,12 +299,7 @@ async fn an_exchanged_token_keeps_the_holders_time_narrowing() {
     let body = introspect(&app, "acme", SVC, &narrowed).await;
     assert_eq!(body["active"], true);
     assert_eq!(body["exp"], now + 15);
-    let (status, body) = exchange(
-        &app,
-        GATEWAY,
-        &[("subject_token", &narrowed), ("audience", NOTES)],
-    )
-    .await;
+    let (status, body) = exchange_subject(&app, GATEWAY, &narrowed, &[("audience", NOTES)]).await;
     assert_eq!(status, 200, "{body}");
     let expires_in = body["expires_in"].as_i64().unwrap();
     assert!((14..=15).contains(&expires_in), "{body}");
@@ -327,12 +319,7 @@ async fn an_exchanged_token_keeps_the_holders_time_narrowing() {
     let body = introspect(&app, "acme", SVC, &unreadable).await;
     assert_eq!(body["active"], true);
     assert!(body.get("exp").is_none(), "{body}");
-    let (status, body) = exchange(
-        &app,
-        GATEWAY,
-        &[("subject_token", &unreadable), ("audience", NOTES)],
-    )
-    .await;
+    let (status, body) = exchange_subject(&app, GATEWAY, &unreadable, &[("audience", NOTES)]).await;
     assert_eq!(status, 400);
     assert_eq!(
         body,

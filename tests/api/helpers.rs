@@ -186,6 +186,12 @@ impl TestApp {
             .unwrap()
     }
 
+    /// GET `path` with `token` as the bearer access token.
+    pub async fn get_bearer(&self, path: &str, token: &str) -> reqwest::Response {
+        let req = self.client.get(self.url(path)).bearer_auth(token);
+        req.send().await.unwrap()
+    }
+
     /// GET `path`, its body as JSON (whatever the status).
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
         self.get(path).await.json().await.unwrap()
@@ -301,27 +307,11 @@ pub fn public_url(raw: &str) -> PublicUrl {
 
 /// The documented example tenant, with a given slug.
 pub fn demo_yaml(slug: &str) -> String {
-    format!(
-        "slug: {slug}
-name: Demo Organisation
-scopes:
-  - {{ name: notes:read, description: Read your notes }}
-roles:
-  - {{ name: admin, permissions: [users:manage] }}
-clients:
-  - client_id: demo-web
-    name: Demo web app
-    public: false
-    secret: change-me
-    redirect_uris: [http://127.0.0.1:3000/callback]
-    grant_types: [authorization_code, refresh_token, client_credentials]
-    scopes: [openid, profile, email, offline_access, notes:read]
-users:
-  - username: alice
-    email: alice@example.com
-    password: change-me
-    roles: [admin]
-"
+    // The same file as the unit tests' GOOD tenant (src/tenancy/declarative/file).
+    include_str!("../fixtures/demo-tenant.yaml").replacen(
+        "slug: demo\n",
+        &format!("slug: {slug}\n"),
+        1,
     )
 }
 
@@ -358,11 +348,23 @@ pub fn location_of(res: &reqwest::Response) -> String {
     res.headers()["location"].to_str().unwrap().to_owned()
 }
 
+/// Asserts that `res` answers `status` with a page whose text contains `text`.
+pub async fn assert_page(res: reqwest::Response, status: u16, text: &str) {
+    assert_eq!(res.status(), status);
+    let body = res.text().await.unwrap();
+    assert!(body.contains(text), "{body}");
+}
+
 /// A problem+json answer (RFC 9457): its status and body; asserts the content type.
 pub async fn problem(res: reqwest::Response) -> (u16, serde_json::Value) {
     let status = res.status().as_u16();
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     (status, res.json().await.unwrap())
+}
+
+/// The `detail` of a problem body.
+pub fn detail(problem: &serde_json::Value) -> &str {
+    problem["detail"].as_str().unwrap()
 }
 
 /// The claims of a JWT, unverified.
@@ -388,6 +390,23 @@ pub fn append(token: &str, keys: &serde_json::Value, code: &str) -> String {
     let biscuit = Biscuit::from_base64(token, key).unwrap();
     let block = BlockBuilder::new().code(code).unwrap();
     biscuit.append(block).unwrap().to_base64().unwrap()
+}
+
+/// Asserts that `v` accepts `token` for `request` on resource `note-42` and
+/// denies it on `note-7`: what a token narrowed to note-42 must do.
+pub fn assert_only_note_42(
+    v: &gatehouse::verify::Verifier,
+    token: &str,
+    request: gatehouse::verify::Request,
+) {
+    assert!(
+        v.verify(token, &request.clone().resource("note-42"))
+            .is_ok()
+    );
+    assert_eq!(
+        v.verify(token, &request.resource("note-7")).unwrap_err(),
+        gatehouse::verify::VerifyError::Denied
+    );
 }
 
 /// A second server process on `first`'s database (as a launcher worker or a

@@ -42,13 +42,7 @@ async fn alice_token(app: &TestApp) -> String {
 }
 
 async fn userinfo(app: &TestApp, token: &str) -> (u16, String) {
-    let res = app
-        .client
-        .get(app.url("/t/acme/userinfo"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.get_bearer("/t/acme/userinfo", token).await;
     let challenge = res
         .headers()
         .get("www-authenticate")
@@ -70,12 +64,8 @@ async fn a_token_over_the_limits_is_inactive_and_invalid_everywhere() {
     assert_eq!(introspect(&app, "acme", WEB, &fine).await["active"], true);
     assert_eq!(userinfo(&app, &fine).await.0, 200);
     let res = app
-        .client
-        .get(app.url(&format!("/t/acme/api/users/{user}")))
-        .bearer_auth(&fine)
-        .send()
-        .await
-        .unwrap();
+        .get_bearer(&format!("/t/acme/api/users/{user}"), &fine)
+        .await;
     assert_eq!(res.status(), 200);
 
     for (name, block) in [("shape", six_way_join()), ("cost", four_way_join())] {
@@ -95,12 +85,8 @@ async fn a_token_over_the_limits_is_inactive_and_invalid_everywhere() {
             "{name}"
         );
         let res = app
-            .client
-            .get(app.url(&format!("/t/acme/api/users/{user}")))
-            .bearer_auth(&over)
-            .send()
-            .await
-            .unwrap();
+            .get_bearer(&format!("/t/acme/api/users/{user}"), &over)
+            .await;
         assert_eq!(res.status(), 401, "{name}");
         assert!(matches!(
             verifier.verify(&over, &Request::scope("notes:read")),
@@ -118,12 +104,19 @@ async fn a_token_over_the_limits_is_inactive_and_invalid_everywhere() {
     assert_eq!(app.get("/healthz").await.status(), 200);
 }
 
-#[actix_web::test]
-async fn authzen_refuses_a_token_over_the_limits_and_a_batch_over_its_budget() {
+/// A server with the AuthZEN tests' tenant: it, PEP's token, SVC's token (the
+/// subject to narrow), both for notes:read, and the biscuit-keys document.
+async fn authzen_acme() -> (TestApp, String, String, Value) {
     let app = spawn_app_with(|_| {}, Some(&crate::authzen::yaml("acme"))).await;
     let pep = client_token(&app, "acme", PEP, Some("notes:read")).await;
     let subject = client_token(&app, "acme", SVC, Some("notes:read")).await;
     let keys: Value = app.get_json("/t/acme/biscuit-keys").await;
+    (app, pep, subject, keys)
+}
+
+#[actix_web::test]
+async fn authzen_refuses_a_token_over_the_limits_and_a_batch_over_its_budget() {
+    let (app, pep, subject, keys) = authzen_acme().await;
 
     let over = append(&subject, &keys, &four_way_join());
     let (status, body) =
@@ -173,10 +166,7 @@ async fn authzen_refuses_a_token_over_the_limits_and_a_batch_over_its_budget() {
 
 #[actix_web::test]
 async fn an_authzen_batch_names_at_most_four_narrowed_subject_tokens() {
-    let app = spawn_app_with(|_| {}, Some(&crate::authzen::yaml("acme"))).await;
-    let pep = client_token(&app, "acme", PEP, Some("notes:read")).await;
-    let subject = client_token(&app, "acme", SVC, Some("notes:read")).await;
-    let keys: Value = app.get_json("/t/acme/biscuit-keys").await;
+    let (app, pep, subject, keys) = authzen_acme().await;
     let batch = |n: usize| {
         let items: Vec<Value> = (0..n)
             .map(|i| {

@@ -3,8 +3,8 @@
 //! any other valid ID token of the tenant — an attacker's own — gets the
 //! confirmation page, and `client_id` must be one the hint was issued to.
 
-use crate::helpers::{TestApp, spawn_app_with};
-use crate::signin::{WEB, browser, code_at, redeem_at, signed_in_tokens, visit};
+use crate::helpers::{TestApp, assert_page, spawn_app_with};
+use crate::signin::{WEB, browser, signed_in_tokens, user_signed_in_with, visit};
 use crate::tokens::refresh;
 use serde_json::Value;
 
@@ -23,16 +23,8 @@ async fn alice(app: &TestApp, b: &reqwest::Client) -> Value {
 
 /// Mallory's own ID token, from her own browser.
 async fn mallory_id_token(app: &TestApp) -> String {
-    let url = |p: &str| app.url(p);
-    let code = code_at(
-        url,
-        "web",
-        "openid",
-        ("mallory", "mallory-password-1"),
-        &["openid"],
-    )
-    .await;
-    redeem_at(url, WEB, &code).await["id_token"]
+    let mallory = ("mallory", "mallory-password-1");
+    user_signed_in_with(app, WEB, "openid", mallory, &["openid"]).await["id_token"]
         .as_str()
         .unwrap()
         .to_owned()
@@ -82,13 +74,7 @@ async fn the_sessions_own_id_token_signs_out_at_once_and_client_id_must_match() 
 
     // client_id must be an audience of the hint (RP-Initiated Logout §2).
     let res = visit(&b, &app.url(&logout_path(hint, "&client_id=rs"))).await;
-    assert_eq!(res.status(), 400);
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("client_id does not match the id_token_hint")
-    );
+    assert_page(res, 400, "client_id does not match the id_token_hint").await;
     let (status, body) = refresh_status(&app, refresh).await;
     assert_eq!(status, 200, "{body}");
     let refresh = body["refresh_token"].as_str().unwrap().to_owned();
@@ -130,6 +116,5 @@ async fn a_jwt_access_token_is_no_id_token_hint() {
         &app.url(&logout_path(tokens["id_token"].as_str().unwrap(), "")),
     )
     .await;
-    assert_eq!(res.status(), 200);
-    assert!(res.text().await.unwrap().contains("You are signed out"));
+    assert_page(res, 200, "You are signed out").await;
 }

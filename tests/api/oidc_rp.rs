@@ -46,7 +46,7 @@ async fn openidconnect_crate_signs_a_user_in_and_validates_the_id_token() {
 
     // The person: log in and allow everything.
     let b = browser();
-    let res = crate::signin::login_from(&app, &b, url.as_str(), "alice-password-1").await;
+    let res = crate::signin::login_from(&app, &b, url.as_str()).await;
     let consent = res.text().await.unwrap();
     let res = allow(
         &b,

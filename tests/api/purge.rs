@@ -14,12 +14,17 @@ fn stored_revocations(app: &TestApp) -> Vec<String> {
     ids
 }
 
-fn revoke(app: &TestApp, ids: impl Iterator<Item = String>, expires_at: NaiveDateTime) {
+/// Stores revocations of `ids`, all expiring at `expires_at`.
+fn revoke<I: AsRef<str>>(
+    app: &TestApp,
+    ids: impl IntoIterator<Item = I>,
+    expires_at: NaiveDateTime,
+) {
     let now = app.state.clock.db_now();
     app.in_acme(|c, t| {
         write_tx(c, |c| {
             for id in ids {
-                revocations::revoke_in_tx(c, t, &id, expires_at, now)?;
+                revocations::revoke_in_tx(c, t, id.as_ref(), expires_at, now)?;
             }
             Ok(())
         })
@@ -36,16 +41,8 @@ async fn expired_rows_go_in_batches_and_live_ones_stay() {
         (0..batches).map(|i| format!("old-{i:05}")),
         now - Duration::hours(2),
     );
-    revoke(
-        &app,
-        ["recent".to_owned()].into_iter(),
-        now - Duration::minutes(10),
-    );
-    revoke(
-        &app,
-        ["live".to_owned()].into_iter(),
-        now + Duration::hours(1),
-    );
+    revoke(&app, ["recent"], now - Duration::minutes(10));
+    revoke(&app, ["live"], now + Duration::hours(1));
     let used = |jti: &str, exp: NaiveDateTime| {
         app.in_acme(|c, t| revocations::use_assertion_jti(c, t, "svc", jti, exp))
     };
@@ -79,16 +76,8 @@ async fn each_process_runs_the_purge_on_its_interval() {
     )
     .await;
     let now = app.state.clock.db_now();
-    revoke(
-        &app,
-        ["old".to_owned()].into_iter(),
-        now - Duration::hours(2),
-    );
-    revoke(
-        &app,
-        ["live".to_owned()].into_iter(),
-        now + Duration::hours(1),
-    );
+    revoke(&app, ["old"], now - Duration::hours(2));
+    revoke(&app, ["live"], now + Duration::hours(1));
     assert_eq!(stored_revocations(&app), ["live", "old"]);
     let gone = eventually(std::time::Duration::from_secs(10), || {
         stored_revocations(&app) == ["live"]

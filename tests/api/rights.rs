@@ -3,10 +3,10 @@
 //! acting on their own behalf (service roles). Nothing a client asks for, and
 //! nothing a holder appends, widens that.
 
-use crate::helpers::{TestApp, append, jwt_claims, spawn_app_with};
-use crate::signin::{WEB, browser, signed_in_tokens};
+use crate::helpers::{TestApp, append, assert_only_note_42, jwt_claims, spawn_app_with};
+use crate::signin::{WEB, browser, signed_in_tokens, web_client};
 use crate::tenants_apply::{apply, changes};
-use crate::tokens::{RS, client_token, introspect, post_form, refresh};
+use crate::tokens::{RS, RS_CLIENT, client_token, introspect, post_form, refresh};
 use gatehouse::verify::{Request, Verifier, VerifyError};
 use serde_json::{Value, json};
 
@@ -15,6 +15,7 @@ const SVC_JWT: (&str, &str) = ("svc-jwt", "jwt-secret-0123456789abcdef");
 
 /// alice is a reader; the scopes carry notes and user rights.
 fn yaml(alice_roles: &str) -> String {
+    let web = web_client("openid, offline_access, notes:read, notes:write, admin");
     format!(
         r#"slug: acme
 name: Acme
@@ -29,12 +30,7 @@ roles:
   - {{ name: editor, permissions: [notes:write], includes: [reader] }}
   - {{ name: root, permissions: ["*:*"] }}
 clients:
-  - client_id: web
-    name: Notes Web
-    secret: web-secret-0123456789abcdef
-    redirect_uris: [http://127.0.0.1:3000/cb]
-    grant_types: [authorization_code, refresh_token]
-    scopes: [openid, offline_access, notes:read, notes:write, admin]
+{web}
   - client_id: svc
     secret: svc-secret-0123456789abcdef
     grant_types: [client_credentials]
@@ -46,11 +42,7 @@ clients:
     scopes: [notes:read, notes:write]
     service_roles: [editor]
     access_token_format: jwt
-  - client_id: rs
-    secret: rs-secret-0123456789abcdef
-    grant_types: [client_credentials]
-    scopes: [notes:read]
-    service_roles: [introspector]
+{RS_CLIENT}
 users:
   - username: alice
     email: alice@example.com
@@ -71,6 +63,17 @@ async fn keys(app: &TestApp) -> Value {
 /// Signs alice in through web, ticking `grant`, and redeems the code.
 async fn user_tokens(app: &TestApp, scope: &str, grant: &[&str]) -> Value {
     signed_in_tokens(app, &browser(), scope, grant).await
+}
+
+/// [`user_tokens`] with alice ticking every scope that web asks for.
+async fn user_tokens_granting_all(app: &TestApp, scope: &str) -> Value {
+    let grant: Vec<&str> = scope.split(' ').collect();
+    user_tokens(app, scope, &grant).await
+}
+
+/// The rights that introspection reports for `token`.
+async fn rights_of(app: &TestApp, token: &str) -> Value {
+    introspect(app, "acme", RS, token).await["rights"].clone()
 }
 
 #[actix_web::test]
@@ -138,18 +141,7 @@ async fn a_user_without_a_right_never_gets_it_whatever_the_client_asks() {
     let app = acme("reader").await;
     // web asks for everything and alice ticks everything: she is a reader.
     let scope = "openid offline_access notes:read notes:write admin";
-    let tokens = user_tokens(
-        &app,
-        scope,
-        &[
-            "openid",
-            "offline_access",
-            "notes:read",
-            "notes:write",
-            "admin",
-        ],
-    )
-    .await;
+    let tokens = user_tokens_granting_all(&app, scope).await;
     let at = tokens["access_token"].as_str().unwrap();
     let body = introspect(&app, "acme", RS, at).await;
     assert_eq!(
@@ -202,20 +194,12 @@ async fn consent_bounds_the_rights_of_a_user_who_holds_everything() {
     )
     .await;
     let at = tokens["access_token"].as_str().unwrap();
-    assert_eq!(
-        introspect(&app, "acme", RS, at).await["rights"],
-        json!(["notes:read"])
-    );
+    assert_eq!(rights_of(&app, at).await, json!(["notes:read"]));
     // Granting admin as well: the wildcard meets users:manage.
-    let tokens = user_tokens(
-        &app,
-        "openid notes:read notes:write admin",
-        &["openid", "notes:read", "notes:write", "admin"],
-    )
-    .await;
+    let tokens = user_tokens_granting_all(&app, "openid notes:read notes:write admin").await;
     let at = tokens["access_token"].as_str().unwrap();
     assert_eq!(
-        introspect(&app, "acme", RS, at).await["rights"],
+        rights_of(&app, at).await,
         json!(["notes:read", "notes:write", "users:manage"])
     );
 }
@@ -232,15 +216,7 @@ async fn appended_blocks_narrow_rights_and_cannot_add_any() {
         &keys,
         r#"check if required_right($r), ["notes:read"].contains($r), resource("note-42");"#,
     );
-    assert!(
-        v.verify(&narrowed, &Request::right("notes:read").resource("note-42"))
-            .is_ok()
-    );
-    assert_eq!(
-        v.verify(&narrowed, &Request::right("notes:read").resource("note-7"))
-            .unwrap_err(),
-        VerifyError::Denied
-    );
+    assert_only_note_42(&v, &narrowed, Request::right("notes:read"));
     // Widening attempts: facts in appended blocks are not trusted.
     let widened = append(
         &token,
@@ -269,17 +245,9 @@ async fn appended_blocks_narrow_rights_and_cannot_add_any() {
 #[actix_web::test]
 async fn refreshed_tokens_follow_the_users_roles_as_they_are_now() {
     let app = acme("reader").await;
-    let tokens = user_tokens(
-        &app,
-        "openid offline_access notes:write",
-        &["openid", "offline_access", "notes:write"],
-    )
-    .await;
+    let tokens = user_tokens_granting_all(&app, "openid offline_access notes:write").await;
     let at = tokens["access_token"].as_str().unwrap();
-    assert_eq!(
-        introspect(&app, "acme", RS, at).await["rights"],
-        json!(["notes:read"])
-    );
+    assert_eq!(rights_of(&app, at).await, json!(["notes:read"]));
     // alice becomes an editor; the scope permissions change in the same file.
     let path = app.write_tenant("tenant.yaml", &yaml("editor"));
     let plans = apply(&app, &path).unwrap();
@@ -289,7 +257,7 @@ async fn refreshed_tokens_follow_the_users_roles_as_they_are_now() {
     let refreshed: Value = res.json().await.unwrap();
     let at = refreshed["access_token"].as_str().unwrap();
     assert_eq!(
-        introspect(&app, "acme", RS, at).await["rights"],
+        rights_of(&app, at).await,
         json!(["notes:read", "notes:write"])
     );
     // The scope stops carrying notes:write: the next refresh drops it.

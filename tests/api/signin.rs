@@ -1,8 +1,8 @@
 //! Interactive sign-in over plain HTTP: authorize, login, consent, code
 //! exchange, ID token, userinfo, refresh rotation, and what must fail.
 
-use crate::helpers::{TestApp, jwt_claims as claims, location_of, spawn_app_at};
-use crate::tokens::{RS, introspect, post_form, refresh};
+use crate::helpers::{TestApp, assert_page, jwt_claims as claims, location_of, spawn_app_at};
+use crate::tokens::{RS, RS_CLIENT, introspect, post_form, refresh};
 use gatehouse::clock::{ManualClock, SystemClock};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -11,6 +11,19 @@ pub const WEB: (&str, &str) = ("web", "web-secret-0123456789abcdef");
 pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 pub const CB: &str = "http://127.0.0.1:3000/cb";
+
+/// [`WEB`]'s entry in a tenant file: a confidential client redirecting to
+/// [`CB`], allowed the code flow with refresh, for `scopes`.
+pub fn web_client(scopes: &str) -> String {
+    format!(
+        "  - client_id: web
+    name: Notes Web
+    secret: web-secret-0123456789abcdef
+    redirect_uris: [{CB}]
+    grant_types: [authorization_code, refresh_token]
+    scopes: [{scopes}]"
+    )
+}
 
 pub fn yaml(slug: &str) -> String {
     format!(
@@ -54,11 +67,7 @@ clients:
     redirect_uris: [{CB}]
     grant_types: [authorization_code, refresh_token]
     scopes: [openid, offline_access]
-  - client_id: rs
-    secret: rs-secret-0123456789abcdef
-    grant_types: [client_credentials]
-    scopes: [notes:read]
-    service_roles: [introspector]
+{RS_CLIENT}
 users:
   - username: alice
     email: alice@example.com
@@ -163,28 +172,21 @@ pub async fn log_in(
         .unwrap()
 }
 
-/// `b` posts the login form of the page `html` at tenant `slug` as alice.
+/// `b` posts the login form of the page `html` at tenant `acme` as alice.
 pub async fn login(
     app: &TestApp,
     b: &reqwest::Client,
-    slug: &str,
     html: &str,
     password: &str,
 ) -> reqwest::Response {
-    let url = app.url(&format!("/t/{slug}/login"));
-    log_in(b, &url, html, ("alice", password)).await
+    log_in(b, &app.url("/t/acme/login"), html, ("alice", password)).await
 }
 
-/// `b` opens the login page at `url` and signs alice in to `acme` with
-/// `password`: the answer to the login form.
-pub async fn login_from(
-    app: &TestApp,
-    b: &reqwest::Client,
-    url: &str,
-    password: &str,
-) -> reqwest::Response {
+/// `b` opens the login page at `url` and signs alice in to `acme` with her
+/// password: the answer to the login form.
+pub async fn login_from(app: &TestApp, b: &reqwest::Client, url: &str) -> reqwest::Response {
     let html = page(b, url).await;
-    login(app, b, "acme", &html, password).await
+    login(app, b, &html, "alice-password-1").await
 }
 
 /// `b` allows the consent page `html`, ticking `grant`, by posting it to `url`.
@@ -209,7 +211,7 @@ pub async fn sign_in(app: &TestApp, b: &reqwest::Client, scope: &str, grant: &[&
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(html.contains("Sign in to Acme"), "{html}");
-    let res = login(app, b, "acme", &html, "alice-password-1").await;
+    let res = login(app, b, &html, "alice-password-1").await;
     let consent_page = match res.status().as_u16() {
         200 => res.text().await.unwrap(),
         302 => return location_of(&res),
@@ -269,6 +271,20 @@ pub async fn code_at(
     query(&location)["code"].clone()
 }
 
+/// [`code_at`] then [`redeem_at`] against `app`: `user` signs in with
+/// `client`, granting `grant` if asked; the token response.
+pub async fn user_signed_in_with(
+    app: &TestApp,
+    client: (&str, &str),
+    scope: &str,
+    user: (&str, &str),
+    grant: &[&str],
+) -> Value {
+    let url = |p: &str| app.url(p);
+    let code = code_at(url, client.0, scope, user, grant).await;
+    redeem_at(url, client, &code).await
+}
+
 /// Redeems `code` for `client` at any server; the token response.
 pub async fn redeem_at(url: impl Fn(&str) -> String, client: (&str, &str), code: &str) -> Value {
     let res = reqwest::Client::new()
@@ -312,13 +328,18 @@ pub async fn exchange(app: &TestApp, code: &str, verifier: &str) -> reqwest::Res
     exchange_as(app, WEB, code, verifier).await
 }
 
-async fn acme(clock: Arc<dyn gatehouse::clock::Clock>) -> TestApp {
+async fn acme_at(clock: Arc<dyn gatehouse::clock::Clock>) -> TestApp {
     spawn_app_at(|_| {}, Some(&yaml("acme")), clock).await
+}
+
+/// The sign-in tenant `acme` on a server that reads the system clock.
+async fn acme() -> TestApp {
+    acme_at(Arc::new(SystemClock)).await
 }
 
 #[actix_web::test]
 async fn the_code_flow_respects_the_scopes_the_user_ticked() {
-    let app = acme(Arc::new(SystemClock)).await;
+    let app = acme().await;
     let b = browser();
     let location = sign_in(
         &app,
@@ -354,13 +375,7 @@ async fn the_code_flow_respects_the_scopes_the_user_ticked() {
     }
     // Userinfo: profile claims, no email (not granted).
     let access = tokens["access_token"].as_str().unwrap();
-    let res = app
-        .client
-        .get(app.url("/t/acme/userinfo"))
-        .bearer_auth(access)
-        .send()
-        .await
-        .unwrap();
+    let res = app.get_bearer("/t/acme/userinfo", access).await;
     assert_eq!(res.status(), 200);
     let info: Value = res.json().await.unwrap();
     assert_eq!(info["sub"], id["sub"]);
@@ -387,15 +402,9 @@ async fn the_code_flow_respects_the_scopes_the_user_ticked() {
 
 #[actix_web::test]
 async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
-    let app = acme(Arc::new(SystemClock)).await;
-    let b = browser();
-    let tokens = signed_in_tokens(
-        &app,
-        &b,
-        "openid offline_access notes:read",
-        &["offline_access", "notes:read"],
-    )
-    .await;
+    let app = acme().await;
+    let scope = "openid offline_access notes:read";
+    let tokens = signed_in_tokens(&app, &browser(), scope, &["offline_access", "notes:read"]).await;
     let r1 = tokens["refresh_token"].as_str().unwrap().to_owned();
     let res = refresh(&app, WEB, &r1).await;
     assert_eq!(res.status(), 200);
@@ -430,7 +439,7 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
 
 #[actix_web::test]
 async fn revoking_a_refresh_token_revokes_its_family() {
-    let app = acme(Arc::new(SystemClock)).await;
+    let app = acme().await;
     let b = browser();
     let tokens = signed_in_tokens(&app, &b, "openid offline_access", &["offline_access"]).await;
     let r1 = tokens["refresh_token"].as_str().unwrap();
@@ -449,7 +458,7 @@ async fn revoking_a_refresh_token_revokes_its_family() {
 #[actix_web::test]
 async fn codes_are_single_use_bound_and_short_lived() {
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
-    let app = acme(clock.clone()).await;
+    let app = acme_at(clock.clone()).await;
     let b = browser();
     let location = sign_in(
         &app,
@@ -518,7 +527,7 @@ async fn codes_are_single_use_bound_and_short_lived() {
 
 #[actix_web::test]
 async fn bad_authorization_requests() {
-    let app = acme(Arc::new(SystemClock)).await;
+    let app = acme().await;
     let b = browser();
     // Untrusted redirect: a page, never a redirect.
     let res = b
@@ -531,13 +540,12 @@ async fn bad_authorization_requests() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 400);
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("The redirect_uri is not registered for this client.")
-    );
+    assert_page(
+        res,
+        400,
+        "The redirect_uri is not registered for this client.",
+    )
+    .await;
     let res = b
         .get(app.url("/t/acme/authorize?response_type=code&client_id=nobody"))
         .send()
@@ -579,39 +587,28 @@ async fn bad_authorization_requests() {
 
 #[actix_web::test]
 async fn login_and_consent_forms_need_their_csrf_token() {
-    let app = acme(Arc::new(SystemClock)).await;
+    let app = acme().await;
     let b = browser();
     let html = authorize(&app, &b, "web", "openid", "")
         .await
         .text()
         .await
         .unwrap();
-    let res = submit(
-        &b,
-        &app.url("/t/acme/login"),
-        &[
-            ("request", field(&html, "request").as_str()),
-            ("username", "alice"),
-            ("password", "alice-password-1"),
-        ],
-    )
-    .await;
-    assert_eq!(res.status(), 403);
-    assert!(res.text().await.unwrap().contains("The form expired"));
-    let res = submit(
-        &b,
-        &app.url("/t/acme/login"),
-        &[
-            ("csrf", "x".repeat(43).as_str()),
-            ("request", field(&html, "request").as_str()),
-            ("username", "alice"),
-            ("password", "alice-password-1"),
-        ],
-    )
-    .await;
+    let login_url = app.url("/t/acme/login");
+    let request = field(&html, "request");
+    let without_csrf = [
+        ("request", request.as_str()),
+        ("username", "alice"),
+        ("password", "alice-password-1"),
+    ];
+    let res = submit(&b, &login_url, &without_csrf).await;
+    assert_page(res, 403, "The form expired").await;
+    let forged = "x".repeat(43);
+    let with_forged_csrf = [&[("csrf", forged.as_str())][..], &without_csrf].concat();
+    let res = submit(&b, &login_url, &with_forged_csrf).await;
     assert_eq!(res.status(), 403);
     // Wrong password: the login page again, with a message, 401.
-    let res = login(&app, &b, "acme", &html, "wrong-password").await;
+    let res = login(&app, &b, &html, "wrong-password").await;
     assert_eq!(res.status(), 401);
     let page = res.text().await.unwrap();
     assert!(page.contains("The username or password is wrong."));
@@ -660,7 +657,6 @@ async fn a_session_of_tenant_a_is_not_a_session_at_tenant_b() {
         &app,
         &b,
         &app.url(&authorize_path("acme", "web", "openid", "")),
-        "alice-password-1",
     )
     .await;
     let session = res
@@ -678,38 +674,52 @@ async fn a_session_of_tenant_a_is_not_a_session_at_tenant_b() {
         .unwrap()
         .to_owned();
     // Present A's session cookie to B by hand: B does not know it.
-    let res = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(app.url(&authorize_path("other", "web", "openid", "")))
-        .header("cookie", format!("gh_session={value}"))
-        .send()
-        .await
-        .unwrap();
+    let authorize_at_b = async |extra: &str| {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(app.url(&authorize_path("other", "web", "openid", extra)))
+            .header("cookie", format!("gh_session={value}"))
+            .send()
+            .await
+            .unwrap()
+    };
+    let res = authorize_at_b("").await;
     assert_eq!(res.status(), 200);
     assert!(
         res.text().await.unwrap().contains("Sign in to Acme"),
         "B shows its login page"
     );
-    let res = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(app.url(&authorize_path("other", "web", "openid", "&prompt=none")))
-        .header("cookie", format!("gh_session={value}"))
-        .send()
-        .await
-        .unwrap();
+    let res = authorize_at_b("&prompt=none").await;
     assert_eq!(query(&location_of(&res))["error"], "login_required");
+}
+
+/// `b` confirms the logout page `html` as client web, asking to be sent to
+/// `redirect_uri`, with the `extra` fields.
+async fn confirm_logout(
+    app: &TestApp,
+    b: &reqwest::Client,
+    html: &str,
+    redirect_uri: &str,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
+    let csrf = field(html, "csrf");
+    let mut form = vec![
+        ("csrf", csrf.as_str()),
+        ("client_id", "web"),
+        ("post_logout_redirect_uri", redirect_uri),
+    ];
+    form.extend_from_slice(extra);
+    submit(b, &app.url("/t/acme/logout"), &form).await
 }
 
 #[actix_web::test]
 async fn first_party_clients_skip_consent_and_logout_ends_the_session() {
-    let app = acme(Arc::new(SystemClock)).await;
+    let app = acme().await;
     let b = browser();
     let path = authorize_path("acme", "trusted", "openid profile", "");
-    let res = login_from(&app, &b, &app.url(&path), "alice-password-1").await;
+    let res = login_from(&app, &b, &app.url(&path)).await;
     assert_eq!(
         res.status(),
         302,
@@ -721,17 +731,8 @@ async fn first_party_clients_skip_consent_and_logout_ends_the_session() {
     let res = b.get(app.url("/t/acme/logout")).send().await.unwrap();
     let html = res.text().await.unwrap();
     assert!(html.contains("Sign out of Acme?"));
-    let res = submit(
-        &b,
-        &app.url("/t/acme/logout"),
-        &[
-            ("csrf", field(&html, "csrf").as_str()),
-            ("client_id", "web"),
-            ("post_logout_redirect_uri", "http://127.0.0.1:3000/bye"),
-            ("state", "s9"),
-        ],
-    )
-    .await;
+    let bye = "http://127.0.0.1:3000/bye";
+    let res = confirm_logout(&app, &b, &html, bye, &[("state", "s9")]).await;
     assert_eq!(res.status(), 302);
     assert_eq!(
         res.headers()["location"],
@@ -750,22 +751,13 @@ async fn first_party_clients_skip_consent_and_logout_ends_the_session() {
         .await
         .unwrap();
     let html = res.text().await.unwrap();
-    let res = submit(
-        &b,
-        &app.url("/t/acme/logout"),
-        &[
-            ("csrf", field(&html, "csrf").as_str()),
-            ("client_id", "web"),
-            ("post_logout_redirect_uri", "http://evil.example/"),
-        ],
-    )
-    .await;
+    let res = confirm_logout(&app, &b, &html, "http://evil.example/", &[]).await;
     assert_eq!(res.status(), 400, "unregistered post-logout redirect");
 }
 
 #[actix_web::test]
 async fn the_implicit_flow_is_opt_in_public_only_and_short_lived() {
-    let app = acme(Arc::new(SystemClock)).await;
+    let app = acme().await;
     let meta: Value = app
         .get_json("/t/acme/.well-known/openid-configuration")
         .await;
@@ -779,7 +771,7 @@ async fn the_implicit_flow_is_opt_in_public_only_and_short_lived() {
         "/t/acme/authorize?response_type=token&client_id=legacy&redirect_uri={}&scope=openid%20notes%3Aread&state=st-9",
         urlencode(CB)
     );
-    let res = login_from(&app, &b, &app.url(&path), "alice-password-1").await;
+    let res = login_from(&app, &b, &app.url(&path)).await;
     assert_eq!(res.status(), 302);
     let location = location_of(&res);
     let (base, fragment) = location
@@ -821,10 +813,9 @@ async fn the_implicit_flow_is_opt_in_public_only_and_short_lived() {
 
 #[actix_web::test]
 async fn a_grace_period_lets_a_concurrent_refresh_through_without_revoking() {
-    let app = acme(Arc::new(SystemClock)).await;
-    let b = browser();
+    let app = acme().await;
     let path = authorize_path("acme", "grace", "openid offline_access", "");
-    let res = login_from(&app, &b, &app.url(&path), "alice-password-1").await;
+    let res = login_from(&app, &browser(), &app.url(&path)).await;
     let code = query(&location_of(&res))["code"].clone();
     let grace = ("grace", "grace-secret-0123456789abcdef");
     let res = exchange_as(&app, grace, &code, VERIFIER).await;
@@ -852,9 +843,8 @@ async fn a_grace_period_lets_a_concurrent_refresh_through_without_revoking() {
 /// Signs alice in with the first-party client `trusted` (no consent page);
 /// the token response.
 async fn trusted_tokens(app: &TestApp) -> Value {
-    let url = |p: &str| app.url(p);
-    let code = code_at(url, "trusted", "openid", ("alice", "alice-password-1"), &[]).await;
-    redeem_at(url, ("trusted", "trusted-secret-0123456789"), &code).await
+    let trusted = ("trusted", "trusted-secret-0123456789");
+    user_signed_in_with(app, trusted, "openid", ("alice", "alice-password-1"), &[]).await
 }
 
 /// The ID token's algorithm, checked against the published key of its kid.

@@ -177,50 +177,49 @@ async fn configuration_removed_from_the_file_is_removed_but_users_stay() {
     assert!(roles.is_empty());
 }
 
+/// Writes `files` (name, YAML) into the tenants directory of `app` and applies
+/// it all, which must fail with an error ending in `error_end` and write
+/// nothing: acme's census is unchanged and tenant newco was not created.
+fn assert_refused_unchanged(app: &TestApp, files: &[(&str, String)], error_end: &str) {
+    let before = census(app, "acme");
+    for (file, yaml) in files {
+        app.write_tenant(file, yaml);
+    }
+    let err = apply(app, &app.tenants_dir()).unwrap_err().to_string();
+    assert!(err.ends_with(error_end), "{err}");
+    assert_eq!(census(app, "acme"), before);
+    assert!(!tenant_exists(app, "newco"));
+}
+
 #[actix_web::test]
 async fn an_invalid_file_leaves_the_database_unchanged() {
     let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
-    let before = census(&app, "acme");
     // A valid change to acme, a valid new tenant, and one broken file.
-    app.write_tenant(
-        "tenant.yaml",
-        &demo_yaml("acme").replace("Demo Organisation", "Renamed"),
+    let renamed = demo_yaml("acme").replace("Demo Organisation", "Renamed");
+    let broken = demo_yaml("broken").replace("roles: [admin]", "roles: [ghost]");
+    let files = [
+        ("tenant.yaml", renamed),
+        ("b-new.yaml", demo_yaml("newco")),
+        ("c-broken.yaml", broken),
+    ];
+    assert_refused_unchanged(
+        &app,
+        &files,
+        "c-broken.yaml:19: user alice has role ghost, which is not declared under roles",
     );
-    app.write_tenant("b-new.yaml", &demo_yaml("newco"));
-    app.write_tenant(
-        "c-broken.yaml",
-        &demo_yaml("broken").replace("roles: [admin]", "roles: [ghost]"),
-    );
-    let err = apply(&app, &app.tenants_dir()).unwrap_err().to_string();
-    assert!(
-        err.ends_with(
-            "c-broken.yaml:19: user alice has role ghost, which is not declared under roles"
-        ),
-        "{err}"
-    );
-    assert_eq!(census(&app, "acme"), before);
-    assert!(!tenant_exists(&app, "newco"));
 }
 
 #[actix_web::test]
 async fn a_conflict_found_while_writing_rolls_back_every_file() {
     let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
-    let before = census(&app, "acme");
-    app.write_tenant("a-new.yaml", &demo_yaml("newco"));
     // alice is not listed any more (so she stays); alice2 takes her email.
-    app.write_tenant(
-        "tenant.yaml",
-        &demo_yaml("acme").replace("username: alice", "username: alice2"),
+    let alice2 = demo_yaml("acme").replace("username: alice", "username: alice2");
+    let files = [("a-new.yaml", demo_yaml("newco")), ("tenant.yaml", alice2)];
+    assert_refused_unchanged(
+        &app,
+        &files,
+        "tenant.yaml: user alice2: email alice@example.com already belongs to another user of this tenant",
     );
-    let err = apply(&app, &app.tenants_dir()).unwrap_err().to_string();
-    assert!(
-        err.ends_with(
-            "tenant.yaml: user alice2: email alice@example.com already belongs to another user of this tenant"
-        ),
-        "{err}"
-    );
-    assert!(!tenant_exists(&app, "newco"));
-    assert_eq!(census(&app, "acme"), before);
 }
 
 #[actix_web::test]
@@ -299,11 +298,8 @@ async fn role_inclusions_apply_change_and_reapply_as_nothing() {
 #[actix_web::test]
 async fn a_password_too_short_is_refused_with_its_line() {
     let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
-    let err = refusal(
-        &app,
-        "tenant.yaml",
-        &demo_yaml("acme").replace("password: change-me", "password: short"),
-    );
+    let short = demo_yaml("acme").replace("password: change-me", "password: short");
+    let err = refusal(&app, "tenant.yaml", &short);
     assert!(
         err.ends_with(
             "tenant.yaml:18: user alice: the password must be at least 8 characters long"

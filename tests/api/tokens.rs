@@ -15,6 +15,13 @@ pub const SVC: (&str, &str) = ("svc", "svc-secret-0123456789abcdef");
 pub const POST: (&str, &str) = ("svc-post", "post-secret-0123456789abcdef");
 pub const JWT: (&str, &str) = ("svc-jwt", "jwt-secret-0123456789abcdef");
 pub const RS: (&str, &str) = ("rs", "rs-secret-0123456789abcdef");
+/// [`RS`]'s entry in a tenant file: a resource server that introspects (the
+/// tenant needs role `introspector` with `tokens:introspect`).
+pub const RS_CLIENT: &str = "  - client_id: rs
+    secret: rs-secret-0123456789abcdef
+    grant_types: [client_credentials]
+    scopes: [notes:read]
+    service_roles: [introspector]";
 
 /// A tenant with one client per authentication method and token format.
 pub fn acme_yaml(slug: &str, client_jwk: &str) -> String {
@@ -49,11 +56,7 @@ clients:
     jwks: {{"keys": [{client_jwk}]}}
     grant_types: [client_credentials]
     scopes: [notes:read]
-  - client_id: rs
-    secret: rs-secret-0123456789abcdef
-    grant_types: [client_credentials]
-    scopes: [notes:read]
-    service_roles: [introspector]
+{RS_CLIENT}
   - client_id: spa
     public: true
     redirect_uris: [http://127.0.0.1:3000/cb]
@@ -95,6 +98,18 @@ pub async fn post_form(
         req = req.basic_auth(id, Some(secret));
     }
     req.send().await.unwrap()
+}
+
+/// SVC's client-credentials request (no scope named) at tenant `tenant`.
+async fn svc_client_credentials(app: &TestApp, tenant: &str) -> reqwest::Response {
+    let path = format!("/t/{tenant}/token");
+    post_form(
+        app,
+        &path,
+        Some(SVC),
+        &[("grant_type", "client_credentials")],
+    )
+    .await
 }
 
 /// `client` redeems `refresh_token` at tenant `acme`.
@@ -232,24 +247,17 @@ async fn discovery_documents_agree_and_advertise_what_works() {
         json!(["RS256", "ES256", "EdDSA"])
     );
     assert_eq!(a["authorization_response_iss_parameter_supported"], true);
-    assert_eq!(
-        a["token_endpoint_auth_methods_supported"],
-        json!([
-            "client_secret_basic",
-            "client_secret_post",
-            "private_key_jwt",
-            "none"
-        ])
-    );
+    let auth_methods = json!([
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+        "none"
+    ]);
+    assert_eq!(a["token_endpoint_auth_methods_supported"], auth_methods);
     // RFC 7009 §2.1: public clients revoke with only their client_id.
     assert_eq!(
         a["revocation_endpoint_auth_methods_supported"],
-        json!([
-            "client_secret_basic",
-            "client_secret_post",
-            "private_key_jwt",
-            "none"
-        ])
+        auth_methods
     );
     assert_eq!(
         a["prompt_values_supported"],
@@ -321,13 +329,7 @@ async fn jwks_verifies_jwt_access_tokens_and_biscuit_keys_verify_biscuits() {
 #[actix_web::test]
 async fn client_credentials_response_and_scope_rules() {
     let Acme { app, .. } = acme().await;
-    let res = post_form(
-        &app,
-        "/t/acme/token",
-        Some(SVC),
-        &[("grant_type", "client_credentials")],
-    )
-    .await;
+    let res = svc_client_credentials(&app, "acme").await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
     assert_eq!(res.headers()["pragma"], "no-cache");
@@ -764,16 +766,21 @@ async fn revocation_reaches_another_server_process() {
     assert!(inactive, "the other process saw the revocation");
 }
 
+/// The `kid` of a JWT's header.
+fn kid_of(jwt: &str) -> Value {
+    jwt::decode_header(jwt)
+        .unwrap()
+        .claim("kid")
+        .unwrap()
+        .clone()
+}
+
 #[actix_web::test]
 async fn key_rotation_keeps_old_tokens_valid_and_signs_new_ones_with_new_keys() {
     let Acme { app, .. } = acme().await;
     let old = client_token(&app, "acme", SVC, None).await;
     let old_jwt = client_token(&app, "acme", JWT, None).await;
-    let old_kid = jwt::decode_header(&old_jwt)
-        .unwrap()
-        .claim("kid")
-        .unwrap()
-        .clone();
+    let old_kid = kid_of(&old_jwt);
     let out = crate::cli::gatehouse(&app, &["keys", "rotate", "--tenant", "acme"]);
     assert!(
         out.status.success(),
@@ -807,11 +814,7 @@ async fn key_rotation_keeps_old_tokens_valid_and_signs_new_ones_with_new_keys() 
 
     let new = client_token(&app, "acme", SVC, None).await;
     let new_jwt = client_token(&app, "acme", JWT, None).await;
-    let new_kid = jwt::decode_header(&new_jwt)
-        .unwrap()
-        .claim("kid")
-        .unwrap()
-        .clone();
+    let new_kid = kid_of(&new_jwt);
     assert_ne!(old_kid, new_kid);
     let v = Verifier::from_keys_document("acme", &keys).unwrap();
     for t in [&old, &new] {
@@ -878,12 +881,6 @@ async fn a_client_of_one_tenant_cannot_authenticate_at_another() {
         "slug: tenant-b\nname: B\nclients:\n  - client_id: other\n    secret: other-secret-0123456789\n    grant_types: [client_credentials]\n",
     );
     crate::cli::apply_tenants(&app);
-    let res = post_form(
-        &app,
-        "/t/tenant-b/token",
-        Some(SVC),
-        &[("grant_type", "client_credentials")],
-    )
-    .await;
+    let res = svc_client_credentials(&app, "tenant-b").await;
     assert_eq!(error_of(res).await.0, 401);
 }

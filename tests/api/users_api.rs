@@ -3,8 +3,8 @@
 //! manages everyone of the tenant; nobody crosses tenants; tenant policies and
 //! holder blocks narrow it further.
 
-use crate::helpers::{TestApp, append, problem, spawn_app_with};
-use crate::signin::{browser, code_at, redeem_at, signed_in_tokens};
+use crate::helpers::{TestApp, append, detail, problem, spawn_app_with};
+use crate::signin::{browser, signed_in_tokens, user_signed_in_with};
 use crate::tenants_apply::apply;
 use crate::tokens::client_token;
 use gatehouse::store::{self, StoreError};
@@ -76,16 +76,9 @@ async fn alice_token(app: &TestApp, scope: &str) -> String {
 
 /// Alice's access token from the first-party client `app` (no consent page).
 async fn alice_first_party_token(app: &TestApp) -> String {
-    let url = |p: &str| app.url(p);
-    let code = code_at(
-        url,
-        "app",
-        "openid account",
-        ("alice", "alice-password-1"),
-        &[],
-    )
-    .await;
-    redeem_at(url, ("app", "app-secret-0123456789abcdef"), &code).await["access_token"]
+    let client = ("app", "app-secret-0123456789abcdef");
+    let alice = ("alice", "alice-password-1");
+    user_signed_in_with(app, client, "openid account", alice, &[]).await["access_token"]
         .as_str()
         .unwrap()
         .to_owned()
@@ -108,6 +101,21 @@ async fn call(
     req.send().await.unwrap()
 }
 
+/// GET `path` with `token`.
+async fn get_as(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
+    call(app, reqwest::Method::GET, path, Some(token), None).await
+}
+
+/// PATCH `path` with `token` and the JSON `body`.
+async fn patch_as(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
+    call(app, reqwest::Method::PATCH, path, Some(token), Some(body)).await
+}
+
+/// DELETE `path` with `token`.
+async fn delete_as(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
+    call(app, reqwest::Method::DELETE, path, Some(token), None).await
+}
+
 fn forbidden(action: &str) -> Value {
     json!({
         "type": "about:blank",
@@ -126,7 +134,7 @@ async fn users_manage_only_their_own_record() {
     let own = format!("/t/acme/api/users/{alice}");
     let other = format!("/t/acme/api/users/{bob}");
 
-    let res = call(&app, reqwest::Method::GET, &own, Some(&token), None).await;
+    let res = get_as(&app, &own, &token).await;
     assert_eq!(res.status(), 200);
     let me: Value = res.json().await.unwrap();
     assert_eq!(
@@ -135,14 +143,7 @@ async fn users_manage_only_their_own_record() {
     );
     assert!(me.get("password_hash").is_none());
 
-    let res = call(
-        &app,
-        reqwest::Method::PATCH,
-        &own,
-        Some(&token),
-        Some(json!({"display_name": "Alice L."})),
-    )
-    .await;
+    let res = patch_as(&app, &own, &token, json!({"display_name": "Alice L."})).await;
     assert_eq!(res.status(), 200);
     assert_eq!(
         res.json::<Value>().await.unwrap()["display_name"],
@@ -160,16 +161,10 @@ async fn users_manage_only_their_own_record() {
     }
 
     // Bad bodies: unknown member, bad email, taken email, wrong media type.
-    let patch = |body: Value| call(&app, reqwest::Method::PATCH, &own, Some(&token), Some(body));
+    let patch = |body: Value| patch_as(&app, &own, &token, body);
     let (status, p) = problem(patch(json!({"username": "root"})).await).await;
     assert_eq!(status, 400);
-    assert!(
-        p["detail"]
-            .as_str()
-            .unwrap()
-            .contains("unknown field `username`"),
-        "{p}"
-    );
+    assert!(detail(&p).contains("unknown field `username`"), "{p}");
     // A verified address that the user changes is no longer verified.
     let id = alice.clone();
     app.state
@@ -183,7 +178,7 @@ async fn users_manage_only_their_own_record() {
             .map_err(StoreError::from)
         })
         .unwrap();
-    let res = call(&app, reqwest::Method::GET, &own, Some(&token), None).await;
+    let res = get_as(&app, &own, &token).await;
     assert_eq!(res.json::<Value>().await.unwrap()["email_verified"], true);
     let res = patch(json!({"email": "alice@example.org"})).await;
     assert_eq!(res.status(), 200);
@@ -220,7 +215,7 @@ async fn users_manage_only_their_own_record() {
     let res = call(&app, reqwest::Method::GET, &own, None, None).await;
     assert_eq!(res.status(), 401);
     assert_eq!(res.headers()["www-authenticate"], "Bearer");
-    let res = call(&app, reqwest::Method::GET, &own, Some("garbage"), None).await;
+    let res = get_as(&app, &own, "garbage").await;
     assert_eq!(res.status(), 401);
     assert!(
         res.headers()["www-authenticate"]
@@ -231,19 +226,12 @@ async fn users_manage_only_their_own_record() {
 
     // A third-party client never deletes the user, even with `account`;
     // the first-party client does, once.
-    let res = call(&app, reqwest::Method::DELETE, &own, Some(&token), None).await;
+    let res = delete_as(&app, &own, &token).await;
     assert_eq!(problem(res).await, (403, forbidden("users:delete")));
     let first_party = alice_first_party_token(&app).await;
-    let res = call(
-        &app,
-        reqwest::Method::DELETE,
-        &own,
-        Some(&first_party),
-        None,
-    )
-    .await;
+    let res = delete_as(&app, &own, &first_party).await;
     assert_eq!(res.status(), 204);
-    let res = call(&app, reqwest::Method::GET, &own, Some(&token), None).await;
+    let res = get_as(&app, &own, &token).await;
     assert_eq!(problem(res).await.0, 404);
 }
 
@@ -266,28 +254,14 @@ async fn a_relying_partys_token_may_not_touch_the_user_record() {
     }
     // `profile` reads the record, nothing more.
     let profile = alice_token(&app, "openid profile").await;
-    let res = call(&app, reqwest::Method::GET, &own, Some(&profile), None).await;
+    let res = get_as(&app, &own, &profile).await;
     assert_eq!(res.status(), 200);
-    let res = call(
-        &app,
-        reqwest::Method::PATCH,
-        &own,
-        Some(&profile),
-        Some(json!({"display_name": "x"})),
-    )
-    .await;
+    let res = patch_as(&app, &own, &profile, json!({"display_name": "x"})).await;
     assert_eq!(problem(res).await, (403, forbidden("users:update")));
 
     // The audit log names the client that changed the record.
     let account = alice_token(&app, "openid account").await;
-    let res = call(
-        &app,
-        reqwest::Method::PATCH,
-        &own,
-        Some(&account),
-        Some(json!({"display_name": "Alice L."})),
-    )
-    .await;
+    let res = patch_as(&app, &own, &account, json!({"display_name": "Alice L."})).await;
     assert_eq!(res.status(), 200);
     let events = app.in_acme(store::audit::list);
     let updated = events
@@ -312,39 +286,25 @@ async fn user_managers_manage_everyone_of_their_tenant_only() {
     let plain = client_token(&app, "acme", PLAIN, None).await;
 
     // plain was granted the users scope but holds no role: no right.
-    let res = call(&app, reqwest::Method::GET, &bob, Some(&plain), None).await;
+    let res = get_as(&app, &bob, &plain).await;
     assert_eq!(problem(res).await, (403, forbidden("users:read")));
 
-    let res = call(&app, reqwest::Method::GET, &bob, Some(&manager), None).await;
+    let res = get_as(&app, &bob, &manager).await;
     assert_eq!(res.status(), 200);
     // Across tenants: acme's token is not a token at beta, and beta's manager
     // gets nowhere at acme.
     let beta_bob = format!("/t/beta/api/users/{}", user_id(&app, "beta", "bob"));
-    let res = call(&app, reqwest::Method::GET, &beta_bob, Some(&manager), None).await;
+    let res = get_as(&app, &beta_bob, &manager).await;
     assert_eq!(res.status(), 401);
     let beta_manager = client_token(&app, "beta", MANAGER, None).await;
-    let res = call(
-        &app,
-        reqwest::Method::DELETE,
-        &bob,
-        Some(&beta_manager),
-        None,
-    )
-    .await;
+    let res = delete_as(&app, &bob, &beta_manager).await;
     assert_eq!(res.status(), 401);
 
-    let res = call(&app, reqwest::Method::DELETE, &bob, Some(&manager), None).await;
+    let res = delete_as(&app, &bob, &manager).await;
     assert_eq!(res.status(), 204);
-    let res = call(&app, reqwest::Method::DELETE, &bob, Some(&manager), None).await;
+    let res = delete_as(&app, &bob, &manager).await;
     assert_eq!(problem(res).await.0, 404);
-    let res = call(
-        &app,
-        reqwest::Method::GET,
-        &beta_bob,
-        Some(&beta_manager),
-        None,
-    )
-    .await;
+    let res = get_as(&app, &beta_bob, &beta_manager).await;
     assert_eq!(res.status(), 200, "beta's bob is untouched");
 }
 
@@ -359,24 +319,17 @@ async fn tenant_policies_and_holder_blocks_narrow_what_is_allowed() {
     let app = spawn_app_with(|_| {}, Some(&yaml("acme", policies))).await;
     let bob = format!("/t/acme/api/users/{}", user_id(&app, "acme", "bob"));
     let manager = client_token(&app, "acme", MANAGER, None).await;
-    let res = call(&app, reqwest::Method::DELETE, &bob, Some(&manager), None).await;
+    let res = delete_as(&app, &bob, &manager).await;
     assert_eq!(problem(res).await, (403, forbidden("users:delete")));
-    let res = call(&app, reqwest::Method::GET, &bob, Some(&manager), None).await;
+    let res = get_as(&app, &bob, &manager).await;
     assert_eq!(res.status(), 200);
 
     // The holder narrows its own token to reading: updates are refused.
     let keys: Value = app.get_json("/t/acme/biscuit-keys").await;
     let read_only = append(&manager, &keys, r#"check if action("users:read");"#);
-    let res = call(&app, reqwest::Method::GET, &bob, Some(&read_only), None).await;
+    let res = get_as(&app, &bob, &read_only).await;
     assert_eq!(res.status(), 200);
-    let res = call(
-        &app,
-        reqwest::Method::PATCH,
-        &bob,
-        Some(&read_only),
-        Some(json!({"display_name": "Robert"})),
-    )
-    .await;
+    let res = patch_as(&app, &bob, &read_only, json!({"display_name": "Robert"})).await;
     assert_eq!(problem(res).await, (403, forbidden("users:update")));
 }
 

@@ -4,26 +4,10 @@ use crate::tenancy::declarative::spec::{PasswordSource, TenantSpec};
 use crate::tokens::AccessTokenFormat;
 use std::time::Duration;
 
-const GOOD: &str = "slug: demo
-name: Demo Organisation
-scopes:
-  - { name: notes:read, description: Read your notes }
-roles:
-  - { name: admin, permissions: [users:manage] }
-clients:
-  - client_id: demo-web
-    name: Demo web app
-    public: false
-    secret: change-me
-    redirect_uris: [http://127.0.0.1:3000/callback]
-    grant_types: [authorization_code, refresh_token, client_credentials]
-    scopes: [openid, profile, email, offline_access, notes:read]
-users:
-  - username: alice
-    email: alice@example.com
-    password: change-me
-    roles: [admin]
-";
+/// The small tenant the integration tests also start from (`demo_yaml`), as
+/// one file so that both check the same document; the line numbers in the
+/// expected errors are its lines.
+const GOOD: &str = include_str!("../../../../tests/fixtures/demo-tenant.yaml");
 
 fn no_env(_: &str) -> Option<String> {
     None
@@ -258,22 +242,27 @@ fn token_settings_are_validated() {
     assert_eq!(c.access_token_format, AccessTokenFormat::Jwt);
     assert_eq!(c.access_token_ttl, Duration::from_secs(900));
     assert_eq!(c.auth_method, AuthMethod::ClientSecretBasic);
-    assert_eq!(
-        error_of(&with("    access_token_ttl: 3d")),
-        "t.yaml:14: duration \"3d\" must be between 60s and 86400s"
-    );
-    assert_eq!(
-        error_of(&with("    access_token_format: paseto")),
-        "t.yaml:14: access_token_format must be biscuit or jwt"
-    );
-    assert_eq!(
-        error_of(&with("    token_endpoint_auth_method: private_key_jwt")),
-        "t.yaml:8: client demo-web uses private_key_jwt and must not have a secret"
-    );
-    assert_eq!(
-        error_of(&with("    default_scopes: [phone]")),
-        "t.yaml:14: default scope phone is not among client demo-web's scopes"
-    );
+    let refusals = [
+        (
+            "    access_token_ttl: 3d",
+            "t.yaml:14: duration \"3d\" must be between 60s and 86400s",
+        ),
+        (
+            "    access_token_format: paseto",
+            "t.yaml:14: access_token_format must be biscuit or jwt",
+        ),
+        (
+            "    token_endpoint_auth_method: private_key_jwt",
+            "t.yaml:8: client demo-web uses private_key_jwt and must not have a secret",
+        ),
+        (
+            "    default_scopes: [phone]",
+            "t.yaml:14: default scope phone is not among client demo-web's scopes",
+        ),
+    ];
+    for (line, expected) in refusals {
+        assert_eq!(error_of(&with(line)), expected, "{line}");
+    }
     assert_eq!(
         error_of(&GOOD.replace(
             "name: Demo Organisation",
