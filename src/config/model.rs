@@ -182,9 +182,9 @@ pub struct TenantsConfig {
     /// reloads those that did: one poll for all of them.
     #[serde(with = "humantime_serde")]
     pub reload_interval: Duration,
-    /// How often a live tenant reads revocations and bans recorded by other
-    /// processes: the longest a revoked access token still passes in another
-    /// process.
+    /// How often the process reads revocations and bans recorded by other
+    /// processes (one sync for all its live tenants, `tenancy::sync`): the
+    /// longest a revoked access token still passes in another process.
     #[serde(with = "humantime_serde")]
     pub revocation_sync_interval: Duration,
     /// How long a ban call waits for every process holding the tenant to

@@ -18,6 +18,7 @@ mod scoped;
 
 pub mod audit;
 pub mod bans;
+pub mod changes;
 pub mod clients;
 pub mod codes;
 pub mod consents;

@@ -166,6 +166,21 @@ diesel::table! {
         instance_id -> Text,
         epoch -> BigInt,
         seen_at -> Timestamp,
+        process_id -> Text,
+    }
+}
+
+diesel::table! {
+    sync_processes (process_id) {
+        process_id -> Text,
+        seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    change_counters (shard) {
+        shard -> Integer,
+        n -> BigInt,
     }
 }
 
@@ -308,6 +323,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     signing_keys,
     revoked_tokens,
     revocation_acks,
+    sync_processes,
+    change_counters,
     client_assertion_jtis,
     sessions,
     consents,

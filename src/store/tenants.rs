@@ -138,20 +138,34 @@ pub fn config_version(
         .optional()?)
 }
 
-/// The configuration versions of the tenants `ids` (those that exist), for
-/// the process-wide poll (`tenancy::config_poll`, which keeps `ids` short).
-pub fn config_versions(
-    conn: &mut DbConnection,
-    ids: &[TenantId],
-) -> Result<Vec<(TenantId, i64)>, StoreError> {
+/// Where a tenant's state stands, for the process-wide polls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versions {
+    pub id: TenantId,
+    pub config_version: i64,
+    pub revocation_epoch: i64,
+}
+
+/// The versions of the tenants `ids` (those that exist), for the
+/// process-wide polls (`tenancy::config_poll`, `tenancy::sync`, which keep
+/// `ids` short: at most 5,000).
+pub fn versions(conn: &mut DbConnection, ids: &[TenantId]) -> Result<Vec<Versions>, StoreError> {
     let ids: Vec<&str> = ids.iter().map(TenantId::as_str).collect();
-    let rows: Vec<(String, i64)> = tenants::table
+    let rows: Vec<(String, i64, i64)> = tenants::table
         .filter(tenants::id.eq_any(ids))
-        .select((tenants::id, tenants::config_version))
+        .select((
+            tenants::id,
+            tenants::config_version,
+            tenants::revocation_epoch,
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, v)| (TenantId::from_db(id), v))
+        .map(|(id, config_version, revocation_epoch)| Versions {
+            id: TenantId::from_db(id),
+            config_version,
+            revocation_epoch,
+        })
         .collect())
 }
 

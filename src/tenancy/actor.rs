@@ -1,9 +1,9 @@
 use super::loader::{self, LoadContext, LoadError};
-use super::propagation;
-use super::revocations::{Fresh, Revocations};
+use super::revocations::Revocations;
 use super::snapshot::TenantSnapshot;
+use super::sync::ProcessSync;
 use crate::clock::Clock;
-use crate::store::{self, Store, StoreError, revocation_acks, write_tx};
+use crate::store::{self, Store, StoreError};
 use actix::prelude::*;
 use arc_swap::ArcSwap;
 use chrono::NaiveDateTime;
@@ -12,12 +12,12 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 /// One per live tenant per process. The single writer of the tenant's
-/// in-process state: it publishes snapshots, keeps the revocation set, and
+/// snapshot: it publishes snapshots, records this process's revocations, and
 /// stops itself after `idle_timeout` without requests. It reloads when the
 /// process-wide poll (`tenancy::config_poll`) sees the tenant's configuration
 /// version move (another process, or `gatehouse tenants apply`, changed it);
-/// every `revocation_sync_interval` it reads revocations and bans made by
-/// other processes and records how far it got (`tenancy::propagation`).
+/// revocations and bans made by other processes reach its revocation set
+/// through the process-wide sync (`tenancy::sync`).
 pub struct TenantActor {
     pub(super) slug: String,
     /// This actor's name in `revocation_acks`: the process and a counter, so
@@ -32,10 +32,7 @@ pub struct TenantActor {
     pub(super) last_used: Arc<AtomicU64>,
     pub(super) epoch: Instant,
     pub(super) idle_timeout: Duration,
-    pub(super) revocation_sync_interval: Duration,
-    /// Held by the running revocation sync: ticks skip while it runs,
-    /// `SyncRevocations` queues behind it.
-    pub(super) sync_lock: Arc<tokio::sync::Mutex<()>>,
+    sync: Arc<ProcessSync>,
     membership: Weak<dyn Membership>,
 }
 
@@ -44,15 +41,10 @@ pub struct TenantActor {
 pub(super) trait Membership: Send + Sync {
     /// Leaves if `idle()` still holds under the registry's write lock;
     /// whether the actor may stop.
-    fn leave_if_idle(
-        &self,
-        slug: &str,
-        addr: &Addr<TenantActor>,
-        idle: &mut dyn FnMut() -> bool,
-    ) -> bool;
-    /// Leaves if `slug` still maps to `addr` (a stopping actor must not
+    fn leave_if_idle(&self, slug: &str, instance: &str, idle: &mut dyn FnMut() -> bool) -> bool;
+    /// Leaves if `slug` is still this instance (a stopping actor must not
     /// remove its replacement).
-    fn leave(&self, slug: &str, addr: &Addr<TenantActor>);
+    fn leave(&self, slug: &str, instance: &str);
 }
 
 /// What a new actor is made of.
@@ -67,7 +59,7 @@ pub(super) struct ActorParts {
     pub last_used: Arc<AtomicU64>,
     pub epoch: Instant,
     pub idle_timeout: Duration,
-    pub revocation_sync_interval: Duration,
+    pub sync: Arc<ProcessSync>,
     pub membership: Weak<dyn Membership>,
 }
 
@@ -84,8 +76,7 @@ impl TenantActor {
             last_used: p.last_used,
             epoch: p.epoch,
             idle_timeout: p.idle_timeout,
-            revocation_sync_interval: p.revocation_sync_interval,
-            sync_lock: Default::default(),
+            sync: p.sync,
             membership: p.membership,
         }
     }
@@ -105,7 +96,7 @@ impl TenantActor {
             return;
         }
         let left = match self.membership.upgrade() {
-            Some(registry) => registry.leave_if_idle(&self.slug, &ctx.address(), &mut || {
+            Some(registry) => registry.leave_if_idle(&self.slug, &self.instance, &mut || {
                 self.idle_for() >= self.idle_timeout
             }),
             None => true,
@@ -145,53 +136,6 @@ impl TenantActor {
             Ok(true)
         }
     }
-
-    /// Reads revocations and bans recorded since the last sync (by any
-    /// process), applies them, then records the epoch applied. One sync at a
-    /// time: with `wait` the sync queues behind a running one (and then reads
-    /// afresh), without it it is skipped. Syncs that overlapped could apply
-    /// an older read after a newer one was confirmed to a banning process.
-    fn sync_revocations(
-        &self,
-        wait: bool,
-    ) -> impl Future<Output = Result<(), StoreError>> + 'static {
-        let store = self.store.clone();
-        let tenant = self.snapshot.load().id.clone();
-        let revocations = self.revocations.clone();
-        let instance = self.instance.clone();
-        let heartbeat = propagation::heartbeat(self.revocation_sync_interval);
-        let clock = self.clock.clone();
-        let lock = self.sync_lock.clone();
-        async move {
-            let _one_at_a_time = if wait {
-                lock.lock_owned().await
-            } else {
-                match lock.try_lock_owned() {
-                    Ok(guard) => guard,
-                    Err(_) => return Ok(()),
-                }
-            };
-            let (now, started) = (clock.db_now(), std::time::Instant::now());
-            let (t, known) = (tenant.clone(), revocations.applied_epoch());
-            let fresh = store.run(move |c| Fresh::read(c, &t, now, known)).await?;
-            let epoch = match fresh {
-                Some(fresh) => revocations.apply(fresh),
-                None => known,
-            };
-            if revocations.needs_ack(epoch, heartbeat) {
-                store
-                    .run(move |c| {
-                        write_tx(c, |c| {
-                            revocation_acks::ack(c, &tenant, &instance, epoch, now)
-                        })
-                    })
-                    .await?;
-                revocations.set_acked(epoch);
-                revocations.set_complete(started);
-            }
-            Ok(())
-        }
-    }
 }
 
 impl Actor for TenantActor {
@@ -202,32 +146,20 @@ impl Actor for TenantActor {
         let check_every =
             (self.idle_timeout / 4).clamp(Duration::from_millis(20), Duration::from_secs(30));
         ctx.run_interval(check_every, Self::check_idle);
-        ctx.spawn(
-            self.sync_revocations(true)
-                .into_actor(self)
-                .map(|_, _, _| ()),
-        );
-        ctx.run_interval(self.revocation_sync_interval, |act, ctx| {
-            let slug = act.slug.clone();
-            let sync = act.sync_revocations(false);
-            ctx.spawn(
-                async move {
-                    if let Err(e) = sync.await {
-                        tracing::warn!(tenant = %slug, error = %e, "revocation sync failed");
-                    }
-                }
-                .into_actor(act),
-            );
-        });
     }
+}
 
-    fn stopping(&mut self, ctx: &mut Self::Context) -> Running {
+/// Stopped for idleness, stopped with its arbiter, or dropped by a panic in a
+/// handler (which skips `stopping`): the tenant leaves the registry, its
+/// handles refuse every token, and its record goes, so bans stop waiting for
+/// it — the process's heartbeat would otherwise keep the record alive.
+impl Drop for TenantActor {
+    fn drop(&mut self) {
         if let Some(registry) = self.membership.upgrade() {
-            registry.leave(&self.slug, &ctx.address());
+            registry.leave(&self.slug, &self.instance);
         }
         self.revocations.retire();
-        forget(&self.store, &self.snapshot.load().id, &self.instance);
-        Running::Stop
+        self.sync.forget(&self.snapshot.load().id, &self.instance);
     }
 }
 
@@ -293,41 +225,5 @@ impl Handler<RevokeToken> for TenantActor {
             revocations.insert_all([msg.revocation_id]);
             Ok(())
         })
-    }
-}
-
-/// Read revocations recorded in the database now (after a write elsewhere in
-/// this process revoked tokens outside `RevokeToken`).
-#[derive(Message)]
-#[rtype(result = "Result<(), StoreError>")]
-pub struct SyncRevocations;
-
-impl Handler<SyncRevocations> for TenantActor {
-    type Result = ResponseFuture<Result<(), StoreError>>;
-
-    fn handle(&mut self, _: SyncRevocations, _: &mut Self::Context) -> Self::Result {
-        Box::pin(self.sync_revocations(true))
-    }
-}
-
-/// Removes an actor instance's record from `revocation_acks`, off the async
-/// threads and without waiting: bans stop waiting for it. Best effort; a
-/// record left behind drops out of the alive window. An actor stopped while
-/// its arbiter shuts down has no runtime to hand the work to: it is done
-/// there and then (the process's remaining records are removed at shutdown,
-/// `Supervisor::shutdown`).
-pub(super) fn forget(store: &Store, tenant: &store::TenantId, instance: &Arc<str>) {
-    let (store, tenant, instance) = (store.clone(), tenant.clone(), instance.clone());
-    let work = move || {
-        let forgotten =
-            store.with_conn(|c| write_tx(c, |c| revocation_acks::forget(c, &tenant, &instance)));
-        if let Err(e) = forgotten {
-            tracing::debug!(error = %e, "could not remove a revocation ack");
-        }
-    };
-    if tokio::runtime::Handle::try_current().is_ok() {
-        actix_web::rt::task::spawn_blocking(work);
-    } else {
-        work();
     }
 }

@@ -42,10 +42,12 @@ pub(super) async fn poll_once(store: &Store, registry: &Registry) -> Result<usiz
     for chunk in live.chunks(CHUNK) {
         let ids: Vec<TenantId> = chunk.iter().map(|h| h.snapshot().id.clone()).collect();
         let versions = store
-            .run(move |c| store::tenants::config_versions(c, &ids))
+            .run(move |c| store::tenants::versions(c, &ids))
             .await?;
-        let versions: HashMap<&str, i64> =
-            versions.iter().map(|(id, v)| (id.as_str(), *v)).collect();
+        let versions: HashMap<&str, i64> = versions
+            .iter()
+            .map(|v| (v.id.as_str(), v.config_version))
+            .collect();
         for handle in chunk {
             let snapshot = handle.snapshot();
             if moved(

@@ -1,8 +1,9 @@
 //! What a handler holds for a live tenant.
 
-use super::actor::{RevokeToken, SyncRevocations, TenantActor};
+use super::actor::{RevokeToken, TenantActor};
 use super::revocations::Revocations;
 use super::snapshot::TenantSnapshot;
+use super::sync::ProcessSync;
 use crate::store::StoreError;
 use actix::prelude::*;
 use arc_swap::ArcSwap;
@@ -18,6 +19,11 @@ pub struct TenantHandle {
     pub(super) snapshot: Arc<ArcSwap<TenantSnapshot>>,
     pub(super) revocations: Arc<Revocations>,
     pub(super) last_used: Arc<AtomicU64>,
+    /// This live tenant's name in `revocation_acks`: the process and a
+    /// counter, so that a stopping instance never removes its successor's
+    /// record.
+    pub(super) instance: Arc<str>,
+    pub(super) sync: Arc<ProcessSync>,
 }
 
 impl TenantHandle {
@@ -44,10 +50,10 @@ impl TenantHandle {
 
     /// Reads the revocations recorded in the database now, after a write in
     /// this process revoked tokens (a replayed code, a ban), waiting at most
-    /// `within`. Best effort: the periodic sync catches up with a failure.
+    /// `within`. Best effort: the process-wide sync catches up with a failure.
     pub async fn sync_revocations(&self, within: Duration) {
-        let synced = actix_web::rt::time::timeout(within, self.addr.send(SyncRevocations)).await;
-        if !matches!(synced, Ok(Ok(Ok(())))) {
+        let synced = actix_web::rt::time::timeout(within, self.sync.sync_one(self)).await;
+        if !matches!(synced, Ok(Ok(()))) {
             tracing::debug!("revocation sync after a local write did not complete");
         }
     }

@@ -14,8 +14,9 @@ mod registry;
 mod revocations;
 mod snapshot;
 mod supervisor;
+mod sync;
 
-pub use actor::{Reload, RevokeToken, SyncRevocations, TenantActor};
+pub use actor::{Reload, RevokeToken, TenantActor};
 pub use handle::TenantHandle;
 pub use loader::{LoadContext, LoadError};
 pub use snapshot::{TenantSnapshot, TenantStatus};

@@ -1,13 +1,14 @@
 //! Bans in force on every process before the ban call answers.
 //!
-//! Each tenant actor, on every revocation sync, reads the tenant's revocation
-//! epoch *before* the bans, applies what it read, and records the epoch as
-//! applied under its instance id (`store::revocation_acks`), at least every
-//! [`heartbeat`] as a sign of life. A new actor registers (epoch 0) before its
-//! first read, so an actor that might have read the bans before a ban
-//! committed is always one the banning process waits for. A ban moves the
-//! epoch in its own transaction; the banning process then waits until every
-//! instance seen alive within [`alive_window`] has applied the new epoch, or
+//! The process-wide sync (`tenancy::sync`) reads a moved tenant's revocation
+//! epoch *before* its bans, applies what it read, and records the epoch as
+//! applied under the tenant's instance id (`store::revocation_acks`); the
+//! process records that it is alive every [`heartbeat`] (`sync_processes`),
+//! which keeps all its instances alive. A new live tenant registers (epoch 0)
+//! before its first read, so an instance that might have read the bans before
+//! a ban committed is always one the banning process waits for. A ban moves
+//! the epoch in its own transaction; the banning process then waits until
+//! every instance alive within [`alive_window`] has applied the new epoch, or
 //! until the timeout (a process that stopped without saying so drops out of
 //! the window; one that cannot reach the database is reported unconfirmed
 //! while it is in the window, and after [`vouch_window`] without a complete
@@ -22,7 +23,7 @@ use crate::clock::Clock;
 use crate::store::{Store, TenantId, revocation_acks};
 use std::time::{Duration, Instant};
 
-/// How often a live actor records that it is alive, even when nothing changed.
+/// How often a process records that it is alive, even when nothing changed.
 pub fn heartbeat(sync_interval: Duration) -> Duration {
     (sync_interval * 4).max(Duration::from_secs(2))
 }

@@ -1,9 +1,8 @@
 //! The slug -> live actor map of one process. Kept off the actor system
 //! behind a lock so that no single actor sits on every request.
 
-use super::actor::{Membership, TenantActor};
+use super::actor::Membership;
 use super::handle::TenantHandle;
-use actix::prelude::*;
 use std::collections::HashMap;
 use std::sync::RwLock;
 use std::sync::atomic::Ordering;
@@ -64,25 +63,20 @@ impl Registry {
 }
 
 impl Membership for Registry {
-    fn leave_if_idle(
-        &self,
-        slug: &str,
-        addr: &Addr<TenantActor>,
-        idle: &mut dyn FnMut() -> bool,
-    ) -> bool {
+    fn leave_if_idle(&self, slug: &str, instance: &str, idle: &mut dyn FnMut() -> bool) -> bool {
         let mut map = self.tenants.write().unwrap_or_else(|p| p.into_inner());
         if !idle() {
             return false;
         }
-        if map.get(slug).is_some_and(|h| &h.addr == addr) {
+        if map.get(slug).is_some_and(|h| &*h.instance == instance) {
             map.remove(slug);
         }
         true
     }
 
-    fn leave(&self, slug: &str, addr: &Addr<TenantActor>) {
+    fn leave(&self, slug: &str, instance: &str) {
         let mut map = self.tenants.write().unwrap_or_else(|p| p.into_inner());
-        if map.get(slug).is_some_and(|h| &h.addr == addr) {
+        if map.get(slug).is_some_and(|h| &*h.instance == instance) {
             map.remove(slug);
         }
     }

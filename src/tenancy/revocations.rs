@@ -1,13 +1,13 @@
-//! The revoked access tokens of a tenant, in memory. The tenant actor is the
-//! only writer: it adds what this process revokes at once, and what other
-//! processes revoked on its next sync with the database.
+//! The revoked access tokens and the bans of a tenant, in memory. The tenant
+//! actor adds what this process revokes at once; the process-wide sync
+//! (`tenancy::sync`) adds what other processes revoked and banned.
 
 use crate::store::bans::BanTarget;
 use crate::store::{self, DbConnection, StoreError, TenantId};
 use chrono::NaiveDateTime;
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 /// What one sync read from the database.
@@ -62,6 +62,37 @@ impl Fresh {
     }
 }
 
+/// When the process-wide sync (`tenancy::sync`) last completed a tick, shared
+/// by every live tenant of the process: a tick that succeeds vouches for all
+/// of them at once, with no write per tenant.
+#[derive(Debug)]
+pub struct SyncClock {
+    base: Instant,
+    /// When the last complete tick started, in microseconds after `base`.
+    complete: AtomicU64,
+}
+
+impl Default for SyncClock {
+    fn default() -> Self {
+        Self {
+            base: Instant::now(),
+            complete: AtomicU64::new(0),
+        }
+    }
+}
+
+impl SyncClock {
+    fn micros(&self, at: Instant) -> u64 {
+        u64::try_from(at.saturating_duration_since(self.base).as_micros()).unwrap_or(u64::MAX)
+    }
+
+    /// A tick that started at `started` completed.
+    pub(super) fn set_complete(&self, started: Instant) {
+        self.complete
+            .fetch_max(self.micros(started), Ordering::AcqRel);
+    }
+}
+
 #[derive(Debug)]
 pub struct Revocations {
     ids: RwLock<HashSet<String>>,
@@ -70,16 +101,20 @@ pub struct Revocations {
     bans: RwLock<Vec<(BanTarget, i64)>>,
     /// The epoch of the bans in memory: an older read never replaces them.
     applied: Mutex<i64>,
-    /// The epoch this process last recorded as applied, and when.
-    acked: Mutex<(i64, Option<Instant>)>,
-    /// When the last sync that recorded its epoch (`revocation_acks`) started:
-    /// the moment its `seen_at` stands for.
-    /// Microseconds after `base`; read on every token check, so an atomic.
+    /// The epoch this process last recorded as applied.
+    acked: Mutex<i64>,
+    /// When the last read of this tenant alone that recorded its epoch
+    /// started (its registration, a ban's own sync), in microseconds after
+    /// `clock`'s base; read on every token check, so an atomic.
     complete: AtomicU64,
-    base: Instant,
-    /// The actor stopped: handles still held by requests refuse every token
-    /// (its record is gone, so bans no longer wait for it).
-    retired: std::sync::atomic::AtomicBool,
+    clock: Arc<SyncClock>,
+    /// A tick of the process-wide sync has read this tenant: from then on
+    /// every complete tick covers it (`tenancy::sync`).
+    tracked: AtomicBool,
+    /// The tenant went idle or its actor died: handles still held by
+    /// requests refuse every token (its record is gone, so bans no longer
+    /// wait for it).
+    retired: AtomicBool,
     /// Past this without a complete sync, this process no longer vouches for
     /// any token (`tenancy::propagation`: by then banning processes have
     /// stopped waiting for it).
@@ -87,35 +122,53 @@ pub struct Revocations {
 }
 
 impl Revocations {
-    /// `recorded`: when the instance's record was written (its registration).
-    pub fn new(max_age: Duration, recorded: Instant) -> Self {
+    /// `recorded`: when the instance's record was written (its registration),
+    /// before the first read.
+    pub fn new(max_age: Duration, recorded: Instant, clock: Arc<SyncClock>) -> Self {
         Self {
             ids: RwLock::new(HashSet::new()),
             bans: RwLock::new(Vec::new()),
             applied: Mutex::new(-1),
-            acked: Mutex::new((-1, None)),
-            complete: AtomicU64::new(0),
-            base: recorded,
-            retired: std::sync::atomic::AtomicBool::new(false),
+            acked: Mutex::new(-1),
+            complete: AtomicU64::new(clock.micros(recorded)),
+            clock,
+            tracked: AtomicBool::new(false),
+            retired: AtomicBool::new(false),
             max_age,
         }
     }
 
-    /// True when no sync has recorded its epoch for `max_age`, or the actor
-    /// stopped: the ban list may be stale, so no token should pass.
+    /// True when no sync covering this tenant completed for `max_age`, or
+    /// the tenant was retired: the ban list may be stale, so no token should
+    /// pass.
     pub fn in_doubt(&self) -> bool {
         if self.retired.load(Ordering::Acquire) {
             return true;
         }
-        let complete = Duration::from_micros(self.complete.load(Ordering::Acquire));
-        self.base.elapsed().saturating_sub(complete) > self.max_age
+        let mut complete = self.complete.load(Ordering::Acquire);
+        if self.tracked.load(Ordering::Acquire) {
+            complete = complete.max(self.clock.complete.load(Ordering::Acquire));
+        }
+        let now = self.clock.micros(Instant::now());
+        Duration::from_micros(now.saturating_sub(complete)) > self.max_age
     }
 
-    /// A sync that started at `started` recorded its epoch.
+    /// A read of this tenant alone that started at `started` recorded its
+    /// epoch.
     pub(super) fn set_complete(&self, started: Instant) {
-        let at = started.saturating_duration_since(self.base).as_micros();
         self.complete
-            .fetch_max(u64::try_from(at).unwrap_or(u64::MAX), Ordering::AcqRel);
+            .fetch_max(self.clock.micros(started), Ordering::AcqRel);
+    }
+
+    /// Whether a tick of the process-wide sync has read this tenant.
+    pub(super) fn tracked(&self) -> bool {
+        self.tracked.load(Ordering::Acquire)
+    }
+
+    /// A tick read this tenant and recorded its epoch; set just before the
+    /// tick's completion is published.
+    pub(super) fn set_tracked(&self) {
+        self.tracked.store(true, Ordering::Release);
     }
 
     pub(super) fn retire(&self) {
@@ -170,15 +223,14 @@ impl Revocations {
     }
 
     /// Whether this process should record `epoch` as applied: it is newer
-    /// than the last one recorded, or the last record is `heartbeat` old.
-    pub(super) fn needs_ack(&self, epoch: i64, heartbeat: Duration) -> bool {
-        let (acked, at) = *self.acked.lock().unwrap_or_else(|p| p.into_inner());
-        epoch > acked || at.is_none_or(|t| t.elapsed() >= heartbeat)
+    /// than the last one recorded (liveness is the process's heartbeat).
+    pub(super) fn needs_ack(&self, epoch: i64) -> bool {
+        epoch > *self.acked.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(super) fn set_acked(&self, epoch: i64) {
         let mut acked = self.acked.lock().unwrap_or_else(|p| p.into_inner());
-        *acked = (acked.0.max(epoch), Some(Instant::now()));
+        *acked = (*acked).max(epoch);
     }
 
     pub(super) fn insert_all(&self, ids: impl IntoIterator<Item = String>) {
@@ -201,7 +253,7 @@ mod tests {
 
     #[test]
     fn an_older_read_never_replaces_newer_bans() {
-        let r = Revocations::new(Duration::from_secs(60), Instant::now());
+        let r = Revocations::new(Duration::from_secs(60), Instant::now(), Default::default());
         let now = chrono::Utc::now().naive_utc();
         r.apply(fresh(2, vec![(BanTarget::Client("svc".into()), now)]));
         assert!(r.is_banned("svc", None, Some(now.and_utc().timestamp() - 10)));
@@ -214,7 +266,11 @@ mod tests {
 
     #[test]
     fn without_a_complete_sync_for_too_long_it_is_in_doubt() {
-        let r = Revocations::new(Duration::from_millis(20), Instant::now());
+        let r = Revocations::new(
+            Duration::from_millis(20),
+            Instant::now(),
+            Default::default(),
+        );
         assert!(!r.in_doubt());
         std::thread::sleep(Duration::from_millis(40));
         assert!(r.in_doubt());
@@ -222,5 +278,20 @@ mod tests {
         assert!(!r.in_doubt());
         r.retire();
         assert!(r.in_doubt(), "a stopped actor's handles refuse");
+    }
+
+    #[test]
+    fn a_complete_tick_vouches_only_for_tenants_it_tracks() {
+        let clock = Arc::new(SyncClock::default());
+        let r = Revocations::new(Duration::from_millis(20), Instant::now(), clock.clone());
+        std::thread::sleep(Duration::from_millis(40));
+        clock.set_complete(Instant::now());
+        assert!(r.in_doubt(), "no tick has read this tenant yet");
+        r.set_tracked();
+        assert!(!r.in_doubt());
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(r.in_doubt(), "no tick completed since");
+        clock.set_complete(Instant::now());
+        assert!(!r.in_doubt());
     }
 }

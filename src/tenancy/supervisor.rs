@@ -7,6 +7,7 @@ use super::propagation;
 use super::registry::Registry;
 use super::revocations::{Fresh, Revocations};
 use super::snapshot::TenantSnapshot;
+use super::sync::ProcessSync;
 use crate::clock::Clock;
 use crate::store::{self, Store, revocation_acks, write_tx};
 use actix::prelude::*;
@@ -36,8 +37,9 @@ struct Inner {
     shards: Vec<ArbiterHandle>,
     registry: Arc<Registry>,
     epoch: Instant,
-    /// Names this process in `revocation_acks`; each actor adds a counter.
-    process: String,
+    /// The process-wide revocation sync; it names this process in
+    /// `revocation_acks` (each live tenant adds a counter).
+    sync: Arc<ProcessSync>,
     instances: AtomicU64,
 }
 
@@ -72,6 +74,14 @@ impl Supervisor {
             Arc::downgrade(&registry),
             options.reload_interval,
         );
+        let sync = Arc::new(ProcessSync::new(
+            store.clone(),
+            options.clock.clone(),
+            store::new_id(),
+            options.revocation_sync_interval,
+            Arc::downgrade(&registry),
+        ));
+        sync.spawn();
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -79,7 +89,7 @@ impl Supervisor {
                 shards,
                 registry,
                 epoch: Instant::now(),
-                process: store::new_id(),
+                sync,
                 instances: AtomicU64::new(0),
             }),
         }
@@ -89,7 +99,8 @@ impl Supervisor {
     /// live any more, so its records in `revocation_acks` go (bans stop
     /// waiting for them at once rather than after the alive window).
     pub fn shutdown(&self) {
-        let process = self.inner.process.clone();
+        self.inner.sync.stop();
+        let process = self.inner.sync.process().to_owned();
         let removed = self
             .inner
             .store
@@ -116,12 +127,9 @@ impl Supervisor {
         let owned = slug.to_owned();
         let ctx = self.inner.options.load.clone();
         let (now, registered) = (self.inner.options.clock.db_now(), Instant::now());
-        let instance: Arc<str> = format!(
-            "{}-{}",
-            self.inner.process,
-            self.inner.instances.fetch_add(1, Ordering::Relaxed)
-        )
-        .into();
+        let process = self.inner.sync.process().to_owned();
+        let n = self.inner.instances.fetch_add(1, Ordering::Relaxed);
+        let instance: Arc<str> = format!("{process}-{n}").into();
         let (id, load) = (instance.clone(), ctx.clone());
         let loaded = self
             .inner
@@ -133,7 +141,9 @@ impl Supervisor {
                 let tenant = row.tenant_id();
                 // Registered before the first read (tenancy::propagation): a
                 // ban committed after that read waits for this actor.
-                write_tx(c, |c| revocation_acks::register(c, &tenant, &id, 0, now))?;
+                write_tx(c, |c| {
+                    revocation_acks::register(c, &tenant, &id, &process, now)
+                })?;
                 let fresh = Fresh::read_all(c, &tenant, now)?;
                 Ok::<_, LoadError>(Some((loader::read(c, row, &load, now)?, fresh)))
             })
@@ -147,7 +157,7 @@ impl Supervisor {
             Ok(s) => s,
             Err(e) => {
                 // Registered above: no actor will ever remove the record.
-                super::actor::forget(&self.inner.store, &tenant, &instance);
+                self.inner.sync.forget(&tenant, &instance);
                 self.report(slug, &e);
                 return Err(e);
             }
@@ -156,6 +166,7 @@ impl Supervisor {
         let revocations = Revocations::new(
             propagation::vouch_window(self.inner.options.revocation_sync_interval),
             registered,
+            self.inner.sync.sync_clock(),
         );
         revocations.apply(fresh);
         Ok(Some(self.start_actor(
@@ -208,21 +219,25 @@ impl Supervisor {
                 last_used: last_used.clone(),
                 epoch: self.inner.epoch,
                 idle_timeout: options.idle_timeout,
-                revocation_sync_interval: options.revocation_sync_interval,
+                sync: self.inner.sync.clone(),
                 membership,
             });
             let shard = &self.inner.shards[shard_of(slug, self.inner.shards.len())];
-            TenantHandle {
+            let handle = TenantHandle {
                 addr: TenantActor::start_in_arbiter(shard, move |_| actor),
                 snapshot,
                 revocations,
                 last_used,
-            }
+                instance: instance.clone(),
+                sync: self.inner.sync.clone(),
+            };
+            self.inner.sync.joined(handle.clone());
+            handle
         });
         // Another request may have started it while we read the database:
         // this instance's ack record goes.
         started.unwrap_or_else(|running| {
-            super::actor::forget(&self.inner.store, &tenant, &instance);
+            self.inner.sync.forget(&tenant, &instance);
             running
         })
     }

@@ -1,4 +1,5 @@
-//! The supervisor's tests: actors start, recover from panics and reload.
+//! The supervisor's tests: actors start, recover from panics and reload;
+//! the process-wide revocation sync (`tenancy::sync`) applies what moved.
 
 use super::*;
 use crate::config::{MasterKey, PublicUrl};
@@ -25,15 +26,20 @@ fn store_with_tenant(dir: &std::path::Path) -> Store {
     let url = DatabaseUrl::parse(&format!("sqlite://{}", dir.join("t.db").display())).unwrap();
     let store = Store::connect(&url, 4, Duration::from_secs(5)).unwrap();
     store.migrate().unwrap();
+    insert_tenant(&store, "t1", "acme", "Acme");
+    store
+}
+
+fn insert_tenant(store: &Store, id: &str, slug: &str, name: &str) {
     let now = chrono::Utc::now().naive_utc();
     store
         .with_conn(|c| {
             crate::store::tenants::insert(
                 c,
                 &TenantRow {
-                    id: "t1".into(),
-                    slug: "acme".into(),
-                    name: "Acme".into(),
+                    id: id.into(),
+                    slug: slug.into(),
+                    name: name.into(),
                     status: "active".into(),
                     config_version: 1,
                     created_at: now,
@@ -46,7 +52,6 @@ fn store_with_tenant(dir: &std::path::Path) -> Store {
             )
         })
         .unwrap();
-    store
 }
 
 /// Renames the tenant in the database and moves its configuration version,
@@ -98,6 +103,7 @@ async fn a_panicked_actor_is_recreated_on_next_use() {
     let sup = Supervisor::start(store_with_tenant(dir.path()), options(LONG_IDLE));
     let first = sup.get("acme").await.unwrap().unwrap();
     assert_eq!(first.snapshot().issuer, "http://127.0.0.1:8080/t/acme");
+    assert_eq!(ack_rows(&store_of(&sup)).len(), 1);
     assert!(
         first.addr.send(Boom).await.is_err(),
         "the panic drops the actor"
@@ -117,6 +123,14 @@ async fn a_panicked_actor_is_recreated_on_next_use() {
     // The new actor works, on the same shard arbiter the panic happened on.
     assert!(second.addr.send(Reload).await.unwrap().is_ok());
     assert_eq!(sup.live_tenants(), vec!["acme".to_owned()]);
+    // The panicked instance's record went with it (the process's heartbeat
+    // would keep it alive otherwise, and every ban would wait for it).
+    let rows = wait_for(|| {
+        let rows = ack_rows(&store_of(&sup));
+        (rows.len() == 1).then_some(rows)
+    })
+    .await;
+    assert_eq!(rows[0].0, &*second.instance);
 }
 
 #[actix_rt::test]
@@ -170,4 +184,179 @@ async fn the_config_poll_reloads_only_tenants_whose_version_moved() {
     assert!(reloaded, "the moved tenant reloaded");
     assert_eq!(h.snapshot().config_version, before.config_version + 1);
     assert_eq!(config_poll::poll_once(&store, registry).await.unwrap(), 0);
+}
+
+fn store_of(sup: &Supervisor) -> Store {
+    sup.inner.store.clone()
+}
+
+/// `(instance, epoch)` of every record in `revocation_acks`, by instance.
+fn ack_rows(store: &Store) -> Vec<(String, i64)> {
+    use crate::store::schema::revocation_acks as acks;
+    use diesel::prelude::*;
+    store
+        .with_conn(|c| {
+            Ok::<_, crate::store::StoreError>(
+                acks::table
+                    .select((acks::instance_id, acks::epoch))
+                    .order(acks::instance_id.asc())
+                    .load(c)?,
+            )
+        })
+        .unwrap()
+}
+
+/// Polls `check` (bounded: 5 s) until it gives a value.
+async fn wait_for<T>(mut check: impl FnMut() -> Option<T>) -> T {
+    for _ in 0..250 {
+        if let Some(v) = check() {
+            return v;
+        }
+        actix_rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("not reached within 5 s");
+}
+
+/// `n` live tenants `x0…` (slugs `s0…`) on one supervisor that syncs
+/// every `sync_interval`, after one tick.
+async fn live_tenants(
+    n: usize,
+    sync_interval: Duration,
+) -> (tempfile::TempDir, Store, Supervisor, Vec<TenantHandle>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_tenant(dir.path());
+    for i in 0..n {
+        insert_tenant(&store, &format!("x{i}"), &format!("s{i}"), "Many");
+    }
+    let options = SupervisorOptions {
+        revocation_sync_interval: sync_interval,
+        ..options(LONG_IDLE)
+    };
+    let sup = Supervisor::start(store.clone(), options);
+    let mut handles = Vec::new();
+    for i in 0..n {
+        handles.push(sup.get(&format!("s{i}")).await.unwrap().unwrap());
+    }
+    sup.inner.sync.tick().await.unwrap();
+    (dir, store, sup, handles)
+}
+
+/// No tick runs on its own during a test that uses this.
+const NO_TICKS: Duration = Duration::from_secs(60);
+
+/// In one transaction, as another process would: revokes `id` and bans the
+/// client `svc` in each of `tenants`.
+fn revoke_and_ban(store: &Store, tenants: &[&str], id: &str) {
+    let now = chrono::Utc::now().naive_utc();
+    store
+        .with_conn(|c| {
+            crate::store::write_tx(c, |c| {
+                for t in tenants {
+                    let t = crate::store::TenantId::from_db((*t).into());
+                    let target = crate::store::bans::BanTarget::Client("svc".into());
+                    let keep = chrono::Duration::hours(1);
+                    crate::store::bans::ban(c, &t, &target, now, || now, keep)?;
+                    revocation_acks::bump(c, &t)?;
+                    crate::store::revocations::revoke_in_tx(c, &t, id, now + keep, now)?;
+                }
+                Ok::<_, crate::store::StoreError>(())
+            })
+        })
+        .unwrap();
+}
+
+/// Issue 13: one tick applies a revocation and a ban to many live tenants,
+/// with one write for all their acks.
+#[actix_rt::test]
+async fn one_tick_applies_a_revocation_and_a_ban_to_many_tenants() {
+    let (_dir, store, sup, handles) = live_tenants(200, NO_TICKS).await;
+    let before = chrono::Utc::now().timestamp() - 1;
+    assert!(!handles[0].is_revoked("x") && !handles[0].is_banned("svc", None, Some(before)));
+    let ids: Vec<String> = (0..200).map(|i| format!("x{i}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    revoke_and_ban(&store, &ids, "x");
+
+    let stats = sup.inner.sync.tick().await.unwrap();
+    assert_eq!((stats.reread, stats.writes), (200, 1));
+    for h in &handles {
+        assert!(h.is_revoked("x"));
+        assert!(h.is_banned("svc", None, Some(before)));
+        assert!(!h.is_banned("other", None, Some(before)));
+    }
+    // Every instance acknowledged the epoch it applied: the ban's and the
+    // revocation's (2), acme's untouched (0, acknowledged on its first tick).
+    let rows = ack_rows(&store);
+    assert_eq!(rows.len(), 200);
+    assert!(rows.iter().all(|(_, epoch)| *epoch == 2), "{rows:?}");
+}
+
+/// A tenant whose epoch did not move is not read again, and a tick with
+/// nothing moved reads no epoch and writes nothing.
+#[actix_rt::test]
+async fn a_tenant_whose_epoch_did_not_move_is_not_reread() {
+    let (_dir, store, sup, handles) = live_tenants(3, NO_TICKS).await;
+    let idle = sup.inner.sync.tick().await.unwrap();
+    assert_eq!(
+        idle,
+        Default::default(),
+        "nothing moved: nothing read or written"
+    );
+    let applied: Vec<i64> = handles
+        .iter()
+        .map(|h| h.revocations.applied_epoch())
+        .collect();
+
+    revoke_and_ban(&store, &["x1"], "y");
+    let stats = sup.inner.sync.tick().await.unwrap();
+    assert_eq!((stats.reread, stats.writes), (1, 1));
+    // Only t1's shard moved; tenants of other shards were not even read.
+    assert!(stats.epochs_read < 3 || shards_collide(&["x0", "x1", "x2"]));
+    assert!(handles[1].is_revoked("y"));
+    assert!(!handles[0].is_revoked("y") && !handles[2].is_revoked("y"));
+    assert_eq!(handles[0].revocations.applied_epoch(), applied[0]);
+    assert_eq!(handles[2].revocations.applied_epoch(), applied[2]);
+    assert_eq!(handles[1].revocations.applied_epoch(), applied[1] + 2);
+    assert_eq!(sup.inner.sync.tick().await.unwrap(), Default::default());
+}
+
+fn shards_collide(ids: &[&str]) -> bool {
+    let shards: std::collections::HashSet<usize> = ids
+        .iter()
+        .map(|t| crate::store::changes::shard_of(t))
+        .collect();
+    shards.len() < ids.len()
+}
+
+/// A process whose ticks fail stops vouching for tokens after the vouch
+/// window, and vouches again after a tick succeeds (fail-closed).
+#[actix_rt::test]
+async fn failing_ticks_stop_vouching_after_the_window() {
+    // Ticks of its own every 100 ms: the shortest vouch window (5 s).
+    let (_dir, store, sup, handles) = live_tenants(1, Duration::from_millis(100)).await;
+    let h = &handles[0];
+    let recent = Some(chrono::Utc::now().timestamp());
+    assert!(!h.is_banned("svc", None, recent));
+    let rename = |from: &str, to: &str| {
+        let sql = format!("ALTER TABLE {from} RENAME TO {to}");
+        store
+            .with_conn(|c| {
+                use diesel::RunQueryDsl;
+                Ok::<_, crate::store::StoreError>(diesel::sql_query(&sql).execute(c)?)
+            })
+            .unwrap();
+    };
+    rename("change_counters", "change_counters_away");
+    let window = propagation::vouch_window(sup.inner.options.revocation_sync_interval);
+    let failed_until = Instant::now() + window + Duration::from_millis(200);
+    while Instant::now() < failed_until {
+        assert!(sup.inner.sync.tick().await.is_err());
+        actix_rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        h.is_banned("svc", None, recent),
+        "in doubt: no token passes"
+    );
+    rename("change_counters_away", "change_counters");
+    sup.inner.sync.tick().await.unwrap();
+    assert!(!h.is_banned("svc", None, recent));
 }

@@ -225,7 +225,7 @@ async fn a_process_that_starts_the_tenant_after_a_ban_applies_it_from_its_first_
 }
 
 #[actix_web::test]
-async fn a_live_process_that_never_applies_a_ban_is_reported_and_a_gone_one_ignored() {
+async fn live_processes_that_never_apply_a_ban_are_reported_and_a_gone_one_ignored() {
     let app = spawn_app_with(
         |c| c.tenants.ban_confirm_timeout = Duration::from_millis(300),
         Some(&yaml()),
@@ -233,18 +233,23 @@ async fn a_live_process_that_never_applies_a_ban_is_reported_and_a_gone_one_igno
     .await;
     let admin = client_token(&app, "acme", ADMIN, None).await;
     let now = chrono::Utc::now().naive_utc();
+    let hour_ago = now - chrono::Duration::hours(1);
     app.in_acme(|c, t| {
-        // Alive (seen just now) but stuck at epoch 0.
-        store::revocation_acks::register(c, t, "stuck-0", 0, now)?;
-        // Last seen an hour ago: gone.
-        store::revocation_acks::register(c, t, "gone-0", 0, now - chrono::Duration::hours(1))
+        // Alive (registered just now) but stuck at epoch 0.
+        store::revocation_acks::register(c, t, "stuck-0", "stuck", now)?;
+        // Registered an hour ago, kept alive by its process's heartbeat.
+        store::revocation_acks::register(c, t, "beating-0", "beating", hour_ago)?;
+        store::revocation_acks::heartbeat(c, "beating", now)?;
+        // Registered an hour ago, its process silent since: gone.
+        store::revocation_acks::register(c, t, "gone-0", "gone", hour_ago)?;
+        store::revocation_acks::heartbeat(c, "gone", hour_ago)
     });
     let started = std::time::Instant::now();
     let (status, body) = ban(&app, Some(&admin), json!({"user": "nobody"})).await;
     // 202: recorded, in force here, not confirmed everywhere.
     assert_eq!(
         (status, &body["processes"]),
-        (202, &json!({"confirmed": 1, "unconfirmed": 1}))
+        (202, &json!({"confirmed": 1, "unconfirmed": 2}))
     );
     assert!(started.elapsed() >= Duration::from_millis(300));
 }

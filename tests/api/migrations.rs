@@ -51,6 +51,7 @@ fn migrations_create_every_table_and_are_idempotent() {
             "20261202000007".to_owned(),
             "20261202000008".to_owned(),
             "20261202000009".to_owned(),
+            "20261204000010".to_owned(),
         ]
     );
     assert!(
@@ -77,6 +78,7 @@ fn migrations_create_every_table_and_are_idempotent() {
         vec![
             "audit_events",
             "authorization_codes",
+            "change_counters",
             "client_assertion_jtis",
             "clients",
             "consents",
@@ -93,6 +95,7 @@ fn migrations_create_every_table_and_are_idempotent() {
             "server_settings",
             "sessions",
             "signing_keys",
+            "sync_processes",
             "tenants",
             "token_bans",
             "user_roles",

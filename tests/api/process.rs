@@ -180,8 +180,8 @@ fn data_the_database_and_the_master_key_are_created_for_the_owner_only() {
     drop(served);
 }
 
-/// Counts `revocation_acks` rows in a stopped server's SQLite database.
-fn acks_left(db: &Path) -> i64 {
+/// Counts the rows of `table` in a server's SQLite database.
+fn rows_in(db: &Path, table: &str) -> i64 {
     use diesel::{Connection, RunQueryDsl, sql_types::BigInt};
     #[derive(diesel::QueryableByName)]
     struct N {
@@ -189,7 +189,7 @@ fn acks_left(db: &Path) -> i64 {
         n: i64,
     }
     let mut c = diesel::SqliteConnection::establish(db.to_str().unwrap()).unwrap();
-    diesel::sql_query("SELECT COUNT(*) AS n FROM revocation_acks")
+    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
         .get_result::<N>(&mut c)
         .unwrap()
         .n
@@ -210,11 +210,24 @@ fn sigterm_with_live_tenants_stops_cleanly_and_removes_its_acks() {
     for slug in ["alpha", "beta"] {
         assert_eq!(get(&served.url(&format!("/t/{slug}"))).0, 200);
     }
+    let db = dir.path().join("data/gatehouse.db");
+    assert_eq!(rows_in(&db, "revocation_acks"), 2, "one per live tenant");
+    // The process's one heartbeat row, written by its first sync tick.
+    let mut beating = false;
+    for _ in 0..100 {
+        beating = rows_in(&db, "sync_processes") == 1;
+        if beating {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(beating, "no heartbeat row");
     let (status, log) = served.stop();
     assert!(status.success(), "{status}: {log}");
     assert!(!log.contains("panicked"), "{log}");
     assert!(log.contains("gatehouse stopped"), "{log}");
-    assert_eq!(acks_left(&dir.path().join("data/gatehouse.db")), 0, "{log}");
+    assert_eq!(rows_in(&db, "revocation_acks"), 0, "{log}");
+    assert_eq!(rows_in(&db, "sync_processes"), 0, "{log}");
 }
 
 #[test]

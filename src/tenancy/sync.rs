@@ -1,0 +1,373 @@
+//! One revocation sync per process, not one per live tenant (issue 13). Every
+//! `revocation_sync_interval` a tick reads the 1,024 change counters
+//! (`store::changes`); only the live tenants whose shard moved — and those
+//! that joined since the last tick — have their revocation epochs read (in
+//! chunks of [`CHUNK`] ids), and only those whose epoch moved have their new
+//! revocations and bans read and applied. What the tick applied is recorded in
+//! one write transaction (the instances' acks, the process's heartbeat), and
+//! only then does the tick count as complete, vouching for every tenant it
+//! tracks (`revocations::SyncClock`). An idle process reads 1,024 small rows
+//! per tick and writes one row per heartbeat, however many tenants are live.
+//!
+//! The guarantees of docs/architecture.md "Bans" hold as with a sync per
+//! tenant: an instance registers before its first read; a ban's process
+//! syncs its own instance at once ([`ProcessSync::sync_one`]); an instance
+//! counts as alive while its process's heartbeat is recent; a process whose
+//! ticks fail stops vouching for tokens after the vouch window.
+
+use super::config_poll::CHUNK;
+use super::handle::TenantHandle;
+use super::propagation;
+use super::registry::Registry;
+use super::revocations::{Fresh, SyncClock};
+use crate::clock::Clock;
+use crate::store::{self, Store, StoreError, TenantId, changes, revocation_acks, write_tx};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+/// The process's sync: its identity, its tick's state and what is waiting
+/// for the next tick.
+pub(super) struct ProcessSync {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    /// Names this process in `sync_processes` and its instances' records.
+    process: String,
+    interval: Duration,
+    /// Shared by every live tenant's revocation set.
+    sync_clock: Arc<SyncClock>,
+    registry: Weak<Registry>,
+    /// Tenants that went live since the last tick: it reads them whatever
+    /// the counters say.
+    joined: Mutex<Vec<TenantHandle>>,
+    /// Instance records whose removal failed; the next write retries them.
+    forget_retry: Mutex<Vec<(TenantId, Arc<str>)>>,
+    tick: tokio::sync::Mutex<TickState>,
+    /// The process is shutting down: no tick writes a heartbeat any more.
+    stopped: std::sync::atomic::AtomicBool,
+}
+
+#[derive(Default)]
+struct TickState {
+    /// The counters as of the last complete tick.
+    seen: Option<Vec<i64>>,
+    last_heartbeat: Option<Instant>,
+    last_reconcile: Option<Instant>,
+}
+
+/// What one tick did, for tests and the benchmark's reasoning.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(super) struct TickStats {
+    /// Tenants whose revocation epoch was read.
+    pub epochs_read: usize,
+    /// Tenants whose revocations and bans were read again (their epoch moved).
+    pub reread: usize,
+    /// Write transactions (0 or 1).
+    pub writes: usize,
+}
+
+/// Every this often a tick reads the epochs of all live tenants, whatever the
+/// counters say: a safety net for changes made by a process of an earlier
+/// version, which did not move the counters.
+const RECONCILE_EVERY: Duration = Duration::from_secs(60);
+
+impl ProcessSync {
+    pub(super) fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        process: String,
+        interval: Duration,
+        registry: Weak<Registry>,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            process,
+            interval,
+            sync_clock: Arc::default(),
+            registry,
+            joined: Mutex::default(),
+            forget_retry: Mutex::default(),
+            tick: tokio::sync::Mutex::default(),
+            stopped: Default::default(),
+        }
+    }
+
+    /// Ends the ticks (`Supervisor::shutdown`, before it removes this
+    /// process's records).
+    pub(super) fn stop(&self) {
+        self.stopped
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    pub(super) fn process(&self) -> &str {
+        &self.process
+    }
+
+    pub(super) fn sync_clock(&self) -> Arc<SyncClock> {
+        self.sync_clock.clone()
+    }
+
+    /// Runs the ticks on the current actix runtime until the sync is dropped.
+    pub(super) fn spawn(self: &Arc<Self>) {
+        let sync = Arc::downgrade(self);
+        let every = self.interval;
+        actix::spawn(async move {
+            let mut tick = actix::clock::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            // The first tick one interval after the start: tenants loaded
+            // meanwhile applied everything at their load.
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let Some(sync) = sync.upgrade() else {
+                    return;
+                };
+                if sync.stopped.load(std::sync::atomic::Ordering::Acquire) {
+                    return;
+                }
+                if let Err(e) = sync.tick().await {
+                    tracing::warn!(error = %e, "revocation sync failed");
+                }
+            }
+        });
+    }
+
+    /// A tenant went live: the next tick reads it.
+    pub(super) fn joined(&self, handle: TenantHandle) {
+        lock(&self.joined).push(handle);
+    }
+
+    /// One tick (see the module comment).
+    pub(super) async fn tick(&self) -> Result<TickStats, StoreError> {
+        let mut state = self.tick.lock().await;
+        let (started, now) = (Instant::now(), self.clock.db_now());
+        let counters = self.store.run(changes::all).await?;
+        // After the counters: a change they do not show yet moves them again.
+        let joined = std::mem::take(&mut *lock(&self.joined));
+        let reconcile = state
+            .last_reconcile
+            .is_none_or(|t| t.elapsed() >= RECONCILE_EVERY);
+        let to_read = self.to_read(joined, state.seen.as_deref(), &counters, reconcile);
+        let mut stats = TickStats {
+            epochs_read: to_read.len(),
+            ..TickStats::default()
+        };
+        let moved = self.moved_epochs(&to_read).await?;
+        stats.reread = moved.len();
+        let acks = self.apply_moved(moved, now).await?;
+        let heartbeat_due = state
+            .last_heartbeat
+            .is_none_or(|t| t.elapsed() >= propagation::heartbeat(self.interval));
+        let retries = std::mem::take(&mut *lock(&self.forget_retry));
+        if !acks.is_empty() || heartbeat_due || !retries.is_empty() {
+            let written = self.write(&acks, heartbeat_due, &retries, now).await;
+            if let Err(e) = written {
+                lock(&self.forget_retry).extend(retries);
+                return Err(e);
+            }
+            stats.writes = 1;
+        }
+        for (handle, epoch) in &acks {
+            handle.revocations.set_acked(*epoch);
+        }
+        for handle in &to_read {
+            handle.revocations.set_tracked();
+        }
+        self.sync_clock.set_complete(started);
+        state.seen = Some(counters);
+        if heartbeat_due {
+            state.last_heartbeat = Some(started);
+        }
+        if reconcile {
+            state.last_reconcile = Some(started);
+        }
+        Ok(stats)
+    }
+
+    /// The tenants whose epoch a tick reads: those that joined, those no
+    /// tick has read yet, and those whose shard's counter moved (all of them
+    /// on the first tick and on a reconcile).
+    fn to_read(
+        &self,
+        joined: Vec<TenantHandle>,
+        seen: Option<&[i64]>,
+        counters: &[i64],
+        reconcile: bool,
+    ) -> Vec<TenantHandle> {
+        let moved: Vec<bool> = match seen {
+            Some(seen) if !reconcile => seen.iter().zip(counters).map(|(a, b)| a != b).collect(),
+            _ => vec![true; counters.len()],
+        };
+        let any_moved = moved.iter().any(|m| *m);
+        let mut out: HashMap<Arc<str>, TenantHandle> = joined
+            .into_iter()
+            .filter(|h| h.addr.connected())
+            .map(|h| (h.instance.clone(), h))
+            .collect();
+        if any_moved && let Some(registry) = self.registry.upgrade() {
+            for handle in registry.live_handles() {
+                let shard = changes::shard_of(handle.snapshot().id.as_str());
+                if moved[shard] || !handle.revocations.tracked() {
+                    out.insert(handle.instance.clone(), handle);
+                }
+            }
+        }
+        out.into_values().collect()
+    }
+
+    /// The tenants among `handles` whose stored epoch differs from the one
+    /// applied, with the epoch applied.
+    async fn moved_epochs(
+        &self,
+        handles: &[TenantHandle],
+    ) -> Result<Vec<(TenantHandle, i64)>, StoreError> {
+        let mut moved = Vec::new();
+        for chunk in handles.chunks(CHUNK) {
+            let ids: Vec<TenantId> = chunk.iter().map(|h| h.snapshot().id.clone()).collect();
+            let versions = self
+                .store
+                .run(move |c| store::tenants::versions(c, &ids))
+                .await?;
+            let epochs: HashMap<&str, i64> = versions
+                .iter()
+                .map(|v| (v.id.as_str(), v.revocation_epoch))
+                .collect();
+            for handle in chunk {
+                let applied = handle.revocations.applied_epoch();
+                let stored = epochs.get(handle.snapshot().id.as_str()).copied();
+                if stored.is_some_and(|e| e != applied) || handle.revocations.needs_ack(applied) {
+                    moved.push((handle.clone(), applied));
+                }
+            }
+        }
+        Ok(moved)
+    }
+
+    /// Reads and applies what moved, in one database call; the acks to write.
+    async fn apply_moved(
+        &self,
+        moved: Vec<(TenantHandle, i64)>,
+        now: chrono::NaiveDateTime,
+    ) -> Result<Vec<(TenantHandle, i64)>, StoreError> {
+        if moved.is_empty() {
+            return Ok(Vec::new());
+        }
+        let wanted: Vec<(TenantId, i64)> = moved
+            .iter()
+            .map(|(h, known)| (h.snapshot().id.clone(), *known))
+            .collect();
+        let fresh = self
+            .store
+            .run(move |c| {
+                wanted
+                    .iter()
+                    .map(|(t, known)| Fresh::read(c, t, now, *known))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await?;
+        let mut acks = Vec::new();
+        for ((handle, known), fresh) in moved.into_iter().zip(fresh) {
+            let epoch = match fresh {
+                Some(fresh) => handle.revocations.apply(fresh),
+                None => known,
+            };
+            if handle.revocations.needs_ack(epoch) {
+                acks.push((handle, epoch));
+            }
+        }
+        Ok(acks)
+    }
+
+    /// The tick's one write: acks, the heartbeat, removals to retry.
+    async fn write(
+        &self,
+        acks: &[(TenantHandle, i64)],
+        heartbeat: bool,
+        retries: &[(TenantId, Arc<str>)],
+        now: chrono::NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        let acks: Vec<(TenantId, Arc<str>, i64)> = acks
+            .iter()
+            .map(|(h, e)| (h.snapshot().id.clone(), h.instance.clone(), *e))
+            .collect();
+        let (retries, process) = (retries.to_vec(), self.process.clone());
+        self.store
+            .run(move |c| {
+                write_tx(c, |c| {
+                    for (tenant, instance) in &retries {
+                        revocation_acks::forget(c, tenant, instance)?;
+                    }
+                    for (tenant, instance, epoch) in &acks {
+                        revocation_acks::ack(c, tenant, instance, *epoch, now)?;
+                    }
+                    if heartbeat {
+                        revocation_acks::heartbeat(c, &process, now)?;
+                    }
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// Reads one tenant's revocations and bans now and records its epoch —
+    /// after a write in this process revoked tokens (a ban, a replayed code),
+    /// so that this process is exact at once instead of at the next tick.
+    pub(super) async fn sync_one(&self, handle: &TenantHandle) -> Result<(), StoreError> {
+        let (started, now) = (Instant::now(), self.clock.db_now());
+        let (tenant, known) = (
+            handle.snapshot().id.clone(),
+            handle.revocations.applied_epoch(),
+        );
+        let t = tenant.clone();
+        let fresh = self
+            .store
+            .run(move |c| Fresh::read(c, &t, now, known))
+            .await?;
+        let epoch = match fresh {
+            Some(fresh) => handle.revocations.apply(fresh),
+            None => known,
+        };
+        if handle.revocations.needs_ack(epoch) {
+            let instance = handle.instance.clone();
+            self.store
+                .run(move |c| {
+                    write_tx(c, |c| {
+                        revocation_acks::ack(c, &tenant, &instance, epoch, now).map(|_| ())
+                    })
+                })
+                .await?;
+            handle.revocations.set_acked(epoch);
+        }
+        handle.revocations.set_complete(started);
+        Ok(())
+    }
+
+    /// Removes an instance's record (the tenant went idle, its actor died,
+    /// or its load failed), off the async threads and without waiting: bans
+    /// stop waiting for it. A failure is retried by the next tick's write,
+    /// since the process's heartbeat would otherwise keep the record alive.
+    /// Without a runtime (the arbiter shutting down) it is done there and
+    /// then; `Supervisor::shutdown` removes what is left.
+    pub(super) fn forget(self: &Arc<Self>, tenant: &TenantId, instance: &Arc<str>) {
+        let (sync, tenant, instance) = (self.clone(), tenant.clone(), instance.clone());
+        let work = move || {
+            let forgotten = sync
+                .store
+                .with_conn(|c| write_tx(c, |c| revocation_acks::forget(c, &tenant, &instance)));
+            if let Err(e) = forgotten {
+                tracing::debug!(error = %e, "could not remove a revocation ack; retried next tick");
+                lock(&sync.forget_retry).push((tenant, instance));
+            }
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            actix_web::rt::task::spawn_blocking(work);
+        } else {
+            work();
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
