@@ -19,19 +19,9 @@ pub(super) const CHUNK: usize = 5_000;
 /// Starts the poll on the current actix runtime; it ends when the registry
 /// (its supervisor) is gone.
 pub(super) fn spawn(store: Store, registry: Weak<Registry>, every: Duration) {
-    actix::spawn(async move {
-        let mut tick = actix::clock::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        tick.tick().await;
-        loop {
-            tick.tick().await;
-            let Some(registry) = registry.upgrade() else {
-                return;
-            };
-            if let Err(e) = poll_once(&store, &registry).await {
-                tracing::warn!(error = %e, "tenant configuration poll failed");
-            }
-        }
+    super::ticker::every(every, registry, "tenant configuration poll", move |r| {
+        let store = store.clone();
+        async move { poll_once(&store, &r).await.map(|_| ()) }
     });
 }
 

@@ -15,6 +15,7 @@ mod revocations;
 mod snapshot;
 mod supervisor;
 mod sync;
+mod ticker;
 
 pub use actor::{Reload, RevokeToken, TenantActor};
 pub use handle::TenantHandle;

@@ -110,27 +110,13 @@ impl ProcessSync {
 
     /// Runs the ticks on the current actix runtime until the sync is dropped.
     pub(super) fn spawn(self: &Arc<Self>) {
-        let sync = Arc::downgrade(self);
         let every = self.interval;
-        actix::spawn(async move {
-            let mut tick = actix::clock::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-            // The first tick one interval after the start: tenants loaded
-            // meanwhile applied everything at their load.
-            tick.tick().await;
-            loop {
-                tick.tick().await;
-                let Some(sync) = sync.upgrade() else {
-                    return;
-                };
-                if sync.stopped.load(std::sync::atomic::Ordering::Acquire) {
-                    return;
-                }
-                if let Err(e) = sync.tick().await {
-                    tracing::warn!(error = %e, "revocation sync failed");
-                }
-            }
-        });
+        super::ticker::every(
+            every,
+            Arc::downgrade(self),
+            "revocation sync",
+            |sync| async move { sync.tick().await.map(|_| ()) },
+        );
     }
 
     /// A tenant went live: the next tick reads it.
@@ -141,6 +127,9 @@ impl ProcessSync {
     /// One tick (see the module comment).
     pub(super) async fn tick(&self) -> Result<TickStats, StoreError> {
         let mut state = self.tick.lock().await;
+        if self.stopped.load(std::sync::atomic::Ordering::Acquire) {
+            return Ok(TickStats::default());
+        }
         let (started, now) = (Instant::now(), self.clock.db_now());
         let counters = self.store.run(changes::all).await?;
         // After the counters: a change they do not show yet moves them again.
