@@ -3,9 +3,9 @@
 //! API and refresh refuse them on every process by the time the ban call
 //! answers; each ban is audited.
 
-use crate::helpers::{TestApp, detail, spawn_app_with, spawn_second};
+use crate::helpers::{TestApp, detail, eventually, spawn_app_with, spawn_second};
 use crate::signin::{VERIFIER, WEB, browser, exchange, query, sign_in, web_client};
-use crate::tokens::{RS, RS_CLIENT, client_token, introspect};
+use crate::tokens::{RS, RS_CLIENT, client_token, introspect, post_form};
 use gatehouse::store;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -252,4 +252,98 @@ async fn live_processes_that_never_apply_a_ban_are_reported_and_a_gone_one_ignor
         (202, &json!({"confirmed": 1, "unconfirmed": 2}))
     );
     assert!(started.elapsed() >= Duration::from_millis(300));
+}
+
+/// Issue 13: with many tenants live on two processes (one revocation sync per
+/// process, not one per tenant), a ban still answers only once both
+/// processes applied it.
+#[actix_web::test]
+async fn a_ban_waits_for_both_processes_while_many_tenants_are_live() {
+    let app = spawn_app_with(|_| {}, Some(&yaml())).await;
+    let now = chrono::Utc::now().naive_utc();
+    app.state
+        .store
+        .with_conn(|c| {
+            for i in 0..49 {
+                store::tenants::insert(
+                    c,
+                    &store::tenants::TenantRow {
+                        id: format!("many-{i}"),
+                        slug: format!("many-{i}"),
+                        name: format!("Many {i}"),
+                        status: "active".into(),
+                        config_version: 1,
+                        created_at: now,
+                        updated_at: now,
+                        jws_algorithm: "ES256".into(),
+                        id_token_alg: None,
+                        source_file: None,
+                        status_from_file: false,
+                    },
+                )?;
+            }
+            Ok::<_, store::StoreError>(())
+        })
+        .unwrap();
+    let second = spawn_second(&app).await;
+    let svc = client_token(&app, "acme", SVC, None).await;
+    let admin = client_token(&app, "acme", ADMIN, None).await;
+    for process in [&app, &second] {
+        for i in 0..49 {
+            assert_eq!(process.get(&format!("/t/many-{i}")).await.status(), 200);
+        }
+        assert!(active(process, &svc).await);
+        assert_eq!(process.state.tenants.live_tenants().len(), 50);
+    }
+    let (status, body) = ban(&app, Some(&admin), json!({"client": "svc"})).await;
+    assert_eq!(
+        (status, &body["processes"]),
+        (200, &json!({"confirmed": 2, "unconfirmed": 0}))
+    );
+    // Confirmed means applied: the second process refuses the token now.
+    assert!(!active(&second, &svc).await);
+}
+
+/// Issue 13: a tenant that went idle and comes back reads its revocations and
+/// bans again at its first request, and holds one record in
+/// `revocation_acks` (the idle instance's went with it).
+#[actix_web::test]
+async fn an_evicted_tenant_comes_back_with_its_revocations_and_bans() {
+    let app = spawn_app_with(
+        |c| c.tenants.idle_timeout = Duration::from_millis(300),
+        Some(&yaml()),
+    )
+    .await;
+    let svc = client_token(&app, "acme", SVC, None).await;
+    let other = client_token(&app, "acme", OTHER, None).await;
+    let admin = client_token(&app, "acme", ADMIN, None).await;
+    let revoked = post_form(&app, "/t/acme/revoke", Some(OTHER), &[("token", &other)]).await;
+    assert_eq!(revoked.status(), 200);
+    assert_eq!(
+        ban(&app, Some(&admin), json!({"client": "svc"})).await.0,
+        200
+    );
+    let evicted = eventually(Duration::from_secs(10), || {
+        app.state.tenants.live_tenants().is_empty()
+    })
+    .await;
+    assert!(evicted, "the idle tenant went");
+    let gone = eventually(Duration::from_secs(5), || ack_rows(&app) == 0).await;
+    assert!(gone, "its record went with it");
+
+    assert!(!active(&app, &svc).await, "still banned");
+    assert!(!active(&app, &other).await, "still revoked");
+    assert!(active(&app, &admin).await);
+    assert_eq!(app.state.tenants.live_tenants(), vec!["acme".to_owned()]);
+    assert_eq!(ack_rows(&app), 1);
+}
+
+fn ack_rows(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    app.in_acme(|c, t| {
+        Ok(store::schema::revocation_acks::table
+            .filter(store::schema::revocation_acks::tenant_id.eq(t.as_str()))
+            .count()
+            .get_result(c)?)
+    })
 }
