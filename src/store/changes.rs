@@ -23,8 +23,9 @@ pub fn shard_of(tenant: &str) -> usize {
     (h as usize) % SHARDS
 }
 
-/// Moves the tenant's counter; call inside the transaction that moves its
-/// revocation epoch.
+/// Moves the tenant's counter and wakes the other processes' syncs
+/// (`store::listen`); call inside the transaction that moves its revocation
+/// epoch.
 pub fn touch(conn: &mut DbConnection, tenant: &TenantId) -> Result<(), StoreError> {
     let shard = i32::try_from(shard_of(tenant.as_str())).unwrap_or_default();
     let moved = diesel::update(counters::table.filter(counters::shard.eq(shard)))
@@ -35,7 +36,7 @@ pub fn touch(conn: &mut DbConnection, tenant: &TenantId) -> Result<(), StoreErro
             "change_counters has no row for shard {shard}"
         )));
     }
-    Ok(())
+    super::listen::notify(conn)
 }
 
 /// Every counter, indexed by shard.

@@ -24,6 +24,7 @@ pub mod codes;
 pub mod consents;
 mod error;
 pub mod keys;
+pub mod listen;
 mod migrate;
 pub mod policies;
 mod pool;

@@ -151,6 +151,8 @@ pub struct Store {
     backend: Backend,
     /// SQLite only: the thread that runs [`Store::run`] closures.
     sqlite: Option<SqliteThread>,
+    /// For connections outside the pool ([`Store::dedicated`]).
+    url: DatabaseUrl,
 }
 
 impl std::fmt::Debug for Store {
@@ -206,11 +208,22 @@ impl Store {
             pool,
             backend: url.backend(),
             sqlite,
+            url: url.clone(),
         })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// A connection of its own, outside the pool, set up like the pool's:
+    /// for a session that holds state across statements (PostgreSQL's
+    /// `LISTEN`, `store::listen`).
+    pub fn dedicated(&self) -> Result<DbConnection, StoreError> {
+        let manager = Manager {
+            url: self.url.clone(),
+        };
+        r2d2::ManageConnection::connect(&manager).map_err(|e| StoreError::Connect(e.0))
     }
 
     /// Runs `f` with a pooled connection on the current (blocking) thread.

@@ -19,10 +19,16 @@ pub(super) const CHUNK: usize = 5_000;
 /// Starts the poll on the current actix runtime; it ends when the registry
 /// (its supervisor) is gone.
 pub(super) fn spawn(store: Store, registry: Weak<Registry>, every: Duration) {
-    super::ticker::every(every, registry, "tenant configuration poll", move |r| {
-        let store = store.clone();
-        async move { poll_once(&store, &r).await.map(|_| ()) }
-    });
+    super::ticker::every(
+        every,
+        None,
+        registry,
+        "tenant configuration poll",
+        move |r| {
+            let store = store.clone();
+            async move { poll_once(&store, &r).await.map(|_| ()) }
+        },
+    );
 }
 
 /// One poll: how many actors were asked to reload.

@@ -21,6 +21,7 @@ use super::propagation;
 use super::registry::Registry;
 use super::revocations::{Fresh, SyncClock};
 use crate::clock::Clock;
+use crate::store::listen::Listener;
 use crate::store::{self, Store, StoreError, TenantId, changes, revocation_acks, write_tx};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -66,6 +67,10 @@ pub(super) struct TickStats {
     pub writes: usize,
 }
 
+/// How often the `LISTEN` session is asked for notifications: the delay
+/// between another process's change and this one's tick, on PostgreSQL.
+const LISTEN_POLL: Duration = Duration::from_millis(20);
+
 /// Every this often a tick reads the epochs of all live tenants, whatever the
 /// counters say: a safety net for changes made by a process of an earlier
 /// version, which did not move the counters.
@@ -108,15 +113,51 @@ impl ProcessSync {
         self.sync_clock.clone()
     }
 
-    /// Runs the ticks on the current actix runtime until the sync is dropped.
+    /// Runs the ticks on the current actix runtime until the sync is dropped;
+    /// on PostgreSQL a change notified by any process wakes a tick at once
+    /// (`store::listen`).
     pub(super) fn spawn(self: &Arc<Self>) {
-        let every = self.interval;
+        let wake = Arc::new(tokio::sync::Notify::new());
+        if self.store.backend() == store::Backend::Postgres {
+            self.spawn_listener(wake.clone());
+        }
+        let (every, owner) = (self.interval, Arc::downgrade(self));
         super::ticker::every(
             every,
-            Arc::downgrade(self),
+            Some(wake),
+            owner,
             "revocation sync",
-            |sync| async move { sync.tick().await.map(|_| ()) },
+            |sync: Arc<Self>| async move { sync.tick().await.map(|_| ()) },
         );
+    }
+
+    /// Polls a `LISTEN` session every [`LISTEN_POLL`] and wakes the ticks
+    /// when another process notified a change (`store::listen`).
+    fn spawn_listener(self: &Arc<Self>, wake: Arc<tokio::sync::Notify>) {
+        let (sync, store) = (Arc::downgrade(self), self.store.clone());
+        let listener = Arc::new(Mutex::new(Listener::default()));
+        actix::spawn(async move {
+            loop {
+                actix_web::rt::time::sleep(LISTEN_POLL).await;
+                if sync.upgrade().is_none_or(|s| s.is_stopped()) {
+                    return;
+                }
+                let (l, s) = (listener.clone(), store.clone());
+                match actix_web::rt::task::spawn_blocking(move || lock(&l).poll(&s)).await {
+                    Ok(Ok(true)) => wake.notify_one(),
+                    Ok(Ok(false)) => {}
+                    Ok(Err(e)) => {
+                        tracing::debug!(error = %e, "change listener failed; reconnecting");
+                        actix_web::rt::time::sleep(Duration::from_secs(1)).await;
+                    }
+                    Err(_) => return,
+                }
+            }
+        });
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.stopped.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// A tenant went live: the next tick reads it.
@@ -127,7 +168,7 @@ impl ProcessSync {
     /// One tick (see the module comment).
     pub(super) async fn tick(&self) -> Result<TickStats, StoreError> {
         let mut state = self.tick.lock().await;
-        if self.stopped.load(std::sync::atomic::Ordering::Acquire) {
+        if self.is_stopped() {
             return Ok(TickStats::default());
         }
         let (started, now) = (Instant::now(), self.clock.db_now());

@@ -347,3 +347,35 @@ fn ack_rows(app: &TestApp) -> i64 {
             .get_result(c)?)
     })
 }
+
+/// Issue 13: on PostgreSQL a ban wakes every process's sync at once
+/// (LISTEN/NOTIFY), so it is confirmed long before the next tick; SQLite has
+/// no notifications, and the other process applies it at its next tick.
+#[actix_web::test]
+async fn on_postgresql_a_ban_wakes_the_other_process_at_once() {
+    let slow = |c: &mut gatehouse::config::Config| {
+        c.tenants.revocation_sync_interval = Duration::from_secs(30);
+        c.tenants.ban_confirm_timeout = Duration::from_secs(3);
+    };
+    let app = spawn_app_with(slow, Some(&yaml())).await;
+    let second = spawn_second(&app).await;
+    let svc = client_token(&app, "acme", SVC, None).await;
+    let admin = client_token(&app, "acme", ADMIN, None).await;
+    assert!(
+        active(&second, &svc).await,
+        "acme is live on the second process"
+    );
+    let (status, body) = ban(&app, Some(&admin), json!({"client": "svc"})).await;
+    if app.db.is_postgres() {
+        assert_eq!(
+            (status, &body["processes"]),
+            (200, &json!({"confirmed": 2, "unconfirmed": 0}))
+        );
+        assert!(!active(&second, &svc).await);
+    } else {
+        assert_eq!(
+            (status, &body["processes"]),
+            (202, &json!({"confirmed": 1, "unconfirmed": 1}))
+        );
+    }
+}
