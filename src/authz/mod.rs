@@ -7,3 +7,4 @@ pub mod pdp;
 pub mod policy;
 pub mod rbac;
 pub mod rights;
+pub mod shared_policies;

@@ -41,7 +41,7 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Markup {
 
 /// Integration notes for a tenant: its endpoints and how to verify tokens.
 pub fn tenant_docs(s: &crate::tenancy::TenantSnapshot) -> Markup {
-    let m = &s.metadata;
+    let m = s.metadata();
     html! {
         (DOCTYPE)
         html lang="en" {

@@ -13,7 +13,7 @@ fn json(body: &impl serde::Serialize) -> HttpResponse {
 /// `{issuer}/.well-known/openid-configuration` and
 /// `{issuer}/.well-known/oauth-authorization-server`: the same document.
 pub async fn metadata(tenant: Tenant) -> HttpResponse {
-    json(&tenant.snapshot.metadata)
+    json(tenant.snapshot.metadata())
 }
 
 /// RFC 8414 §3 path insertion:
@@ -29,7 +29,7 @@ pub async fn metadata_inserted(
     if snapshot.status != crate::tenancy::TenantStatus::Active {
         return Err(unknown());
     }
-    Ok(json(&snapshot.metadata))
+    Ok(json(snapshot.metadata()))
 }
 
 /// The tenant's JWK Set (RFC 7517 §5): active and still-published JWS keys.

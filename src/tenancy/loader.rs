@@ -3,11 +3,9 @@
 //! unseal keys, check clients, compile policies — outside it.
 
 use super::snapshot::{TenantSnapshot, TenantStatus};
-use crate::authz::policy::PolicySet;
 use crate::authz::rights::RightsModel;
 use crate::config::{MasterKey, PublicUrl};
-use crate::oauth::discovery::Metadata;
-use crate::oauth::{AuthMethod, Client, ClientId, GrantType, RedirectUri, STANDARD_SCOPES, scope};
+use crate::oauth::{AuthMethod, Client, ClientId, GrantType, RedirectUri, scope};
 use crate::store::clients::ClientRow;
 use crate::store::tenants::{STATUS_ACTIVE, TenantRow};
 use crate::store::{self, DbConnection, StoreError, write_tx};
@@ -135,21 +133,12 @@ pub fn build(stored: Stored, ctx: &LoadContext) -> Result<TenantSnapshot, LoadEr
         .filter(|c| c.first_party)
         .map(|c| c.client_id.as_str())
         .collect();
-    let policies = PolicySet::for_tenant(
+    let policies = crate::authz::shared_policies::for_tenant(
         policies.iter().map(|p| (p.name.as_str(), p.code.as_str())),
         &first_party,
     )?;
     let issuer = ctx.public_url.issuer(&row.slug);
-    let supported = STANDARD_SCOPES
-        .iter()
-        .map(|s| s.to_string())
-        .chain(scopes.iter().map(|(n, _)| n.clone()));
-    let mut metadata = Metadata::new(&issuer, supported, ctx.grant_types);
-    // Advertise the implicit flow only while some client may use it.
-    if clients.values().any(|c| c.allow_implicit) {
-        metadata.response_types_supported.push("token".into());
-        metadata.response_modes_supported.push("fragment".into());
-    }
+    let token_endpoint = format!("{issuer}/token");
     Ok(TenantSnapshot {
         id: tenant,
         slug: row.slug,
@@ -167,7 +156,9 @@ pub fn build(stored: Stored, ctx: &LoadContext) -> Result<TenantSnapshot, LoadEr
         scopes,
         rights,
         policies,
-        metadata,
+        token_endpoint,
+        grant_types: ctx.grant_types,
+        metadata: Default::default(),
         cors_origins,
         verified: Default::default(),
     })

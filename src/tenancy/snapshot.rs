@@ -1,13 +1,13 @@
 use crate::authz::policy::PolicySet;
 use crate::authz::rights::RightsModel;
-use crate::oauth::Client;
 use crate::oauth::discovery::Metadata;
+use crate::oauth::{Client, GrantType, STANDARD_SCOPES};
 use crate::store::TenantId;
 use crate::tokens::Issuer;
 use crate::tokens::access::VerifiedTokens;
 use crate::tokens::{JwsAlgorithm, KeyRing};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TenantStatus {
@@ -34,9 +34,16 @@ pub struct TenantSnapshot {
     /// Roles and the permissions scopes carry: a token's rights come from here.
     pub rights: RightsModel,
     /// The tenant's authorization policies and the built-in ones, parsed.
-    pub policies: PolicySet,
-    /// The discovery document (RFC 8414 / OIDC Discovery), built once.
-    pub metadata: Metadata,
+    /// Shared with every tenant whose policies are the same
+    /// (`authz::shared_policies`).
+    pub policies: Arc<PolicySet>,
+    /// `{issuer}/token`: the audience of client assertions (RFC 7523).
+    pub token_endpoint: String,
+    /// The grant types this server offers (`LoadContext::grant_types`).
+    pub grant_types: &'static [GrantType],
+    /// The discovery document, built on its first request ([`Self::metadata`]):
+    /// most live tenants are never asked for it, and it is kilobytes.
+    pub(super) metadata: OnceLock<Metadata>,
     /// Every client's allowed web origins: who may call the token,
     /// revocation and userinfo endpoints from browser code (CORS).
     pub cors_origins: std::collections::BTreeSet<String>,
@@ -61,6 +68,24 @@ impl TenantSnapshot {
     }
 
     pub fn token_endpoint(&self) -> &str {
-        &self.metadata.token_endpoint
+        &self.token_endpoint
+    }
+
+    /// The discovery document (RFC 8414 / OIDC Discovery) of the snapshot:
+    /// its scopes, and the implicit flow advertised only while some client
+    /// may use it.
+    pub fn metadata(&self) -> &Metadata {
+        self.metadata.get_or_init(|| {
+            let supported = STANDARD_SCOPES
+                .iter()
+                .map(|s| s.to_string())
+                .chain(self.scopes.iter().map(|(n, _)| n.clone()));
+            let mut metadata = Metadata::new(&self.issuer, supported, self.grant_types);
+            if self.clients.values().any(|c| c.allow_implicit) {
+                metadata.response_types_supported.push("token".into());
+                metadata.response_modes_supported.push("fragment".into());
+            }
+            metadata
+        })
     }
 }
