@@ -141,11 +141,22 @@ impl TenantActor {
 impl Actor for TenantActor {
     type Context = Context<Self>;
 
-    fn started(&mut self, ctx: &mut Self::Context) {
+    fn started(&mut self, _: &mut Self::Context) {
         tracing::debug!(tenant = %self.slug, "tenant actor started");
-        let check_every =
-            (self.idle_timeout / 4).clamp(Duration::from_millis(20), Duration::from_secs(30));
-        ctx.run_interval(check_every, Self::check_idle);
+    }
+}
+
+/// Stop if still idle: sent by the process-wide idle sweep
+/// (`Registry::idle`), which replaces a timer per live tenant.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(super) struct StopIfIdle;
+
+impl Handler<StopIfIdle> for TenantActor {
+    type Result = ();
+
+    fn handle(&mut self, _: StopIfIdle, ctx: &mut Self::Context) {
+        self.check_idle(ctx);
     }
 }
 

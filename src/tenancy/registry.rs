@@ -49,6 +49,16 @@ impl Registry {
             .collect()
     }
 
+    /// The actors unused since before `idle_before_ms` (milliseconds on the
+    /// supervisor's clock); only those are cloned, under the read lock.
+    pub(super) fn idle(&self, idle_before_ms: u64) -> Vec<actix::Addr<super::actor::TenantActor>> {
+        let map = self.tenants.read().unwrap_or_else(|p| p.into_inner());
+        map.values()
+            .filter(|h| h.last_used.load(Ordering::Relaxed) <= idle_before_ms)
+            .map(|h| h.addr.clone())
+            .collect()
+    }
+
     /// Slugs of the tenants with a live actor, sorted.
     pub(super) fn live_slugs(&self) -> Vec<String> {
         let map = self.tenants.read().unwrap_or_else(|p| p.into_inner());

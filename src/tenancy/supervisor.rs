@@ -1,4 +1,4 @@
-use super::actor::{ActorParts, Membership, TenantActor};
+use super::actor::{ActorParts, Membership, StopIfIdle, TenantActor};
 use super::config_poll;
 use super::declarative::Slug;
 use super::handle::TenantHandle;
@@ -82,13 +82,15 @@ impl Supervisor {
             Arc::downgrade(&registry),
         ));
         sync.spawn();
+        let epoch = Instant::now();
+        spawn_idle_sweep(&registry, epoch, options.idle_timeout);
         Self {
             inner: Arc::new(Inner {
                 store,
                 options,
                 shards,
                 registry,
-                epoch: Instant::now(),
+                epoch,
                 sync,
                 instances: AtomicU64::new(0),
             }),
@@ -246,6 +248,23 @@ impl Supervisor {
     pub fn live_tenants(&self) -> Vec<String> {
         self.inner.registry.live_slugs()
     }
+}
+
+/// One sweep per process for idle tenants, every quarter of `idle_timeout`
+/// (20 ms to 30 s): the actors unused for `idle_timeout` are asked to stop,
+/// and each re-checks under the registry's write lock (`TenantActor`).
+fn spawn_idle_sweep(registry: &Arc<Registry>, epoch: Instant, idle_timeout: Duration) {
+    let every = (idle_timeout / 4).clamp(Duration::from_millis(20), Duration::from_secs(30));
+    let timeout_ms = idle_timeout.as_millis() as u64;
+    super::ticker::every(every, None, Arc::downgrade(registry), "idle sweep", move |r| {
+        let now_ms = epoch.elapsed().as_millis() as u64;
+        if let Some(before) = now_ms.checked_sub(timeout_ms) {
+            for addr in r.idle(before) {
+                addr.do_send(StopIfIdle);
+            }
+        }
+        std::future::ready(Ok(()))
+    });
 }
 
 fn shard_of(slug: &str, shards: usize) -> usize {
