@@ -192,8 +192,8 @@ fn tenants_apply(config: &Config, path: &std::path::Path, dry_run: bool) -> anyh
     Ok(())
 }
 
-/// Suspends or resumes a tenant; every process sees it on its next
-/// configuration poll (`tenants.reload_interval`).
+/// Suspends or resumes a tenant; every process sees it on its next sync
+/// tick (`tenants.revocation_sync_interval`).
 fn tenants_status(config: &Config, slug: &str, status: &str) -> anyhow::Result<()> {
     use crate::clock::Clock;
     let store = app::open_store(config)?;

@@ -177,9 +177,11 @@ pub struct TenantsConfig {
     /// Stop a tenant's actor after this long without requests.
     #[serde(with = "humantime_serde")]
     pub idle_timeout: Duration,
-    /// How often the process checks whether the configuration of its live
-    /// tenants changed in the database (e.g. applied by another process) and
-    /// reloads those that did: one poll for all of them.
+    /// How often the process reads the configuration versions of all its
+    /// live tenants and reloads those that moved: the fallback for a change
+    /// that moved no change counter (a process of an earlier version). A
+    /// change by a current process is noticed at the next revocation sync
+    /// tick (`revocation_sync_interval`), or at once on PostgreSQL.
     #[serde(with = "humantime_serde")]
     pub reload_interval: Duration,
     /// How often the process reads revocations and bans recorded by other
@@ -201,7 +203,7 @@ impl Default for TenantsConfig {
             dir: PathBuf::from("tenants"),
             apply_on_start: true,
             idle_timeout: Duration::from_secs(15 * 60),
-            reload_interval: Duration::from_secs(5),
+            reload_interval: Duration::from_secs(60),
             revocation_sync_interval: Duration::from_millis(250),
             ban_confirm_timeout: Duration::from_secs(5),
             shards: 0,

@@ -182,5 +182,6 @@ pub fn bump_version(
             tenants::updated_at.eq(now),
         ))
         .execute(conn)?;
-    Ok(())
+    // Processes notice at their next sync tick, or at once on PostgreSQL.
+    super::changes::touch(conn, tenant)
 }

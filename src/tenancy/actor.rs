@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 /// One per live tenant per process. The single writer of the tenant's
 /// snapshot: it publishes snapshots, records this process's revocations, and
 /// stops itself after `idle_timeout` without requests. It reloads when the
-/// process-wide poll (`tenancy::config_poll`) sees the tenant's configuration
+/// process-wide sync (`tenancy::sync`) sees the tenant's configuration
 /// version move (another process, or `gatehouse tenants apply`, changed it);
 /// revocations and bans made by other processes reach its revocation set
 /// through the process-wide sync (`tenancy::sync`).
@@ -188,7 +188,7 @@ impl Handler<Reload> for TenantActor {
 }
 
 /// Reload the snapshot if the configuration version in the database still
-/// differs from the loaded one (sent by `tenancy::config_poll`; a reload
+/// differs from the loaded one (sent by `tenancy::sync`; a reload
 /// already done by then makes it a cheap version read).
 #[derive(Message)]
 #[rtype(result = "()")]

@@ -4,7 +4,6 @@
 
 mod actor;
 pub mod bans;
-mod config_poll;
 pub mod declarative;
 mod handle;
 pub mod health;

@@ -1,5 +1,4 @@
 use super::actor::{ActorParts, Membership, StopIfIdle, TenantActor};
-use super::config_poll;
 use super::declarative::Slug;
 use super::handle::TenantHandle;
 use super::loader::{self, LoadContext, LoadError};
@@ -69,16 +68,12 @@ impl Supervisor {
         };
         let shards = (0..n).map(|_| Arbiter::new().handle()).collect();
         let registry = Arc::new(Registry::default());
-        config_poll::spawn(
-            store.clone(),
-            Arc::downgrade(&registry),
-            options.reload_interval,
-        );
         let sync = Arc::new(ProcessSync::new(
             store.clone(),
             options.clock.clone(),
             store::new_id(),
             options.revocation_sync_interval,
+            options.reload_interval,
             Arc::downgrade(&registry),
         ));
         sync.spawn();
@@ -256,15 +251,21 @@ impl Supervisor {
 fn spawn_idle_sweep(registry: &Arc<Registry>, epoch: Instant, idle_timeout: Duration) {
     let every = (idle_timeout / 4).clamp(Duration::from_millis(20), Duration::from_secs(30));
     let timeout_ms = idle_timeout.as_millis() as u64;
-    super::ticker::every(every, None, Arc::downgrade(registry), "idle sweep", move |r| {
-        let now_ms = epoch.elapsed().as_millis() as u64;
-        if let Some(before) = now_ms.checked_sub(timeout_ms) {
-            for addr in r.idle(before) {
-                addr.do_send(StopIfIdle);
+    super::ticker::every(
+        every,
+        None,
+        Arc::downgrade(registry),
+        "idle sweep",
+        move |r| {
+            let now_ms = epoch.elapsed().as_millis() as u64;
+            if let Some(before) = now_ms.checked_sub(timeout_ms) {
+                for addr in r.idle(before) {
+                    addr.do_send(StopIfIdle);
+                }
             }
-        }
-        std::future::ready(Ok(()))
-    });
+            std::future::ready(Ok(()))
+        },
+    );
 }
 
 fn shard_of(slug: &str, shards: usize) -> usize {

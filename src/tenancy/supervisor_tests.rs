@@ -157,33 +157,26 @@ async fn reload_publishes_a_new_snapshot() {
     assert_eq!(before.name, "Acme", "old readers keep their snapshot");
 }
 
-/// The process-wide configuration poll (issue 13): one read for all live
-/// tenants; only an actor whose version moved is asked to reload.
+/// The process-wide sync (issue 13) reads the configuration version with the
+/// revocation epoch; only an actor whose version moved is asked to reload.
 #[actix_rt::test]
-async fn the_config_poll_reloads_only_tenants_whose_version_moved() {
+async fn a_tick_reloads_only_tenants_whose_configuration_moved() {
     let (_dir, store, sup, h) = live_acme().await;
     let before = h.snapshot();
-    let registry = &sup.inner.registry;
-    assert_eq!(config_poll::poll_once(&store, registry).await.unwrap(), 0);
+    sup.inner.sync.tick().await.unwrap();
     assert!(
         Arc::ptr_eq(&before, &h.snapshot()),
         "an unmoved tenant is not re-read"
     );
 
     rename_acme(&store);
-    assert_eq!(config_poll::poll_once(&store, registry).await.unwrap(), 1);
+    sup.inner.sync.tick().await.unwrap();
     // The actor reloads on its own arbiter; wait (bounded) until it has.
-    let mut reloaded = false;
-    for _ in 0..250 {
-        if h.snapshot().name == "Acme Corp" {
-            reloaded = true;
-            break;
-        }
-        actix_rt::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(reloaded, "the moved tenant reloaded");
+    wait_for(|| (h.snapshot().name == "Acme Corp").then_some(())).await;
     assert_eq!(h.snapshot().config_version, before.config_version + 1);
-    assert_eq!(config_poll::poll_once(&store, registry).await.unwrap(), 0);
+    let reloaded = h.snapshot();
+    assert_eq!(sup.inner.sync.tick().await.unwrap(), Default::default());
+    assert!(Arc::ptr_eq(&reloaded, &h.snapshot()));
 }
 
 fn store_of(sup: &Supervisor) -> Store {

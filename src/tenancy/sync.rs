@@ -1,9 +1,11 @@
-//! One revocation sync per process, not one per live tenant (issue 13). Every
+//! One sync per process, not one per live tenant (issue 13). Every
 //! `revocation_sync_interval` a tick reads the 1,024 change counters
-//! (`store::changes`); only the live tenants whose shard moved — and those
-//! that joined since the last tick — have their revocation epochs read (in
-//! chunks of [`CHUNK`] ids), and only those whose epoch moved have their new
-//! revocations and bans read and applied. What the tick applied is recorded in
+//! (`store::changes`), which every revocation, ban and configuration change
+//! moves; only the live tenants whose shard moved — and those that joined
+//! since the last tick — have their versions read (in chunks of [`CHUNK`]
+//! ids); those whose configuration version moved are asked to reload, and
+//! only those whose revocation epoch moved have their new revocations and bans
+//! read and applied. What the tick applied is recorded in
 //! one write transaction (the instances' acks, the process's heartbeat), and
 //! only then does the tick count as complete, vouching for every tenant it
 //! tracks (`revocations::SyncClock`). An idle process reads 1,024 small rows
@@ -15,7 +17,7 @@
 //! counts as alive while its process's heartbeat is recent; a process whose
 //! ticks fail stops vouching for tokens after the vouch window.
 
-use super::config_poll::CHUNK;
+use super::actor::ReloadIfChanged;
 use super::handle::TenantHandle;
 use super::propagation;
 use super::registry::Registry;
@@ -35,6 +37,11 @@ pub(super) struct ProcessSync {
     /// Names this process in `sync_processes` and its instances' records.
     process: String,
     interval: Duration,
+    /// Every this often a tick reads the versions of all live tenants,
+    /// whatever the counters say (`tenants.reload_interval`): the fallback
+    /// for changes made by a process of an earlier version, which did not
+    /// move the counters.
+    reconcile_every: Duration,
     /// Shared by every live tenant's revocation set.
     sync_clock: Arc<SyncClock>,
     registry: Weak<Registry>,
@@ -71,10 +78,10 @@ pub(super) struct TickStats {
 /// between another process's change and this one's tick, on PostgreSQL.
 const LISTEN_POLL: Duration = Duration::from_millis(20);
 
-/// Every this often a tick reads the epochs of all live tenants, whatever the
-/// counters say: a safety net for changes made by a process of an earlier
-/// version, which did not move the counters.
-const RECONCILE_EVERY: Duration = Duration::from_secs(60);
+/// At most this many ids in one query: well under SQLite's 32,766 host
+/// parameters and PostgreSQL's 65,535 bind parameters, and short enough that
+/// one chunk does not hold SQLite's one database thread for long.
+const CHUNK: usize = 5_000;
 
 impl ProcessSync {
     pub(super) fn new(
@@ -82,6 +89,7 @@ impl ProcessSync {
         clock: Arc<dyn Clock>,
         process: String,
         interval: Duration,
+        reconcile_every: Duration,
         registry: Weak<Registry>,
     ) -> Self {
         Self {
@@ -89,6 +97,7 @@ impl ProcessSync {
             clock,
             process,
             interval,
+            reconcile_every,
             sync_clock: Arc::default(),
             registry,
             joined: Mutex::default(),
@@ -177,7 +186,7 @@ impl ProcessSync {
         let joined = std::mem::take(&mut *lock(&self.joined));
         let reconcile = state
             .last_reconcile
-            .is_none_or(|t| t.elapsed() >= RECONCILE_EVERY);
+            .is_none_or(|t| t.elapsed() >= self.reconcile_every);
         let to_read = self.to_read(joined, state.seen.as_deref(), &counters, reconcile);
         let mut stats = TickStats {
             epochs_read: to_read.len(),
@@ -247,7 +256,8 @@ impl ProcessSync {
     }
 
     /// The tenants among `handles` whose stored epoch differs from the one
-    /// applied, with the epoch applied.
+    /// applied, with the epoch applied; those whose configuration version
+    /// moved are asked to reload.
     async fn moved_epochs(
         &self,
         handles: &[TenantHandle],
@@ -259,14 +269,20 @@ impl ProcessSync {
                 .store
                 .run(move |c| store::tenants::versions(c, &ids))
                 .await?;
-            let epochs: HashMap<&str, i64> = versions
-                .iter()
-                .map(|v| (v.id.as_str(), v.revocation_epoch))
-                .collect();
+            let stored: HashMap<&str, &store::tenants::Versions> =
+                versions.iter().map(|v| (v.id.as_str(), v)).collect();
             for handle in chunk {
+                let snapshot = handle.snapshot();
+                let Some(v) = stored.get(snapshot.id.as_str()) else {
+                    continue;
+                };
+                // The configuration moves the same counters: its actor
+                // reloads (and stays the snapshot's only writer).
+                if v.config_version != snapshot.config_version {
+                    handle.addr.do_send(ReloadIfChanged);
+                }
                 let applied = handle.revocations.applied_epoch();
-                let stored = epochs.get(handle.snapshot().id.as_str()).copied();
-                if stored.is_some_and(|e| e != applied) || handle.revocations.needs_ack(applied) {
+                if v.revocation_epoch != applied || handle.revocations.needs_ack(applied) {
                     moved.push((handle.clone(), applied));
                 }
             }

@@ -1,4 +1,4 @@
-//! The process-wide periodic tasks of tenancy (`config_poll`, `sync`): one
+//! The process-wide periodic tasks of tenancy (`sync`, the idle sweep): one
 //! loop on the actix runtime each, not one timer per live tenant.
 
 use crate::store::StoreError;
