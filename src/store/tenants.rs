@@ -147,7 +147,7 @@ pub struct Versions {
 }
 
 /// The versions of the tenants `ids` (those that exist), for the
-/// process-wide polls (`tenancy::config_poll`, `tenancy::sync`, which keep
+/// process-wide sync (`tenancy::sync`, which keeps
 /// `ids` short: at most 5,000).
 pub fn versions(conn: &mut DbConnection, ids: &[TenantId]) -> Result<Vec<Versions>, StoreError> {
     let ids: Vec<&str> = ids.iter().map(TenantId::as_str).collect();
