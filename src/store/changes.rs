@@ -39,6 +39,27 @@ pub fn touch(conn: &mut DbConnection, tenant: &TenantId) -> Result<(), StoreErro
     super::listen::notify(conn)
 }
 
+/// Moves the counters of all `tenants` (each shard once, in shard order, so
+/// that two such transactions cannot deadlock) and wakes the other
+/// processes; call at the end of a transaction that changed them all.
+pub fn touch_all(conn: &mut DbConnection, tenants: &[TenantId]) -> Result<(), StoreError> {
+    let mut shards: Vec<i32> = tenants
+        .iter()
+        .map(|t| i32::try_from(shard_of(t.as_str())).unwrap_or_default())
+        .collect();
+    shards.sort_unstable();
+    shards.dedup();
+    if shards.is_empty() {
+        return Ok(());
+    }
+    for chunk in shards.chunks(1024) {
+        diesel::update(counters::table.filter(counters::shard.eq_any(chunk)))
+            .set(counters::n.eq(counters::n + 1))
+            .execute(conn)?;
+    }
+    super::listen::notify(conn)
+}
+
 /// Every counter, indexed by shard.
 pub fn all(conn: &mut DbConnection) -> Result<Vec<i64>, StoreError> {
     let rows: Vec<(i32, i64)> = counters::table

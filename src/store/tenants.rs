@@ -170,8 +170,22 @@ pub fn versions(conn: &mut DbConnection, ids: &[TenantId]) -> Result<Vec<Version
 }
 
 /// Bumps the tenant's configuration version so that every process notices the
-/// change and reloads its snapshot.
+/// change and reloads its snapshot, and moves its change counter.
 pub fn bump_version(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    bump_version_only(conn, tenant, now)?;
+    // Processes notice at their next sync tick, or at once on PostgreSQL.
+    super::changes::touch(conn, tenant)
+}
+
+/// [`bump_version`] without the change counter, for a transaction that
+/// changes many tenants: it moves their counters at its end with
+/// [`super::changes::touch_all`], so that it holds no counter while it works
+/// (other tenants' revocations and bans wait for a held counter).
+pub fn bump_version_only(
     conn: &mut DbConnection,
     tenant: &TenantId,
     now: NaiveDateTime,
@@ -182,6 +196,5 @@ pub fn bump_version(
             tenants::updated_at.eq(now),
         ))
         .execute(conn)?;
-    // Processes notice at their next sync tick, or at once on PostgreSQL.
-    super::changes::touch(conn, tenant)
+    Ok(())
 }

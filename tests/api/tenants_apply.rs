@@ -64,10 +64,21 @@ fn tenant_exists(app: &TestApp, slug: &str) -> bool {
 async fn applying_the_same_file_twice_changes_nothing() {
     let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
     assert_eq!(census(&app, "acme"), (1, 1, 1, 1, 1, 1));
+    let moved = counter_total(&app);
     let plans = apply(&app, &app.tenants_dir()).unwrap();
     assert_eq!(plans.len(), 1);
     assert!(plans[0].is_empty(), "{:?}", changes(&plans));
     assert_eq!(census(&app, "acme"), (1, 1, 1, 1, 1, 1));
+    assert_eq!(counter_total(&app), moved, "no process is asked to look");
+}
+
+/// The sum of the change counters (`store::changes`): how often processes
+/// were told that a tenant changed.
+fn counter_total(app: &TestApp) -> i64 {
+    app.state
+        .store
+        .with_conn(|c| Ok::<_, StoreError>(store::changes::all(c)?.iter().sum()))
+        .unwrap()
 }
 
 #[actix_web::test]
@@ -107,7 +118,9 @@ async fn changed_fields_are_updated() {
         .replace("alice@example.com", "alice@example.org")
         .replace("password: change-me", "password: new-password");
     let path = app.write_tenant("tenant.yaml", &changed);
+    let moved = counter_total(&app);
     let plans = apply(&app, &path).unwrap();
+    assert_eq!(counter_total(&app), moved + 1, "one counter moved, once");
     assert_eq!(
         changes(&plans),
         vec![

@@ -53,6 +53,7 @@ pub fn apply(
         write_tx(conn, |conn| {
             let now = clock.db_now();
             let mut plans = Vec::with_capacity(specs.len());
+            let mut changed = Vec::new();
             for spec in specs {
                 let mut p = plan(conn, spec, hasher)?;
                 if !p.is_empty() {
@@ -80,10 +81,13 @@ pub fn apply(
                         },
                         now,
                     )?;
+                    changed.push(tenant.clone());
                     p.tenant_id = Some(tenant);
                 }
                 plans.push(p);
             }
+            // Last, so that no counter is held while the files are applied.
+            store::changes::touch_all(conn, &changed)?;
             Ok(plans)
         })
     })
@@ -97,7 +101,7 @@ fn execute(
 ) -> Result<TenantId, ApplyError> {
     let tenant = match &plan.tenant_id {
         Some(t) => {
-            store::tenants::bump_version(conn, t, now)?;
+            store::tenants::bump_version_only(conn, t, now)?;
             t.clone()
         }
         None => TenantId::new_random(),
