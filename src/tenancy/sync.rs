@@ -23,7 +23,6 @@ use super::propagation;
 use super::registry::Registry;
 use super::revocations::{Fresh, SyncClock};
 use crate::clock::Clock;
-use crate::store::listen::Listener;
 use crate::store::{self, Store, StoreError, TenantId, changes, revocation_acks, write_tx};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -73,10 +72,6 @@ pub(super) struct TickStats {
     /// Write transactions (0 or 1).
     pub writes: usize,
 }
-
-/// How often the `LISTEN` session is asked for notifications: the delay
-/// between another process's change and this one's tick, on PostgreSQL.
-const LISTEN_POLL: Duration = Duration::from_millis(20);
 
 /// At most this many ids in one query: well under SQLite's 32,766 host
 /// parameters and PostgreSQL's 65,535 bind parameters, and short enough that
@@ -128,7 +123,9 @@ impl ProcessSync {
     pub(super) fn spawn(self: &Arc<Self>) {
         let wake = Arc::new(tokio::sync::Notify::new());
         if self.store.backend() == store::Backend::Postgres {
-            self.spawn_listener(wake.clone());
+            let sync = Arc::downgrade(self);
+            let alive = move || sync.upgrade().is_some_and(|s| !s.is_stopped());
+            super::ticker::on_notify(self.store.clone(), alive, wake.clone());
         }
         let (every, owner) = (self.interval, Arc::downgrade(self));
         super::ticker::every(
@@ -138,31 +135,6 @@ impl ProcessSync {
             "revocation sync",
             |sync: Arc<Self>| async move { sync.tick().await.map(|_| ()) },
         );
-    }
-
-    /// Polls a `LISTEN` session every [`LISTEN_POLL`] and wakes the ticks
-    /// when another process notified a change (`store::listen`).
-    fn spawn_listener(self: &Arc<Self>, wake: Arc<tokio::sync::Notify>) {
-        let (sync, store) = (Arc::downgrade(self), self.store.clone());
-        let listener = Arc::new(Mutex::new(Listener::default()));
-        actix::spawn(async move {
-            loop {
-                actix_web::rt::time::sleep(LISTEN_POLL).await;
-                if sync.upgrade().is_none_or(|s| s.is_stopped()) {
-                    return;
-                }
-                let (l, s) = (listener.clone(), store.clone());
-                match actix_web::rt::task::spawn_blocking(move || lock(&l).poll(&s)).await {
-                    Ok(Ok(true)) => wake.notify_one(),
-                    Ok(Ok(false)) => {}
-                    Ok(Err(e)) => {
-                        tracing::debug!(error = %e, "change listener failed; reconnecting");
-                        actix_web::rt::time::sleep(Duration::from_secs(1)).await;
-                    }
-                    Err(_) => return,
-                }
-            }
-        });
     }
 
     fn is_stopped(&self) -> bool {

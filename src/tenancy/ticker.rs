@@ -1,8 +1,10 @@
-//! The process-wide periodic tasks of tenancy (`sync`, the idle sweep): one
-//! loop on the actix runtime each, not one timer per live tenant.
+//! The process-wide periodic tasks of tenancy (`sync`, the idle sweep, the
+//! PostgreSQL change listener): one loop on the actix runtime each, not one
+//! timer per live tenant.
 
-use crate::store::StoreError;
-use std::sync::{Arc, Weak};
+use crate::store::listen::Listener;
+use crate::store::{Store, StoreError};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::Notify;
 
@@ -41,6 +43,38 @@ pub(super) fn every<T, F, Fut>(
             };
             if let Err(e) = tick(owner).await {
                 tracing::warn!(error = %e, "{what} failed");
+            }
+        }
+    });
+}
+
+/// How often the `LISTEN` session is asked for notifications: the delay
+/// between another process's change and this one's tick, on PostgreSQL.
+const LISTEN_POLL: Duration = Duration::from_millis(20);
+
+/// Polls a `LISTEN` session (`store::listen`) every [`LISTEN_POLL`] on a
+/// blocking thread, and notifies `wake` when another process notified a
+/// change, while `alive` holds.
+pub(super) fn on_notify(store: Store, alive: impl Fn() -> bool + 'static, wake: Arc<Notify>) {
+    let listener = Arc::new(Mutex::new(Listener::default()));
+    actix::spawn(async move {
+        loop {
+            actix_web::rt::time::sleep(LISTEN_POLL).await;
+            if !alive() {
+                return;
+            }
+            let (l, s) = (listener.clone(), store.clone());
+            let polled = actix_web::rt::task::spawn_blocking(move || {
+                l.lock().unwrap_or_else(|p| p.into_inner()).poll(&s)
+            });
+            match polled.await {
+                Ok(Ok(true)) => wake.notify_one(),
+                Ok(Ok(false)) => {}
+                Ok(Err(e)) => {
+                    tracing::debug!(error = %e, "change listener failed; reconnecting");
+                    actix_web::rt::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(_) => return,
             }
         }
     });
