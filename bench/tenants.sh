@@ -15,9 +15,13 @@
 #   SIZES="1 1000 10000 100000"  tenant counts
 #   DATABASES="sqlite postgres"  postgres needs PG_ADMIN_URL (a database CREATE/DROP works on)
 #   PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/test
-#   DURATION=10s CONNECTIONS=32 THREADS=2   each wrk run
+#   DURATION=10s CONNECTIONS=32 THREADS=2   each wrk run (DURATION in seconds)
 #   IDLE=10            seconds of idle CPU measured
-#   IDLE_TIMEOUT=30s   tenants.idle_timeout of the server (the eviction step waits it out)
+#   IDLE_TIMEOUT=auto  tenants.idle_timeout of the server, in seconds with an s (the
+#                      eviction step waits it out); auto = long enough that no tenant
+#                      is evicted before the spread runs end (N/800 s for the touch at
+#                      PostgreSQL's rate, plus IDLE, four wrk runs and 30 s), so the
+#                      steps measure live tenants rather than churn
 #   TOUCH_THREADS=16
 #   BENCH_GATEHOUSE_BIN / CARGO_TARGET_DIR as in run.sh
 # Prints one line per step and a table at the end. Exits 2 when any request of a
@@ -28,7 +32,7 @@ set -euo pipefail
 
 defaults "SIZES=1 1000 10000 100000" "DATABASES=sqlite postgres" \
   PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/test DURATION=10s CONNECTIONS=32 \
-  THREADS=2 IDLE=10 IDLE_TIMEOUT=30s TOUCH_THREADS=16
+  THREADS=2 IDLE=10 IDLE_TIMEOUT=auto TOUCH_THREADS=16
 
 SECRET=svc-secret-0123456789abcdef
 BENCH_BASIC=$(basic_auth "svc:$SECRET")
@@ -113,7 +117,11 @@ measure() { # DB_NAME DB_URL N
   apply_ms=$(awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN { printf "%.2f", (b - a) / 1e6 / n }')
   log "$name, $n tenants: apply $apply_ms ms per tenant"
 
-  GATEHOUSE_TENANTS__IDLE_TIMEOUT=$IDLE_TIMEOUT start_gatehouse "$BENCH_GATEHOUSE_BIN" "$dir" "$url" \
+  local idle_timeout=${IDLE_TIMEOUT%s}
+  if [ "$IDLE_TIMEOUT" = auto ]; then
+    idle_timeout=$(( n / 800 + IDLE + 4 * ${DURATION%s} + 30 ))
+  fi
+  GATEHOUSE_TENANTS__IDLE_TIMEOUT=${idle_timeout}s start_gatehouse "$BENCH_GATEHOUSE_BIN" "$dir" "$url" \
     "$dir/server.log" "$(free_port)"
   local pid=$SERVER_PID rss0 rss1 rss2 c0 c1 idle touch
   sleep 1
@@ -134,7 +142,7 @@ measure() { # DB_NAME DB_URL N
   int_one=$(spread introspect 1)
   log "$name, $n tenants: token all/one (rps p50 p99) $tok_all / $tok_one; introspect $int_all / $int_one"
   # Eviction: nothing asks for IDLE_TIMEOUT plus the idle check's period.
-  sleep "$(( ${IDLE_TIMEOUT%s} + ${IDLE_TIMEOUT%s} / 2 + 2 ))"
+  sleep "$(( idle_timeout + idle_timeout / 2 + 2 ))"
   rss2=$(rss_kb "$pid")
   stop_server "$pid"
   local per_tenant
