@@ -40,11 +40,12 @@ impl Registry {
         Ok(handle)
     }
 
-    /// The handles of every live, connected actor (not marked used).
-    pub(super) fn live_handles(&self) -> Vec<TenantHandle> {
+    /// The handles of the live, connected actors that `wanted` picks (not
+    /// marked used); only those are cloned, under the read lock.
+    pub(super) fn live_where(&self, wanted: impl Fn(&TenantHandle) -> bool) -> Vec<TenantHandle> {
         let map = self.tenants.read().unwrap_or_else(|p| p.into_inner());
         map.values()
-            .filter(|h| h.addr.connected())
+            .filter(|h| h.addr.connected() && wanted(h))
             .cloned()
             .collect()
     }

@@ -49,7 +49,7 @@ impl Fresh {
     /// Read after the epoch: they include at least every change up to it.
     /// Revocations are those after `after` (the epoch already applied): each
     /// row carries the epoch its transaction moved the tenant to.
-    fn rows(
+    pub(super) fn rows(
         conn: &mut DbConnection,
         tenant: &TenantId,
         epoch: i64,

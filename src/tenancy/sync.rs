@@ -1,21 +1,16 @@
 //! One sync per process, not one per live tenant (issue 13). Every
 //! `revocation_sync_interval` a tick reads the 1,024 change counters
-//! (`store::changes`), which every revocation, ban and configuration change
-//! moves; only the live tenants whose shard moved — and those that joined
-//! since the last tick — have their versions read (in chunks of [`CHUNK`]
-//! ids); those whose configuration version moved are asked to reload, and
-//! only those whose revocation epoch moved have their new revocations and bans
-//! read and applied. What the tick applied is recorded in
-//! one write transaction (the instances' acks, the process's heartbeat), and
-//! only then does the tick count as complete, vouching for every tenant it
-//! tracks (`revocations::SyncClock`). An idle process reads 1,024 small rows
-//! per tick and writes one row per heartbeat, however many tenants are live.
-//!
-//! The guarantees of docs/architecture.md "Bans" hold as with a sync per
-//! tenant: an instance registers before its first read; a ban's process
-//! syncs its own instance at once ([`ProcessSync::sync_one`]); an instance
-//! counts as alive while its process's heartbeat is recent; a process whose
-//! ticks fail stops vouching for tokens after the vouch window.
+//! (`store::changes`) that every revocation, ban and configuration change
+//! moves; only live tenants whose shard moved (and those that just joined)
+//! have their versions read, in chunks of [`CHUNK`] ids; a moved configuration
+//! reloads, a moved epoch has its revocations and bans read and applied. The
+//! acks and the heartbeat are one write per tick, and only then does the tick
+//! vouch for the tenants it tracks (`revocations::SyncClock`). An idle process
+//! reads 1,024 small rows per tick, however many tenants are live. The
+//! guarantees of docs/architecture.md "Bans" hold: an instance registers
+//! before its first read, a ban's process syncs its own instance at once
+//! ([`ProcessSync::sync_one`]), an instance is alive while its process's
+//! heartbeat is, and failing ticks stop vouching after the vouch window.
 
 use super::actor::ReloadIfChanged;
 use super::handle::TenantHandle;
@@ -60,6 +55,13 @@ struct TickState {
     seen: Option<Vec<i64>>,
     last_heartbeat: Option<Instant>,
     last_reconcile: Option<Instant>,
+}
+
+/// A tenant a tick found moved: the epoch it has applied and the one stored.
+struct Moved {
+    handle: TenantHandle,
+    applied: i64,
+    stored: i64,
 }
 
 /// What one tick did, for tests and the benchmark's reasoning.
@@ -165,7 +167,7 @@ impl ProcessSync {
             ..TickStats::default()
         };
         let moved = self.moved_epochs(&to_read).await?;
-        stats.reread = moved.len();
+        stats.reread = moved.iter().filter(|m| m.stored != m.applied).count();
         let acks = self.apply_moved(moved, now).await?;
         let heartbeat_due = state
             .last_heartbeat
@@ -217,23 +219,20 @@ impl ProcessSync {
             .map(|h| (h.instance.clone(), h))
             .collect();
         if any_moved && let Some(registry) = self.registry.upgrade() {
-            for handle in registry.live_handles() {
-                let shard = changes::shard_of(handle.snapshot().id.as_str());
-                if moved[shard] || !handle.revocations.tracked() {
-                    out.insert(handle.instance.clone(), handle);
-                }
+            let wanted = registry.live_where(|h| {
+                moved[changes::shard_of(h.snapshot().id.as_str())] || !h.revocations.tracked()
+            });
+            for handle in wanted {
+                out.insert(handle.instance.clone(), handle);
             }
         }
         out.into_values().collect()
     }
 
     /// The tenants among `handles` whose stored epoch differs from the one
-    /// applied, with the epoch applied; those whose configuration version
-    /// moved are asked to reload.
-    async fn moved_epochs(
-        &self,
-        handles: &[TenantHandle],
-    ) -> Result<Vec<(TenantHandle, i64)>, StoreError> {
+    /// applied, or whose applied one is not acknowledged yet; those whose
+    /// configuration version moved are asked to reload.
+    async fn moved_epochs(&self, handles: &[TenantHandle]) -> Result<Vec<Moved>, StoreError> {
         let mut moved = Vec::new();
         for chunk in handles.chunks(CHUNK) {
             let ids: Vec<TenantId> = chunk.iter().map(|h| h.snapshot().id.clone()).collect();
@@ -255,43 +254,52 @@ impl ProcessSync {
                 }
                 let applied = handle.revocations.applied_epoch();
                 if v.revocation_epoch != applied || handle.revocations.needs_ack(applied) {
-                    moved.push((handle.clone(), applied));
+                    moved.push(Moved {
+                        handle: handle.clone(),
+                        applied,
+                        stored: v.revocation_epoch,
+                    });
                 }
             }
         }
         Ok(moved)
     }
 
-    /// Reads and applies what moved, in one database call; the acks to write.
+    /// Reads and applies the revocations and bans of the tenants whose epoch
+    /// moved, in one database call, from the epoch already read (it was read
+    /// before them, so they include at least everything up to it); the acks
+    /// to write.
     async fn apply_moved(
         &self,
-        moved: Vec<(TenantHandle, i64)>,
+        moved: Vec<Moved>,
         now: chrono::NaiveDateTime,
     ) -> Result<Vec<(TenantHandle, i64)>, StoreError> {
-        if moved.is_empty() {
-            return Ok(Vec::new());
-        }
-        let wanted: Vec<(TenantId, i64)> = moved
+        let wanted: Vec<(TenantId, i64, i64)> = moved
             .iter()
-            .map(|(h, known)| (h.snapshot().id.clone(), *known))
+            .filter(|m| m.stored != m.applied)
+            .map(|m| (m.handle.snapshot().id.clone(), m.stored, m.applied))
             .collect();
-        let fresh = self
-            .store
-            .run(move |c| {
-                wanted
-                    .iter()
-                    .map(|(t, known)| Fresh::read(c, t, now, *known))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .await?;
+        let mut fresh = if wanted.is_empty() {
+            Vec::new()
+        } else {
+            self.store
+                .run(move |c| {
+                    wanted
+                        .iter()
+                        .map(|(t, epoch, after)| Fresh::rows(c, t, *epoch, *after, now))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .await?
+        }
+        .into_iter();
         let mut acks = Vec::new();
-        for ((handle, known), fresh) in moved.into_iter().zip(fresh) {
-            let epoch = match fresh {
-                Some(fresh) => handle.revocations.apply(fresh),
-                None => known,
+        for m in moved {
+            let epoch = match (m.stored != m.applied).then(|| fresh.next()).flatten() {
+                Some(fresh) => m.handle.revocations.apply(fresh),
+                None => m.applied,
             };
-            if handle.revocations.needs_ack(epoch) {
-                acks.push((handle, epoch));
+            if m.handle.revocations.needs_ack(epoch) {
+                acks.push((m.handle, epoch));
             }
         }
         Ok(acks)
