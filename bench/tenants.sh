@@ -5,11 +5,15 @@
 #             client_credentials client svc, the user alice, the built-in
 #             policies), wall time per tenant
 #   touch     one token per tenant with every tenant cold (bench/tenants/touch.py,
-#             TOUCH_THREADS keep-alive connections): tenants/s, p50, p99
+#             TOUCH_THREADS keep-alive connections): tenants/s, p50, p99, and the
+#             server's CPU per first touch against its CPU per warm token (the
+#             one-tenant token run): what a first touch costs beyond a warm request
 #   rss       the server's RSS before the touch and with all N live: KB per tenant
 #   idle      CPU of the server while all N are live and nothing is asked, over IDLE
 #   spread    wrk: client_credentials and introspection with each request's tenant
-#             picked at random among the N, against the same on one tenant
+#             picked at random among the N, against the same on one tenant; before
+#             the introspection runs every token is introspected once
+#             (bench/tenants/warm.py), so both runs measure warm verified-token caches
 #   evicted   RSS after the tenants' idle timeout (IDLE_TIMEOUT) has passed
 # Knobs (environment):
 #   SIZES="1 1000 10000 100000"  tenant counts
@@ -19,8 +23,8 @@
 #   IDLE=10            seconds of idle CPU measured
 #   IDLE_TIMEOUT=auto  tenants.idle_timeout of the server, in seconds with an s (the
 #                      eviction step waits it out); auto = long enough that no tenant
-#                      is evicted before the spread runs end (N/800 s for the touch at
-#                      PostgreSQL's rate, plus IDLE, four wrk runs and 30 s), so the
+#                      is evicted before the spread runs end (N/500 s for the touch and
+#                      the warm-up, plus IDLE, four wrk runs and 30 s), so the
 #                      steps measure live tenants rather than churn
 #   TOUCH_THREADS=16
 #   BENCH_GATEHOUSE_BIN / CARGO_TARGET_DIR as in run.sh
@@ -119,16 +123,19 @@ measure() { # DB_NAME DB_URL N
 
   local idle_timeout=${IDLE_TIMEOUT%s}
   if [ "$IDLE_TIMEOUT" = auto ]; then
-    idle_timeout=$(( n / 800 + IDLE + 4 * ${DURATION%s} + 30 ))
+    idle_timeout=$(( n / 500 + IDLE + 4 * ${DURATION%s} + 30 ))
   fi
   GATEHOUSE_TENANTS__IDLE_TIMEOUT=${idle_timeout}s start_gatehouse "$BENCH_GATEHOUSE_BIN" "$dir" "$url" \
     "$dir/server.log" "$(free_port)"
-  local pid=$SERVER_PID rss0 rss1 rss2 c0 c1 idle touch
+  local pid=$SERVER_PID rss0 rss1 rss2 c0 c1 idle touch ct0 ct1 touch_cpu
   sleep 1
   rss0=$(rss_kb "$pid")
+  ct0=$(cpu_ticks "$pid")
   touch=$(python3 "$BENCH_DIR/tenants/touch.py" 127.0.0.1 "$PORT" "$n" "$BENCH_BASIC" "$WORK/tokens" \
     "$TOUCH_THREADS") || FAILED=1
-  log "$name, $n tenants: $touch"
+  ct1=$(cpu_ticks "$pid")
+  touch_cpu=$(awk -v a="$ct0" -v b="$ct1" -v t="$TICKS" -v n="$n" 'BEGIN { printf "%.3f", (b - a) / t * 1000 / n }')
+  log "$name, $n tenants: $touch; server CPU ${touch_cpu} ms per first touch"
   rss1=$(rss_kb "$pid")
   c0=$(cpu_ticks "$pid")
   sleep "$IDLE"
@@ -137,7 +144,18 @@ measure() { # DB_NAME DB_URL N
   log "$name, $n tenants: idle CPU ${idle}% of a core, RSS ${rss0} -> ${rss1} KB"
   local tok_all tok_one int_all int_one
   tok_all=$(spread token "$n")
+  local cw0 cw1 warm_cpu
+  cw0=$(cpu_ticks "$pid")
   tok_one=$(spread token 1)
+  cw1=$(cpu_ticks "$pid")
+  # CPU per warm token: the run's CPU over its requests (rps × DURATION).
+  warm_cpu=$(awk -v a="$cw0" -v b="$cw1" -v t="$TICKS" -v r="${tok_one%% *}" -v d="${DURATION%s}" \
+    'BEGIN { printf "%.3f", r > 0 ? (b - a) / t * 1000 / (r * d) : 0 }')
+  log "$name, $n tenants: server CPU ${warm_cpu} ms per warm token"
+  local warm
+  warm=$(python3 "$BENCH_DIR/tenants/warm.py" 127.0.0.1 "$PORT" "$BENCH_BASIC" "$WORK/tokens" \
+    "$TOUCH_THREADS") || FAILED=1
+  log "$name, $n tenants: $warm"
   int_all=$(spread introspect "$n")
   int_one=$(spread introspect 1)
   log "$name, $n tenants: token all/one (rps p50 p99) $tok_all / $tok_one; introspect $int_all / $int_one"
@@ -148,7 +166,7 @@ measure() { # DB_NAME DB_URL N
   local per_tenant
   per_tenant=$(awk -v a="$rss0" -v b="$rss1" -v n="$n" 'BEGIN { printf "%.1f", (b - a) / n }')
   ROWS+=("$name $n $apply_ms $(echo "$touch" | sed -E 's/.*rate=([0-9.]+) p50_ms=([0-9.]+) p99_ms=([0-9.]+).*/\1 \2 \3/') \
-$per_tenant $idle $rss2 $tok_all $tok_one $int_all $int_one")
+$per_tenant $idle $rss2 $tok_all $tok_one $int_all $int_one $touch_cpu $warm_cpu")
 }
 
 for db in $DATABASES; do
@@ -168,13 +186,13 @@ done
 
 echo
 echo "machine: $(nproc) CPUs; gatehouse $BENCH_GATEHOUSE_BIN ($(cd "$ROOT" && git rev-parse --short HEAD)); wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
-printf '%-8s %7s %8s %9s %7s %7s %8s %6s %9s   %-26s %-26s %-26s %-26s\n' db tenants apply_ms \
+printf '%-8s %7s %8s %9s %7s %7s %8s %6s %9s   %-26s %-26s %-26s %-26s %9s %8s\n' db tenants apply_ms \
   touch/s t_p50 t_p99 KB/tenant idle% evictedKB "token all (rps p50 p99)" "token one" \
-  "introspect all" "introspect one"
+  "introspect all" "introspect one" touch_cpu warm_cpu
 for row in "${ROWS[@]}"; do
   # shellcheck disable=SC2086
   set -- $row
-  printf '%-8s %7s %8s %9s %7s %7s %8s %6s %9s   %-26s %-26s %-26s %-26s\n' "$1" "$2" "$3" "$4" "$5" "$6" \
-    "$7" "$8" "$9" "${10} ${11} ${12}" "${13} ${14} ${15}" "${16} ${17} ${18}" "${19} ${20} ${21}"
+  printf '%-8s %7s %8s %9s %7s %7s %8s %6s %9s   %-26s %-26s %-26s %-26s %9s %8s\n' "$1" "$2" "$3" "$4" "$5" "$6" \
+    "$7" "$8" "$9" "${10} ${11} ${12}" "${13} ${14} ${15}" "${16} ${17} ${18}" "${19} ${20} ${21}" "${22}" "${23}"
 done
 [ "$FAILED" = 0 ] || { echo "some requests failed: these numbers are not results" >&2; exit 2; }

@@ -23,6 +23,7 @@ pub mod clients;
 pub mod codes;
 pub mod consents;
 mod error;
+mod joined;
 pub mod keys;
 pub mod listen;
 mod migrate;
@@ -44,8 +45,9 @@ mod tx;
 pub mod users;
 
 pub use error::StoreError;
+use joined::group_joined;
 pub use pool::{Backend, DatabaseUrl, Store};
-pub use tx::write_tx;
+pub use tx::{write_one, write_tx};
 
 /// One connection type over both backends; queries are written once against it.
 #[derive(diesel::MultiConnection)]

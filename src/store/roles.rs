@@ -35,27 +35,29 @@ one_by!(fn by_name = roles.name);
 delete_row!(one);
 
 pub fn list(conn: &mut DbConnection, tenant: &TenantId) -> Result<Vec<Role>, StoreError> {
-    let rows: Vec<RoleRow> = roles::table
+    let joined: Vec<(RoleRow, Option<String>)> = roles::table
+        .left_join(role_permissions::table)
         .filter(roles::tenant_id.eq(tenant.as_str()))
         .order(roles::name.asc())
-        .select(RoleRow::as_select())
+        .select((
+            RoleRow::as_select(),
+            role_permissions::permission.nullable(),
+        ))
         .load(conn)?;
-    let perms: Vec<(String, String)> = role_permissions::table
-        .filter(role_permissions::tenant_id.eq(tenant.as_str()))
-        .select((role_permissions::role_id, role_permissions::permission))
-        .load(conn)?;
-    let mut by_role: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (role_id, perm) in perms {
-        by_role.entry(role_id).or_default().insert(perm);
-    }
+    let rows = super::group_joined(joined, |r| &r.id);
+    // A tenant without roles (most) has no includes to read either.
+    let edges: Vec<(String, String)> = if rows.is_empty() {
+        Vec::new()
+    } else {
+        role_includes::table
+            .filter(role_includes::tenant_id.eq(tenant.as_str()))
+            .select((role_includes::role_id, role_includes::included_role_id))
+            .load(conn)?
+    };
     let names: BTreeMap<&str, &str> = rows
         .iter()
-        .map(|r| (r.id.as_str(), r.name.as_str()))
+        .map(|(r, _)| (r.id.as_str(), r.name.as_str()))
         .collect();
-    let edges: Vec<(String, String)> = role_includes::table
-        .filter(role_includes::tenant_id.eq(tenant.as_str()))
-        .select((role_includes::role_id, role_includes::included_role_id))
-        .load(conn)?;
     let mut includes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (role_id, included) in edges {
         if let Some(name) = names.get(included.as_str()) {
@@ -67,8 +69,8 @@ pub fn list(conn: &mut DbConnection, tenant: &TenantId) -> Result<Vec<Role>, Sto
     }
     Ok(rows
         .into_iter()
-        .map(|row| Role {
-            permissions: by_role.remove(&row.id).unwrap_or_default(),
+        .map(|(row, permissions)| Role {
+            permissions,
             includes: includes.remove(&row.id).unwrap_or_default(),
             row,
         })

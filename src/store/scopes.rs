@@ -38,6 +38,23 @@ pub fn update_description(
     Ok(())
 }
 
+/// Every scope (by name) with the permissions it carries, in one query.
+pub fn with_permissions(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+) -> Result<Vec<(ScopeRow, BTreeSet<String>)>, StoreError> {
+    let rows: Vec<(ScopeRow, Option<String>)> = scopes::table
+        .left_join(scope_permissions::table)
+        .filter(scopes::tenant_id.eq(tenant.as_str()))
+        .order(scopes::name.asc())
+        .select((
+            ScopeRow::as_select(),
+            scope_permissions::permission.nullable(),
+        ))
+        .load(conn)?;
+    Ok(super::group_joined(rows, |s| &s.id))
+}
+
 /// Scope name → the permissions it carries, for every scope that carries any.
 pub fn permissions(
     conn: &mut DbConnection,

@@ -83,17 +83,22 @@ pub fn read(
         }
         keys = store::keys::published(conn, &tenant, now)?;
     }
+    let mut scopes = Vec::new();
+    let mut carried = HashMap::new();
+    for (s, permissions) in store::scopes::with_permissions(conn, &tenant)? {
+        if !permissions.is_empty() {
+            carried.insert(s.name.clone(), permissions);
+        }
+        scopes.push((s.name, s.description));
+    }
     Ok(Stored {
         algorithm,
         keys,
         clients,
-        scopes: store::scopes::list(conn, &tenant)?
-            .into_iter()
-            .map(|s| (s.name, s.description))
-            .collect(),
+        scopes,
         rights: RightsModel {
             roles: store::roles::graph(conn, &tenant)?,
-            scopes: store::scopes::permissions(conn, &tenant)?,
+            scopes: carried,
         },
         policies: store::policies::list(conn, &tenant)?,
         row,

@@ -8,7 +8,7 @@ use super::revocations::{Fresh, Revocations};
 use super::snapshot::TenantSnapshot;
 use super::sync::ProcessSync;
 use crate::clock::Clock;
-use crate::store::{self, Store, revocation_acks, write_tx};
+use crate::store::{self, Store, revocation_acks, write_one, write_tx};
 use actix::prelude::*;
 use actix_rt::{Arbiter, ArbiterHandle};
 use arc_swap::ArcSwap;
@@ -138,7 +138,7 @@ impl Supervisor {
                 let tenant = row.tenant_id();
                 // Registered before the first read (tenancy::propagation): a
                 // ban committed after that read waits for this actor.
-                write_tx(c, |c| {
+                write_one(c, |c| {
                     revocation_acks::register(c, &tenant, &id, &process, now)
                 })?;
                 let fresh = Fresh::read_all(c, &tenant, now)?;

@@ -52,6 +52,7 @@ fn migrations_create_every_table_and_are_idempotent() {
             "20261202000008".to_owned(),
             "20261202000009".to_owned(),
             "20261204000010".to_owned(),
+            "20261204000011".to_owned(),
         ]
     );
     assert!(
@@ -100,6 +101,89 @@ fn migrations_create_every_table_and_are_idempotent() {
             "token_bans",
             "user_roles",
             "users"
+        ]
+    );
+}
+
+/// Applies the migrations up to and including `last`, one at a time.
+fn migrate_until<C>(conn: &mut C, last: &str)
+where
+    C: diesel_migrations::MigrationHarness<C::Backend> + diesel::Connection,
+    diesel_migrations::FileBasedMigrations: diesel::migration::MigrationSource<C::Backend>,
+{
+    let dir = diesel_migrations::FileBasedMigrations::from_path(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/migrations"
+    ))
+    .unwrap();
+    for m in conn.pending_migrations(dir).unwrap() {
+        if m.name().version().to_string().as_str() > last {
+            break;
+        }
+        conn.run_migration(&*m).unwrap();
+    }
+}
+
+/// Tenants whose revocations or bans were recorded before the revocation
+/// epoch existed are left at epoch 1 by 2026-12-04-000011, so that a first
+/// load, which skips reading them at epoch 0, still reads them.
+#[test]
+fn revocations_older_than_the_epoch_move_it_off_zero() {
+    let fresh = fresh();
+    let store = &fresh.store;
+    store
+        .with_conn(|c| {
+            match c {
+                gatehouse::store::DbConnection::Postgres(p) => migrate_until(p, "20261204000010"),
+                gatehouse::store::DbConnection::Sqlite(s) => migrate_until(s, "20261204000010"),
+            }
+            let at = "'2026-01-01 00:00:00'";
+            for (id, slug) in [("ta", "revoked"), ("tb", "banned"), ("tc", "quiet")] {
+                diesel::sql_query(format!(
+                    "INSERT INTO tenants (id, slug, name, status, config_version, created_at, \
+                     updated_at, jws_algorithm) VALUES ('{id}', '{slug}', '{slug}', 'active', 1, \
+                     {at}, {at}, 'ES256')"
+                ))
+                .execute(c)?;
+            }
+            diesel::sql_query(format!(
+                "INSERT INTO revoked_tokens (tenant_id, revocation_id, revoked_at, expires_at) \
+                 VALUES ('ta', 'r1', {at}, {at})"
+            ))
+            .execute(c)?;
+            diesel::sql_query(format!(
+                "INSERT INTO token_bans (id, tenant_id, kind, target, banned_at, expires_at) \
+                 VALUES ('b1', 'tb', 'user', 'u1', {at}, {at})"
+            ))
+            .execute(c)?;
+            Ok::<_, gatehouse::store::StoreError>(())
+        })
+        .unwrap();
+    assert_eq!(store.migrate().unwrap(), vec!["20261204000011".to_owned()]);
+    #[derive(diesel::QueryableByName)]
+    struct Epoch {
+        #[diesel(sql_type = Text)]
+        slug: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        revocation_epoch: i64,
+    }
+    let epochs: Vec<(String, i64)> = store
+        .with_conn(|c| {
+            Ok::<_, gatehouse::store::StoreError>(
+                diesel::sql_query("SELECT slug, revocation_epoch FROM tenants ORDER BY slug")
+                    .load::<Epoch>(c)?,
+            )
+        })
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.slug, e.revocation_epoch))
+        .collect();
+    assert_eq!(
+        epochs,
+        vec![
+            ("banned".to_owned(), 1),
+            ("quiet".to_owned(), 0),
+            ("revoked".to_owned(), 1)
         ]
     );
 }

@@ -23,13 +23,9 @@ pub(super) struct Existing {
 
 impl Existing {
     pub(super) fn load(conn: &mut DbConnection, tenant: &TenantId) -> Result<Self, StoreError> {
-        let mut carried = store::scopes::permissions(conn, tenant)?;
-        let scopes = store::scopes::list(conn, tenant)?
+        let scopes = store::scopes::with_permissions(conn, tenant)?
             .into_iter()
-            .map(|s| {
-                let permissions = carried.remove(&s.name).unwrap_or_default();
-                (s.name, (s.description, permissions))
-            })
+            .map(|(s, permissions)| (s.name, (s.description, permissions)))
             .collect();
         let all_roles = store::roles::list(conn, tenant)?;
         let cli_roles = all_roles
