@@ -150,7 +150,7 @@ measure() { # DB_NAME DB_URL N
   cw1=$(cpu_ticks "$pid")
   # CPU per warm token: the run's CPU over its requests (rps × DURATION).
   warm_cpu=$(awk -v a="$cw0" -v b="$cw1" -v t="$TICKS" -v r="${tok_one%% *}" -v d="${DURATION%s}" \
-    'BEGIN { printf "%.3f", r > 0 ? (b - a) / t * 1000 / (r * d) : 0 }')
+    'BEGIN { printf "%.3f", (r > 0 ? (b - a) / t * 1000 / (r * d) : 0) }')
   log "$name, $n tenants: server CPU ${warm_cpu} ms per warm token"
   local warm
   warm=$(python3 "$BENCH_DIR/tenants/warm.py" 127.0.0.1 "$PORT" "$BENCH_BASIC" "$WORK/tokens" \
