@@ -42,6 +42,7 @@ pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         .then(|| normalize(&cwd.join(&file)))
         .and_then(|f| f.parent().map(Path::to_path_buf));
     resolve_paths(&mut config, &figment, &cwd, file_dir.as_deref())?;
+    read_password_file(&mut config)?;
     Ok(config)
 }
 
@@ -76,6 +77,9 @@ fn resolve_paths(
     if let Some(f) = &config.security.master_key_file {
         config.security.master_key_file = Some(absolute("security.master_key_file", f));
     }
+    if let Some(f) = &config.database.password_file {
+        config.database.password_file = Some(absolute("database.password_file", f));
+    }
     if let Some(db) = config.database.url.sqlite_path() {
         let abs = absolute("database.url", &db);
         config.database.url =
@@ -86,6 +90,25 @@ fn resolve_paths(
                 },
             )?;
     }
+    Ok(())
+}
+
+/// Puts the password from `database.password_file` into the URL.
+fn read_password_file(config: &mut Config) -> Result<(), ConfigError> {
+    let Some(path) = &config.database.password_file else {
+        return Ok(());
+    };
+    let rule = |message: String| ConfigError::Rule {
+        key: "database.password_file",
+        message,
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| rule(format!("cannot read {}: {e}", path.display())))?;
+    let password = text.trim_end_matches(['\r', '\n']);
+    if password.is_empty() {
+        return Err(rule(format!("{} is empty", path.display())));
+    }
+    config.database.url = config.database.url.with_password(password).map_err(rule)?;
     Ok(())
 }
 
@@ -281,6 +304,55 @@ mod tests {
             let c = load(Some(Path::new("g.yaml"))).unwrap();
             assert_eq!(c.server.bind.to_string(), "127.0.0.1:9100");
             assert_eq!(c.database.pool_size, 3);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_database_password_comes_from_its_file() {
+        Jail::expect_with(|jail| {
+            jail.create_file("pw", "s3cret/+@\n")?;
+            jail.set_env("GATEHOUSE_DATABASE__URL", "postgres://gatehouse@db:5432/g");
+            jail.set_env("GATEHOUSE_DATABASE__PASSWORD_FILE", "pw");
+            let c = load(None).unwrap();
+            assert_eq!(
+                c.database.url.expose(),
+                "postgres://gatehouse:s3cret%2F+%40@db:5432/g"
+            );
+            assert_eq!(
+                c.database.url.redacted(),
+                "postgres://gatehouse:REDACTED@db:5432/g"
+            );
+            assert!(!format!("{c:?}").contains("s3cret"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_password_file_needs_a_postgres_url_without_a_password() {
+        Jail::expect_with(|jail| {
+            jail.create_file("pw", "s3cret\n")?;
+            jail.create_file("empty", "\n")?;
+            jail.set_env("GATEHOUSE_DATABASE__PASSWORD_FILE", "pw");
+            assert_eq!(
+                err_text(load(None)),
+                "invalid configuration: database.password_file: only a postgres:// database URL takes a password"
+            );
+            jail.set_env("GATEHOUSE_DATABASE__URL", "postgres://u:other@db/g");
+            assert_eq!(
+                err_text(load(None)),
+                "invalid configuration: database.password_file: database.url has a password already; remove one of the two"
+            );
+            jail.set_env("GATEHOUSE_DATABASE__URL", "postgres://u@db/g");
+            jail.set_env("GATEHOUSE_DATABASE__PASSWORD_FILE", "empty");
+            let msg = err_text(load(None));
+            assert!(msg.ends_with("/empty is empty"), "{msg}");
+            jail.set_env("GATEHOUSE_DATABASE__PASSWORD_FILE", "missing");
+            let msg = err_text(load(None));
+            assert!(
+                msg.starts_with("invalid configuration: database.password_file: cannot read /"),
+                "{msg}"
+            );
             Ok(())
         });
     }

@@ -124,6 +124,10 @@ pub struct DatabaseConfig {
         deserialize_with = "deserialize_db_url"
     )]
     pub url: DatabaseUrl,
+    /// A file holding the password of a `postgres://` URL written without
+    /// one (a Docker or Kubernetes secret), so that the password appears in
+    /// no environment variable or config file. Trailing newlines are dropped.
+    pub password_file: Option<PathBuf>,
     /// Connections in the pool. On SQLite, requests use one connection on a
     /// database thread (`store::sqlite_thread`); the pool serves start-up,
     /// health checks and the CLI.
@@ -143,6 +147,7 @@ impl Default for DatabaseConfig {
     fn default() -> Self {
         Self {
             url: default_database_url(),
+            password_file: None,
             pool_size: 16,
             connect_timeout: Duration::from_secs(5),
             migrate_on_start: true,

@@ -72,6 +72,28 @@ impl DatabaseUrl {
         }
     }
 
+    /// The same `postgres://` URL with `password` in it. An error for an
+    /// SQLite URL, and for a URL that already has a password (two sources
+    /// of one secret would leave it unclear which is used).
+    pub fn with_password(&self, password: &str) -> Result<Self, String> {
+        if self.backend != Backend::Postgres {
+            return Err("only a postgres:// database URL takes a password".into());
+        }
+        let mut url = url::Url::parse(&self.raw).map_err(|e| e.to_string())?;
+        if url.password().is_some() {
+            return Err("database.url has a password already; remove one of the two".into());
+        }
+        if url.username().is_empty() {
+            return Err("database.url names no user for the password".into());
+        }
+        url.set_password(Some(password))
+            .map_err(|()| "database.url cannot take a password".to_owned())?;
+        Ok(Self {
+            raw: url.to_string(),
+            backend: self.backend,
+        })
+    }
+
     /// The URL with any password replaced, safe for logs and `check-config`.
     pub fn redacted(&self) -> String {
         match url::Url::parse(&self.raw) {
