@@ -1,18 +1,27 @@
 //! Server-rendered pages (maud). They work without JavaScript and label every
 //! field; the HTTP layer adds the security headers (`http::pages`).
 
+pub mod assets;
+pub mod components;
+pub mod contrast;
 pub mod signin;
 pub mod steps;
 
 use actix_web::http::StatusCode;
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{DOCTYPE, Markup, html};
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}\
-label{display:block;margin:.8rem 0 .2rem}input[type=text],input[type=password]{width:100%;padding:.5rem;box-sizing:border-box}\
-button{margin-top:1rem;padding:.5rem 1.2rem}.error{color:#a40000}ul.scopes{list-style:none;padding:0}ul.scopes li{margin:.4rem 0}";
-
-/// The frame every page shares.
+/// The frame every page shares: the one stylesheet, a narrow column, the
+/// page's content on a card.
 pub fn layout(title: &str, body: Markup) -> Markup {
+    shell(title, "page", body)
+}
+
+/// [`layout`] with room for tables (the consoles, the integration notes).
+pub fn wide_layout(title: &str, body: Markup) -> Markup {
+    shell(title, "page wide", body)
+}
+
+fn shell(title: &str, class: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -20,9 +29,9 @@ pub fn layout(title: &str, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — Gatehouse" }
-                style { (PreEscaped(STYLE)) }
+                link rel="stylesheet" href=(assets::stylesheet_href());
             }
-            body { main { (body) } }
+            body { div class=(class) { main.card { (body) } } }
         }
     }
 }
@@ -42,40 +51,32 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Markup {
 /// Integration notes for a tenant: its endpoints and how to verify tokens.
 pub fn tenant_docs(s: &crate::tenancy::TenantSnapshot) -> Markup {
     let m = s.metadata();
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                title { (s.name) " — integration notes" }
+    wide_layout(
+        &format!("{} — integration notes", s.name),
+        html! {
+            h1 { (s.name) }
+            p { "Issuer: " code { (s.issuer) } }
+            h2 { "Endpoints" }
+            dl.endpoints {
+                dt { "Discovery" } dd { code { (s.issuer) "/.well-known/openid-configuration" } }
+                dt { "Token" } dd { code { (m.token_endpoint) } }
+                dt { "Introspection (RFC 7662)" } dd { code { (m.introspection_endpoint) } }
+                dt { "Revocation (RFC 7009)" } dd { code { (m.revocation_endpoint) } }
+                dt { "JWKS" } dd { code { (m.jwks_uri) } }
+                dt { "Biscuit root keys" } dd { code { (m.biscuit_public_keys_uri) } }
             }
-            body {
-                main {
-                    h1 { (s.name) }
-                    p { "Issuer: " code { (s.issuer) } }
-                    h2 { "Endpoints" }
-                    dl {
-                        dt { "Discovery" } dd { code { (s.issuer) "/.well-known/openid-configuration" } }
-                        dt { "Token" } dd { code { (m.token_endpoint) } }
-                        dt { "Introspection (RFC 7662)" } dd { code { (m.introspection_endpoint) } }
-                        dt { "Revocation (RFC 7009)" } dd { code { (m.revocation_endpoint) } }
-                        dt { "JWKS" } dd { code { (m.jwks_uri) } }
-                        dt { "Biscuit root keys" } dd { code { (m.biscuit_public_keys_uri) } }
-                    }
-                    h2 { "Access tokens" }
-                    p {
-                        "Access tokens are Biscuits signed by the key with the token's root key id. "
-                        "Resource servers verify them offline with the keys above, or ask the "
-                        "introspection endpoint. Holders may append blocks that narrow a token."
-                    }
-                    h2 { "Scopes" }
-                    ul {
-                        @for (name, description) in &s.scopes {
-                            li { code { (name) } " — " (description) }
-                        }
-                    }
+            h2 { "Access tokens" }
+            p {
+                "Access tokens are Biscuits signed by the key with the token's root key id. "
+                "Resource servers verify them offline with the keys above, or ask the "
+                "introspection endpoint. Holders may append blocks that narrow a token."
+            }
+            h2 { "Scopes" }
+            ul {
+                @for (name, description) in &s.scopes {
+                    li { code { (name) } " — " (description) }
                 }
             }
-        }
-    }
+        },
+    )
 }

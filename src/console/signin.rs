@@ -1,5 +1,6 @@
 //! The sign-in pages: login, consent, sign-out confirmation, signed out.
 
+use super::components::{Alert, actions, alert, described_by, field, submit};
 use super::layout;
 use maud::{Markup, html};
 
@@ -29,15 +30,19 @@ pub fn login(
         html! {
             h1 { "Sign in to " (tenant) }
             p { "to continue to " strong { (client) } }
-            @if let Some(e) = error { p.error role="alert" { (e) } }
+            @if let Some(e) = error { (alert(Alert::Error, e)) }
             form method="post" action=(f.action) {
                 (hidden(f))
-                label for="username" { "Username or email" }
-                input #username type="text" name="username" autocomplete="username" required
-                    value=(login_hint.unwrap_or_default()) autofocus;
-                label for="password" { "Password" }
-                input #password type="password" name="password" autocomplete="current-password" required;
-                button type="submit" { "Sign in" }
+                (field("username", "Username or email", html! {
+                    input #username type="text" name="username" autocomplete="username" required
+                        value=(login_hint.unwrap_or_default()) autofocus
+                        aria-invalid=[error.map(|_| "true")];
+                }, None, None))
+                (field("password", "Password", html! {
+                    input #password type="password" name="password" autocomplete="current-password" required
+                        aria-invalid=[error.map(|_| "true")];
+                }, None, None))
+                (actions(submit("Sign in", true, None)))
             }
         },
     )
@@ -66,26 +71,32 @@ pub fn consent(
                 (hidden(f))
                 fieldset {
                     legend { "Permissions" }
-                    ul.scopes {
+                    ul.scope-list {
                         @for s in scopes {
+                            @let id = format!("scope-{}", s.name);
                             li {
                                 @if s.required {
                                     input type="hidden" name="scope" value=(s.name);
-                                    input id=(format!("scope-{}", s.name)) type="checkbox" checked disabled;
+                                    input id=(id) type="checkbox" checked disabled
+                                        aria-describedby=[described_by(&id, true, false)];
                                 } @else {
-                                    input id=(format!("scope-{}", s.name)) type="checkbox" name="scope" value=(s.name) checked;
+                                    input id=(id) type="checkbox" name="scope" value=(s.name) checked;
                                 }
-                                " "
-                                label for=(format!("scope-{}", s.name)) style="display:inline" {
-                                    (s.description) " " code { "(" (s.name) ")" }
+                                label for=(id) {
+                                    (s.description)
+                                    span.scope-name { code { (s.name) } }
+                                    @if s.required {
+                                        span.help id=(format!("{id}-help")) { "Needed to sign you in" }
+                                    }
                                 }
                             }
                         }
                     }
                 }
-                button type="submit" name="decision" value="allow" { "Allow" }
-                " "
-                button type="submit" name="decision" value="deny" { "Deny" }
+                (actions(html! {
+                    (submit("Allow", true, Some(("decision", "allow"))))
+                    (submit("Deny", false, Some(("decision", "deny"))))
+                }))
             }
         },
     )
@@ -99,7 +110,7 @@ pub fn confirm_logout(tenant: &str, action: &str, csrf: &str, carried: &[(&str, 
             form method="post" action=(action) {
                 input type="hidden" name="csrf" value=(csrf);
                 @for (k, v) in carried { input type="hidden" name=(k) value=(v); }
-                button type="submit" { "Sign out" }
+                (actions(submit("Sign out", true, None)))
             }
         },
     )

@@ -2,6 +2,7 @@
 //! service, map the result; errors become HTTP in `error.rs` only.
 
 mod api_users;
+mod assets;
 mod authorize;
 mod authzen;
 mod bans;
@@ -41,6 +42,7 @@ pub use tenant::Tenant;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .service(web::resource("/assets/{name}").route(web::get().to(assets::asset)))
         .route("/t/{tenant}", web::get().to(tenant::info))
         // Public metadata and keys: any origin may read them (CORS `*`).
         .service(public_get(

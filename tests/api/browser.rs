@@ -96,6 +96,16 @@ async fn a_person_signs_in_and_grants_a_subset_in_chromium() {
     ));
     c.goto(&url).await.unwrap();
     assert_eq!(c.title().await.unwrap(), "Sign in — Gatehouse");
+    // The stylesheet applies under the page's CSP (`style-src 'self'`): the
+    // primary button has the design's colour, not the browser's grey.
+    let background = c
+        .execute(
+            "return getComputedStyle(document.querySelector('button[type=submit]')).backgroundColor",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(background, serde_json::json!("rgb(31, 95, 191)"));
     type_into(&c, "#username", "alice").await;
     type_into(&c, "#password", "alice-password-1").await;
     click(&c, "button[type=submit]").await;

@@ -20,6 +20,7 @@ mod limits;
 mod logout;
 mod migrations;
 mod oidc_rp;
+mod pages;
 mod process;
 mod purge;
 mod rights;

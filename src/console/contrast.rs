@@ -1,0 +1,109 @@
+//! WCAG 2.1 contrast (success criterion 1.4.3): the relative luminance of an
+//! sRGB colour and the ratio between two. The stylesheet's palette is checked
+//! with it (below), and so will a tenant's branding colour be.
+
+/// `#rrggbb` (or `#rgb`) as its three channels.
+pub fn parse_hex(color: &str) -> Option<[u8; 3]> {
+    let hex = color.strip_prefix('#')?;
+    let channel = |s: &str| u8::from_str_radix(s, 16).ok();
+    match hex.len() {
+        6 if hex.is_ascii() => Some([
+            channel(&hex[0..2])?,
+            channel(&hex[2..4])?,
+            channel(&hex[4..6])?,
+        ]),
+        3 if hex.is_ascii() => {
+            let d = |i: usize| channel(&hex[i..=i]).map(|v| v * 17);
+            Some([d(0)?, d(1)?, d(2)?])
+        }
+        _ => None,
+    }
+}
+
+/// Relative luminance (WCAG 2.1, "relative luminance"), 0 for black to 1 for white.
+pub fn luminance([r, g, b]: [u8; 3]) -> f64 {
+    let lin = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+}
+
+/// The contrast ratio of two colours, 1 to 21.
+pub fn ratio(a: [u8; 3], b: [u8; 3]) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    let (hi, lo) = if la >= lb { (la, lb) } else { (lb, la) };
+    (hi + 0.05) / (lo + 0.05)
+}
+
+/// WCAG AA for normal text.
+pub const AA_TEXT: f64 = 4.5;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn black_on_white_is_21_and_equal_colours_are_1() {
+        let (black, white) = ([0, 0, 0], [255, 255, 255]);
+        assert!((ratio(black, white) - 21.0).abs() < 1e-9);
+        assert!((ratio(white, black) - 21.0).abs() < 1e-9);
+        assert!((ratio(white, white) - 1.0).abs() < 1e-9);
+        // WCAG's own example threshold: #767676 on white is just above 4.5.
+        let grey = parse_hex("#767676").unwrap();
+        assert!(ratio(grey, white) > 4.5 && ratio(grey, white) < 4.6);
+    }
+
+    #[test]
+    fn hex_colours_parse_in_both_lengths_and_nothing_else() {
+        assert_eq!(parse_hex("#1f5fbf"), Some([0x1f, 0x5f, 0xbf]));
+        assert_eq!(parse_hex("#fff"), Some([255, 255, 255]));
+        for bad in ["1f5fbf", "#1f5fb", "#gggggg", "#1f5fbf0", "red", "#ééé"] {
+            assert_eq!(parse_hex(bad), None, "{bad}");
+        }
+    }
+
+    /// Every text colour of the stylesheet, in light and in dark, against the
+    /// backgrounds it is drawn on.
+    #[test]
+    fn the_stylesheets_palette_meets_aa_in_both_schemes() {
+        let css = super::super::assets::STYLESHEET;
+        let dark_at = css.find("prefers-color-scheme: dark").unwrap();
+        let (light, dark) = css.split_at(dark_at);
+        let var = |block: &str, name: &str| -> [u8; 3] {
+            let at = block
+                .find(&format!("--{name}:"))
+                .unwrap_or_else(|| panic!("--{name}"));
+            let value = block[at..]
+                .split(':')
+                .nth(1)
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap();
+            parse_hex(value.trim()).unwrap_or_else(|| panic!("--{name}: {value}"))
+        };
+        for (scheme, block) in [("light", light), ("dark", dark)] {
+            let pairs = [
+                ("text", "bg"),
+                ("text", "surface"),
+                ("muted", "surface"),
+                ("muted", "bg"),
+                ("primary", "surface"),
+                ("on-primary", "primary"),
+                ("danger", "surface"),
+                ("text", "danger-bg"),
+                ("text", "ok-bg"),
+                ("text", "info-bg"),
+            ];
+            for (fg, bg) in pairs {
+                let r = ratio(var(block, fg), var(block, bg));
+                assert!(r >= AA_TEXT, "{scheme}: --{fg} on --{bg} is {r:.2}:1");
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! The pages' one design: every page links the one stylesheet, under its
+//! content hash and cacheable for a year, and carries no inline style (the
+//! CSP says `style-src 'self'`); error pages too.
+
+use crate::helpers::spawn_app_with;
+use crate::signin::{authorize, browser, yaml};
+
+const CSP: &str =
+    "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The stylesheet link of a page, after checking the page has no inline style.
+fn stylesheet_of(html: &str) -> String {
+    assert!(!html.contains("<style"), "no style element: {html}");
+    assert!(!html.contains(" style="), "no style attribute: {html}");
+    let at = html
+        .find(r#"<link rel="stylesheet" href=""#)
+        .unwrap_or_else(|| panic!("a stylesheet link: {html}"));
+    let rest = &html[at + r#"<link rel="stylesheet" href=""#.len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+#[actix_web::test]
+async fn pages_link_one_hashed_stylesheet_that_caches_for_a_year() {
+    let app = spawn_app_with(|_| {}, Some(&yaml("acme"))).await;
+    let b = browser();
+    let res = authorize(&app, &b, "web", "openid notes:read", "").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-security-policy"], CSP);
+    let href = stylesheet_of(&res.text().await.unwrap());
+    assert!(
+        href.starts_with("/assets/gatehouse-") && href.ends_with(".css") && href.len() == 34,
+        "{href}"
+    );
+
+    let css = b.get(app.url(&href)).send().await.unwrap();
+    assert_eq!(css.status(), 200);
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    assert_eq!(
+        css.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let text = css.text().await.unwrap();
+    assert!(text.starts_with("/* Gatehouse's one stylesheet"), "{text}");
+    assert!(text.contains("@media (prefers-color-scheme: dark)"));
+
+    // Another version's name is not served: the name is the content.
+    let old = b
+        .get(app.url("/assets/gatehouse-000000000000.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.status(), 404);
+    assert_eq!(old.headers()["content-type"], "application/problem+json");
+    // The endpoint answers GET only.
+    let post = b.post(app.url(&href)).send().await.unwrap();
+    assert_eq!(post.status(), 405);
+}
+
+#[actix_web::test]
+async fn the_error_page_and_the_integration_notes_use_it_too() {
+    let app = spawn_app_with(|_| {}, Some(&yaml("acme"))).await;
+    let b = browser();
+    // An unknown client cannot be redirected to: the browser gets a page.
+    let res = authorize(&app, &b, "nobody", "openid", "").await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.headers()["content-security-policy"], CSP);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"<main class="card">"#), "{html}");
+    let href = stylesheet_of(&html);
+
+    let docs = b.get(app.url("/t/acme/docs")).send().await.unwrap();
+    assert_eq!(docs.status(), 200);
+    assert_eq!(docs.headers()["content-security-policy"], CSP);
+    assert_eq!(stylesheet_of(&docs.text().await.unwrap()), href);
+}
