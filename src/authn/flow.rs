@@ -210,6 +210,25 @@ pub async fn consented(
     issue(deps, snapshot, &request, &session, granted).await
 }
 
+/// "Not you?" on the consent page: the browser's session ends as a logout
+/// would end it (its refresh families revoked), and the same authorization
+/// request asks whoever is at the browser to sign in.
+pub async fn switch_account(
+    deps: Deps<'_>,
+    snapshot: &TenantSnapshot,
+    request: AuthorizationRequest,
+    session: SessionRow,
+) -> Result<Step, StoreError> {
+    let (tenant, id, now) = (snapshot.id.clone(), session.id, deps.clock.db_now());
+    deps.store
+        .run(move |c| super::session::sign_out(c, &tenant, &id, now))
+        .await?;
+    Ok(Step::Login {
+        request,
+        error: None,
+    })
+}
+
 /// The redirect for a denied consent (RFC 6749 §4.1.2.1 `access_denied`).
 pub fn denied(snapshot: &TenantSnapshot, request: &AuthorizationRequest) -> Step {
     let e = OAuthError::new(

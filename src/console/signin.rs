@@ -1,6 +1,6 @@
 //! The sign-in pages: login, consent, sign-out confirmation, signed out.
 
-use super::components::{Alert, actions, alert, described_by, field, submit};
+use super::components::{Alert, actions, alert, field, submit};
 use super::layout;
 use maud::{Markup, html};
 
@@ -62,32 +62,43 @@ pub fn consent(
     f: &FormState<'_>,
     scopes: &[ScopeItem<'_>],
 ) -> Markup {
+    let (required, optional): (Vec<&ScopeItem<'_>>, Vec<&ScopeItem<'_>>) =
+        scopes.iter().partition(|s| s.required);
     layout(
         "Allow access",
         html! {
             h1 { (client) " wants to access your " (tenant) " account" }
-            p { "Signed in as " strong { (user) } ". Untick anything you do not want to share." }
             form method="post" action=(f.action) {
                 (hidden(f))
-                fieldset {
-                    legend { "Permissions" }
-                    ul.scope-list {
-                        @for s in scopes {
-                            @let id = format!("scope-{}", s.name);
+                p.signed-in {
+                    "Signed in as " strong #signed-in-user { (user) } ". "
+                    // OpenID Connect Core §3.1.2.3: the End-User is the one who
+                    // decides; another person at this browser switches account.
+                    button.link #switch-account type="submit" name="decision" value="switch" {
+                        "Not you? Use another account"
+                    }
+                }
+                @if !required.is_empty() {
+                    h2 { "Always shared" }
+                    ul.scope-list #scopes-required {
+                        @for s in &required {
                             li {
-                                @if s.required {
-                                    input type="hidden" name="scope" value=(s.name);
-                                    input id=(id) type="checkbox" checked disabled
-                                        aria-describedby=[described_by(&id, true, false)];
-                                } @else {
+                                input type="hidden" name="scope" value=(s.name);
+                                (scope_text(s))
+                            }
+                        }
+                    }
+                }
+                @if !optional.is_empty() {
+                    fieldset {
+                        legend { h2 { "You choose" } }
+                        p.muted { "Untick anything you do not want to share." }
+                        ul.scope-list #scopes-optional {
+                            @for s in &optional {
+                                @let id = format!("scope-{}", s.name);
+                                li {
                                     input id=(id) type="checkbox" name="scope" value=(s.name) checked;
-                                }
-                                label for=(id) {
-                                    (s.description)
-                                    span.scope-name { code { (s.name) } }
-                                    @if s.required {
-                                        span.help id=(format!("{id}-help")) { "Needed to sign you in" }
-                                    }
+                                    label for=(id) { (scope_text(s)) }
                                 }
                             }
                         }
@@ -100,6 +111,14 @@ pub fn consent(
             }
         },
     )
+}
+
+/// A scope as the person reads it: what it means first, its name small.
+fn scope_text(s: &ScopeItem<'_>) -> Markup {
+    html! {
+        span.scope-description { (s.description) }
+        span.scope-name { code { (s.name) } }
+    }
 }
 
 pub fn confirm_logout(tenant: &str, action: &str, csrf: &str, carried: &[(&str, &str)]) -> Markup {

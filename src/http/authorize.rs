@@ -92,14 +92,15 @@ pub async fn consent(
             vec![],
         );
     };
-    let step = if form.get("decision") == Some("allow") {
-        let ticked = form.all("scope").map(str::to_owned).collect();
-        flow::consented(tenant.state.flow(), &s, request, session, ticked)
-            .await
-            .map_err(Problem::from)?
-    } else {
-        flow::denied(&s, &request)
-    };
+    let step = match form.get("decision") {
+        Some("allow") => {
+            let ticked = form.all("scope").map(str::to_owned).collect();
+            flow::consented(tenant.state.flow(), &s, request, session, ticked).await
+        }
+        Some("switch") => flow::switch_account(tenant.state.flow(), &s, request, session).await,
+        _ => Ok(flow::denied(&s, &request)),
+    }
+    .map_err(Problem::from)?;
     render(&tenant, &req, step, vec![])
 }
 

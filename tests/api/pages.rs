@@ -73,3 +73,71 @@ async fn the_error_page_and_the_integration_notes_use_it_too() {
     assert_eq!(docs.headers()["content-security-policy"], CSP);
     assert_eq!(stylesheet_of(&docs.text().await.unwrap()), href);
 }
+
+/// The consent page reads as a decision: who is signed in (and a way out for
+/// someone else), what is always shared apart from what the person chooses,
+/// each scope's meaning first and its name small, Allow as the primary action.
+#[actix_web::test]
+async fn the_consent_page_separates_required_from_chosen_and_offers_another_account() {
+    let app = spawn_app_with(|_| {}, Some(&yaml("acme"))).await;
+    let b = browser();
+    let url = app.url(&crate::signin::authorize_path(
+        "acme",
+        "web",
+        "openid profile notes:read",
+        "",
+    ));
+    let res = crate::signin::login_from(&app, &b, &url).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    let section = |id: &str| {
+        let at = html
+            .find(&format!(r#"id="{id}""#))
+            .unwrap_or_else(|| panic!("{id}: {html}"));
+        html[at..at + html[at..].find("</ul>").unwrap()].to_owned()
+    };
+    let required = section("scopes-required");
+    assert!(
+        required.contains(r#"<span class="scope-description">Sign you in</span><span class="scope-name"><code>openid</code></span>"#),
+        "{required}"
+    );
+    assert!(
+        !required.contains("checkbox"),
+        "nothing to untick: {required}"
+    );
+    let optional = section("scopes-optional");
+    assert!(optional.contains(r#"<input id="scope-notes:read" type="checkbox" name="scope" value="notes:read" checked>"#), "{optional}");
+    assert!(
+        optional.contains(r#"<span class="scope-description">Read your notes</span>"#),
+        "{optional}"
+    );
+    assert!(optional.contains(r#"value="profile""#) && !optional.contains(r#"value="openid""#));
+    assert!(
+        html.contains(r#"<strong id="signed-in-user">alice</strong>"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"<button class="button primary" type="submit" name="decision" value="allow">Allow</button>"#));
+
+    // "Not you?": the session ends and the same request asks for a sign-in.
+    let form = [
+        ("csrf", crate::signin::field(&html, "csrf")),
+        ("request", crate::signin::field(&html, "request")),
+        ("decision", "switch".to_owned()),
+    ];
+    let res = b
+        .post(app.url("/t/acme/consent"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let login = res.text().await.unwrap();
+    assert!(
+        login.contains("<title>Sign in — Gatehouse</title>"),
+        "{login}"
+    );
+    assert!(login.contains(r#"id="password""#), "{login}");
+    // The old session is gone: the request asks for a login again, not consent.
+    let again = crate::signin::page(&b, &url).await;
+    assert!(again.contains(r#"id="password""#), "{again}");
+}
