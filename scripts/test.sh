@@ -10,7 +10,7 @@
 #   5. every test again on PostgreSQL (127.0.0.1:5432, trust auth, database `test`;
 #      installed and started here when it is not running)
 # The browser tests drive Debian's chromium through chromium-driver; both are
-# installed here when missing.
+# installed here when missing, and axe-core (npm) for the accessibility test.
 # Set GATEHOUSE_TEST_POSTGRES_URL to use another PostgreSQL server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -90,9 +90,20 @@ ensure_container_tools() {
         "$TOOLS"/wheels/docker_compose-1.29.2-*.whl > "$TOOLS/compose_spec.json"
 }
 
+# axe-core (npm) for the accessibility test (tests/api/a11y.rs), which injects
+# it into the pages in Chromium.
+ensure_axe() {
+    [ -f "$TOOLS/axe/node_modules/axe-core/axe.min.js" ] && return 0
+    say "installing axe-core (npm) into $TOOLS/axe"
+    command -v npm >/dev/null || apt_install nodejs npm
+    mkdir -p "$TOOLS/axe"
+    npm install --prefix "$TOOLS/axe" --no-audit --no-fund --silent axe-core@4.14.1
+}
+
 ensure_build_tools
 ensure_browser
 ensure_postgres
+ensure_axe
 ensure_container_tools
 
 say "docker-compose.yml against the Compose specification; hadolint Dockerfile"

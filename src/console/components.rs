@@ -11,13 +11,14 @@ pub enum Alert {
     Info,
 }
 
-pub fn alert(kind: Alert, text: &str) -> Markup {
+/// An alert; `id` lets fields name it in `aria-describedby`.
+pub fn alert(kind: Alert, id: Option<&str>, text: &str) -> Markup {
     let (class, role) = match kind {
         Alert::Error => ("alert error", "alert"),
         Alert::Success => ("alert success", "status"),
         Alert::Info => ("alert info", "status"),
     };
-    html! { p class=(class) role=(role) { (text) } }
+    html! { p id=[id] class=(class) role=(role) { (text) } }
 }
 
 /// A labelled form field: the label, the control (which should carry
@@ -78,11 +79,11 @@ mod tests {
     #[test]
     fn an_error_interrupts_and_a_status_does_not() {
         assert_eq!(
-            alert(Alert::Error, "Wrong <password>").into_string(),
-            r#"<p class="alert error" role="alert">Wrong &lt;password&gt;</p>"#
+            alert(Alert::Error, Some("e"), "Wrong <password>").into_string(),
+            r#"<p id="e" class="alert error" role="alert">Wrong &lt;password&gt;</p>"#
         );
         assert_eq!(
-            alert(Alert::Success, "Saved").into_string(),
+            alert(Alert::Success, None, "Saved").into_string(),
             r#"<p class="alert success" role="status">Saved</p>"#
         );
     }

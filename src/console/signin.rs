@@ -30,17 +30,21 @@ pub fn login(
         html! {
             h1 { "Sign in to " (tenant) }
             p { "to continue to " strong { (client) } }
-            @if let Some(e) = error { (alert(Alert::Error, e)) }
+            @if let Some(e) = error { (alert(Alert::Error, Some("login-error"), e)) }
             form method="post" action=(f.action) {
                 (hidden(f))
+                // After wrong credentials both fields are marked and name the
+                // announced error (WCAG 3.3.1).
+                @let invalid = error.map(|_| "true");
+                @let described = error.map(|_| "login-error");
                 (field("username", "Username or email", html! {
                     input #username type="text" name="username" autocomplete="username" required
                         value=(login_hint.unwrap_or_default()) autofocus
-                        aria-invalid=[error.map(|_| "true")];
+                        aria-invalid=[invalid] aria-describedby=[described];
                 }, None, None))
                 (field("password", "Password", html! {
                     input #password type="password" name="password" autocomplete="current-password" required
-                        aria-invalid=[error.map(|_| "true")];
+                        aria-invalid=[invalid] aria-describedby=[described];
                 }, None, None))
                 (actions(submit("Sign in", true, None)))
             }
@@ -70,8 +74,8 @@ pub fn consent(
             h1 { (client) " wants to access your " (tenant) " account" }
             form method="post" action=(f.action) {
                 (hidden(f))
-                p.signed-in {
-                    "Signed in as " strong #signed-in-user { (user) } ". "
+                p { "Signed in as " strong #signed-in-user { (user) } "." }
+                p {
                     // OpenID Connect Core §3.1.2.3: the End-User is the one who
                     // decides; another person at this browser switches account.
                     button.link #switch-account type="submit" name="decision" value="switch" {
@@ -116,8 +120,10 @@ pub fn consent(
 /// A scope as the person reads it: what it means first, its name small.
 fn scope_text(s: &ScopeItem<'_>) -> Markup {
     html! {
-        span.scope-description { (s.description) }
-        span.scope-name { code { (s.name) } }
+        span.scope-text {
+            span.scope-description { (s.description) }
+            span.scope-name { code { (s.name) } }
+        }
     }
 }
 

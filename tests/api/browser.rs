@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-struct Driver {
+pub struct Driver {
     child: Child,
     port: u16,
 }
@@ -25,7 +25,7 @@ impl Drop for Driver {
 }
 
 /// Starts chromedriver on a port it chooses and reads that port from its output.
-fn chromedriver() -> Driver {
+pub fn chromedriver() -> Driver {
     let mut child = Command::new("chromedriver")
         .arg("--port=0")
         .stdout(Stdio::piped())
@@ -48,8 +48,39 @@ fn chromedriver() -> Driver {
     Driver { child, port }
 }
 
+/// A headless Chromium session through `driver`, with a profile of its own
+/// and `extra` command-line switches.
+pub async fn chromium(driver: &Driver, profile: &std::path::Path, extra: &[&str]) -> Client {
+    let mut args: Vec<String> = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
+    .iter()
+    .chain(extra)
+    .map(|a| (*a).to_owned())
+    .collect();
+    args.push(format!("--user-data-dir={}", profile.display()));
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }),
+    );
+    ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a Chromium session")
+}
+
 /// Clicks the element that `css` selects.
-async fn click(c: &Client, css: &str) {
+pub async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
         .await
         .unwrap()
@@ -59,7 +90,7 @@ async fn click(c: &Client, css: &str) {
 }
 
 /// Types `text` into the element that `css` selects.
-async fn type_into(c: &Client, css: &str, text: &str) {
+pub async fn type_into(c: &Client, css: &str, text: &str) {
     let field = c.find(Locator::Css(css)).await.unwrap();
     field.send_keys(text).await.unwrap();
 }
@@ -69,24 +100,7 @@ async fn a_person_signs_in_and_grants_a_subset_in_chromium() {
     let app = spawn_app_real_url(&yaml("acme"), Arc::new(SystemClock)).await;
     let driver = chromedriver();
     let profile = tempfile::tempdir().unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-                format!("--user-data-dir={}", profile.path().display()),
-            ]
-        }),
-    );
-    let c = ClientBuilder::native()
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("a Chromium session");
+    let c = chromium(&driver, profile.path(), &[]).await;
 
     let url = app.url(&crate::signin::authorize_path(
         "acme",

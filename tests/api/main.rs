@@ -3,6 +3,7 @@
 //! GATEHOUSE_TEST_DATABASE_URL is set) and talks HTTP to it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod a11y;
 mod attenuation;
 mod authzen;
 mod bans;

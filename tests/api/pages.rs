@@ -98,7 +98,7 @@ async fn the_consent_page_separates_required_from_chosen_and_offers_another_acco
     };
     let required = section("scopes-required");
     assert!(
-        required.contains(r#"<span class="scope-description">Sign you in</span><span class="scope-name"><code>openid</code></span>"#),
+        required.contains(r#"<span class="scope-text"><span class="scope-description">Sign you in</span><span class="scope-name"><code>openid</code></span></span>"#),
         "{required}"
     );
     assert!(

@@ -4,7 +4,7 @@
 //! backend-for-frontend, unticks a scope, sees the narrower rights, refreshes,
 //! shares a note read-only (the link works for that note and no other), is
 //! refused a write by AuthZEN, and signs out through Gatehouse. A screenshot
-//! of the signed-in page is written to the build directory.
+//! of the signed-in page is written to `target/screenshots/`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -341,7 +341,7 @@ async fn a_person_uses_the_demo_app_through_its_backend() {
         c.execute("return document.cookie", vec![]).await.unwrap(),
         ""
     );
-    let shot = build_dir().join("screenshots");
+    let shot = build_dir().parent().unwrap().join("screenshots");
     std::fs::create_dir_all(&shot).unwrap();
     std::fs::write(
         shot.join("demo-app-signed-in.png"),

@@ -1,0 +1,227 @@
+//! Accessibility in a real headless Chromium. axe-core (the npm package;
+//! scripts/test.sh installs it under target/ci-tools/axe) finds no WCAG 2.0 /
+//! 2.1 A or AA violation on the login page (also with its error), the consent
+//! page, an error page, the sign-out confirmation and the signed-out page, in
+//! light and in dark mode; and a person signs in with the keyboard alone.
+//! Each page's screenshot, per scheme, is saved under `target/screenshots/`.
+
+use crate::browser::{Driver, chromedriver, chromium};
+use crate::helpers::spawn_app_real_url;
+use crate::signin::{CB, authorize_path, yaml};
+use fantoccini::key::Key;
+use fantoccini::{Client, Locator};
+use gatehouse::clock::SystemClock;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn axe_source() -> String {
+    let path = std::env::var_os("GATEHOUSE_AXE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("target/ci-tools/axe/node_modules/axe-core/axe.min.js")
+        });
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "axe-core at {}: {e} (scripts/test.sh installs it with npm; or set GATEHOUSE_AXE_JS)",
+            path.display()
+        )
+    })
+}
+
+/// axe's WCAG A/AA violations on the current page, one line each.
+async fn violations(c: &Client, axe: &str) -> Vec<String> {
+    let script = format!(
+        "{axe}\n;const done = arguments[arguments.length - 1];\
+         axe.run(document, {{runOnly: {{type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}}})\
+         .then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))))\
+         .catch(e => done(['axe did not run: ' + e]));"
+    );
+    let found = c.execute_async(&script, vec![]).await.unwrap();
+    serde_json::from_value(found).unwrap()
+}
+
+/// Where the browser tests leave screenshots: `target/screenshots/` (the
+/// test runs from `target/debug/deps/`).
+pub fn screenshots() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let target = exe.ancestors().nth(3).unwrap().to_path_buf();
+    let dir = target.join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// axe finds nothing on the current page; its screenshot is saved.
+async fn check(c: &Client, axe: &str, page: &str, scheme: &str) {
+    let v = violations(c, axe).await;
+    assert!(v.is_empty(), "{page} ({scheme}): {v:#?}");
+    let name = format!("{}-{scheme}.png", page.replace(' ', "-"));
+    std::fs::write(screenshots().join(name), c.screenshot().await.unwrap()).unwrap();
+}
+
+/// Types into whatever has the focus, as a keyboard would.
+async fn keys(c: &Client, text: &str) {
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+async fn walk(driver: &Driver, scheme: &str, extra: &[&str]) {
+    let app = spawn_app_real_url(&yaml("acme"), Arc::new(SystemClock)).await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = chromium(driver, profile.path(), extra).await;
+    let axe = axe_source();
+    let body_colour = "return getComputedStyle(document.body).backgroundColor";
+    let expected = if scheme == "dark" {
+        "rgb(20, 22, 26)"
+    } else {
+        "rgb(245, 246, 248)"
+    };
+
+    let url = app.url(&authorize_path(
+        "acme",
+        "web",
+        "openid profile notes:read",
+        "",
+    ));
+    c.goto(&url).await.unwrap();
+    assert_eq!(
+        c.execute(body_colour, vec![]).await.unwrap(),
+        expected,
+        "{scheme}"
+    );
+    check(&c, &axe, "login", scheme).await;
+    if scheme == "light" {
+        // The check can fail: an image without a text alternative is found.
+        c.execute(
+            "document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/nothing.png\">')",
+            vec![],
+        )
+        .await
+        .unwrap();
+        let found = violations(&c, &axe).await;
+        assert!(
+            found.iter().any(|v| v.starts_with("image-alt: ")),
+            "{found:?}"
+        );
+        c.refresh().await.unwrap();
+    }
+
+    // The keyboard alone: the username has the focus, Tab moves to the
+    // password, Enter submits. A wrong password first: the error is announced.
+    keys(&c, "alice").await;
+    keys(
+        &c,
+        &format!(
+            "{}wrong-password{}",
+            char::from(Key::Tab),
+            char::from(Key::Enter)
+        ),
+    )
+    .await;
+    let alert = c
+        .wait()
+        .for_element(Locator::Css("[role=alert]"))
+        .await
+        .unwrap();
+    assert_eq!(
+        alert.text().await.unwrap(),
+        "The username or password is wrong."
+    );
+    let error_id = alert.attr("id").await.unwrap().unwrap();
+    for field in ["#username", "#password"] {
+        let input = c.find(Locator::Css(field)).await.unwrap();
+        assert_eq!(
+            input.attr("aria-invalid").await.unwrap().as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            input.attr("aria-describedby").await.unwrap(),
+            Some(error_id.clone())
+        );
+    }
+    check(&c, &axe, "login with an error", scheme).await;
+
+    c.find(Locator::Css("#username"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#username"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    keys(
+        &c,
+        &format!(
+            "alice{}alice-password-1{}",
+            char::from(Key::Tab),
+            char::from(Key::Enter)
+        ),
+    )
+    .await;
+    let allow = c
+        .wait()
+        .for_element(Locator::Css("button[value=allow]"))
+        .await
+        .unwrap();
+    check(&c, &axe, "consent", scheme).await;
+    allow
+        .send_keys(&char::from(Key::Enter).to_string())
+        .await
+        .unwrap();
+    let mut landed = String::new();
+    for _ in 0..100 {
+        landed = c.current_url().await.unwrap().to_string();
+        if landed.starts_with(CB) {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(landed.starts_with(CB), "{scheme}: landed on {landed}");
+
+    c.goto(&app.url("/t/acme/authorize?response_type=code&client_id=nobody"))
+        .await
+        .unwrap();
+    check(&c, &axe, "error", scheme).await;
+
+    c.goto(&app.url("/t/acme/logout")).await.unwrap();
+    let sign_out = c
+        .wait()
+        .for_element(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap();
+    check(&c, &axe, "sign-out confirmation", scheme).await;
+    sign_out.click().await.unwrap();
+    let mut title = String::new();
+    for _ in 0..100 {
+        title = c.title().await.unwrap();
+        if title == "Signed out — Gatehouse" {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(title, "Signed out — Gatehouse", "{scheme}");
+    check(&c, &axe, "signed out", scheme).await;
+    c.close().await.unwrap();
+}
+
+#[actix_web::test]
+async fn the_pages_pass_axe_in_light_and_dark_and_sign_in_works_by_keyboard() {
+    let driver = chromedriver();
+    walk(&driver, "light", &[]).await;
+    // Chromium's switch for prefers-color-scheme: dark.
+    walk(
+        &driver,
+        "dark",
+        &["--blink-settings=preferredColorScheme=0"],
+    )
+    .await;
+}
