@@ -10,6 +10,7 @@ pub mod config;
 pub mod console;
 pub mod grants;
 pub mod http;
+pub mod i18n;
 pub mod identity;
 pub mod oauth;
 pub mod store;

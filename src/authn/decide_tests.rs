@@ -26,6 +26,7 @@ fn request(prompt: Prompt, max_age: Option<i64>) -> AuthorizationRequest {
         prompt,
         max_age,
         login_hint: None,
+        ui_locales: None,
     }
 }
 

@@ -32,6 +32,8 @@ pub struct Deps<'a> {
 pub enum Step {
     Login {
         request: AuthorizationRequest,
+        /// Why the form is shown again: a message key of the pages'
+        /// catalogues (`i18n`, `login-error-…`).
         error: Option<&'static str>,
     },
     Consent {
@@ -138,7 +140,7 @@ pub async fn login(
         return Ok(LoggedIn {
             step: Step::Login {
                 request,
-                error: Some("The username or password is wrong."),
+                error: Some("login-error-wrong"),
             },
             cookie_value: None,
         });

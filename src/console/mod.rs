@@ -7,24 +7,25 @@ pub mod contrast;
 pub mod signin;
 pub mod steps;
 
+use crate::i18n::Text;
 use actix_web::http::StatusCode;
 use maud::{DOCTYPE, Markup, html};
 
 /// The frame every page shares: the one stylesheet, a narrow column, the
-/// page's content on a card.
-pub fn layout(title: &str, body: Markup) -> Markup {
-    shell(title, "page", body)
+/// page's content on a card, `<html lang>` of the page's language.
+pub fn layout(t: &Text, title: &str, body: Markup) -> Markup {
+    shell(t, title, "page", body)
 }
 
 /// [`layout`] with room for tables (the consoles, the integration notes).
-pub fn wide_layout(title: &str, body: Markup) -> Markup {
-    shell(title, "page wide", body)
+pub fn wide_layout(t: &Text, title: &str, body: Markup) -> Markup {
+    shell(t, title, "page wide", body)
 }
 
-fn shell(title: &str, class: &str, body: Markup) -> Markup {
+fn shell(t: &Text, title: &str, class: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(t.locale.tag()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -37,13 +38,17 @@ fn shell(title: &str, class: &str, body: Markup) -> Markup {
 }
 
 /// A readable error page for people in a browser.
+/// (Its title and message are English for now: they are written where the
+/// error arises; only the frame follows the language.)
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> Markup {
+    let t = Text::default();
     layout(
+        &t,
         title,
         html! {
             h1 { (title) }
             p { (message) }
-            p { small { "HTTP " (status.as_u16()) } }
+            p { small { (t.with("error-status", &[("status", status.as_str())])) } }
         },
     )
 }
@@ -52,6 +57,7 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Markup {
 pub fn tenant_docs(s: &crate::tenancy::TenantSnapshot) -> Markup {
     let m = s.metadata();
     wide_layout(
+        &Text::default(),
         &format!("{} — integration notes", s.name),
         html! {
             h1 { (s.name) }

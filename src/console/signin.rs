@@ -2,6 +2,7 @@
 
 use super::components::{Alert, actions, alert, field, submit};
 use super::layout;
+use crate::i18n::Text;
 use maud::{Markup, html};
 
 /// What the login and consent forms carry between requests.
@@ -18,7 +19,9 @@ fn hidden(f: &FormState<'_>) -> Markup {
     }
 }
 
+/// `error` is a catalogue key (`login-error-…`).
 pub fn login(
+    t: &Text,
     tenant: &str,
     client: &str,
     f: &FormState<'_>,
@@ -26,27 +29,28 @@ pub fn login(
     error: Option<&str>,
 ) -> Markup {
     layout(
-        "Sign in",
+        t,
+        &t.get("login-title"),
         html! {
-            h1 { "Sign in to " (tenant) }
-            p { "to continue to " strong { (client) } }
-            @if let Some(e) = error { (alert(Alert::Error, Some("login-error"), e)) }
+            h1 { (t.with("login-heading", &[("tenant", tenant)])) }
+            p { (t.with("login-continue", &[("client", client)])) }
+            @if let Some(e) = error { (alert(Alert::Error, Some("login-error"), &t.get(e))) }
             form method="post" action=(f.action) {
                 (hidden(f))
                 // After wrong credentials both fields are marked and name the
                 // announced error (WCAG 3.3.1).
                 @let invalid = error.map(|_| "true");
                 @let described = error.map(|_| "login-error");
-                (field("username", "Username or email", html! {
+                (field("username", &t.get("login-username"), html! {
                     input #username type="text" name="username" autocomplete="username" required
                         value=(login_hint.unwrap_or_default()) autofocus
                         aria-invalid=[invalid] aria-describedby=[described];
                 }, None, None))
-                (field("password", "Password", html! {
+                (field("password", &t.get("login-password"), html! {
                     input #password type="password" name="password" autocomplete="current-password" required
                         aria-invalid=[invalid] aria-describedby=[described];
                 }, None, None))
-                (actions(submit("Sign in", true, None)))
+                (actions(submit(&t.get("login-submit"), true, None)))
             }
         },
     )
@@ -55,11 +59,12 @@ pub fn login(
 /// One requested scope: name, description, and whether the user may untick it.
 pub struct ScopeItem<'a> {
     pub name: &'a str,
-    pub description: &'a str,
+    pub description: String,
     pub required: bool,
 }
 
 pub fn consent(
+    t: &Text,
     tenant: &str,
     client: &str,
     user: &str,
@@ -69,21 +74,22 @@ pub fn consent(
     let (required, optional): (Vec<&ScopeItem<'_>>, Vec<&ScopeItem<'_>>) =
         scopes.iter().partition(|s| s.required);
     layout(
-        "Allow access",
+        t,
+        &t.get("consent-title"),
         html! {
-            h1 { (client) " wants to access your " (tenant) " account" }
+            h1 { (t.with("consent-heading", &[("client", client), ("tenant", tenant)])) }
             form method="post" action=(f.action) {
                 (hidden(f))
-                p { "Signed in as " strong #signed-in-user { (user) } "." }
+                p { (t.get("consent-signed-in-as")) " " strong #signed-in-user { (user) } "." }
                 p {
                     // OpenID Connect Core §3.1.2.3: the End-User is the one who
                     // decides; another person at this browser switches account.
                     button.link #switch-account type="submit" name="decision" value="switch" {
-                        "Not you? Use another account"
+                        (t.get("consent-switch"))
                     }
                 }
                 @if !required.is_empty() {
-                    h2 { "Always shared" }
+                    h2 { (t.get("consent-required")) }
                     ul.scope-list #scopes-required {
                         @for s in &required {
                             li {
@@ -95,8 +101,8 @@ pub fn consent(
                 }
                 @if !optional.is_empty() {
                     fieldset {
-                        legend { h2 { "You choose" } }
-                        p.muted { "Untick anything you do not want to share." }
+                        legend { h2 { (t.get("consent-optional")) } }
+                        p.muted { (t.get("consent-untick")) }
                         ul.scope-list #scopes-optional {
                             @for s in &optional {
                                 @let id = format!("scope-{}", s.name);
@@ -109,8 +115,8 @@ pub fn consent(
                     }
                 }
                 (actions(html! {
-                    (submit("Allow", true, Some(("decision", "allow"))))
-                    (submit("Deny", false, Some(("decision", "deny"))))
+                    (submit(&t.get("consent-allow"), true, Some(("decision", "allow"))))
+                    (submit(&t.get("consent-deny"), false, Some(("decision", "deny"))))
                 }))
             }
         },
@@ -127,26 +133,34 @@ fn scope_text(s: &ScopeItem<'_>) -> Markup {
     }
 }
 
-pub fn confirm_logout(tenant: &str, action: &str, csrf: &str, carried: &[(&str, &str)]) -> Markup {
+pub fn confirm_logout(
+    t: &Text,
+    tenant: &str,
+    action: &str,
+    csrf: &str,
+    carried: &[(&str, &str)],
+) -> Markup {
     layout(
-        "Sign out",
+        t,
+        &t.get("logout-title"),
         html! {
-            h1 { "Sign out of " (tenant) "?" }
+            h1 { (t.with("logout-heading", &[("tenant", tenant)])) }
             form method="post" action=(action) {
                 input type="hidden" name="csrf" value=(csrf);
                 @for (k, v) in carried { input type="hidden" name=(k) value=(v); }
-                (actions(submit("Sign out", true, None)))
+                (actions(submit(&t.get("logout-submit"), true, None)))
             }
         },
     )
 }
 
-pub fn logged_out(tenant: &str) -> Markup {
+pub fn logged_out(t: &Text, tenant: &str) -> Markup {
     layout(
-        "Signed out",
+        t,
+        &t.get("logged-out-title"),
         html! {
-            h1 { "You are signed out" }
-            p { "You have signed out of " (tenant) ". You can close this window." }
+            h1 { (t.get("logged-out-heading")) }
+            p { (t.with("logged-out-text", &[("tenant", tenant)])) }
         },
     )
 }
@@ -154,6 +168,7 @@ pub fn logged_out(tenant: &str) -> Markup {
 /// The consent page's list: each requested scope with what it means (the
 /// built-in wording, or the tenant's description), `openid` required.
 pub fn scope_items<'a>(
+    t: &Text,
     requested: impl IntoIterator<Item = &'a String>,
     tenant_scopes: &'a [(String, String)],
 ) -> Vec<ScopeItem<'a>> {
@@ -161,29 +176,26 @@ pub fn scope_items<'a>(
         .into_iter()
         .map(|name| ScopeItem {
             name,
-            description: standard_description(name)
+            description: standard_description(t, name)
                 .or_else(|| {
                     tenant_scopes
                         .iter()
                         .find(|(n, _)| n == name)
-                        .map(|(_, d)| d.as_str())
+                        .map(|(_, d)| d.clone())
                 })
-                .unwrap_or(name),
+                .unwrap_or_else(|| name.clone()),
             required: name == "openid",
         })
         .collect()
 }
 
-/// Human descriptions of the OpenID Connect scopes.
-pub fn standard_description(scope: &str) -> Option<&'static str> {
-    Some(match scope {
-        "openid" => "Sign you in",
-        "profile" => "Your name and username",
-        "email" => "Your email address",
-        "offline_access" => "Stay connected when you are not using it",
-        "account" => "Change your name and email address",
-        _ => return None,
-    })
+/// What the OpenID Connect scopes (and `account`) mean, in the page's language.
+pub fn standard_description(t: &Text, scope: &str) -> Option<String> {
+    matches!(
+        scope,
+        "openid" | "profile" | "email" | "offline_access" | "account"
+    )
+    .then(|| t.get(&format!("scope-{scope}")))
 }
 
 #[cfg(test)]
@@ -196,10 +208,10 @@ mod tests {
             .map(str::to_owned)
             .into();
         let tenant = vec![("notes:read".to_owned(), "Read your notes".to_owned())];
-        let items = scope_items(&requested, &tenant);
+        let items = scope_items(&Text::default(), &requested, &tenant);
         let got: Vec<(&str, &str, bool)> = items
             .iter()
-            .map(|i| (i.name, i.description, i.required))
+            .map(|i| (i.name, i.description.as_str(), i.required))
             .collect();
         assert_eq!(
             got,

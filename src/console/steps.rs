@@ -3,6 +3,7 @@
 //! CSRF token the form carries back.
 
 use super::signin::{self, FormState};
+use crate::i18n::Text;
 use crate::oauth::authorize::AuthorizationRequest;
 use crate::store::users::UserRow;
 use crate::tenancy::TenantSnapshot;
@@ -17,7 +18,9 @@ pub struct Carried<'a> {
 }
 
 /// The login page; 401 when it is shown again after wrong credentials.
+/// `error` is a catalogue key.
 pub fn login(
+    t: &Text,
     s: &TenantSnapshot,
     request: &AuthorizationRequest,
     error: Option<&str>,
@@ -26,6 +29,7 @@ pub fn login(
     let action = format!("/t/{}/login", s.slug);
     let f = form(&action, carried);
     let page = signin::login(
+        t,
         &s.name,
         &client_name(s, &request.client_id),
         &f,
@@ -42,6 +46,7 @@ pub fn login(
 
 /// The consent page: the requested scopes, each explained.
 pub fn consent(
+    t: &Text,
     s: &TenantSnapshot,
     request: &AuthorizationRequest,
     user: &UserRow,
@@ -49,8 +54,9 @@ pub fn consent(
 ) -> Markup {
     let action = format!("/t/{}/consent", s.slug);
     let f = form(&action, carried);
-    let items = signin::scope_items(&request.scopes, &s.scopes);
+    let items = signin::scope_items(t, &request.scopes, &s.scopes);
     signin::consent(
+        t,
         &s.name,
         &client_name(s, &request.client_id),
         &user.username,

@@ -87,7 +87,7 @@ pub async fn consent(
             &req,
             Step::Login {
                 request,
-                error: Some("Please sign in again."),
+                error: Some("login-error-again"),
             },
             vec![],
         );
@@ -146,11 +146,13 @@ fn render(
         csrf: &csrf,
         request: &blob,
     };
+    let t = pages::text(req, request.ui_locales.as_deref());
     let (status, page) = match &step {
-        Step::Login { request, error } => steps::login(s, request, *error, &carried),
-        Step::Consent { request, user } => {
-            (StatusCode::OK, steps::consent(s, request, user, &carried))
-        }
+        Step::Login { request, error } => steps::login(&t, s, request, *error, &carried),
+        Step::Consent { request, user } => (
+            StatusCode::OK,
+            steps::consent(&t, s, request, user, &carried),
+        ),
         Step::Redirect(_) | Step::Page(_) => return Err(Problem::internal().into()),
     };
     Ok(pages::html(status, page, cookies))

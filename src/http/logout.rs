@@ -29,11 +29,13 @@ impl From<LogoutError> for PageError {
     }
 }
 
-const FIELDS: [&str; 4] = [
+const FIELDS: [&str; 5] = [
     "client_id",
     "post_logout_redirect_uri",
     "state",
     "id_token_hint",
+    // RP-Initiated Logout 1.0 §2: the languages for the pages.
+    "ui_locales",
 ];
 
 /// GET /t/{tenant}/logout: signs out at once only when the `id_token_hint`
@@ -53,7 +55,8 @@ pub async fn logout_get(
         session_id: &r.id,
     });
     if logout::without_asking(hint.as_ref(), named) {
-        return finish(&tenant.state, s, current, |k| {
+        let t = pages::text(&req, params.get("ui_locales"));
+        return finish(&tenant.state, s, current, &t, |k| {
             params.get(k).map(str::to_owned)
         })
         .await;
@@ -64,7 +67,8 @@ pub async fn logout_get(
         .filter_map(|k| params.get(k).map(|v| (*k, v)))
         .collect();
     let action = format!("/t/{}/logout", s.slug);
-    let page = signin::confirm_logout(&s.name, &action, &csrf, &carried);
+    let t = pages::text(&req, params.get("ui_locales"));
+    let page = signin::confirm_logout(&t, &s.name, &action, &csrf, &carried);
     Ok(pages::html(
         StatusCode::OK,
         page,
@@ -83,7 +87,8 @@ pub async fn logout_post(
         return Err(bad("The form expired; sign out again from the application.").into());
     }
     let current = pages::current_session(&tenant.state, &tenant.snapshot, &req).await?;
-    finish(&tenant.state, &tenant.snapshot, current, |k| {
+    let t = pages::text(&req, form.get("ui_locales"));
+    finish(&tenant.state, &tenant.snapshot, current, &t, |k| {
         form.get(k).map(str::to_owned)
     })
     .await
@@ -94,6 +99,7 @@ async fn finish(
     state: &AppState,
     s: &TenantSnapshot,
     current: Option<SessionRow>,
+    t: &crate::i18n::Text,
     get: impl Fn(&str) -> Option<String>,
 ) -> Result<HttpResponse, actix_web::Error> {
     let target = logout::destination(s, get).map_err(PageError::from)?;
@@ -109,7 +115,7 @@ async fn finish(
     let Some(uri) = target else {
         return Ok(pages::html(
             StatusCode::OK,
-            signin::logged_out(&s.name),
+            signin::logged_out(t, &s.name),
             clear,
         ));
     };

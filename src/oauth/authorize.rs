@@ -55,6 +55,9 @@ pub struct AuthorizationRequest {
     pub prompt: Prompt,
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
+    /// OpenID Connect Core §3.1.2.1: the languages the user prefers for the
+    /// pages, space-separated BCP 47 tags (`i18n::negotiate` picks one).
+    pub ui_locales: Option<String>,
 }
 
 /// How a sealed request is written: the response type by name and the PKCE
@@ -71,6 +74,9 @@ struct Wire {
     prompt: Prompt,
     max_age: Option<i64>,
     login_hint: Option<String>,
+    /// Absent from requests sealed before it existed.
+    #[serde(default)]
+    ui_locales: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -96,6 +102,7 @@ impl From<AuthorizationRequest> for Wire {
             prompt: r.prompt,
             max_age: r.max_age,
             login_hint: r.login_hint,
+            ui_locales: r.ui_locales,
         }
     }
 }
@@ -121,6 +128,7 @@ impl TryFrom<Wire> for AuthorizationRequest {
             prompt: w.prompt,
             max_age: w.max_age,
             login_hint: w.login_hint,
+            ui_locales: w.ui_locales,
         })
     }
 }
@@ -252,6 +260,7 @@ pub fn parse(
         prompt,
         max_age,
         login_hint: params.get("login_hint").map(str::to_owned),
+        ui_locales: params.get("ui_locales").map(str::to_owned),
     })
 }
 

@@ -2,7 +2,8 @@
 //! scripts/test.sh installs it under target/ci-tools/axe) finds no WCAG 2.0 /
 //! 2.1 A or AA violation on the login page (also with its error), the consent
 //! page, an error page, the sign-out confirmation and the signed-out page, in
-//! light and in dark mode; and a person signs in with the keyboard alone.
+//! English and Russian, in light and in dark mode; and a person signs in with
+//! the keyboard alone.
 //! Each page's screenshot, per scheme, is saved under `target/screenshots/`.
 
 use crate::browser::{Driver, chromedriver, chromium};
@@ -11,6 +12,7 @@ use crate::signin::{CB, authorize_path, yaml};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use gatehouse::clock::SystemClock;
+use gatehouse::i18n::{Locale, Text};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,7 +58,11 @@ pub fn screenshots() -> PathBuf {
 async fn check(c: &Client, axe: &str, page: &str, scheme: &str) {
     let v = violations(c, axe).await;
     assert!(v.is_empty(), "{page} ({scheme}): {v:#?}");
-    let name = format!("{}-{scheme}.png", page.replace(' ', "-"));
+    let name = format!(
+        "{}-{}.png",
+        page.replace(' ', "-"),
+        scheme.replace(", ", "-")
+    );
     std::fs::write(screenshots().join(name), c.screenshot().await.unwrap()).unwrap();
 }
 
@@ -70,13 +76,17 @@ async fn keys(c: &Client, text: &str) {
         .unwrap();
 }
 
-async fn walk(driver: &Driver, scheme: &str, extra: &[&str]) {
+/// The pages in `lang` (`ui_locales`) and `scheme`.
+async fn walk(driver: &Driver, lang: Locale, scheme: &str, extra: &[&str]) {
+    let t = Text::new(lang);
+    let ui = format!("&ui_locales={}", lang.tag());
+    let scheme = &format!("{scheme}, {}", lang.tag());
     let app = spawn_app_real_url(&yaml("acme"), Arc::new(SystemClock)).await;
     let profile = tempfile::tempdir().unwrap();
     let c = chromium(driver, profile.path(), extra).await;
     let axe = axe_source();
     let body_colour = "return getComputedStyle(document.body).backgroundColor";
-    let expected = if scheme == "dark" {
+    let expected = if scheme.starts_with("dark") {
         "rgb(20, 22, 26)"
     } else {
         "rgb(245, 246, 248)"
@@ -86,7 +96,7 @@ async fn walk(driver: &Driver, scheme: &str, extra: &[&str]) {
         "acme",
         "web",
         "openid profile notes:read",
-        "",
+        &ui,
     ));
     c.goto(&url).await.unwrap();
     assert_eq!(
@@ -94,8 +104,13 @@ async fn walk(driver: &Driver, scheme: &str, extra: &[&str]) {
         expected,
         "{scheme}"
     );
+    let lang_attr = c
+        .execute("return document.documentElement.lang", vec![])
+        .await
+        .unwrap();
+    assert_eq!(lang_attr, lang.tag(), "{scheme}");
     check(&c, &axe, "login", scheme).await;
-    if scheme == "light" {
+    if scheme == "light, en" {
         // The check can fail: an image without a text alternative is found.
         c.execute(
             "document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/nothing.png\">')",
@@ -128,10 +143,7 @@ async fn walk(driver: &Driver, scheme: &str, extra: &[&str]) {
         .for_element(Locator::Css("[role=alert]"))
         .await
         .unwrap();
-    assert_eq!(
-        alert.text().await.unwrap(),
-        "The username or password is wrong."
-    );
+    assert_eq!(alert.text().await.unwrap(), t.get("login-error-wrong"));
     let error_id = alert.attr("id").await.unwrap().unwrap();
     for field in ["#username", "#password"] {
         let input = c.find(Locator::Css(field)).await.unwrap();
@@ -192,7 +204,9 @@ async fn walk(driver: &Driver, scheme: &str, extra: &[&str]) {
         .unwrap();
     check(&c, &axe, "error", scheme).await;
 
-    c.goto(&app.url("/t/acme/logout")).await.unwrap();
+    c.goto(&app.url(&format!("/t/acme/logout?ui_locales={}", lang.tag())))
+        .await
+        .unwrap();
     let sign_out = c
         .wait()
         .for_element(Locator::Css("button[type=submit]"))
@@ -200,28 +214,27 @@ async fn walk(driver: &Driver, scheme: &str, extra: &[&str]) {
         .unwrap();
     check(&c, &axe, "sign-out confirmation", scheme).await;
     sign_out.click().await.unwrap();
+    let signed_out = format!("{} — Gatehouse", t.get("logged-out-title"));
     let mut title = String::new();
     for _ in 0..100 {
         title = c.title().await.unwrap();
-        if title == "Signed out — Gatehouse" {
+        if title == signed_out {
             break;
         }
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(title, "Signed out — Gatehouse", "{scheme}");
+    assert_eq!(title, signed_out, "{scheme}");
     check(&c, &axe, "signed out", scheme).await;
     c.close().await.unwrap();
 }
 
 #[actix_web::test]
-async fn the_pages_pass_axe_in_light_and_dark_and_sign_in_works_by_keyboard() {
+async fn the_pages_pass_axe_in_both_languages_light_and_dark_and_sign_in_works_by_keyboard() {
     let driver = chromedriver();
-    walk(&driver, "light", &[]).await;
     // Chromium's switch for prefers-color-scheme: dark.
-    walk(
-        &driver,
-        "dark",
-        &["--blink-settings=preferredColorScheme=0"],
-    )
-    .await;
+    let dark = ["--blink-settings=preferredColorScheme=0"];
+    for lang in Locale::ALL {
+        walk(&driver, lang, "light", &[]).await;
+        walk(&driver, lang, "dark", &dark).await;
+    }
 }

@@ -141,3 +141,86 @@ async fn the_consent_page_separates_required_from_chosen_and_offers_another_acco
     let again = crate::signin::page(&b, &url).await;
     assert!(again.contains(r#"id="password""#), "{again}");
 }
+
+/// The language: `ui_locales` (OpenID Connect Core §3.1.2.1) first, then
+/// `Accept-Language`, then English; the sealed request carries it from the
+/// login page to the consent page; `<html lang>` says which.
+#[actix_web::test]
+async fn ui_locales_then_accept_language_choose_the_pages_language() {
+    let app = spawn_app_with(|_| {}, Some(&yaml("acme"))).await;
+    let url = |extra: &str| {
+        app.url(&crate::signin::authorize_path(
+            "acme",
+            "web",
+            "openid notes:read",
+            extra,
+        ))
+    };
+    let get = |u: String, lang: Option<&'static str>| {
+        let b = browser();
+        async move {
+            let mut r = b.get(u);
+            if let Some(l) = lang {
+                r = r.header("accept-language", l);
+            }
+            r.send().await.unwrap().text().await.unwrap()
+        }
+    };
+    let russian = get(url("&ui_locales=ru"), None).await;
+    assert!(russian.contains(r#"<html lang="ru">"#), "{russian}");
+    assert!(
+        russian.contains("<title>Вход — Gatehouse</title>"),
+        "{russian}"
+    );
+    assert!(russian.contains("<h1>Вход в Acme</h1>"), "{russian}");
+    assert!(
+        russian.contains(r#"<label for="password">Пароль</label>"#),
+        "{russian}"
+    );
+
+    let by_header = get(url(""), Some("ru-RU,ru;q=0.9,en;q=0.5")).await;
+    assert!(by_header.contains(r#"<html lang="ru">"#), "{by_header}");
+    let first_supported = get(url("&ui_locales=de%20en"), Some("ru")).await;
+    assert!(
+        first_supported.contains(r#"<html lang="en">"#),
+        "{first_supported}"
+    );
+    assert!(first_supported.contains("<h1>Sign in to Acme</h1>"));
+    let neither = get(url("&ui_locales=de"), Some("fr")).await;
+    assert!(neither.contains(r#"<html lang="en">"#), "{neither}");
+
+    // Through sign-in: a wrong password, then the consent page, in Russian.
+    let b = browser();
+    let login = crate::signin::page(&b, &url("&ui_locales=ru")).await;
+    let res =
+        crate::signin::log_in(&b, &app.url("/t/acme/login"), &login, ("alice", "wrong")).await;
+    assert_eq!(res.status(), 401);
+    let again = res.text().await.unwrap();
+    assert!(
+        again.contains(r#"role="alert">Неверное имя пользователя или пароль.</p>"#),
+        "{again}"
+    );
+    let res = crate::signin::login(&app, &b, &again, "alice-password-1").await;
+    let consent = res.text().await.unwrap();
+    assert!(consent.contains(r#"<html lang="ru">"#), "{consent}");
+    assert!(
+        consent.contains("Notes Web запрашивает доступ к вашей учётной записи Acme"),
+        "{consent}"
+    );
+    assert!(
+        consent.contains(r#"<span class="scope-description">Вход от вашего имени</span>"#),
+        "{consent}"
+    );
+    assert!(
+        consent.contains(r#"value="allow">Разрешить</button>"#),
+        "{consent}"
+    );
+
+    // The logout confirmation takes ui_locales too (RP-Initiated Logout §2).
+    let confirm = crate::signin::page(&b, &app.url("/t/acme/logout?ui_locales=ru")).await;
+    assert!(confirm.contains("<h1>Выйти из Acme?</h1>"), "{confirm}");
+    assert!(
+        confirm.contains(r#"name="ui_locales" value="ru""#),
+        "carried to the POST: {confirm}"
+    );
+}
