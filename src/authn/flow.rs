@@ -6,6 +6,7 @@ use crate::clock::Clock;
 use crate::config::SecretString;
 use crate::grants::code_issuance::{CodeBinding, issue_code};
 use crate::grants::implicit;
+use crate::i18n::Message;
 use crate::identity::password::PasswordHasher;
 use crate::oauth::OAuthError;
 use crate::oauth::authorize::{self, AuthorizationRequest, ResponseType};
@@ -42,7 +43,7 @@ pub enum Step {
     },
     Redirect(String),
     /// The request no longer makes sense (e.g. the client disappeared).
-    Page(String),
+    Page(Message),
 }
 
 /// A fresh sign-in to attach to the browser.
@@ -59,7 +60,7 @@ pub async fn advance(
     session: Option<SessionRow>,
 ) -> Result<Step, StoreError> {
     let Some(client) = snapshot.client(&request.client_id) else {
-        return Ok(Step::Page("The client no longer exists.".into()));
+        return Ok(Step::Page(Message::new("error-client-gone")));
     };
     let now = deps.clock.db_now();
     let remembered = match &session {
@@ -307,7 +308,7 @@ fn implicit(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Step {
     let Some(client) = snapshot.client(&request.client_id) else {
-        return Step::Page("The client no longer exists.".into());
+        return Step::Page(Message::new("error-client-gone"));
     };
     match implicit::mint(snapshot, &client, &session.user_id, scopes, rights, now) {
         Ok(access) => {

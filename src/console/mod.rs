@@ -38,12 +38,9 @@ fn shell(t: &Text, title: &str, class: &str, body: Markup) -> Markup {
 }
 
 /// A readable error page for people in a browser.
-/// (Its title and message are English for now: they are written where the
-/// error arises; only the frame follows the language.)
-pub fn error_page(status: StatusCode, title: &str, message: &str) -> Markup {
-    let t = Text::default();
+pub fn error_page(t: &Text, status: StatusCode, title: &str, message: &str) -> Markup {
     layout(
-        &t,
+        t,
         title,
         html! {
             h1 { (title) }

@@ -7,28 +7,39 @@ use crate::authn::flow::{self, Step};
 use crate::authn::sealed;
 use crate::config::SecretString;
 use crate::console::steps;
+use crate::i18n::{Message, Text};
 use crate::oauth::FormParams;
 use crate::oauth::authorize::{self, AuthorizeError};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-fn bad_request(message: impl Into<String>) -> PageError {
-    PageError {
-        status: StatusCode::BAD_REQUEST,
-        title: "This sign-in link does not work".into(),
-        message: message.into(),
-    }
+/// A request the authorization endpoint cannot go on with, in the language
+/// of `t`.
+fn bad_request(t: &Text, message: Message) -> PageError {
+    PageError::new(
+        StatusCode::BAD_REQUEST,
+        Message::new("error-sign-in-link-title"),
+        message,
+    )
+    .in_language(t)
 }
 
 /// GET /t/{tenant}/authorize
 pub async fn authorize(tenant: Tenant, req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
     let s = tenant.snapshot.clone();
-    let params = FormParams::parse(req.query_string().as_bytes())
-        .map_err(|e| bad_request(e.error_description.unwrap_or_default()))?;
+    let params = FormParams::parse(req.query_string().as_bytes()).map_err(|e| {
+        let detail = e.error_description.unwrap_or_default();
+        bad_request(
+            &pages::text(&req, None),
+            Message::new("error-request-malformed").arg("detail", detail),
+        )
+    })?;
     let request = match authorize::parse(&params, |id| s.client(id)) {
         Ok(r) => r,
-        Err(AuthorizeError::Page(m)) => return Err(bad_request(m).into()),
+        Err(AuthorizeError::Page(m)) => {
+            return Err(bad_request(&pages::text(&req, params.get("ui_locales")), m).into());
+        }
         Err(AuthorizeError::Redirect {
             redirect_uri,
             state: st,
@@ -112,16 +123,25 @@ fn open(
 ) -> Result<(PageForm, authorize::AuthorizationRequest), PageError> {
     let (state, s) = (&tenant.state, &tenant.snapshot);
     let form = PageForm::parse(body);
+    // The sealed request (and its ui_locales) is not open yet: the browser's
+    // languages decide.
+    let t = pages::text(req, None);
     if !pages::csrf_ok(req, form.get("csrf")) {
-        return Err(PageError {
-            status: StatusCode::FORBIDDEN,
-            title: "The form expired".into(),
-            message: "Go back to the application and sign in again.".into(),
-        });
+        return Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            Message::new("error-form-expired-title"),
+            Message::new("error-form-expired"),
+        )
+        .in_language(&t));
     }
     let now = state.clock.now().timestamp();
-    let request = sealed::open_request(&state.master_key, &s.id, form.get("request").unwrap_or_default(), now)
-        .ok_or_else(|| bad_request("The sign-in took too long or the form was altered. Go back to the application and try again."))?;
+    let request = sealed::open_request(
+        &state.master_key,
+        &s.id,
+        form.get("request").unwrap_or_default(),
+        now,
+    )
+    .ok_or_else(|| bad_request(&t, Message::new("error-sealed")))?;
     Ok((form, request))
 }
 
@@ -136,7 +156,7 @@ fn render(
     cookies.extend(csrf_cookie);
     let request = match &step {
         Step::Redirect(url) => return Ok(pages::redirect(url, cookies)),
-        Step::Page(m) => return Err(bad_request(m.as_str()).into()),
+        Step::Page(m) => return Err(bad_request(&pages::text(req, None), m.clone()).into()),
         Step::Login { request, .. } | Step::Consent { request, .. } => request,
     };
     let now = state.clock.now().timestamp();

@@ -3,6 +3,7 @@
 //! API, and a readable HTML page for browsers. Internal detail is logged with
 //! its cause chain and never sent.
 
+use crate::i18n::{Locale, Message, Text};
 use crate::oauth::{OAuthError, OAuthErrorCode};
 use crate::store::StoreError;
 use actix_web::http::StatusCode;
@@ -160,12 +161,30 @@ impl ResponseError for OAuthError {
     }
 }
 
-/// An error shown to a person in a browser.
+/// An error shown to a person in a browser, in their language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageError {
     pub status: StatusCode,
-    pub title: String,
-    pub message: String,
+    pub title: Message,
+    pub message: Message,
+    pub locale: Locale,
+}
+
+impl PageError {
+    /// In English until [`PageError::in_language`] says otherwise.
+    pub fn new(status: StatusCode, title: Message, message: Message) -> Self {
+        Self {
+            status,
+            title,
+            message,
+            locale: Locale::default(),
+        }
+    }
+
+    pub fn in_language(mut self, t: &Text) -> Self {
+        self.locale = t.locale;
+        self
+    }
 }
 
 impl std::fmt::Display for PageError {
@@ -182,7 +201,11 @@ impl ResponseError for PageError {
     fn error_response(&self) -> HttpResponse {
         super::headers::secure_page(HttpResponse::build(self.status))
             .content_type("text/html; charset=utf-8")
-            .body(crate::console::error_page(self.status, &self.title, &self.message).into_string())
+            .body({
+                let t = Text::new(self.locale);
+                let (title, message) = (t.message(&self.title), t.message(&self.message));
+                crate::console::error_page(&t, self.status, &title, &message).into_string()
+            })
     }
 }
 
@@ -195,16 +218,17 @@ fn wants_html(req: &HttpRequest) -> bool {
 
 /// Unknown routes: an HTML page for browsers, problem+json for everyone else.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    let detail = format!("no resource at {}", req.path());
+    let detail = Message::new("error-not-found").arg("path", req.path());
     if wants_html(&req) {
-        PageError {
-            status: StatusCode::NOT_FOUND,
-            title: "Page not found".into(),
-            message: detail,
-        }
+        PageError::new(
+            StatusCode::NOT_FOUND,
+            Message::new("error-not-found-title"),
+            detail,
+        )
+        .in_language(&super::pages::text(&req, None))
         .error_response()
     } else {
-        Problem::not_found(detail).error_response()
+        Problem::not_found(detail.to_string()).error_response()
     }
 }
 

@@ -9,24 +9,30 @@ use super::tenant::Tenant;
 use crate::authn::logout::{self, Current, Hint, LogoutError};
 use crate::authn::session;
 use crate::console::signin;
+use crate::i18n::{Message, Text};
 use crate::oauth::FormParams;
 use crate::store::sessions::SessionRow;
 use crate::tenancy::TenantSnapshot;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-fn bad(message: &str) -> PageError {
-    PageError {
-        status: StatusCode::BAD_REQUEST,
-        title: "Sign-out failed".into(),
-        message: message.into(),
-    }
+fn bad(t: &Text, message: Message) -> PageError {
+    PageError::new(
+        StatusCode::BAD_REQUEST,
+        Message::new("error-sign-out-title"),
+        message,
+    )
+    .in_language(t)
 }
 
-impl From<LogoutError> for PageError {
-    fn from(e: LogoutError) -> Self {
-        bad(&e.to_string())
-    }
+/// What the page says of a refused logout request.
+fn refusal(e: &LogoutError) -> Message {
+    Message::new(match e {
+        LogoutError::ClientMismatch => "error-logout-client-mismatch",
+        LogoutError::NoClient => "error-logout-no-client",
+        LogoutError::Unregistered => "error-logout-unregistered",
+        LogoutError::InvalidUri => "error-logout-invalid-uri",
+    })
 }
 
 const FIELDS: [&str; 5] = [
@@ -45,17 +51,21 @@ pub async fn logout_get(
     req: HttpRequest,
 ) -> Result<HttpResponse, actix_web::Error> {
     let s = &tenant.snapshot;
-    let params =
-        FormParams::parse(req.query_string().as_bytes()).map_err(|_| bad("repeated parameters"))?;
+    let params = FormParams::parse(req.query_string().as_bytes()).map_err(|_| {
+        bad(
+            &pages::text(&req, None),
+            Message::new("error-sign-out-repeated"),
+        )
+    })?;
+    let t = pages::text(&req, params.get("ui_locales"));
     let hint = params.get("id_token_hint").and_then(|h| Hint::read(s, h));
-    logout::client(params.get("client_id"), hint.as_ref()).map_err(PageError::from)?;
+    logout::client(params.get("client_id"), hint.as_ref()).map_err(|e| bad(&t, refusal(&e)))?;
     let current = pages::current_session(&tenant.state, s, &req).await?;
     let named = current.as_ref().map(|r| Current {
         user_id: &r.user_id,
         session_id: &r.id,
     });
     if logout::without_asking(hint.as_ref(), named) {
-        let t = pages::text(&req, params.get("ui_locales"));
         return finish(&tenant.state, s, current, &t, |k| {
             params.get(k).map(str::to_owned)
         })
@@ -67,7 +77,6 @@ pub async fn logout_get(
         .filter_map(|k| params.get(k).map(|v| (*k, v)))
         .collect();
     let action = format!("/t/{}/logout", s.slug);
-    let t = pages::text(&req, params.get("ui_locales"));
     let page = signin::confirm_logout(&t, &s.name, &action, &csrf, &carried);
     Ok(pages::html(
         StatusCode::OK,
@@ -83,11 +92,11 @@ pub async fn logout_post(
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
     let form = PageForm::parse(&body);
+    let t = pages::text(&req, form.get("ui_locales"));
     if !pages::csrf_ok(&req, form.get("csrf")) {
-        return Err(bad("The form expired; sign out again from the application.").into());
+        return Err(bad(&t, Message::new("error-sign-out-expired")).into());
     }
     let current = pages::current_session(&tenant.state, &tenant.snapshot, &req).await?;
-    let t = pages::text(&req, form.get("ui_locales"));
     finish(&tenant.state, &tenant.snapshot, current, &t, |k| {
         form.get(k).map(str::to_owned)
     })
@@ -102,7 +111,7 @@ async fn finish(
     t: &crate::i18n::Text,
     get: impl Fn(&str) -> Option<String>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let target = logout::destination(s, get).map_err(PageError::from)?;
+    let target = logout::destination(s, get).map_err(|e| bad(t, refusal(&e)))?;
     if let Some(row) = current {
         let (tenant, now) = (s.id.clone(), state.clock.db_now());
         state

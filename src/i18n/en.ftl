@@ -38,5 +38,24 @@ logged-out-title = Signed out
 logged-out-heading = You are signed out
 logged-out-text = You have signed out of { $tenant }. You can close this window.
 
-## Errors
+## Pages for requests that cannot go on
 error-status = HTTP { $status }
+error-sign-in-link-title = This sign-in link does not work
+error-request-malformed = The request is malformed: { $detail }
+error-no-client = The request names no client (client_id is missing).
+error-unknown-client = There is no client "{ $client }" here.
+error-redirect-unregistered = The redirect_uri is not registered for this client.
+error-no-redirect = The request has no redirect_uri.
+error-client-gone = The client no longer exists.
+error-form-expired-title = The form expired
+error-form-expired = Go back to the application and sign in again.
+error-sealed = The sign-in took too long or the form was altered. Go back to the application and try again.
+error-sign-out-title = Sign-out failed
+error-sign-out-repeated = The request repeats a parameter.
+error-sign-out-expired = The form expired; sign out again from the application.
+error-logout-client-mismatch = client_id does not match the id_token_hint
+error-logout-no-client = post_logout_redirect_uri needs client_id or id_token_hint
+error-logout-unregistered = post_logout_redirect_uri is not registered for this client
+error-logout-invalid-uri = invalid post_logout_redirect_uri
+error-not-found-title = Page not found
+error-not-found = no resource at { $path }

@@ -74,6 +74,35 @@ fn bundle(locale: Locale) -> &'static FluentBundle<FluentResource> {
     }
 }
 
+/// A message of the catalogues and its arguments: what code outside the
+/// pages (a request's parser, the sign-in flow) hands them to show. Its
+/// `Display` is the English text, for logs and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Message {
+    pub fn new(key: &'static str) -> Self {
+        Self {
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    pub fn arg(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.args.push((name, value.into()));
+        self
+    }
+}
+
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&Text::default().message(self))
+    }
+}
+
 /// The text of one language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Text {
@@ -98,6 +127,12 @@ impl Text {
             fa.set(*k, FluentValue::from(*v));
         }
         self.format(key, Some(&fa))
+    }
+
+    /// A [`Message`] in this language.
+    pub fn message(&self, m: &Message) -> String {
+        let args: Vec<(&str, &str)> = m.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.with(m.key, &args)
     }
 
     fn format(&self, key: &str, args: Option<&FluentArgs<'_>>) -> String {
@@ -148,7 +183,7 @@ mod tests {
                 let pattern =
                     pattern.unwrap_or_else(|| panic!("{}: {key} has no value", locale.tag()));
                 let mut args = FluentArgs::new();
-                for name in ["tenant", "client", "user", "status"] {
+                for name in ["tenant", "client", "user", "status", "detail", "path"] {
                     args.set(name, FluentValue::from("x"));
                 }
                 let mut errors = Vec::new();

@@ -37,5 +37,24 @@ logged-out-title = Вы вышли
 logged-out-heading = Вы вышли из системы
 logged-out-text = Вы вышли из { $tenant }. Это окно можно закрыть.
 
-## Ошибки
+## Страницы для запросов, которые не могут продолжиться
 error-status = HTTP { $status }
+error-sign-in-link-title = Эта ссылка для входа не работает
+error-request-malformed = Запрос составлен неверно: { $detail }
+error-no-client = В запросе не указано приложение (нет client_id).
+error-unknown-client = Приложения «{ $client }» здесь нет.
+error-redirect-unregistered = Этот redirect_uri не зарегистрирован для приложения.
+error-no-redirect = В запросе нет redirect_uri.
+error-client-gone = Этого приложения больше нет.
+error-form-expired-title = Срок действия формы истёк
+error-form-expired = Вернитесь в приложение и войдите снова.
+error-sealed = Вход занял слишком много времени, или форма была изменена. Вернитесь в приложение и попробуйте ещё раз.
+error-sign-out-title = Выйти не удалось
+error-sign-out-repeated = В запросе параметр повторяется.
+error-sign-out-expired = Срок действия формы истёк; выйдите снова из приложения.
+error-logout-client-mismatch = client_id не совпадает с id_token_hint
+error-logout-no-client = для post_logout_redirect_uri нужен client_id или id_token_hint
+error-logout-unregistered = этот post_logout_redirect_uri не зарегистрирован для приложения
+error-logout-invalid-uri = неверный post_logout_redirect_uri
+error-not-found-title = Страница не найдена
+error-not-found = по адресу { $path } ничего нет

@@ -5,6 +5,7 @@ use super::client::Client;
 use super::pkce::{self, Method};
 use super::scope::ScopeSet;
 use super::{FormParams, GrantType, OAuthError, OAuthErrorCode};
+use crate::i18n::Message;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -137,7 +138,8 @@ impl TryFrom<Wire> for AuthorizationRequest {
 /// be trusted (RFC 6749 §4.1.2.1), otherwise sent back to the redirect URI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthorizeError {
-    Page(String),
+    /// A page for the person (the message is a catalogue key, `i18n`).
+    Page(Message),
     Redirect {
         redirect_uri: String,
         state: Option<String>,
@@ -151,26 +153,25 @@ pub fn parse(
     params: &FormParams,
     lookup: impl Fn(&str) -> Option<Arc<Client>>,
 ) -> Result<AuthorizationRequest, AuthorizeError> {
-    let client_id = params.get("client_id").ok_or_else(|| {
-        AuthorizeError::Page("The request names no client (client_id is missing).".into())
+    let client_id = params
+        .get("client_id")
+        .ok_or_else(|| AuthorizeError::Page(Message::new("error-no-client")))?;
+    let client = lookup(client_id).ok_or_else(|| {
+        AuthorizeError::Page(Message::new("error-unknown-client").arg("client", client_id))
     })?;
-    let client = lookup(client_id)
-        .ok_or_else(|| AuthorizeError::Page(format!("There is no client {client_id:?} here.")))?;
     let redirect_uri = match params.get("redirect_uri") {
         // RFC 6749 §3.1.2.3 and OAuth 2.1 §2.3.1: exact string match.
         Some(uri) if client.redirect_uris.iter().any(|r| r.as_str() == uri) => uri.to_owned(),
         Some(_) => {
-            return Err(AuthorizeError::Page(
-                "The redirect_uri is not registered for this client.".into(),
-            ));
+            return Err(AuthorizeError::Page(Message::new(
+                "error-redirect-unregistered",
+            )));
         }
         None if client.redirect_uris.len() == 1 && !wants_openid(params) => {
             client.redirect_uris[0].to_string()
         }
         None => {
-            return Err(AuthorizeError::Page(
-                "The request has no redirect_uri.".into(),
-            ));
+            return Err(AuthorizeError::Page(Message::new("error-no-redirect")));
         }
     };
     let state = params.get("state").map(str::to_owned);

@@ -44,7 +44,7 @@ fn with(from: &str, to: &str) -> String {
 
 fn page(r: Result<AuthorizationRequest, AuthorizeError>) -> String {
     match r {
-        Err(AuthorizeError::Page(m)) => m,
+        Err(AuthorizeError::Page(m)) => m.to_string(),
         other => panic!("expected a page, got {other:?}"),
     }
 }

@@ -120,7 +120,11 @@ impl Metadata {
             revocation_endpoint_auth_methods_supported: token_methods.clone(),
             revocation_endpoint_auth_signing_alg_values_supported: algs,
             service_documentation: format!("{issuer}/docs"),
-            ui_locales_supported: vec!["en".into()],
+            // Exactly the languages with a complete catalogue (i18n).
+            ui_locales_supported: crate::i18n::Locale::ALL
+                .iter()
+                .map(|l| l.tag().to_owned())
+                .collect(),
             biscuit_public_keys_uri: format!("{issuer}/biscuit-keys"),
             revocation_list_uri: format!("{issuer}/revocations"),
             access_token_formats_supported: vec!["biscuit".into(), "jwt".into()],

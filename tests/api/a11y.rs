@@ -199,9 +199,12 @@ async fn walk(driver: &Driver, lang: Locale, scheme: &str, extra: &[&str]) {
     }
     assert!(landed.starts_with(CB), "{scheme}: landed on {landed}");
 
-    c.goto(&app.url("/t/acme/authorize?response_type=code&client_id=nobody"))
-        .await
-        .unwrap();
+    c.goto(&app.url(&format!(
+        "/t/acme/authorize?response_type=code&client_id=nobody&ui_locales={}",
+        lang.tag()
+    )))
+    .await
+    .unwrap();
     check(&c, &axe, "error", scheme).await;
 
     c.goto(&app.url(&format!("/t/acme/logout?ui_locales={}", lang.tag())))

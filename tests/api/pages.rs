@@ -224,3 +224,40 @@ async fn ui_locales_then_accept_language_choose_the_pages_language() {
         "carried to the POST: {confirm}"
     );
 }
+
+/// Error pages follow the language too: the request's `ui_locales` when it
+/// could be read, else `Accept-Language`.
+#[actix_web::test]
+async fn error_pages_speak_the_request_language() {
+    let app = spawn_app_with(|_| {}, Some(&yaml("acme"))).await;
+    let b = browser();
+    let res = b
+        .get(app.url("/t/acme/authorize?response_type=code&client_id=nobody&ui_locales=ru"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"<html lang="ru">"#), "{html}");
+    assert!(
+        html.contains("<h1>Эта ссылка для входа не работает</h1>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<p>Приложения «nobody» здесь нет.</p>"),
+        "{html}"
+    );
+    assert!(html.contains("<small>HTTP 400</small>"), "{html}");
+
+    let res = b
+        .get(app.url("/nope"))
+        .header("accept", "text/html")
+        .header("accept-language", "ru")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<h1>Страница не найдена</h1>"), "{html}");
+    assert!(html.contains("по адресу /nope ничего нет"), "{html}");
+}

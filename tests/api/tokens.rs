@@ -264,7 +264,7 @@ async fn discovery_documents_agree_and_advertise_what_works() {
         json!(["none", "login", "consent"])
     );
     assert_eq!(a["service_documentation"], format!("{issuer}/docs"));
-    assert_eq!(a["ui_locales_supported"], json!(["en"]));
+    assert_eq!(a["ui_locales_supported"], json!(["en", "ru"]));
     let scopes = a["scopes_supported"].as_array().unwrap();
     assert!(scopes.contains(&json!("openid")) && scopes.contains(&json!("notes:write")));
     // No claims behind them, so not offered.
