@@ -31,14 +31,18 @@ pub async fn authorize(tenant: Tenant, req: HttpRequest) -> Result<HttpResponse,
     let params = FormParams::parse(req.query_string().as_bytes()).map_err(|e| {
         let detail = e.error_description.unwrap_or_default();
         bad_request(
-            &pages::text(&req, None),
+            &pages::text(&req, None, s.default_locale),
             Message::new("error-request-malformed").arg("detail", detail),
         )
     })?;
     let request = match authorize::parse(&params, |id| s.client(id)) {
         Ok(r) => r,
         Err(AuthorizeError::Page(m)) => {
-            return Err(bad_request(&pages::text(&req, params.get("ui_locales")), m).into());
+            return Err(bad_request(
+                &pages::text(&req, params.get("ui_locales"), s.default_locale),
+                m,
+            )
+            .into());
         }
         Err(AuthorizeError::Redirect {
             redirect_uri,
@@ -125,7 +129,7 @@ fn open(
     let form = PageForm::parse(body);
     // The sealed request (and its ui_locales) is not open yet: the browser's
     // languages decide.
-    let t = pages::text(req, None);
+    let t = pages::text(req, None, s.default_locale);
     if !pages::csrf_ok(req, form.get("csrf")) {
         return Err(PageError::new(
             StatusCode::FORBIDDEN,
@@ -156,7 +160,9 @@ fn render(
     cookies.extend(csrf_cookie);
     let request = match &step {
         Step::Redirect(url) => return Ok(pages::redirect(url, cookies)),
-        Step::Page(m) => return Err(bad_request(&pages::text(req, None), m.clone()).into()),
+        Step::Page(m) => {
+            return Err(bad_request(&pages::text(req, None, s.default_locale), m.clone()).into());
+        }
         Step::Login { request, .. } | Step::Consent { request, .. } => request,
     };
     let now = state.clock.now().timestamp();
@@ -166,7 +172,7 @@ fn render(
         csrf: &csrf,
         request: &blob,
     };
-    let t = pages::text(req, request.ui_locales.as_deref());
+    let t = pages::text(req, request.ui_locales.as_deref(), s.default_locale);
     let (status, page) = match &step {
         Step::Login { request, error } => steps::login(&t, s, request, *error, &carried),
         Step::Consent { request, user } => (

@@ -225,7 +225,7 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
             Message::new("error-not-found-title"),
             detail,
         )
-        .in_language(&super::pages::text(&req, None))
+        .in_language(&super::pages::text(&req, None, Locale::default()))
         .error_response()
     } else {
         Problem::not_found(detail.to_string()).error_response()

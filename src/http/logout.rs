@@ -53,11 +53,11 @@ pub async fn logout_get(
     let s = &tenant.snapshot;
     let params = FormParams::parse(req.query_string().as_bytes()).map_err(|_| {
         bad(
-            &pages::text(&req, None),
+            &pages::text(&req, None, s.default_locale),
             Message::new("error-sign-out-repeated"),
         )
     })?;
-    let t = pages::text(&req, params.get("ui_locales"));
+    let t = pages::text(&req, params.get("ui_locales"), s.default_locale);
     let hint = params.get("id_token_hint").and_then(|h| Hint::read(s, h));
     logout::client(params.get("client_id"), hint.as_ref()).map_err(|e| bad(&t, refusal(&e)))?;
     let current = pages::current_session(&tenant.state, s, &req).await?;
@@ -92,7 +92,7 @@ pub async fn logout_post(
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
     let form = PageForm::parse(&body);
-    let t = pages::text(&req, form.get("ui_locales"));
+    let t = pages::text(&req, form.get("ui_locales"), tenant.snapshot.default_locale);
     if !pages::csrf_ok(&req, form.get("csrf")) {
         return Err(bad(&t, Message::new("error-sign-out-expired")).into());
     }

@@ -11,17 +11,18 @@ pub const SESSION_COOKIE: &str = "gh_session";
 pub const CSRF_COOKIE: &str = "gh_csrf";
 
 /// The language of a page: the request's `ui_locales`, else the browser's
-/// `Accept-Language`, else English (`i18n::negotiate`).
-pub fn text(req: &HttpRequest, ui_locales: Option<&str>) -> crate::i18n::Text {
+/// `Accept-Language`, else `default` — the tenant's `default_locale`, or
+/// English where no tenant is known (`i18n::negotiate`).
+pub fn text(
+    req: &HttpRequest,
+    ui_locales: Option<&str>,
+    default: crate::i18n::Locale,
+) -> crate::i18n::Text {
     let accept = req
         .headers()
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
-    crate::i18n::Text::new(crate::i18n::negotiate(
-        ui_locales,
-        accept,
-        crate::i18n::Locale::default(),
-    ))
+    crate::i18n::Text::new(crate::i18n::negotiate(ui_locales, accept, default))
 }
 
 pub fn html(status: StatusCode, page: Markup, cookies: Vec<Cookie<'static>>) -> HttpResponse {

@@ -15,6 +15,7 @@ diesel::table! {
         id_token_alg -> Nullable<Text>,
         source_file -> Nullable<Text>,
         status_from_file -> Bool,
+        default_locale -> Text,
     }
 }
 

@@ -22,11 +22,32 @@ pub struct TenantRow {
     pub source_file: Option<String>,
     /// The file declares the tenant's `status` (the CLI may not change it).
     pub status_from_file: bool,
+    /// The pages' language when the request names none we have (`en`, `ru`).
+    pub default_locale: String,
 }
 
 impl TenantRow {
     pub fn tenant_id(&self) -> TenantId {
         TenantId::from_db(self.id.clone())
+    }
+
+    /// A new active tenant with every setting at its default, declared by
+    /// no file (tests and tools that make tenants directly).
+    pub fn active(id: &str, slug: &str, name: &str, now: NaiveDateTime) -> Self {
+        Self {
+            id: id.to_owned(),
+            slug: slug.to_owned(),
+            name: name.to_owned(),
+            status: STATUS_ACTIVE.to_owned(),
+            config_version: 1,
+            created_at: now,
+            updated_at: now,
+            jws_algorithm: "ES256".to_owned(),
+            id_token_alg: None,
+            source_file: None,
+            status_from_file: false,
+            default_locale: crate::i18n::Locale::default().tag().to_owned(),
+        }
     }
 }
 
@@ -101,6 +122,7 @@ pub struct TenantChanges<'a> {
     pub jws_algorithm: Option<&'a str>,
     /// `Some(None)` clears it (the server's default applies).
     pub id_token_alg: Option<Option<&'a str>>,
+    pub default_locale: Option<&'a str>,
     pub updated_at: NaiveDateTime,
 }
 
@@ -110,6 +132,7 @@ impl TenantChanges<'_> {
             name: None,
             jws_algorithm: None,
             id_token_alg: None,
+            default_locale: None,
             updated_at: now,
         }
     }

@@ -166,6 +166,11 @@ pub fn build(stored: Stored, ctx: &LoadContext) -> Result<TenantSnapshot, LoadEr
         metadata: Default::default(),
         cors_origins,
         verified: Default::default(),
+        // A value no catalogue has (written by a newer version) is English.
+        default_locale: crate::i18n::Locale::ALL
+            .into_iter()
+            .find(|l| l.tag() == row.default_locale)
+            .unwrap_or_default(),
     })
 }
 

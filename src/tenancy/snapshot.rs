@@ -50,6 +50,8 @@ pub struct TenantSnapshot {
     /// Access tokens that verified, for introspection and userinfo; starts
     /// empty with every snapshot.
     pub verified: VerifiedTokens,
+    /// The pages' language when a request names none we have.
+    pub default_locale: crate::i18n::Locale,
 }
 
 impl TenantSnapshot {

@@ -33,24 +33,7 @@ fn store_with_tenant(dir: &std::path::Path) -> Store {
 fn insert_tenant(store: &Store, id: &str, slug: &str, name: &str) {
     let now = chrono::Utc::now().naive_utc();
     store
-        .with_conn(|c| {
-            crate::store::tenants::insert(
-                c,
-                &TenantRow {
-                    id: id.into(),
-                    slug: slug.into(),
-                    name: name.into(),
-                    status: "active".into(),
-                    config_version: 1,
-                    created_at: now,
-                    updated_at: now,
-                    jws_algorithm: "ES256".into(),
-                    id_token_alg: None,
-                    source_file: None,
-                    status_from_file: false,
-                },
-            )
-        })
+        .with_conn(|c| crate::store::tenants::insert(c, &TenantRow::active(id, slug, name, now)))
         .unwrap();
 }
 

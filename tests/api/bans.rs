@@ -267,19 +267,12 @@ async fn a_ban_waits_for_both_processes_while_many_tenants_are_live() {
             for i in 0..49 {
                 store::tenants::insert(
                     c,
-                    &store::tenants::TenantRow {
-                        id: format!("many-{i}"),
-                        slug: format!("many-{i}"),
-                        name: format!("Many {i}"),
-                        status: "active".into(),
-                        config_version: 1,
-                        created_at: now,
-                        updated_at: now,
-                        jws_algorithm: "ES256".into(),
-                        id_token_alg: None,
-                        source_file: None,
-                        status_from_file: false,
-                    },
+                    &store::tenants::TenantRow::active(
+                        &format!("many-{i}"),
+                        &format!("many-{i}"),
+                        &format!("Many {i}"),
+                        now,
+                    ),
                 )?;
             }
             Ok::<_, store::StoreError>(())

@@ -53,6 +53,7 @@ fn migrations_create_every_table_and_are_idempotent() {
             "20261202000009".to_owned(),
             "20261204000010".to_owned(),
             "20261204000011".to_owned(),
+            "20261204000012".to_owned(),
         ]
     );
     assert!(
@@ -159,7 +160,10 @@ fn revocations_older_than_the_epoch_move_it_off_zero() {
             Ok::<_, gatehouse::store::StoreError>(())
         })
         .unwrap();
-    assert_eq!(store.migrate().unwrap(), vec!["20261204000011".to_owned()]);
+    assert_eq!(
+        store.migrate().unwrap(),
+        vec!["20261204000011".to_owned(), "20261204000012".to_owned()]
+    );
     #[derive(diesel::QueryableByName)]
     struct Epoch {
         #[diesel(sql_type = Text)]

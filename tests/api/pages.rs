@@ -261,3 +261,36 @@ async fn error_pages_speak_the_request_language() {
     assert!(html.contains("<h1>Страница не найдена</h1>"), "{html}");
     assert!(html.contains("по адресу /nope ничего нет"), "{html}");
 }
+
+/// A tenant's `default_locale` is the language when the request names none
+/// the pages speak; a browser's language still comes first.
+#[actix_web::test]
+async fn the_tenants_default_locale_is_the_last_resort() {
+    let yaml = yaml("acme").replacen("name: Acme\n", "name: Acme\ndefault_locale: ru\n", 1);
+    assert!(yaml.contains("default_locale: ru"), "{yaml}");
+    let app = spawn_app_with(|_| {}, Some(&yaml)).await;
+    let url = app.url(&crate::signin::authorize_path("acme", "web", "openid", ""));
+    let b = browser();
+    let plain = b.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(plain.contains(r#"<html lang="ru">"#), "{plain}");
+    let german = b
+        .get(&url)
+        .header("accept-language", "de")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(german.contains(r#"<html lang="ru">"#), "{german}");
+    let english = b
+        .get(&url)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(english.contains(r#"<html lang="en">"#), "{english}");
+}

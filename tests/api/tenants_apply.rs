@@ -320,3 +320,26 @@ async fn a_password_too_short_is_refused_with_its_line() {
         "{err}"
     );
 }
+
+#[actix_web::test]
+async fn default_locale_is_a_language_the_pages_speak() {
+    let app = spawn_app_with(|_| {}, Some(&demo_yaml("acme"))).await;
+    let russian = demo_yaml("acme").replacen(
+        "name: Demo Organisation\n",
+        "name: Demo Organisation\ndefault_locale: ru\n",
+        1,
+    );
+    let path = app.write_tenant("tenant.yaml", &russian);
+    let plans = apply(&app, &path).unwrap();
+    assert_eq!(changes(&plans), ["~ tenant default_locale -> ru"]);
+    assert!(apply(&app, &path).unwrap()[0].is_empty(), "applied once");
+
+    let german = russian.replace("default_locale: ru", "default_locale: de");
+    let err = refusal(&app, "tenant.yaml", &german);
+    assert!(
+        err.ends_with(
+            "tenant.yaml:3: default_locale \"de\" is not a language the pages speak (en, ru)"
+        ),
+        "{err}"
+    );
+}

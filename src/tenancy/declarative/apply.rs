@@ -146,6 +146,7 @@ fn execute_one(
             signing_algorithm,
             id_token_alg,
             status,
+            default_locale,
         } => store::tenants::insert(
             conn,
             &TenantRow {
@@ -160,6 +161,7 @@ fn execute_one(
                 id_token_alg: id_token_alg.map(|a| a.as_str().to_owned()),
                 source_file: Some(spec.source.display().to_string()),
                 status_from_file: status.is_some(),
+                default_locale: default_locale.tag().to_owned(),
             },
         )?,
         Change::SetTenantStatus { status } => {
@@ -182,6 +184,13 @@ fn execute_one(
         Change::SetSigningAlgorithm { algorithm } => {
             let changes = TenantChanges {
                 jws_algorithm: Some(algorithm.as_str()),
+                ..TenantChanges::at(now)
+            };
+            store::tenants::update(conn, tenant, &changes)?
+        }
+        Change::SetDefaultLocale { locale } => {
+            let changes = TenantChanges {
+                default_locale: Some(locale.tag()),
                 ..TenantChanges::at(now)
             };
             store::tenants::update(conn, tenant, &changes)?

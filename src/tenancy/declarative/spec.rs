@@ -138,6 +138,8 @@ pub struct TenantSpec {
     pub id_token_alg: Option<JwsAlgorithm>,
     /// `active` or `suspended`; `None` = the file does not own the status.
     pub status: Option<String>,
+    /// The pages' language when a request names none we have.
+    pub default_locale: crate::i18n::Locale,
     pub scopes: BTreeMap<ScopeName, ScopeSpec>,
     pub roles: BTreeMap<String, RoleSpec>,
     pub clients: BTreeMap<ClientId, ClientDecl>,

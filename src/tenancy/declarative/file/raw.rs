@@ -14,6 +14,8 @@ pub(super) struct RawTenant {
     pub(super) id_token_signing_alg: Option<Spanned<String>>,
     /// `active` or `suspended`; when set, the file owns the tenant's status.
     pub(super) status: Option<Spanned<String>>,
+    /// The pages' language when a request names none we have (`en`).
+    pub(super) default_locale: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) scopes: Vec<RawScope>,
     #[serde(default)]

@@ -4,6 +4,7 @@
 use super::ParseOptions;
 use super::raw::RawTenant;
 use crate::config::SecretString;
+use crate::i18n::Locale;
 use crate::tenancy::declarative::error::ApplyError;
 use crate::tenancy::declarative::spec::{Slug, TenantSpec};
 use crate::tokens::JwsAlgorithm;
@@ -82,6 +83,23 @@ impl Validator<'_> {
         let id_token_alg =
             self.keep(self.algorithm("id_token_signing_alg", raw.id_token_signing_alg.as_ref()));
         let status = self.keep(self.status(raw.status.as_ref(), &["active", "suspended"]));
+        let default_locale = self.keep(match &raw.default_locale {
+            None => Ok(Locale::default()),
+            Some(tag) => Locale::ALL
+                .into_iter()
+                .find(|l| l.tag() == tag.as_str())
+                .ok_or_else(|| {
+                    let known: Vec<&str> = Locale::ALL.iter().map(|l| l.tag()).collect();
+                    self.err(
+                        tag,
+                        format!(
+                            "default_locale {:?} is not a language the pages speak ({})",
+                            tag.as_str(),
+                            known.join(", ")
+                        ),
+                    )
+                }),
+        });
         // References are checked against what the file declares, valid or
         // not: an invalid role is one error, not one more per holder.
         let scope_names: BTreeSet<String> = raw.scopes.iter().map(|s| s.name.to_string()).collect();
@@ -98,6 +116,7 @@ impl Validator<'_> {
             signing_algorithm: signing_algorithm?,
             id_token_alg: id_token_alg?,
             status: status?,
+            default_locale: default_locale?,
             scopes,
             roles,
             clients,

@@ -12,6 +12,7 @@ use users::{current_user, plan_user};
 
 use super::error::ApplyError;
 use super::spec::{PasswordSource, TenantSpec};
+use crate::i18n::Locale;
 use crate::identity::UserStatus;
 use crate::identity::password::PasswordHasher;
 use crate::store::clients::ClientSpec;
@@ -27,6 +28,7 @@ pub enum Change {
         signing_algorithm: JwsAlgorithm,
         id_token_alg: Option<JwsAlgorithm>,
         status: Option<String>,
+        default_locale: Locale,
     },
     RenameTenant {
         name: String,
@@ -36,6 +38,9 @@ pub enum Change {
     },
     SetIdTokenAlgorithm {
         algorithm: Option<JwsAlgorithm>,
+    },
+    SetDefaultLocale {
+        locale: Locale,
     },
     /// The tenant's status, and what the file owns of it.
     SetTenantStatus {
@@ -141,6 +146,9 @@ impl std::fmt::Display for Change {
                 status.as_deref().unwrap_or("(not the file's)")
             ),
             Change::SetSourceFile { path } => write!(f, "~ tenant declared in {path}"),
+            Change::SetDefaultLocale { locale } => {
+                write!(f, "~ tenant default_locale -> {}", locale.tag())
+            }
             Change::SetIdTokenAlgorithm { algorithm } => write!(
                 f,
                 "~ tenant id_token_signing_alg -> {}",
@@ -215,6 +223,7 @@ pub fn plan(
             signing_algorithm: spec.signing_algorithm,
             id_token_alg: spec.id_token_alg,
             status: spec.status.clone(),
+            default_locale: spec.default_locale,
         });
         plan_contents(conn, spec, hasher, &mut changes, &Existing::default())?;
         return Ok(Plan {
@@ -237,6 +246,11 @@ pub fn plan(
     if tenant.id_token_alg.as_deref() != spec.id_token_alg.map(JwsAlgorithm::as_str) {
         changes.push(Change::SetIdTokenAlgorithm {
             algorithm: spec.id_token_alg,
+        });
+    }
+    if tenant.default_locale != spec.default_locale.tag() {
+        changes.push(Change::SetDefaultLocale {
+            locale: spec.default_locale,
         });
     }
     let status_differs = spec.status.as_ref().is_some_and(|s| *s != tenant.status);
