@@ -77,7 +77,10 @@ pub fn tenant_docs(s: &crate::tenancy::TenantSnapshot) -> Markup {
             h2 { "Scopes" }
             ul {
                 @for (name, description) in &s.scopes {
-                    li { code { (name) } " — " (description) }
+                    li {
+                        code { (name) } " — "
+                        (crate::i18n::Localized::from_stored(description).get(s.default_locale, s.default_locale))
+                    }
                 }
             }
         },

@@ -167,8 +167,11 @@ pub fn logged_out(t: &Text, tenant: &str) -> Markup {
 
 /// The consent page's list: each requested scope with what it means (the
 /// built-in wording, or the tenant's description), `openid` required.
+/// A tenant's description may be given per language (`i18n::Localized`):
+/// the page's, else the tenant's `default`, else English.
 pub fn scope_items<'a>(
     t: &Text,
+    default: crate::i18n::Locale,
     requested: impl IntoIterator<Item = &'a String>,
     tenant_scopes: &'a [(String, String)],
 ) -> Vec<ScopeItem<'a>> {
@@ -178,10 +181,11 @@ pub fn scope_items<'a>(
             name,
             description: standard_description(t, name)
                 .or_else(|| {
-                    tenant_scopes
-                        .iter()
-                        .find(|(n, _)| n == name)
-                        .map(|(_, d)| d.clone())
+                    tenant_scopes.iter().find(|(n, _)| n == name).map(|(_, d)| {
+                        crate::i18n::Localized::from_stored(d)
+                            .get(t.locale, default)
+                            .to_owned()
+                    })
                 })
                 .unwrap_or_else(|| name.clone()),
             required: name == "openid",
@@ -208,7 +212,7 @@ mod tests {
             .map(str::to_owned)
             .into();
         let tenant = vec![("notes:read".to_owned(), "Read your notes".to_owned())];
-        let items = scope_items(&Text::default(), &requested, &tenant);
+        let items = scope_items(&Text::default(), Default::default(), &requested, &tenant);
         let got: Vec<(&str, &str, bool)> = items
             .iter()
             .map(|i| (i.name, i.description.as_str(), i.required))

@@ -54,7 +54,7 @@ pub fn consent(
 ) -> Markup {
     let action = format!("/t/{}/consent", s.slug);
     let f = form(&action, carried);
-    let items = signin::scope_items(t, &request.scopes, &s.scopes);
+    let items = signin::scope_items(t, s.default_locale, &request.scopes, &s.scopes);
     signin::consent(
         t,
         &s.name,

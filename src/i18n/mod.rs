@@ -3,8 +3,10 @@
 //! needs in the chosen one. Every user-facing string of the sign-in pages
 //! goes through here; a key missing from a catalogue fails a test.
 
+mod localized;
 mod negotiate;
 
+pub use localized::Localized;
 pub use negotiate::negotiate;
 
 use fluent_bundle::concurrent::FluentBundle;

@@ -294,3 +294,44 @@ async fn the_tenants_default_locale_is_the_last_resort() {
         .unwrap();
     assert!(english.contains(r#"<html lang="en">"#), "{english}");
 }
+
+/// A scope's description may be given per language in the tenant file; the
+/// consent page shows the page's language's. An unknown language is refused
+/// with its line.
+#[actix_web::test]
+async fn scope_descriptions_in_several_languages() {
+    let yaml = yaml("acme").replacen(
+        "{ name: notes:read, description: Read your notes }",
+        "{ name: notes:read, description: { en: Read your notes, ru: Читать ваши заметки } }",
+        1,
+    );
+    assert!(yaml.contains("ru: Читать"), "{yaml}");
+    let app = spawn_app_with(|_| {}, Some(&yaml)).await;
+    for (lang, expected) in [("ru", "Читать ваши заметки"), ("en", "Read your notes")]
+    {
+        let b = browser();
+        let url = app.url(&crate::signin::authorize_path(
+            "acme",
+            "web",
+            "openid notes:read",
+            &format!("&ui_locales={lang}"),
+        ));
+        let html = crate::signin::login_from(&app, &b, &url)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains(&format!(
+                r#"<span class="scope-description">{expected}</span>"#
+            )),
+            "{lang}: {html}"
+        );
+    }
+    let german = yaml.replace("ru: Читать ваши заметки", "de: Ihre Notizen lesen");
+    let err = crate::tenants_apply::refusal(&app, "acme.yaml", &german);
+    assert!(
+        err.ends_with("scope notes:read: \"de\" is not a language the pages speak (en, ru)"),
+        "{err}"
+    );
+}

@@ -40,11 +40,26 @@ pub(super) struct RawPolicy {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawScope {
     pub(super) name: Spanned<String>,
+    /// A string, or a map from language (`en`, `ru`) to text.
     #[serde(default)]
-    pub(super) description: String,
+    pub(super) description: RawText,
     /// The permissions the scope carries into tokens.
     #[serde(default)]
     pub(super) permissions: Vec<Spanned<String>>,
+}
+
+/// Text in one language or in several (`{ en: ..., ru: ... }`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawText {
+    Plain(String),
+    ByLocale(std::collections::BTreeMap<String, String>),
+}
+
+impl Default for RawText {
+    fn default() -> Self {
+        RawText::Plain(String::new())
+    }
 }
 
 #[derive(Deserialize)]

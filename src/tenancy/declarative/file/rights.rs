@@ -1,7 +1,8 @@
 //! Scopes, roles (with their includes, acyclic) and policies.
 
-use super::raw::{RawPolicy, RawRole, RawScope};
+use super::raw::{RawPolicy, RawRole, RawScope, RawText};
 use super::validator::{Validator, is_identifier, line_of};
+use crate::i18n::Localized;
 use crate::oauth::ScopeName;
 use crate::tenancy::declarative::error::ApplyError;
 use crate::tenancy::declarative::spec::{RoleSpec, ScopeSpec};
@@ -63,8 +64,18 @@ impl Validator<'_> {
                         format!("scope {name} is a built-in scope; do not declare it"),
                     ));
                 }
+                let description = match &s.description {
+                    RawText::Plain(text) => Localized::plain(text.trim()),
+                    RawText::ByLocale(texts) => Localized::by_locale(
+                        texts
+                            .iter()
+                            .map(|(k, v)| (k.clone(), v.trim().to_owned()))
+                            .collect(),
+                    ),
+                }
+                .map_err(|m| self.err(&s.name, format!("scope {name}: {m}")))?;
                 let spec = ScopeSpec {
-                    description: s.description.trim().to_owned(),
+                    description: description.to_stored(),
                     permissions: self.permissions(&s.permissions)?,
                 };
                 Ok((name, spec))
