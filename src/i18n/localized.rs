@@ -30,14 +30,10 @@ impl Localized {
         if texts.is_empty() {
             return Err("a description by language needs at least one language".into());
         }
-        if let Some(bad) = texts
-            .keys()
-            .find(|k| !Locale::ALL.iter().any(|l| l.tag() == *k))
-        {
-            let known: Vec<&str> = Locale::ALL.iter().map(|l| l.tag()).collect();
+        if let Some(bad) = texts.keys().find(|k| Locale::exact(k).is_none()) {
             return Err(format!(
                 "{bad:?} is not a language the pages speak ({})",
-                known.join(", ")
+                Locale::known()
             ));
         }
         Ok(Localized::ByLocale(texts))

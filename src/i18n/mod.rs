@@ -32,6 +32,16 @@ impl Locale {
         }
     }
 
+    /// The locale whose tag is exactly `tag` (settings and tenant files).
+    pub fn exact(tag: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.tag() == tag)
+    }
+
+    /// The supported tags, for messages: `en, ru`.
+    pub fn known() -> String {
+        Self::ALL.map(Self::tag).join(", ")
+    }
+
     /// The locale whose primary language subtag is `tag`'s (`ru-RU` → ru).
     pub fn from_tag(tag: &str) -> Option<Self> {
         let primary = tag.split(['-', '_']).next()?.to_ascii_lowercase();
@@ -217,5 +227,12 @@ mod tests {
         assert_eq!(Locale::from_tag("EN_gb"), Some(Locale::En));
         assert_eq!(Locale::from_tag("de"), None);
         assert_eq!(Locale::ALL.map(Locale::tag), ["en", "ru"]);
+        assert_eq!(Locale::exact("ru"), Some(Locale::Ru));
+        assert_eq!(
+            Locale::exact("ru-RU"),
+            None,
+            "settings name the language exactly"
+        );
+        assert_eq!(Locale::known(), "en, ru");
     }
 }

@@ -4,7 +4,7 @@ use super::schema::{scope_permissions, scopes};
 use super::{DbConnection, StoreError, TenantId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = scopes)]
@@ -53,24 +53,6 @@ pub fn with_permissions(
         ))
         .load(conn)?;
     Ok(super::group_joined(rows, |s| &s.id))
-}
-
-/// Scope name → the permissions it carries, for every scope that carries any.
-pub fn permissions(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-) -> Result<HashMap<String, BTreeSet<String>>, StoreError> {
-    let rows: Vec<(String, String)> = scope_permissions::table
-        .inner_join(scopes::table)
-        .filter(scope_permissions::tenant_id.eq(tenant.as_str()))
-        .filter(scopes::tenant_id.eq(tenant.as_str()))
-        .select((scopes::name, scope_permissions::permission))
-        .load(conn)?;
-    let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
-    for (scope, permission) in rows {
-        out.entry(scope).or_default().insert(permission);
-    }
-    Ok(out)
 }
 
 /// Replaces the permissions the scope `name` carries.

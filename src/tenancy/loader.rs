@@ -167,10 +167,7 @@ pub fn build(stored: Stored, ctx: &LoadContext) -> Result<TenantSnapshot, LoadEr
         cors_origins,
         verified: Default::default(),
         // A value no catalogue has (written by a newer version) is English.
-        default_locale: crate::i18n::Locale::ALL
-            .into_iter()
-            .find(|l| l.tag() == row.default_locale)
-            .unwrap_or_default(),
+        default_locale: crate::i18n::Locale::exact(&row.default_locale).unwrap_or_default(),
     })
 }
 

@@ -6,7 +6,7 @@
 //! the keyboard alone.
 //! Each page's screenshot, per scheme, is saved under `target/screenshots/`.
 
-use crate::browser::{Driver, chromedriver, chromium};
+use crate::browser::{Driver, chromedriver, chromium, landed_on, poll};
 use crate::helpers::spawn_app_real_url;
 use crate::signin::{CB, authorize_path, yaml};
 use fantoccini::key::Key;
@@ -15,7 +15,6 @@ use gatehouse::clock::SystemClock;
 use gatehouse::i18n::{Locale, Text};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 fn axe_source() -> String {
     let path = std::env::var_os("GATEHOUSE_AXE_JS")
@@ -189,14 +188,7 @@ async fn walk(driver: &Driver, lang: Locale, scheme: &str, extra: &[&str]) {
         .send_keys(&char::from(Key::Enter).to_string())
         .await
         .unwrap();
-    let mut landed = String::new();
-    for _ in 0..100 {
-        landed = c.current_url().await.unwrap().to_string();
-        if landed.starts_with(CB) {
-            break;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
+    let landed = landed_on(&c, CB).await;
     assert!(landed.starts_with(CB), "{scheme}: landed on {landed}");
 
     c.goto(&app.url(&format!(
@@ -218,14 +210,7 @@ async fn walk(driver: &Driver, lang: Locale, scheme: &str, extra: &[&str]) {
     check(&c, &axe, "sign-out confirmation", scheme).await;
     sign_out.click().await.unwrap();
     let signed_out = format!("{} — Gatehouse", t.get("logged-out-title"));
-    let mut title = String::new();
-    for _ in 0..100 {
-        title = c.title().await.unwrap();
-        if title == signed_out {
-            break;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
+    let title = poll(|| async { c.title().await.unwrap() }, |t| t == signed_out).await;
     assert_eq!(title, signed_out, "{scheme}");
     check(&c, &axe, "signed out", scheme).await;
     c.close().await.unwrap();

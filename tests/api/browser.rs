@@ -79,6 +79,33 @@ pub async fn chromium(driver: &Driver, profile: &std::path::Path, extra: &[&str]
         .expect("a Chromium session")
 }
 
+/// Polls `read` every 50 ms for up to 5 s until `done` accepts its value;
+/// returns the last value (the page after a click may still be loading).
+pub async fn poll<F, Fut>(mut read: F, done: impl Fn(&str) -> bool) -> String
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = String>,
+{
+    let mut last = String::new();
+    for _ in 0..100 {
+        last = read().await;
+        if done(&last) {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    last
+}
+
+/// The URL the browser is on, once it starts with `prefix` (or the last one).
+pub async fn landed_on(c: &Client, prefix: &str) -> String {
+    poll(
+        || async { c.current_url().await.unwrap().to_string() },
+        |u| u.starts_with(prefix),
+    )
+    .await
+}
+
 /// Clicks the element that `css` selects.
 pub async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
@@ -139,14 +166,7 @@ async fn a_person_signs_in_and_grants_a_subset_in_chromium() {
     click(&c, "button[value=allow]").await;
 
     // The redirect goes to the client (nothing listens there; the URL is enough).
-    let mut landed = String::new();
-    for _ in 0..100 {
-        landed = c.current_url().await.unwrap().to_string();
-        if landed.starts_with(CB) {
-            break;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
+    let landed = landed_on(&c, CB).await;
     assert!(landed.starts_with(CB), "landed on {landed}");
     c.close().await.unwrap();
 

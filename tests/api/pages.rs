@@ -156,17 +156,7 @@ async fn ui_locales_then_accept_language_choose_the_pages_language() {
             extra,
         ))
     };
-    let get = |u: String, lang: Option<&'static str>| {
-        let b = browser();
-        async move {
-            let mut r = b.get(u);
-            if let Some(l) = lang {
-                r = r.header("accept-language", l);
-            }
-            r.send().await.unwrap().text().await.unwrap()
-        }
-    };
-    let russian = get(url("&ui_locales=ru"), None).await;
+    let russian = in_language(&url("&ui_locales=ru"), None).await;
     assert!(russian.contains(r#"<html lang="ru">"#), "{russian}");
     assert!(
         russian.contains("<title>Вход — Gatehouse</title>"),
@@ -178,15 +168,15 @@ async fn ui_locales_then_accept_language_choose_the_pages_language() {
         "{russian}"
     );
 
-    let by_header = get(url(""), Some("ru-RU,ru;q=0.9,en;q=0.5")).await;
+    let by_header = in_language(&url(""), Some("ru-RU,ru;q=0.9,en;q=0.5")).await;
     assert!(by_header.contains(r#"<html lang="ru">"#), "{by_header}");
-    let first_supported = get(url("&ui_locales=de%20en"), Some("ru")).await;
+    let first_supported = in_language(&url("&ui_locales=de%20en"), Some("ru")).await;
     assert!(
         first_supported.contains(r#"<html lang="en">"#),
         "{first_supported}"
     );
     assert!(first_supported.contains("<h1>Sign in to Acme</h1>"));
-    let neither = get(url("&ui_locales=de"), Some("fr")).await;
+    let neither = in_language(&url("&ui_locales=de"), Some("fr")).await;
     assert!(neither.contains(r#"<html lang="en">"#), "{neither}");
 
     // Through sign-in: a wrong password, then the consent page, in Russian.
@@ -270,28 +260,11 @@ async fn the_tenants_default_locale_is_the_last_resort() {
     assert!(yaml.contains("default_locale: ru"), "{yaml}");
     let app = spawn_app_with(|_| {}, Some(&yaml)).await;
     let url = app.url(&crate::signin::authorize_path("acme", "web", "openid", ""));
-    let b = browser();
-    let plain = b.get(&url).send().await.unwrap().text().await.unwrap();
+    let plain = in_language(&url, None).await;
     assert!(plain.contains(r#"<html lang="ru">"#), "{plain}");
-    let german = b
-        .get(&url)
-        .header("accept-language", "de")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let german = in_language(&url, Some("de")).await;
     assert!(german.contains(r#"<html lang="ru">"#), "{german}");
-    let english = b
-        .get(&url)
-        .header("accept-language", "en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let english = in_language(&url, Some("en")).await;
     assert!(english.contains(r#"<html lang="en">"#), "{english}");
 }
 
@@ -334,4 +307,13 @@ async fn scope_descriptions_in_several_languages() {
         err.ends_with("scope notes:read: \"de\" is not a language the pages speak (en, ru)"),
         "{err}"
     );
+}
+
+/// A page as a browser with `accept_language` (none: no header) gets it.
+async fn in_language(url: &str, accept_language: Option<&str>) -> String {
+    let mut req = browser().get(url);
+    if let Some(l) = accept_language {
+        req = req.header("accept-language", l);
+    }
+    req.send().await.unwrap().text().await.unwrap()
 }

@@ -85,20 +85,16 @@ impl Validator<'_> {
         let status = self.keep(self.status(raw.status.as_ref(), &["active", "suspended"]));
         let default_locale = self.keep(match &raw.default_locale {
             None => Ok(Locale::default()),
-            Some(tag) => Locale::ALL
-                .into_iter()
-                .find(|l| l.tag() == tag.as_str())
-                .ok_or_else(|| {
-                    let known: Vec<&str> = Locale::ALL.iter().map(|l| l.tag()).collect();
-                    self.err(
-                        tag,
-                        format!(
-                            "default_locale {:?} is not a language the pages speak ({})",
-                            tag.as_str(),
-                            known.join(", ")
-                        ),
-                    )
-                }),
+            Some(tag) => Locale::exact(tag).ok_or_else(|| {
+                self.err(
+                    tag,
+                    format!(
+                        "default_locale {:?} is not a language the pages speak ({})",
+                        tag.as_str(),
+                        Locale::known()
+                    ),
+                )
+            }),
         });
         // References are checked against what the file declares, valid or
         // not: an invalid role is one error, not one more per holder.
