@@ -4,6 +4,7 @@
 pub mod app;
 pub mod authn;
 pub mod authz;
+pub mod branding;
 pub mod cli;
 pub mod clock;
 pub mod config;

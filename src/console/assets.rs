@@ -34,6 +34,7 @@ pub fn find(name: &str) -> Option<(&'static str, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::branding::contrast::{AA_TEXT, parse_hex, ratio};
 
     #[test]
     fn the_stylesheet_is_found_only_under_its_current_name() {
@@ -47,5 +48,47 @@ mod tests {
         assert_eq!(find("gatehouse-000000000000.css"), None);
         assert_eq!(find("style.css"), None);
         assert_eq!(stylesheet_href(), format!("/assets/{name}"));
+    }
+
+    /// Every text colour of the stylesheet, in light and in dark, against the
+    /// backgrounds it is drawn on.
+    #[test]
+    fn the_stylesheets_palette_meets_aa_in_both_schemes() {
+        let css = STYLESHEET;
+        let dark_at = css.find("prefers-color-scheme: dark").unwrap();
+        let (light, dark) = css.split_at(dark_at);
+        let var = |block: &str, name: &str| -> [u8; 3] {
+            let at = block
+                .find(&format!("--{name}:"))
+                .unwrap_or_else(|| panic!("--{name}"));
+            let value = block[at..]
+                .split(':')
+                .nth(1)
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap();
+            parse_hex(value.trim()).unwrap_or_else(|| panic!("--{name}: {value}"))
+        };
+        // A tenant's colour is checked against this background.
+        assert_eq!(var(light, "bg"), crate::branding::LIGHT_BACKGROUND);
+        for (scheme, block) in [("light", light), ("dark", dark)] {
+            let pairs = [
+                ("text", "bg"),
+                ("text", "surface"),
+                ("muted", "surface"),
+                ("muted", "bg"),
+                ("primary", "surface"),
+                ("on-primary", "primary"),
+                ("danger", "surface"),
+                ("text", "danger-bg"),
+                ("text", "ok-bg"),
+                ("text", "info-bg"),
+            ];
+            for (fg, bg) in pairs {
+                let r = ratio(var(block, fg), var(block, bg));
+                assert!(r >= AA_TEXT, "{scheme}: --{fg} on --{bg} is {r:.2}:1");
+            }
+        }
     }
 }

@@ -2,7 +2,9 @@
 
 use super::components::{Alert, actions, alert, field, submit};
 use super::layout;
+use crate::branding::PageBrand;
 use crate::i18n::Text;
+use crate::oauth::ClientLinks;
 use maud::{Markup, html};
 
 /// What the login and consent forms carry between requests.
@@ -22,7 +24,7 @@ fn hidden(f: &FormState<'_>) -> Markup {
 /// `error` is a catalogue key (`login-error-…`).
 pub fn login(
     t: &Text,
-    tenant: &str,
+    brand: &PageBrand,
     client: &str,
     f: &FormState<'_>,
     login_hint: Option<&str>,
@@ -30,9 +32,10 @@ pub fn login(
 ) -> Markup {
     layout(
         t,
+        brand,
         &t.get("login-title"),
         html! {
-            h1 { (t.with("login-heading", &[("tenant", tenant)])) }
+            h1 { (t.with("login-heading", &[("tenant", brand.name.as_str())])) }
             p { (t.with("login-continue", &[("client", client)])) }
             @if let Some(e) = error { (alert(Alert::Error, Some("login-error"), &t.get(e))) }
             form method="post" action=(f.action) {
@@ -63,21 +66,37 @@ pub struct ScopeItem<'a> {
     pub required: bool,
 }
 
+/// The app asking: its name and what it tells about itself.
+pub struct App<'a> {
+    pub name: &'a str,
+    pub links: &'a ClientLinks,
+}
+
 pub fn consent(
     t: &Text,
-    tenant: &str,
-    client: &str,
+    brand: &PageBrand,
+    app: &App<'_>,
     user: &str,
     f: &FormState<'_>,
     scopes: &[ScopeItem<'_>],
 ) -> Markup {
     let (required, optional): (Vec<&ScopeItem<'_>>, Vec<&ScopeItem<'_>>) =
         scopes.iter().partition(|s| s.required);
+    let heading = t.with(
+        "consent-heading",
+        &[("client", app.name), ("tenant", brand.name.as_str())],
+    );
     layout(
         t,
+        brand,
         &t.get("consent-title"),
         html! {
-            h1 { (t.with("consent-heading", &[("client", client), ("tenant", tenant)])) }
+            div.app {
+                // Its name is in the heading beside it.
+                @if let Some(logo) = &app.links.logo_uri { img.app-logo #app-logo src=(logo) alt=""; }
+                h1 { (heading) }
+            }
+            (app_links(t, app))
             form method="post" action=(f.action) {
                 (hidden(f))
                 p { (t.get("consent-signed-in-as")) " " strong #signed-in-user { (user) } "." }
@@ -123,6 +142,33 @@ pub fn consent(
     )
 }
 
+/// Where the app says more about itself (RFC 7591 §2 `client_uri`,
+/// `policy_uri`, `tos_uri`), opened beside the consent page.
+fn app_links(t: &Text, app: &App<'_>) -> Markup {
+    let l = app.links;
+    let links = [
+        (
+            &l.client_uri,
+            t.with("consent-client-site", &[("client", app.name)]),
+        ),
+        (&l.policy_uri, t.get("consent-client-policy")),
+        (&l.tos_uri, t.get("consent-client-terms")),
+    ];
+    html! {
+        @if links.iter().any(|(url, _)| url.is_some()) {
+            nav.app-links #app-links aria-label=(t.get("consent-client-links")) {
+                ul {
+                    @for (url, label) in &links {
+                        @if let Some(url) = url {
+                            li { a href=(url) target="_blank" rel="noopener noreferrer" { (label) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A scope as the person reads it: what it means first, its name small.
 fn scope_text(s: &ScopeItem<'_>) -> Markup {
     html! {
@@ -135,16 +181,17 @@ fn scope_text(s: &ScopeItem<'_>) -> Markup {
 
 pub fn confirm_logout(
     t: &Text,
-    tenant: &str,
+    brand: &PageBrand,
     action: &str,
     csrf: &str,
     carried: &[(&str, &str)],
 ) -> Markup {
     layout(
         t,
+        brand,
         &t.get("logout-title"),
         html! {
-            h1 { (t.with("logout-heading", &[("tenant", tenant)])) }
+            h1 { (t.with("logout-heading", &[("tenant", brand.name.as_str())])) }
             form method="post" action=(action) {
                 input type="hidden" name="csrf" value=(csrf);
                 @for (k, v) in carried { input type="hidden" name=(k) value=(v); }
@@ -154,13 +201,14 @@ pub fn confirm_logout(
     )
 }
 
-pub fn logged_out(t: &Text, tenant: &str) -> Markup {
+pub fn logged_out(t: &Text, brand: &PageBrand) -> Markup {
     layout(
         t,
+        brand,
         &t.get("logged-out-title"),
         html! {
             h1 { (t.get("logged-out-heading")) }
-            p { (t.with("logged-out-text", &[("tenant", tenant)])) }
+            p { (t.with("logged-out-text", &[("tenant", brand.name.as_str())])) }
         },
     )
 }

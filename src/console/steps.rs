@@ -4,6 +4,7 @@
 
 use super::signin::{self, FormState};
 use crate::i18n::Text;
+use crate::oauth::ClientLinks;
 use crate::oauth::authorize::AuthorizationRequest;
 use crate::store::users::UserRow;
 use crate::tenancy::TenantSnapshot;
@@ -30,7 +31,7 @@ pub fn login(
     let f = form(&action, carried);
     let page = signin::login(
         t,
-        &s.name,
+        &s.page_brand(),
         &client_name(s, &request.client_id),
         &f,
         request.login_hint.as_deref(),
@@ -44,25 +45,25 @@ pub fn login(
     (status, page)
 }
 
-/// The consent page: the requested scopes, each explained.
+/// The consent page: the app, the requested scopes, each explained; and
+/// the origin of the app's logo, which the page's CSP must let it load.
 pub fn consent(
     t: &Text,
     s: &TenantSnapshot,
     request: &AuthorizationRequest,
     user: &UserRow,
     carried: &Carried<'_>,
-) -> Markup {
+) -> (Markup, Option<String>) {
     let action = format!("/t/{}/consent", s.slug);
     let f = form(&action, carried);
     let items = signin::scope_items(t, s.default_locale, &request.scopes, &s.scopes);
-    signin::consent(
-        t,
-        &s.name,
-        &client_name(s, &request.client_id),
-        &user.username,
-        &f,
-        &items,
-    )
+    let client = s.client(&request.client_id);
+    let none = ClientLinks::default();
+    let links = client.as_deref().map_or(&none, |c| &c.links);
+    let name = client_name(s, &request.client_id);
+    let app = signin::App { name: &name, links };
+    let page = signin::consent(t, &s.page_brand(), &app, &user.username, &f, &items);
+    (page, links.logo_uri.as_ref().map(|u| u.origin()))
 }
 
 fn form<'a>(action: &'a str, carried: &Carried<'a>) -> FormState<'a> {

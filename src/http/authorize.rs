@@ -10,19 +10,21 @@ use crate::console::steps;
 use crate::i18n::{Message, Text};
 use crate::oauth::FormParams;
 use crate::oauth::authorize::{self, AuthorizeError};
+use crate::tenancy::TenantSnapshot;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 /// A request the authorization endpoint cannot go on with, in the language
-/// of `t`.
-fn bad_request(t: &Text, message: Message) -> PageError {
+/// of `t` and the look of the tenant `s`.
+fn bad_request(t: &Text, s: &TenantSnapshot, message: Message) -> PageError {
     PageError::new(
         StatusCode::BAD_REQUEST,
         Message::new("error-sign-in-link-title"),
         message,
     )
     .in_language(t)
+    .branded(s.page_brand())
 }
 
 /// GET /t/{tenant}/authorize
@@ -32,6 +34,7 @@ pub async fn authorize(tenant: Tenant, req: HttpRequest) -> Result<HttpResponse,
         let detail = e.error_description.unwrap_or_default();
         bad_request(
             &pages::text(&req, None, s.default_locale),
+            &s,
             Message::new("error-request-malformed").arg("detail", detail),
         )
     })?;
@@ -40,6 +43,7 @@ pub async fn authorize(tenant: Tenant, req: HttpRequest) -> Result<HttpResponse,
         Err(AuthorizeError::Page(m)) => {
             return Err(bad_request(
                 &pages::text(&req, params.get("ui_locales"), s.default_locale),
+                &s,
                 m,
             )
             .into());
@@ -136,7 +140,8 @@ fn open(
             Message::new("error-form-expired-title"),
             Message::new("error-form-expired"),
         )
-        .in_language(&t));
+        .in_language(&t)
+        .branded(s.page_brand()));
     }
     let now = state.clock.now().timestamp();
     let request = sealed::open_request(
@@ -145,7 +150,7 @@ fn open(
         form.get("request").unwrap_or_default(),
         now,
     )
-    .ok_or_else(|| bad_request(&t, Message::new("error-sealed")))?;
+    .ok_or_else(|| bad_request(&t, s, Message::new("error-sealed")))?;
     Ok((form, request))
 }
 
@@ -161,7 +166,8 @@ fn render(
     let request = match &step {
         Step::Redirect(url) => return Ok(pages::redirect(url, cookies)),
         Step::Page(m) => {
-            return Err(bad_request(&pages::text(req, None, s.default_locale), m.clone()).into());
+            let t = pages::text(req, None, s.default_locale);
+            return Err(bad_request(&t, s, m.clone()).into());
         }
         Step::Login { request, .. } | Step::Consent { request, .. } => request,
     };
@@ -173,13 +179,16 @@ fn render(
         request: &blob,
     };
     let t = pages::text(req, request.ui_locales.as_deref(), s.default_locale);
-    let (status, page) = match &step {
-        Step::Login { request, error } => steps::login(&t, s, request, *error, &carried),
-        Step::Consent { request, user } => (
-            StatusCode::OK,
-            steps::consent(&t, s, request, user, &carried),
-        ),
+    let (status, page, logo) = match &step {
+        Step::Login { request, error } => {
+            let (status, page) = steps::login(&t, s, request, *error, &carried);
+            (status, page, None)
+        }
+        Step::Consent { request, user } => {
+            let (page, logo) = steps::consent(&t, s, request, user, &carried);
+            (StatusCode::OK, page, logo)
+        }
         Step::Redirect(_) | Step::Page(_) => return Err(Problem::internal().into()),
     };
-    Ok(pages::html(status, page, cookies))
+    Ok(pages::html_showing(status, page, cookies, logo.as_deref()))
 }

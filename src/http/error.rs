@@ -3,6 +3,7 @@
 //! API, and a readable HTML page for browsers. Internal detail is logged with
 //! its cause chain and never sent.
 
+use crate::branding::PageBrand;
 use crate::i18n::{Locale, Message, Text};
 use crate::oauth::{OAuthError, OAuthErrorCode};
 use crate::store::StoreError;
@@ -168,6 +169,8 @@ pub struct PageError {
     pub title: Message,
     pub message: Message,
     pub locale: Locale,
+    /// The tenant whose look the page has; Gatehouse's own when none.
+    pub brand: Option<Box<PageBrand>>,
 }
 
 impl PageError {
@@ -178,11 +181,18 @@ impl PageError {
             title,
             message,
             locale: Locale::default(),
+            brand: None,
         }
     }
 
     pub fn in_language(mut self, t: &Text) -> Self {
         self.locale = t.locale;
+        self
+    }
+
+    /// Shown in the look of the tenant the request was for.
+    pub fn branded(mut self, brand: PageBrand) -> Self {
+        self.brand = Some(Box::new(brand));
         self
     }
 }
@@ -204,7 +214,12 @@ impl ResponseError for PageError {
             .body({
                 let t = Text::new(self.locale);
                 let (title, message) = (t.message(&self.title), t.message(&self.message));
-                crate::console::error_page(&t, self.status, &title, &message).into_string()
+                let brand = self
+                    .brand
+                    .as_deref()
+                    .cloned()
+                    .unwrap_or_else(PageBrand::gatehouse);
+                crate::console::error_page(&t, &brand, self.status, &title, &message).into_string()
             })
     }
 }

@@ -22,12 +22,27 @@ pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
 /// No caching, no framing, no scripts: the pages need none. Styles come only
 /// from the one stylesheet (`style-src 'self'`: no inline `<style>` or
 /// `style=` attribute would apply).
-pub fn secure_page(mut b: HttpResponseBuilder) -> HttpResponseBuilder {
+pub fn secure_page(b: HttpResponseBuilder) -> HttpResponseBuilder {
+    secure_page_showing(b, None)
+}
+
+/// [`secure_page`], also letting the page load images from one more origin
+/// (`scheme://host[:port]`, from a validated `oauth::WebUrl`).
+pub fn secure_page_showing(
+    mut b: HttpResponseBuilder,
+    image_origin: Option<&str>,
+) -> HttpResponseBuilder {
+    let images = match image_origin {
+        Some(origin) if !origin.is_empty() && origin != "null" => format!("'self' {origin}"),
+        _ => "'self'".to_owned(),
+    };
     b.insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         .insert_header((
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'",
+            format!(
+                "default-src 'none'; style-src 'self'; img-src {images}; base-uri 'none'; frame-ancestors 'none'"
+            ),
         ))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

@@ -16,13 +16,14 @@ use crate::tenancy::TenantSnapshot;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-fn bad(t: &Text, message: Message) -> PageError {
+fn bad(t: &Text, s: &TenantSnapshot, message: Message) -> PageError {
     PageError::new(
         StatusCode::BAD_REQUEST,
         Message::new("error-sign-out-title"),
         message,
     )
     .in_language(t)
+    .branded(s.page_brand())
 }
 
 /// What the page says of a refused logout request.
@@ -54,12 +55,13 @@ pub async fn logout_get(
     let params = FormParams::parse(req.query_string().as_bytes()).map_err(|_| {
         bad(
             &pages::text(&req, None, s.default_locale),
+            s,
             Message::new("error-sign-out-repeated"),
         )
     })?;
     let t = pages::text(&req, params.get("ui_locales"), s.default_locale);
     let hint = params.get("id_token_hint").and_then(|h| Hint::read(s, h));
-    logout::client(params.get("client_id"), hint.as_ref()).map_err(|e| bad(&t, refusal(&e)))?;
+    logout::client(params.get("client_id"), hint.as_ref()).map_err(|e| bad(&t, s, refusal(&e)))?;
     let current = pages::current_session(&tenant.state, s, &req).await?;
     let named = current.as_ref().map(|r| Current {
         user_id: &r.user_id,
@@ -77,7 +79,7 @@ pub async fn logout_get(
         .filter_map(|k| params.get(k).map(|v| (*k, v)))
         .collect();
     let action = format!("/t/{}/logout", s.slug);
-    let page = signin::confirm_logout(&t, &s.name, &action, &csrf, &carried);
+    let page = signin::confirm_logout(&t, &s.page_brand(), &action, &csrf, &carried);
     Ok(pages::html(
         StatusCode::OK,
         page,
@@ -94,7 +96,7 @@ pub async fn logout_post(
     let form = PageForm::parse(&body);
     let t = pages::text(&req, form.get("ui_locales"), tenant.snapshot.default_locale);
     if !pages::csrf_ok(&req, form.get("csrf")) {
-        return Err(bad(&t, Message::new("error-sign-out-expired")).into());
+        return Err(bad(&t, &tenant.snapshot, Message::new("error-sign-out-expired")).into());
     }
     let current = pages::current_session(&tenant.state, &tenant.snapshot, &req).await?;
     finish(&tenant.state, &tenant.snapshot, current, &t, |k| {
@@ -111,7 +113,7 @@ async fn finish(
     t: &crate::i18n::Text,
     get: impl Fn(&str) -> Option<String>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let target = logout::destination(s, get).map_err(|e| bad(t, refusal(&e)))?;
+    let target = logout::destination(s, get).map_err(|e| bad(t, s, refusal(&e)))?;
     if let Some(row) = current {
         let (tenant, now) = (s.id.clone(), state.clock.db_now());
         state
@@ -124,7 +126,7 @@ async fn finish(
     let Some(uri) = target else {
         return Ok(pages::html(
             StatusCode::OK,
-            signin::logged_out(t, &s.name),
+            signin::logged_out(t, &s.page_brand()),
             clear,
         ));
     };

@@ -75,6 +75,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(authzen::evaluations)),
         )
         .route("/t/{tenant}/docs", web::get().to(discovery::docs))
+        .service(
+            web::resource("/t/{tenant}/branding/{name}").route(web::get().to(assets::branding)),
+        )
         .route(
             "/t/{tenant}/revocations",
             web::get().to(discovery::revocation_list),

@@ -26,7 +26,18 @@ pub fn text(
 }
 
 pub fn html(status: StatusCode, page: Markup, cookies: Vec<Cookie<'static>>) -> HttpResponse {
-    let mut b = super::headers::secure_page(HttpResponse::build(status));
+    html_showing(status, page, cookies, None)
+}
+
+/// [`html`] for a page that also shows an image from `image_origin` (a
+/// client's logo on the consent page): the CSP names that origin, no other.
+pub fn html_showing(
+    status: StatusCode,
+    page: Markup,
+    cookies: Vec<Cookie<'static>>,
+    image_origin: Option<&str>,
+) -> HttpResponse {
+    let mut b = super::headers::secure_page_showing(HttpResponse::build(status), image_origin);
     for c in cookies {
         b.cookie(c);
     }

@@ -22,6 +22,16 @@ consent-optional = You choose
 consent-untick = Untick anything you do not want to share.
 consent-allow = Allow
 consent-deny = Deny
+consent-client-site = About { $client }
+consent-client-policy = Privacy policy
+consent-client-terms = Terms of service
+consent-client-links = About the application
+
+## Every page's footer: the tenant's links
+footer-links = { $tenant } links
+footer-support = Help
+footer-terms = Terms
+footer-privacy = Privacy
 
 ## What the OpenID Connect scopes mean
 scope-openid = Sign you in

@@ -21,6 +21,16 @@ consent-optional = На ваш выбор
 consent-untick = Снимите отметку с того, чем не хотите делиться.
 consent-allow = Разрешить
 consent-deny = Отказать
+consent-client-site = О приложении { $client }
+consent-client-policy = Политика конфиденциальности
+consent-client-terms = Условия использования
+consent-client-links = О приложении
+
+## Подвал каждой страницы: ссылки организации
+footer-links = Ссылки { $tenant }
+footer-support = Помощь
+footer-terms = Условия
+footer-privacy = Конфиденциальность
 
 ## Что означают области OpenID Connect
 scope-openid = Вход от вашего имени

@@ -1,6 +1,6 @@
 //! A registered client as the protocol sees it.
 
-use super::{ClientId, GrantType, RedirectUri};
+use super::{ClientId, GrantType, RedirectUri, WebUrl};
 use crate::tokens::AccessTokenFormat;
 use josekit::jwk::JwkSet;
 use std::collections::BTreeSet;
@@ -45,6 +45,44 @@ impl AuthMethod {
     }
 }
 
+/// What a client tells people about itself (RFC 7591 §2; OpenID Connect
+/// Dynamic Registration §2): its home page, logo, privacy policy and terms,
+/// shown on the consent page when it has them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientLinks {
+    pub client_uri: Option<WebUrl>,
+    pub logo_uri: Option<WebUrl>,
+    pub policy_uri: Option<WebUrl>,
+    pub tos_uri: Option<WebUrl>,
+}
+
+impl ClientLinks {
+    /// The metadata names, in the order of RFC 7591 §2.
+    pub const FIELDS: [&'static str; 4] = ["client_uri", "logo_uri", "policy_uri", "tos_uri"];
+
+    /// The slot of a metadata name.
+    pub fn slot(&mut self, field: &str) -> Option<&mut Option<WebUrl>> {
+        match field {
+            "client_uri" => Some(&mut self.client_uri),
+            "logo_uri" => Some(&mut self.logo_uri),
+            "policy_uri" => Some(&mut self.policy_uri),
+            "tos_uri" => Some(&mut self.tos_uri),
+            _ => None,
+        }
+    }
+
+    /// Reads stored values; a value that is no longer valid is left out.
+    pub fn from_stored(values: [Option<&str>; 4]) -> Self {
+        let mut links = Self::default();
+        for (field, value) in Self::FIELDS.into_iter().zip(values) {
+            if let (Some(slot), Some(v)) = (links.slot(field), value) {
+                *slot = WebUrl::parse(v).ok();
+            }
+        }
+        links
+    }
+}
+
 pub struct Client {
     pub client_id: ClientId,
     pub name: String,
@@ -77,6 +115,8 @@ pub struct Client {
     /// Web origins its browser code may call the token endpoint from (CORS;
     /// `oauth::cors::allowed_origins`).
     pub allowed_origins: BTreeSet<String>,
+    /// Its home page, logo, policy and terms (the consent page shows them).
+    pub links: ClientLinks,
 }
 
 impl std::fmt::Debug for Client {
@@ -130,6 +170,7 @@ impl Client {
             exchange_audiences: BTreeSet::new(),
             id_token_alg: crate::tokens::JwsAlgorithm::RS256,
             allowed_origins: BTreeSet::new(),
+            links: ClientLinks::default(),
         }
     }
 }

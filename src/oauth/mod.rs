@@ -14,7 +14,7 @@ pub mod scope;
 pub mod secrets;
 mod types;
 
-pub use client::{AuthMethod, Client};
+pub use client::{AuthMethod, Client, ClientLinks};
 pub use error::{OAuthError, OAuthErrorCode};
 pub use params::FormParams;
-pub use types::{ClientId, GrantType, RedirectUri, STANDARD_SCOPES, ScopeName};
+pub use types::{ClientId, GrantType, RedirectUri, STANDARD_SCOPES, ScopeName, WebUrl};

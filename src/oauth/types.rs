@@ -110,23 +110,83 @@ impl RedirectUri {
                 "invalid redirect URI {raw:?}: must not contain a fragment (RFC 6749 §3.1.2)"
             ));
         }
-        if url.scheme() == "http" {
-            let loopback = match url.host() {
-                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                None => false,
-            };
-            if !loopback {
-                return Err(format!(
-                    "invalid redirect URI {raw:?}: http is only allowed for loopback hosts; use https"
-                ));
-            }
+        if url.scheme() == "http" && !loopback_host(&url) {
+            return Err(format!(
+                "invalid redirect URI {raw:?}: http is only allowed for loopback hosts; use https"
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
 }
 string_newtype!(RedirectUri, RedirectUri::parse);
+
+/// `localhost`, 127.0.0.0/8 or `::1`: where plain http stays on the machine.
+fn loopback_host(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// A web page or image a person's browser is sent to or loads: a client's
+/// `client_uri`, `logo_uri`, `policy_uri`, `tos_uri` (RFC 7591 §2, OpenID
+/// Connect Dynamic Registration §2) or a tenant's support, terms and privacy
+/// links. Absolute `https` (plain `http` only on loopback, as for redirect
+/// URIs), no credentials in it, at most 2,000 characters. `mailto:` is
+/// accepted only where the caller says so ([`WebUrl::parse_or_mail`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WebUrl(String);
+
+impl WebUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let url =
+            url::Url::parse(raw).map_err(|e| format!("{raw:?} is not an absolute URL ({e})"))?;
+        match url.scheme() {
+            "https" => {}
+            "http" if loopback_host(&url) => {}
+            "http" => {
+                return Err(format!(
+                    "{raw:?}: http is only allowed for loopback hosts; use https"
+                ));
+            }
+            other => return Err(format!("{raw:?}: use an https URL, not {other}:")),
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(format!(
+                "{raw:?}: a URL shown to people carries no credentials"
+            ));
+        }
+        Self::bounded(raw)
+    }
+
+    /// [`WebUrl::parse`], or a `mailto:` address (a support contact).
+    pub fn parse_or_mail(raw: &str) -> Result<Self, String> {
+        match raw.strip_prefix("mailto:") {
+            Some(address) if address.contains('@') && !address.contains(['<', '>', '"', ' ']) => {
+                Self::bounded(raw)
+            }
+            Some(_) => Err(format!("{raw:?} is not a mailto: address")),
+            None => Self::parse(raw),
+        }
+    }
+
+    fn bounded(raw: &str) -> Result<Self, String> {
+        if raw.len() > 2000 {
+            return Err("a URL of more than 2,000 characters".to_owned());
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// `scheme://host[:port]`: what a page's CSP names to load an image from.
+    pub fn origin(&self) -> String {
+        url::Url::parse(&self.0)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default()
+    }
+}
+string_newtype!(WebUrl, WebUrl::parse);
 
 /// The grant types a client may be allowed. Never compared as strings past the edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -168,6 +228,38 @@ impl GrantType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn web_urls_are_https_or_loopback_http_without_credentials() {
+        for ok in [
+            "https://acme.example/privacy",
+            "http://127.0.0.1:3000/logo.svg",
+            "http://localhost/terms",
+        ] {
+            assert_eq!(WebUrl::parse(ok).unwrap().as_str(), ok);
+        }
+        for bad in [
+            "http://acme.example/",
+            "javascript:alert(1)",
+            "data:image/png;base64,AAAA",
+            "/relative",
+            "https://user:pw@acme.example/",
+            "mailto:help@acme.example",
+        ] {
+            assert!(WebUrl::parse(bad).is_err(), "{bad}");
+        }
+        let long = format!("https://acme.example/{}", "a".repeat(2000));
+        assert!(WebUrl::parse(&long).is_err());
+        assert!(WebUrl::parse_or_mail("mailto:help@acme.example").is_ok());
+        assert!(WebUrl::parse_or_mail("mailto:nobody").is_err());
+        assert!(WebUrl::parse_or_mail("https://acme.example/help").is_ok());
+        assert_eq!(
+            WebUrl::parse("https://cdn.acme.example:8443/a/logo.png?v=2")
+                .unwrap()
+                .origin(),
+            "https://cdn.acme.example:8443"
+        );
+    }
 
     #[test]
     fn redirect_uri_rules() {

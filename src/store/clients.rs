@@ -81,6 +81,11 @@ pub struct ClientSpec {
     /// CORS origins; `None` = derived from the redirect URIs (public clients).
     #[diesel(deserialize_as = Option<String>, serialize_as = Option<String>)]
     pub allowed_origins: MaybeTextList,
+    /// RFC 7591 §2 links shown on the consent page.
+    pub client_uri: Option<String>,
+    pub logo_uri: Option<String>,
+    pub policy_uri: Option<String>,
+    pub tos_uri: Option<String>,
 }
 
 impl std::fmt::Debug for ClientSpec {

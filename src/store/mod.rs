@@ -39,6 +39,7 @@ pub mod scopes;
 pub mod server_settings;
 pub mod sessions;
 mod sqlite_thread;
+pub mod tenant_images;
 pub mod tenants;
 pub mod text_list;
 mod tx;

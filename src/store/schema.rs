@@ -16,8 +16,21 @@ diesel::table! {
         source_file -> Nullable<Text>,
         status_from_file -> Bool,
         default_locale -> Text,
+        branding -> Text,
     }
 }
+
+diesel::table! {
+    tenant_images (tenant_id, sha256) {
+        tenant_id -> Text,
+        sha256 -> Text,
+        content_type -> Text,
+        data -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(tenant_images -> tenants (tenant_id));
 
 diesel::table! {
     users (id) {
@@ -121,6 +134,10 @@ diesel::table! {
         exchange_audiences -> Text,
         id_token_alg -> Nullable<Text>,
         allowed_origins -> Nullable<Text>,
+        client_uri -> Nullable<Text>,
+        logo_uri -> Nullable<Text>,
+        policy_uri -> Nullable<Text>,
+        tos_uri -> Nullable<Text>,
     }
 }
 
@@ -309,6 +326,7 @@ diesel::joinable!(revocation_acks -> tenants (tenant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
+    tenant_images,
     server_settings,
     policies,
     token_bans,

@@ -24,6 +24,8 @@ pub struct TenantRow {
     pub status_from_file: bool,
     /// The pages' language when the request names none we have (`en`, `ru`).
     pub default_locale: String,
+    /// The tenant's branding as stored (`crate::branding::Branding`).
+    pub branding: String,
 }
 
 impl TenantRow {
@@ -47,6 +49,7 @@ impl TenantRow {
             source_file: None,
             status_from_file: false,
             default_locale: crate::i18n::Locale::default().tag().to_owned(),
+            branding: "{}".to_owned(),
         }
     }
 }
@@ -123,6 +126,7 @@ pub struct TenantChanges<'a> {
     /// `Some(None)` clears it (the server's default applies).
     pub id_token_alg: Option<Option<&'a str>>,
     pub default_locale: Option<&'a str>,
+    pub branding: Option<&'a str>,
     pub updated_at: NaiveDateTime,
 }
 
@@ -133,6 +137,7 @@ impl TenantChanges<'_> {
             jws_algorithm: None,
             id_token_alg: None,
             default_locale: None,
+            branding: None,
             updated_at: now,
         }
     }

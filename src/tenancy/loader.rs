@@ -168,6 +168,9 @@ pub fn build(stored: Stored, ctx: &LoadContext) -> Result<TenantSnapshot, LoadEr
         verified: Default::default(),
         // A value no catalogue has (written by a newer version) is English.
         default_locale: crate::i18n::Locale::exact(&row.default_locale).unwrap_or_default(),
+        // Stored by a newer version in a form this one cannot read: the
+        // pages show the tenant unbranded rather than not at all.
+        branding: crate::branding::Branding::from_stored(&row.branding).unwrap_or_default(),
     })
 }
 
@@ -274,5 +277,11 @@ pub fn client_from_row(
             tenant_id_token_alg,
         ),
         exchange_audiences: spec.exchange_audiences.iter().cloned().collect(),
+        links: crate::oauth::ClientLinks::from_stored([
+            spec.client_uri.as_deref(),
+            spec.logo_uri.as_deref(),
+            spec.policy_uri.as_deref(),
+            spec.tos_uri.as_deref(),
+        ]),
     })
 }

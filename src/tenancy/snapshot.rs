@@ -52,6 +52,8 @@ pub struct TenantSnapshot {
     pub verified: VerifiedTokens,
     /// The pages' language when a request names none we have.
     pub default_locale: crate::i18n::Locale,
+    /// The tenant's look on its pages.
+    pub branding: crate::branding::Branding,
 }
 
 impl TenantSnapshot {
@@ -67,6 +69,11 @@ impl TenantSnapshot {
             tenant: &self.slug,
             issuer: &self.issuer,
         }
+    }
+
+    /// What the tenant's pages show of it: its name, logo, colours, links.
+    pub fn page_brand(&self) -> crate::branding::PageBrand {
+        self.branding.for_pages(&self.slug, &self.name)
     }
 
     pub fn token_endpoint(&self) -> &str {

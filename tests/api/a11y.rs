@@ -7,7 +7,7 @@
 //! Each page's screenshot, per scheme, is saved under `target/screenshots/`.
 
 use crate::browser::{Driver, chromedriver, chromium, landed_on, poll};
-use crate::helpers::spawn_app_real_url;
+use crate::helpers::spawn_app_real_url_with;
 use crate::signin::{CB, authorize_path, yaml};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
@@ -15,6 +15,24 @@ use gatehouse::clock::SystemClock;
 use gatehouse::i18n::{Locale, Text};
 use std::path::PathBuf;
 use std::sync::Arc;
+
+const LOGO: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64"><rect width="64" height="64" rx="14" fill="#7a1f5c"/><path d="M16 48h32L32 16z" fill="#fff"/></svg>"##;
+
+/// The sign-in tenant with everything branding adds to a page: a logo, a
+/// colour, the tenant's links in the footer, and the client's on consent.
+fn branded_yaml() -> String {
+    yaml("acme")
+        .replacen(
+            "name: Acme\n",
+            "name: Acme\nbranding:\n  display_name: Acme Notes\n  logo: logo.svg\n  primary_color: \"#7a1f5c\"\n  support_url: mailto:help@acme.example\n  terms_url: https://acme.example/terms\n  privacy_url: https://acme.example/privacy\n",
+            1,
+        )
+        .replacen(
+            "    name: Notes Web\n",
+            "    name: Notes Web\n    client_uri: https://notes.example/\n    policy_uri: https://notes.example/privacy\n    tos_uri: https://notes.example/terms\n",
+            1,
+        )
+}
 
 fn axe_source() -> String {
     let path = std::env::var_os("GATEHOUSE_AXE_JS")
@@ -80,7 +98,15 @@ async fn walk(driver: &Driver, lang: Locale, scheme: &str, extra: &[&str]) {
     let t = Text::new(lang);
     let ui = format!("&ui_locales={}", lang.tag());
     let scheme = &format!("{scheme}, {}", lang.tag());
-    let app = spawn_app_real_url(&yaml("acme"), Arc::new(SystemClock)).await;
+    let app = spawn_app_real_url_with(
+        |c| {
+            std::fs::create_dir_all(&c.tenants.dir).unwrap();
+            std::fs::write(c.tenants.dir.join("logo.svg"), LOGO).unwrap();
+        },
+        &branded_yaml(),
+        Arc::new(SystemClock),
+    )
+    .await;
     let profile = tempfile::tempdir().unwrap();
     let c = chromium(driver, profile.path(), extra).await;
     let axe = axe_source();
@@ -108,6 +134,31 @@ async fn walk(driver: &Driver, lang: Locale, scheme: &str, extra: &[&str]) {
         .await
         .unwrap();
     assert_eq!(lang_attr, lang.tag(), "{scheme}");
+    // The tenant's look: its logo loaded, its colour on the main button in
+    // both schemes.
+    let logo = poll(
+        || async {
+            let js = "const i = document.querySelector('.brand-logo'); \
+                      return String(i && i.complete ? i.naturalWidth : 0)";
+            c.execute(js, vec![])
+                .await
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned()
+        },
+        |w| w != "0",
+    )
+    .await;
+    assert_eq!(logo, "64", "{scheme}");
+    let button = c
+        .execute(
+            "return getComputedStyle(document.querySelector('.button.primary')).backgroundColor",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(button, "rgb(122, 31, 92)", "{scheme}");
     check(&c, &axe, "login", scheme).await;
     if scheme == "light, en" {
         // The check can fail: an image without a text alternative is found.
@@ -209,7 +260,7 @@ async fn walk(driver: &Driver, lang: Locale, scheme: &str, extra: &[&str]) {
         .unwrap();
     check(&c, &axe, "sign-out confirmation", scheme).await;
     sign_out.click().await.unwrap();
-    let signed_out = format!("{} — Gatehouse", t.get("logged-out-title"));
+    let signed_out = format!("{} — Acme Notes", t.get("logged-out-title"));
     let title = poll(|| async { c.title().await.unwrap() }, |t| t == signed_out).await;
     assert_eq!(title, signed_out, "{scheme}");
     check(&c, &axe, "signed out", scheme).await;

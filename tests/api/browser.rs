@@ -136,7 +136,7 @@ async fn a_person_signs_in_and_grants_a_subset_in_chromium() {
         "",
     ));
     c.goto(&url).await.unwrap();
-    assert_eq!(c.title().await.unwrap(), "Sign in — Gatehouse");
+    assert_eq!(c.title().await.unwrap(), "Sign in — Acme");
     // The stylesheet applies under the page's CSP (`style-src 'self'`): the
     // primary button has the design's colour, not the browser's grey.
     let background = c
@@ -155,7 +155,7 @@ async fn a_person_signs_in_and_grants_a_subset_in_chromium() {
         .for_element(Locator::Css("#scope-email"))
         .await
         .unwrap();
-    assert_eq!(c.title().await.unwrap(), "Allow access — Gatehouse");
+    assert_eq!(c.title().await.unwrap(), "Allow access — Acme");
     // Labels are wired to their checkboxes: clicking the label unticks email.
     click(&c, "label[for=scope-email]").await;
     let email = c.find(Locator::Css("#scope-email")).await.unwrap();

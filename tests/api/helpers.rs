@@ -237,7 +237,17 @@ pub async fn spawn_app_at(
 
 /// A server whose public URL (and so every issuer) is its real address.
 pub async fn spawn_app_real_url(tenant_yaml: &str, clock: Arc<dyn Clock>) -> TestApp {
-    spawn(|_| {}, Some(tenant_yaml), clock, Some("http")).await
+    spawn_app_real_url_with(|_| {}, tenant_yaml, clock).await
+}
+
+/// [`spawn_app_real_url`] after `tweak` adjusts the configuration (and
+/// may write files beside the tenant file).
+pub async fn spawn_app_real_url_with(
+    tweak: impl FnOnce(&mut Config),
+    tenant_yaml: &str,
+    clock: Arc<dyn Clock>,
+) -> TestApp {
+    spawn(tweak, Some(tenant_yaml), clock, Some("http")).await
 }
 
 /// A server whose public URL is `https://` + its real address, as if a TLS

@@ -7,6 +7,7 @@ mod a11y;
 mod attenuation;
 mod authzen;
 mod bans;
+mod branding;
 mod browser;
 mod cli;
 mod compose;

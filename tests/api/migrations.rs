@@ -54,6 +54,7 @@ fn migrations_create_every_table_and_are_idempotent() {
             "20261204000010".to_owned(),
             "20261204000011".to_owned(),
             "20261204000012".to_owned(),
+            "20261204000013".to_owned(),
         ]
     );
     assert!(
@@ -98,6 +99,7 @@ fn migrations_create_every_table_and_are_idempotent() {
             "sessions",
             "signing_keys",
             "sync_processes",
+            "tenant_images",
             "tenants",
             "token_bans",
             "user_roles",
@@ -162,7 +164,11 @@ fn revocations_older_than_the_epoch_move_it_off_zero() {
         .unwrap();
     assert_eq!(
         store.migrate().unwrap(),
-        vec!["20261204000011".to_owned(), "20261204000012".to_owned()]
+        vec![
+            "20261204000011".to_owned(),
+            "20261204000012".to_owned(),
+            "20261204000013".to_owned()
+        ]
     );
     #[derive(diesel::QueryableByName)]
     struct Epoch {

@@ -132,10 +132,7 @@ async fn the_consent_page_separates_required_from_chosen_and_offers_another_acco
         .unwrap();
     assert_eq!(res.status(), 200);
     let login = res.text().await.unwrap();
-    assert!(
-        login.contains("<title>Sign in — Gatehouse</title>"),
-        "{login}"
-    );
+    assert!(login.contains("<title>Sign in — Acme</title>"), "{login}");
     assert!(login.contains(r#"id="password""#), "{login}");
     // The old session is gone: the request asks for a login again, not consent.
     let again = crate::signin::page(&b, &url).await;
@@ -158,10 +155,7 @@ async fn ui_locales_then_accept_language_choose_the_pages_language() {
     };
     let russian = in_language(&url("&ui_locales=ru"), None).await;
     assert!(russian.contains(r#"<html lang="ru">"#), "{russian}");
-    assert!(
-        russian.contains("<title>Вход — Gatehouse</title>"),
-        "{russian}"
-    );
+    assert!(russian.contains("<title>Вход — Acme</title>"), "{russian}");
     assert!(russian.contains("<h1>Вход в Acme</h1>"), "{russian}");
     assert!(
         russian.contains(r#"<label for="password">Пароль</label>"#),

@@ -24,7 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/notes/{id}", web::get().to(api_get))
         .route("/spa", web::get().to(spa))
         .route("/spa/callback", web::get().to(spa))
-        .route("/spa.js", web::get().to(spa_js));
+        .route("/spa.js", web::get().to(spa_js))
+        .route("/logo.svg", web::get().to(logo));
 }
 
 /// The request's session id, or a new session and the cookie that names it.
@@ -283,6 +284,15 @@ async fn spa(bff: web::Data<Bff>) -> HttpResponse {
         pages::spa(&c.issuer, &c.spa_client_id, &redirect_uri),
         None,
     )
+}
+
+/// The app's logo, which Gatehouse's consent page shows (the demo tenant's
+/// `logo_uri` for demo-web).
+async fn logo() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(include_str!("../static/logo.svg"))
 }
 
 async fn spa_js() -> HttpResponse {

@@ -133,15 +133,17 @@ fn admin_sql(admin_url: &str, sql: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Gatehouse on `db` with the shipped demo tenant, its redirect URIs moved
-/// from 127.0.0.1:3000 to where the demo app listens in this test.
+/// Gatehouse on `db` with the shipped demo tenant (and its logo), its URLs
+/// moved from 127.0.0.1:3000 to where the demo app listens in this test.
 fn start_gatehouse(dir: &Path, db: &Db, port: u16, demo_port: u16) -> Proc {
-    let shipped = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tenants/demo.yaml"
-    ))
+    let shipped_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants");
+    let shipped = std::fs::read_to_string(shipped_dir.join("demo.yaml")).unwrap();
+    std::fs::create_dir_all(dir.join("tenants/demo")).unwrap();
+    std::fs::copy(
+        shipped_dir.join("demo/logo.svg"),
+        dir.join("tenants/demo/logo.svg"),
+    )
     .unwrap();
-    std::fs::create_dir_all(dir.join("tenants")).unwrap();
     std::fs::write(
         dir.join("tenants/demo.yaml"),
         shipped.replace("127.0.0.1:3000", &format!("127.0.0.1:{demo_port}")),
@@ -253,6 +255,28 @@ async fn text(c: &Client, css: &str) -> String {
         .unwrap()
 }
 
+/// The natural width of the image `css` once it has loaded (0 while it has
+/// not, or when it failed), waiting up to five seconds.
+async fn loaded_width(c: &Client, css: &str) -> u64 {
+    let script = format!(
+        "const i = document.querySelector({css:?}); return i && i.complete ? i.naturalWidth : 0;"
+    );
+    let mut width = 0;
+    for _ in 0..50 {
+        width = c
+            .execute(&script, vec![])
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap_or(0);
+        if width > 0 {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    width
+}
+
 /// The text of `css` once `ok` accepts it (the page after a form post may
 /// not have replaced the old one yet).
 async fn text_until(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
@@ -302,7 +326,13 @@ async fn a_person_uses_the_demo_app_through_its_backend() {
         .for_element(Locator::Css("#username"))
         .await
         .unwrap();
-    assert_eq!(c.title().await.unwrap(), "Sign in — Gatehouse");
+    assert_eq!(c.title().await.unwrap(), "Sign in — Demo Organisation");
+    // The tenant's logo loads under the page's CSP (an image that failed
+    // has no natural width).
+    assert_eq!(loaded_width(&c, ".brand-logo").await, 64);
+    let shot = build_dir().parent().unwrap().join("screenshots");
+    std::fs::create_dir_all(&shot).unwrap();
+    std::fs::write(shot.join("demo-login.png"), c.screenshot().await.unwrap()).unwrap();
     c.find(Locator::Css("#username"))
         .await
         .unwrap()
@@ -320,6 +350,8 @@ async fn a_person_uses_the_demo_app_through_its_backend() {
         .for_element(Locator::Css("button[value=allow]"))
         .await
         .unwrap();
+    // The app's own logo, from its origin, which the page's CSP names.
+    assert_eq!(loaded_width(&c, "#app-logo").await, 64);
     click(&c, r#"label[for="scope-notes:write"]"#).await;
     click(&c, "button[value=allow]").await;
 
@@ -341,8 +373,6 @@ async fn a_person_uses_the_demo_app_through_its_backend() {
         c.execute("return document.cookie", vec![]).await.unwrap(),
         ""
     );
-    let shot = build_dir().parent().unwrap().join("screenshots");
-    std::fs::create_dir_all(&shot).unwrap();
     std::fs::write(
         shot.join("demo-app-signed-in.png"),
         c.screenshot().await.unwrap(),

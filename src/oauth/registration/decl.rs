@@ -61,6 +61,8 @@ pub struct ClientDecl {
     pub id_token_alg: Option<JwsAlgorithm>,
     /// CORS origins; `None` = derived (public clients' redirect URI origins).
     pub allowed_origins: Option<Vec<String>>,
+    /// `client_uri`, `logo_uri`, `policy_uri`, `tos_uri` (RFC 7591 §2).
+    pub links: crate::oauth::ClientLinks,
 }
 
 impl std::fmt::Debug for ClientDecl {

@@ -90,6 +90,7 @@ impl<'a> ClientBuilder<'a> {
                 exchange_audiences: BTreeSet::new(),
                 id_token_alg: None,
                 allowed_origins: None,
+                links: Default::default(),
             },
             id,
             known,
@@ -322,6 +323,21 @@ impl<'a> ClientBuilder<'a> {
             .allowed_origins
             .get_or_insert_with(Vec::new)
             .push(origin);
+        Ok(())
+    }
+
+    /// One of the client's links (`client_uri`, `logo_uri`, `policy_uri`,
+    /// `tos_uri`; RFC 7591 §2): an https URL (http on loopback).
+    pub fn link(&mut self, field: &str, raw: &str) -> Result<(), String> {
+        let id = &self.id;
+        let url =
+            crate::oauth::WebUrl::parse(raw).map_err(|m| format!("client {id}: {field} {m}"))?;
+        let slot = self
+            .decl
+            .links
+            .slot(field)
+            .ok_or_else(|| format!("client {id}: {field} is not a client link"))?;
+        *slot = Some(url);
         Ok(())
     }
 

@@ -162,8 +162,27 @@ fn execute_one(
                 source_file: Some(spec.source.display().to_string()),
                 status_from_file: status.is_some(),
                 default_locale: default_locale.tag().to_owned(),
+                branding: "{}".to_owned(),
             },
         )?,
+        Change::SetBranding { branding } => {
+            let stored = branding.to_stored();
+            let changes = TenantChanges {
+                branding: Some(&stored),
+                ..TenantChanges::at(now)
+            };
+            store::tenants::update(conn, tenant, &changes)?;
+            let images: Vec<store::tenant_images::NewImage<'_>> = spec
+                .images
+                .iter()
+                .map(|i| store::tenant_images::NewImage {
+                    sha256: &i.sha256,
+                    content_type: i.kind.content_type(),
+                    bytes: &i.bytes,
+                })
+                .collect();
+            store::tenant_images::replace(conn, tenant, &images, now)?
+        }
         Change::SetTenantStatus { status } => {
             if let Some(s) = status {
                 store::tenants::set_status(conn, tenant, s, now)?;

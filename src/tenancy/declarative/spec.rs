@@ -95,6 +95,10 @@ pub fn stored_client(c: &ClientDecl) -> ClientSpec {
         exchange_audiences: c.exchange_audiences.iter().cloned().collect(),
         id_token_alg: c.id_token_alg.map(|a| a.as_str().to_owned()),
         allowed_origins: c.allowed_origins.clone().into(),
+        client_uri: c.links.client_uri.as_ref().map(|u| u.to_string()),
+        logo_uri: c.links.logo_uri.as_ref().map(|u| u.to_string()),
+        policy_uri: c.links.policy_uri.as_ref().map(|u| u.to_string()),
+        tos_uri: c.links.tos_uri.as_ref().map(|u| u.to_string()),
     }
 }
 
@@ -140,6 +144,10 @@ pub struct TenantSpec {
     pub status: Option<String>,
     /// The pages' language when a request names none we have.
     pub default_locale: crate::i18n::Locale,
+    /// The tenant's look on its pages (`crate::branding`).
+    pub branding: crate::branding::Branding,
+    /// The logo and favicon `branding` names, read from their files.
+    pub images: Vec<crate::branding::Image>,
     pub scopes: BTreeMap<ScopeName, ScopeSpec>,
     pub roles: BTreeMap<String, RoleSpec>,
     pub clients: BTreeMap<ClientId, ClientDecl>,

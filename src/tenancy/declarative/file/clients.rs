@@ -127,6 +127,12 @@ impl Validator<'_> {
         if let Some(name) = &c.name {
             b.name(name);
         }
+        let links = [&c.client_uri, &c.logo_uri, &c.policy_uri, &c.tos_uri];
+        for (field, value) in crate::oauth::ClientLinks::FIELDS.into_iter().zip(links) {
+            if let Some(v) = value {
+                b.link(field, v).map_err(self.at(v))?;
+            }
+        }
         b.build().map_err(self.at(at))
     }
 

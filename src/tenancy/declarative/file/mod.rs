@@ -6,6 +6,7 @@
 //! records errors; `rights` (scopes, roles, policies), `clients` and `users`
 //! check one kind of element each.
 
+mod branding;
 mod clients;
 mod raw;
 mod rights;
@@ -159,5 +160,7 @@ fn key_line(text: &str, field: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
+#[cfg(test)]
+mod branding_tests;
 #[cfg(test)]
 mod tests;

@@ -16,6 +16,8 @@ pub(super) struct RawTenant {
     pub(super) status: Option<Spanned<String>>,
     /// The pages' language when a request names none we have (`en`).
     pub(super) default_locale: Option<Spanned<String>>,
+    /// The tenant's look on its pages (docs/branding.md).
+    pub(super) branding: Option<RawBranding>,
     #[serde(default)]
     pub(super) scopes: Vec<RawScope>,
     #[serde(default)]
@@ -27,6 +29,20 @@ pub(super) struct RawTenant {
     /// Authorization policies in Biscuit Datalog, in evaluation order.
     #[serde(default)]
     pub(super) policies: Vec<RawPolicy>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawBranding {
+    pub(super) display_name: Option<Spanned<String>>,
+    /// A file next to the tenant file (PNG, SVG or WebP).
+    pub(super) logo: Option<Spanned<String>>,
+    /// A file next to the tenant file (PNG, SVG, WebP or ICO).
+    pub(super) favicon: Option<Spanned<String>>,
+    pub(super) primary_color: Option<Spanned<String>>,
+    pub(super) support_url: Option<Spanned<String>>,
+    pub(super) terms_url: Option<Spanned<String>>,
+    pub(super) privacy_url: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -116,6 +132,11 @@ pub(super) struct RawClient {
     pub(super) id_token_signed_response_alg: Option<Spanned<String>>,
     /// Web origins its browser code calls the token endpoint from (CORS).
     pub(super) allowed_origins: Option<Vec<Spanned<String>>>,
+    /// RFC 7591 §2: the client's home page, logo, privacy policy, terms.
+    pub(super) client_uri: Option<Spanned<String>>,
+    pub(super) logo_uri: Option<Spanned<String>>,
+    pub(super) policy_uri: Option<Spanned<String>>,
+    pub(super) tos_uri: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -96,6 +96,11 @@ impl Validator<'_> {
                 )
             }),
         });
+        let branding = self.keep(self.branding(raw.branding));
+        let (branding, images) = match branding {
+            Some((b, i)) => (Some(b), i),
+            None => (None, Vec::new()),
+        };
         // References are checked against what the file declares, valid or
         // not: an invalid role is one error, not one more per holder.
         let scope_names: BTreeSet<String> = raw.scopes.iter().map(|s| s.name.to_string()).collect();
@@ -113,6 +118,8 @@ impl Validator<'_> {
             id_token_alg: id_token_alg?,
             status: status?,
             default_locale: default_locale?,
+            branding: branding?,
+            images,
             scopes,
             roles,
             clients,

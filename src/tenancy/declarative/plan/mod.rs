@@ -12,6 +12,7 @@ use users::{current_user, plan_user};
 
 use super::error::ApplyError;
 use super::spec::{PasswordSource, TenantSpec};
+use crate::branding::Branding;
 use crate::i18n::Locale;
 use crate::identity::UserStatus;
 use crate::identity::password::PasswordHasher;
@@ -41,6 +42,10 @@ pub enum Change {
     },
     SetDefaultLocale {
         locale: Locale,
+    },
+    /// The tenant's branding, and its images (from the spec) with it.
+    SetBranding {
+        branding: Branding,
     },
     /// The tenant's status, and what the file owns of it.
     SetTenantStatus {
@@ -149,6 +154,9 @@ impl std::fmt::Display for Change {
             Change::SetDefaultLocale { locale } => {
                 write!(f, "~ tenant default_locale -> {}", locale.tag())
             }
+            Change::SetBranding { branding } => {
+                write!(f, "~ tenant branding -> {}", branding.to_stored())
+            }
             Change::SetIdTokenAlgorithm { algorithm } => write!(
                 f,
                 "~ tenant id_token_signing_alg -> {}",
@@ -225,6 +233,11 @@ pub fn plan(
             status: spec.status.clone(),
             default_locale: spec.default_locale,
         });
+        if spec.branding != Branding::default() {
+            changes.push(Change::SetBranding {
+                branding: spec.branding.clone(),
+            });
+        }
         plan_contents(conn, spec, hasher, &mut changes, &Existing::default())?;
         return Ok(Plan {
             slug: spec.slug.to_string(),
@@ -251,6 +264,12 @@ pub fn plan(
     if tenant.default_locale != spec.default_locale.tag() {
         changes.push(Change::SetDefaultLocale {
             locale: spec.default_locale,
+        });
+    }
+    // A stored value this version cannot read is replaced by the file's.
+    if Branding::from_stored(&tenant.branding).ok().as_ref() != Some(&spec.branding) {
+        changes.push(Change::SetBranding {
+            branding: spec.branding.clone(),
         });
     }
     let status_differs = spec.status.as_ref().is_some_and(|s| *s != tenant.status);
