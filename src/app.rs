@@ -75,6 +75,7 @@ impl Application {
             evaluator: Evaluator::start(config.server.evaluation_threads)
                 .context("starting the token evaluation threads")?,
             health,
+            mailer: Arc::new(crate::mail::Mailer::new(&config.mail).context("mail settings")?),
         });
         crate::store::purge::spawn(
             state.store.clone(),

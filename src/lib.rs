@@ -13,6 +13,7 @@ pub mod grants;
 pub mod http;
 pub mod i18n;
 pub mod identity;
+pub mod mail;
 pub mod oauth;
 pub mod store;
 pub mod telemetry;

@@ -11,6 +11,7 @@ use anyhow::Context;
 mod clients;
 mod keys;
 mod lookup;
+mod mail;
 mod ownership;
 mod policies;
 mod roles;
@@ -74,6 +75,11 @@ pub enum Command {
         #[command(subcommand)]
         command: users::UsersCommand,
     },
+    /// Mail: send a test message with the configured settings.
+    Mail {
+        #[command(subcommand)]
+        command: mail::MailCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -135,6 +141,7 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Roles { command } => roles::run(&config, command),
         Command::Policies { command } => policies::run(&config, command),
         Command::Users { command } => users::run(&config, command),
+        Command::Mail { command } => mail::run(&config, command),
         Command::Tenants {
             command: TenantsCommand::Suspend { slug },
         } => tenants_status(&config, &slug, store::tenants::STATUS_SUSPENDED),

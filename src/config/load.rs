@@ -80,6 +80,10 @@ fn resolve_paths(
     if let Some(f) = &config.database.password_file {
         config.database.password_file = Some(absolute("database.password_file", f));
     }
+    config.mail.file_dir = absolute("mail.file_dir", &config.mail.file_dir);
+    if let Some(f) = &config.mail.smtp.password_file {
+        config.mail.smtp.password_file = Some(absolute("mail.smtp.password_file", f));
+    }
     if let Some(db) = config.database.url.sqlite_path() {
         let abs = absolute("database.url", &db);
         config.database.url =
@@ -185,6 +189,8 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
             message: "set security.master_key or security.master_key_file".into(),
         });
     }
+    super::mail::check(&config.mail)
+        .map_err(|(key, message)| ConfigError::Rule { key, message })?;
     if let Some(key) = &config.security.master_key {
         super::MasterKey::decode(key.expose()).map_err(|message| ConfigError::Rule {
             key: "security.master_key",

@@ -4,12 +4,14 @@
 //! message naming the key and where the value came from.
 
 mod load;
+mod mail;
 mod master_key;
 mod model;
 pub mod private_fs;
 mod secret;
 
 pub use load::{ConfigError, load};
+pub use mail::{MailConfig, MailTransport, SmtpConfig};
 pub use master_key::{KeyPurpose, MasterKey};
 pub use model::{
     BindAddr, Config, DatabaseConfig, LogFormat, LoggingConfig, PasswordConfig, PublicUrl,

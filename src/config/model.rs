@@ -15,6 +15,7 @@ pub struct Config {
     pub security: SecurityConfig,
     pub passwords: PasswordConfig,
     pub logging: LoggingConfig,
+    pub mail: super::MailConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -22,6 +22,8 @@ pub struct AppState {
     pub evaluator: Evaluator,
     /// Tenants that cannot be served or files that could not be applied.
     pub health: Arc<Health>,
+    /// Sends mail (`mail.*`); built at start, so bad settings refuse to start.
+    pub mailer: Arc<crate::mail::Mailer>,
 }
 
 impl AppState {

@@ -48,6 +48,11 @@ logged-out-title = Signed out
 logged-out-heading = You are signed out
 logged-out-text = You have signed out of { $tenant }. You can close this window.
 
+## Mail
+mail-test-subject = { $tenant }: a test message from Gatehouse
+mail-test-body = Gatehouse can send mail for { $tenant }.
+mail-test-nothing-to-do = This message checks the mail settings; there is nothing to do.
+
 ## Pages for requests that cannot go on
 error-status = HTTP { $status }
 error-sign-in-link-title = This sign-in link does not work

@@ -47,6 +47,11 @@ logged-out-title = Вы вышли
 logged-out-heading = Вы вышли из системы
 logged-out-text = Вы вышли из { $tenant }. Это окно можно закрыть.
 
+## Письма
+mail-test-subject = { $tenant }: тестовое письмо от Gatehouse
+mail-test-body = Gatehouse может отправлять письма для { $tenant }.
+mail-test-nothing-to-do = Это письмо проверяет настройки почты; ничего делать не нужно.
+
 ## Страницы для запросов, которые не могут продолжиться
 error-status = HTTP { $status }
 error-sign-in-link-title = Эта ссылка для входа не работает

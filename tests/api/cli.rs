@@ -24,6 +24,15 @@ pub fn gatehouse(app: &TestApp, args: &[&str]) -> Output {
     command(app).args(args).output().unwrap()
 }
 
+/// [`gatehouse`] with more environment variables.
+pub fn gatehouse_with(app: &TestApp, args: &[&str], env: &[(String, String)]) -> Output {
+    command(app)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap()
+}
+
 fn command(app: &TestApp) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.current_dir(app.dir.path())

@@ -114,6 +114,7 @@ pub fn test_config(dir: &Path, db: &TestDb) -> Config {
     c.database.url = DatabaseUrl::parse(db.url()).unwrap();
     c.database.pool_size = 8;
     c.tenants.dir = dir.join("tenants");
+    c.mail.file_dir = dir.join("mail");
     c.tenants.shards = 2;
     c.tenants.reload_interval = Duration::from_millis(200);
     c.security.master_key = Some(SecretString::new(TEST_MASTER_KEY));

@@ -20,6 +20,7 @@ mod interop;
 mod isolation;
 mod limits;
 mod logout;
+mod mail;
 mod migrations;
 mod oidc_rp;
 mod pages;

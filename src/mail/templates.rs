@@ -1,0 +1,62 @@
+//! Every message Gatehouse sends, in one place: the subject names the
+//! tenant, the words come from the pages' catalogue (`crate::i18n`) in the
+//! reader's language, and the body is plain text and the same as HTML
+//! (escaped by maud).
+
+use super::Mail;
+use crate::i18n::Text;
+use maud::html;
+
+/// The message `gatehouse mail test` sends, to check the settings.
+pub fn test_message(t: &Text, tenant: &str) -> Mail {
+    let args = [("tenant", tenant)];
+    let subject = t.with("mail-test-subject", &args);
+    let lines = [
+        t.with("mail-test-body", &args),
+        t.get("mail-test-nothing-to-do"),
+    ];
+    Mail {
+        text: format!("{}\n\n{}\n", lines[0], lines[1]),
+        html: html! {
+            (maud::DOCTYPE)
+            html lang=(t.locale.tag()) {
+                head { meta charset="utf-8"; title { (subject) } }
+                body { @for l in &lines { p { (l) } } }
+            }
+        }
+        .into_string(),
+        subject,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Locale;
+
+    #[test]
+    fn the_test_message_names_the_tenant_in_both_parts_and_escapes_it() {
+        let m = test_message(&Text::new(Locale::default()), "Acme <Cloud>");
+        assert_eq!(m.subject, "Acme <Cloud>: a test message from Gatehouse");
+        assert!(
+            m.text
+                .starts_with("Gatehouse can send mail for Acme <Cloud>."),
+            "{}",
+            m.text
+        );
+        assert!(
+            m.html
+                .contains("<p>Gatehouse can send mail for Acme &lt;Cloud&gt;."),
+            "{}",
+            m.html
+        );
+        assert!(m.html.contains(r#"<html lang="en">"#));
+    }
+
+    #[test]
+    fn it_speaks_russian() {
+        let m = test_message(&Text::new(Locale::exact("ru").unwrap()), "Acme");
+        assert_eq!(m.subject, "Acme: тестовое письмо от Gatehouse");
+        assert!(m.html.contains(r#"<html lang="ru">"#));
+    }
+}
