@@ -63,7 +63,7 @@ pub fn consent(
     let name = client_name(s, &request.client_id);
     let app = signin::App { name: &name, links };
     let page = signin::consent(t, &s.page_brand(), &app, &user.username, &f, &items);
-    (page, links.logo_uri.as_ref().map(|u| u.origin()))
+    (page, links.logo_uri.as_ref().and_then(|u| u.csp_origin()))
 }
 
 fn form<'a>(action: &'a str, carried: &Carried<'a>) -> FormState<'a> {

@@ -16,7 +16,8 @@ const FOR_A_YEAR: &str = "public, max-age=31536000, immutable";
 /// An image is only ever an image: opened directly, an SVG runs no script
 /// and loads nothing (`sandbox`, `default-src 'none'`); its inline styles
 /// still draw it.
-const IMAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+const IMAGE_CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'";
 
 fn cached(mut b: HttpResponseBuilder, content_type: &str) -> HttpResponseBuilder {
     b.content_type(content_type)

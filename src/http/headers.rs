@@ -27,13 +27,13 @@ pub fn secure_page(b: HttpResponseBuilder) -> HttpResponseBuilder {
 }
 
 /// [`secure_page`], also letting the page load images from one more origin
-/// (`scheme://host[:port]`, from a validated `oauth::WebUrl`).
+/// (`scheme://host[:port]`, from `oauth::WebUrl::csp_origin`).
 pub fn secure_page_showing(
     mut b: HttpResponseBuilder,
     image_origin: Option<&str>,
 ) -> HttpResponseBuilder {
     let images = match image_origin {
-        Some(origin) if !origin.is_empty() && origin != "null" => format!("'self' {origin}"),
+        Some(origin) if is_host_source(origin) => format!("'self' {origin}"),
         _ => "'self'".to_owned(),
     };
     b.insert_header((header::CACHE_CONTROL, "no-store"))
@@ -48,4 +48,13 @@ pub fn secure_page_showing(
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::REFERRER_POLICY, "no-referrer"));
     b
+}
+
+/// `scheme://host[:port]` of letters, digits and `.-:/` only: nothing a CSP
+/// would read as a separator, keyword or wildcard.
+fn is_host_source(origin: &str) -> bool {
+    origin.starts_with("http")
+        && origin
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'/'))
 }

@@ -179,11 +179,23 @@ impl WebUrl {
         Ok(Self(raw.to_owned()))
     }
 
-    /// `scheme://host[:port]`: what a page's CSP names to load an image from.
-    pub fn origin(&self) -> String {
-        url::Url::parse(&self.0)
-            .map(|u| u.origin().ascii_serialization())
-            .unwrap_or_default()
+    /// `scheme://host[:port]` as a CSP host-source (CSP Level 3 §2.3.1),
+    /// to let a page load an image from here: only when the host is an
+    /// IPv4 address or a DNS name of letters, digits, dots and hyphens. A
+    /// host URL parsing allows but a CSP would misread (`;` ends a
+    /// directive, `*` is a wildcard) or cannot name (IPv6) is `None`.
+    pub fn csp_origin(&self) -> Option<String> {
+        let url = url::Url::parse(&self.0).ok()?;
+        let plain = match url.host()? {
+            url::Host::Ipv4(_) => true,
+            url::Host::Domain(d) => {
+                !d.is_empty()
+                    && d.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+            }
+            url::Host::Ipv6(_) => false,
+        };
+        plain.then(|| url.origin().ascii_serialization())
     }
 }
 string_newtype!(WebUrl, WebUrl::parse);
@@ -253,12 +265,28 @@ mod tests {
         assert!(WebUrl::parse_or_mail("mailto:help@acme.example").is_ok());
         assert!(WebUrl::parse_or_mail("mailto:nobody").is_err());
         assert!(WebUrl::parse_or_mail("https://acme.example/help").is_ok());
+        let origin = |raw: &str| WebUrl::parse(raw).unwrap().csp_origin();
         assert_eq!(
-            WebUrl::parse("https://cdn.acme.example:8443/a/logo.png?v=2")
-                .unwrap()
-                .origin(),
-            "https://cdn.acme.example:8443"
+            origin("https://cdn.acme.example:8443/a/logo.png?v=2").as_deref(),
+            Some("https://cdn.acme.example:8443")
         );
+        assert_eq!(
+            origin("https://Bücher.example/l.png").as_deref(),
+            Some("https://xn--bcher-kva.example")
+        );
+        assert_eq!(
+            origin("http://127.0.0.1:3000/l.svg").as_deref(),
+            Some("http://127.0.0.1:3000")
+        );
+        // What a CSP would misread, or cannot say.
+        for bad in [
+            "https://cdn.x;sandbox/l.png",
+            "https://*/l.png",
+            "https://a,b/l.png",
+            "http://[::1]:3000/l.png",
+        ] {
+            assert_eq!(origin(bad), None, "{bad}");
+        }
     }
 
     #[test]

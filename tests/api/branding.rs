@@ -179,6 +179,29 @@ async fn each_tenants_pages_show_its_own_name_logo_colour_and_links() {
         .unwrap();
     assert_eq!(cross.status(), 404);
 
+    // globex's other pages show nothing of acme either.
+    for path in [
+        "/t/globex/logout".to_owned(),
+        authorize_path("globex", "nobody", "openid", ""),
+        "/t/globex/docs".to_owned(),
+    ] {
+        let html = b
+            .get(app.url(&path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains(r#"<span class="brand-name">Globex Corporation</span>"#),
+            "{path}: {html}"
+        );
+        for other in ["ACME", "/t/acme/", "acme.example"] {
+            assert!(!html.contains(other), "{path} shows {other}: {html}");
+        }
+    }
+
     // An error page of the tenant is in its look too.
     let res = b
         .get(app.url(&authorize_path("acme", "nobody", "openid", "")))
@@ -207,7 +230,7 @@ async fn a_logo_is_served_as_an_image_only_with_its_type() {
     // Opened on its own, the SVG's script does not run.
     assert_eq!(
         res.headers()["content-security-policy"],
-        "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'"
     );
     assert_eq!(
         res.headers()["cache-control"],
@@ -430,5 +453,17 @@ async fn the_consent_page_shows_the_clients_logo_and_links() {
     assert_eq!(
         csp,
         "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+    );
+
+    // A changed link is named by the plan, and the page follows it.
+    let path = app.tenants_dir().join("tenant.yaml");
+    let moved = tenant.replace(
+        "https://cdn.notes.example/brand/logo.png",
+        "https://img.notes.example/logo.webp",
+    );
+    std::fs::write(&path, moved).unwrap();
+    assert_eq!(
+        changes(&apply(&app, &path).unwrap()),
+        ["~ client web (logo_uri)"]
     );
 }

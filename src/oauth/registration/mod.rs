@@ -332,6 +332,13 @@ impl<'a> ClientBuilder<'a> {
         let id = &self.id;
         let url =
             crate::oauth::WebUrl::parse(raw).map_err(|m| format!("client {id}: {field} {m}"))?;
+        // The consent page's CSP names the logo's origin: it must be one a
+        // CSP can name exactly.
+        if field == "logo_uri" && url.csp_origin().is_none() {
+            return Err(format!(
+                "client {id}: logo_uri {raw:?}: the host must be a DNS name (letters, digits, dots, hyphens) or an IPv4 address"
+            ));
+        }
         let slot = self
             .decl
             .links

@@ -80,8 +80,9 @@ impl Validator<'_> {
                 ),
             ));
         }
-        let path = self.file.parent().unwrap_or(Path::new("")).join(relative);
-        let bytes = read_bounded(&path, max)
+        let dir = self.file.parent().unwrap_or(Path::new(""));
+        let path = dir.join(relative);
+        let bytes = read_inside(dir, &path, max)
             .map_err(|e| self.err(name, format!("cannot read {}: {e}", path.display())))?;
         Image::check(name, bytes, kinds, max)
             .map(Some)
@@ -89,12 +90,29 @@ impl Validator<'_> {
     }
 }
 
-/// The file's bytes, reading at most one byte past `max` (enough for the
+/// The bytes of `path`, a regular file that is inside `dir` once symbolic
+/// links are resolved (a link out of the directory is refused, and a FIFO
+/// or device is never opened); at most one byte past `max` (enough for the
 /// size check to refuse it) so a huge file is never read whole.
-fn read_bounded(path: &Path, max: usize) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
+fn read_inside(dir: &Path, path: &Path, max: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
+    let real = path.canonicalize()?;
+    let base = if dir.as_os_str().is_empty() {
+        std::env::current_dir()?
+    } else {
+        dir.canonicalize()?
+    };
+    if !real.starts_with(&base) {
+        return Err(Error::new(
+            ErrorKind::PermissionDenied,
+            "it leads outside the tenant file's directory",
+        ));
+    }
+    if !std::fs::metadata(&real)?.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
+    std::fs::File::open(&real)?
         .take(u64::try_from(max).unwrap_or(u64::MAX) + 1)
         .read_to_end(&mut bytes)?;
     Ok(bytes)

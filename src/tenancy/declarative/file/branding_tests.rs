@@ -157,6 +157,32 @@ fn every_bad_value_is_refused_with_its_line() {
     }
 }
 
+#[cfg(unix)]
+#[test]
+fn a_link_out_of_the_directory_and_a_non_file_are_refused() {
+    let outside = Dir::new(&[("secret.svg", SVG.as_bytes())]);
+    let dir = Dir::new(&[]);
+    std::os::unix::fs::symlink(outside.0.path(), dir.0.path().join("brand")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.0.path().join("secret.svg"),
+        dir.0.path().join("logo.svg"),
+    )
+    .unwrap();
+    for logo in ["brand/secret.svg", "logo.svg"] {
+        assert_eq!(
+            dir.error(&format!("  logo: {logo}\n")),
+            format!(
+                "DIR/acme.yaml:4: cannot read DIR/{logo}: it leads outside the tenant file's directory"
+            )
+        );
+    }
+    std::fs::create_dir(dir.0.path().join("folder.svg")).unwrap();
+    assert_eq!(
+        dir.error("  logo: folder.svg\n"),
+        "DIR/acme.yaml:4: cannot read DIR/folder.svg: not a regular file"
+    );
+}
+
 #[test]
 fn client_links_must_be_web_urls() {
     let dir = Dir::new(&[]);
@@ -182,6 +208,24 @@ fn client_links_must_be_web_urls() {
     assert_eq!(
         links.tos_uri.as_ref().unwrap().as_str(),
         "https://app.example/terms"
+    );
+    let csp = client("    logo_uri: \"https://cdn.x;sandbox/l.png\"\n");
+    let e = parse_str(&file, &csp, &opts).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        format!(
+            "{}:8: client web: logo_uri \"https://cdn.x;sandbox/l.png\": the host must be a DNS name (letters, digits, dots, hyphens) or an IPv4 address",
+            file.display()
+        )
+    );
+    let csp = client("    logo_uri: \"https://cdn.x;sandbox/l.png\"\n");
+    let e = parse_str(&file, &csp, &opts).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        format!(
+            "{}:8: client web: logo_uri \"https://cdn.x;sandbox/l.png\": the host must be a DNS name (letters, digits, dots, hyphens) or an IPv4 address",
+            file.display()
+        )
     );
     let bad = client("    logo_uri: javascript:alert(1)\n");
     let e = parse_str(&file, &bad, &opts).unwrap_err().to_string();

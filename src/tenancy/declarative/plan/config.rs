@@ -119,63 +119,61 @@ pub(super) fn plan_clients(spec: &TenantSpec, existing: &Existing, changes: &mut
 }
 
 pub(super) fn client_fields(a: &ClientSpec, b: &ClientSpec) -> Vec<&'static str> {
-    let mut fields = Vec::new();
-    if a.name != b.name {
-        fields.push("name");
-    }
-    if a.public != b.public {
-        fields.push("public");
-    }
-    if a.secret_sha256 != b.secret_sha256 {
-        fields.push("secret");
-    }
-    if a.redirect_uris != b.redirect_uris {
-        fields.push("redirect_uris");
-    }
-    if a.grant_types != b.grant_types {
-        fields.push("grant_types");
-    }
-    if a.scopes != b.scopes {
-        fields.push("scopes");
-    }
-    if a.token_endpoint_auth_method != b.token_endpoint_auth_method {
-        fields.push("token_endpoint_auth_method");
-    }
-    if a.jwks != b.jwks {
-        fields.push("jwks");
-    }
-    if a.default_scopes != b.default_scopes {
-        fields.push("default_scopes");
-    }
-    if a.access_token_format != b.access_token_format {
-        fields.push("access_token_format");
-    }
-    if a.access_token_ttl_secs != b.access_token_ttl_secs {
-        fields.push("access_token_ttl");
-    }
-    if a.refresh_token_ttl_secs != b.refresh_token_ttl_secs {
-        fields.push("refresh_token_ttl");
-    }
-    if a.first_party != b.first_party {
-        fields.push("first_party");
-    }
-    if a.allow_plain_pkce != b.allow_plain_pkce {
-        fields.push("allow_plain_pkce");
-    }
-    if a.refresh_grace_secs != b.refresh_grace_secs {
-        fields.push("refresh_grace_period");
-    }
-    if a.post_logout_redirect_uris != b.post_logout_redirect_uris {
-        fields.push("post_logout_redirect_uris");
-    }
-    if a.allow_implicit != b.allow_implicit {
-        fields.push("allow_implicit");
-    }
-    if a.service_roles != b.service_roles {
-        fields.push("service_roles");
-    }
-    if a.exchange_audiences != b.exchange_audiences {
-        fields.push("token_exchange_audiences");
-    }
-    fields
+    // Every field of ClientSpec, by the name the tenant file gives it.
+    let differs = [
+        ("name", a.name != b.name),
+        ("public", a.public != b.public),
+        ("secret", a.secret_sha256 != b.secret_sha256),
+        ("redirect_uris", a.redirect_uris != b.redirect_uris),
+        ("grant_types", a.grant_types != b.grant_types),
+        ("scopes", a.scopes != b.scopes),
+        (
+            "token_endpoint_auth_method",
+            a.token_endpoint_auth_method != b.token_endpoint_auth_method,
+        ),
+        ("jwks", a.jwks != b.jwks),
+        ("default_scopes", a.default_scopes != b.default_scopes),
+        (
+            "access_token_format",
+            a.access_token_format != b.access_token_format,
+        ),
+        (
+            "access_token_ttl",
+            a.access_token_ttl_secs != b.access_token_ttl_secs,
+        ),
+        (
+            "refresh_token_ttl",
+            a.refresh_token_ttl_secs != b.refresh_token_ttl_secs,
+        ),
+        ("first_party", a.first_party != b.first_party),
+        ("allow_plain_pkce", a.allow_plain_pkce != b.allow_plain_pkce),
+        (
+            "refresh_grace_period",
+            a.refresh_grace_secs != b.refresh_grace_secs,
+        ),
+        (
+            "post_logout_redirect_uris",
+            a.post_logout_redirect_uris != b.post_logout_redirect_uris,
+        ),
+        ("allow_implicit", a.allow_implicit != b.allow_implicit),
+        ("service_roles", a.service_roles != b.service_roles),
+        (
+            "token_exchange_audiences",
+            a.exchange_audiences != b.exchange_audiences,
+        ),
+        (
+            "id_token_signed_response_alg",
+            a.id_token_alg != b.id_token_alg,
+        ),
+        ("allowed_origins", a.allowed_origins != b.allowed_origins),
+        ("client_uri", a.client_uri != b.client_uri),
+        ("logo_uri", a.logo_uri != b.logo_uri),
+        ("policy_uri", a.policy_uri != b.policy_uri),
+        ("tos_uri", a.tos_uri != b.tos_uri),
+    ];
+    differs
+        .into_iter()
+        .filter(|(_, d)| *d)
+        .map(|(field, _)| field)
+        .collect()
 }
