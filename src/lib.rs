@@ -14,6 +14,7 @@ pub mod http;
 pub mod i18n;
 pub mod identity;
 pub mod mail;
+pub mod mfa;
 pub mod oauth;
 pub mod store;
 pub mod telemetry;

@@ -2,12 +2,15 @@
 //! a session) to a login page, a consent page, or a redirect with a code.
 
 use super::decide::{self, Next, SignIn};
+use super::pending::PendingSignIn;
+use super::sealed::Resume;
 use crate::clock::Clock;
-use crate::config::SecretString;
+use crate::config::{MasterKey, SecretString};
 use crate::grants::code_issuance::{CodeBinding, issue_code};
 use crate::grants::implicit;
 use crate::i18n::Message;
 use crate::identity::password::PasswordHasher;
+use crate::mfa::factors::{self, Verdict};
 use crate::oauth::OAuthError;
 use crate::oauth::authorize::{self, AuthorizationRequest, ResponseType};
 use crate::oauth::scope::ScopeSet;
@@ -25,6 +28,8 @@ pub struct Deps<'a> {
     pub store: &'a Store,
     pub clock: &'a dyn Clock,
     pub passwords: &'a PasswordHasher,
+    /// Opens second factors' secrets (`mfa::factors`).
+    pub master_key: &'a MasterKey,
     /// How long a browser session lasts (`security.session_ttl`).
     pub session_ttl: std::time::Duration,
 }
@@ -32,9 +37,16 @@ pub struct Deps<'a> {
 /// What to show or do next.
 pub enum Step {
     Login {
-        request: AuthorizationRequest,
+        request: Resume,
         /// Why the form is shown again: a message key of the pages'
         /// catalogues (`i18n`, `login-error-…`).
+        error: Option<&'static str>,
+    },
+    /// The password was right; the user has a second factor to present.
+    SecondFactor {
+        request: Resume,
+        pending: PendingSignIn,
+        /// A catalogue key (`mfa-error-…`).
         error: Option<&'static str>,
     },
     Consent {
@@ -44,12 +56,6 @@ pub enum Step {
     Redirect(String),
     /// The request no longer makes sense (e.g. the client disappeared).
     Page(Message),
-}
-
-/// A fresh sign-in to attach to the browser.
-pub struct Started {
-    pub session: SessionRow,
-    pub cookie_value: String,
 }
 
 /// Continues a valid request given the browser's session (if any).
@@ -80,17 +86,11 @@ pub async fn advance(
         auth_time: s.auth_time,
     });
     match decide::decide(&request, &client, sign_in, remembered.as_ref(), now) {
-        Next::Login => Ok(Step::Login {
-            request,
-            error: None,
-        }),
+        Next::Login => Ok(login_again(request)),
         Next::Error(e) => Ok(Step::Redirect(error_url(snapshot, &request, &e))),
         Next::Consent => {
             let Some(session) = session else {
-                return Ok(Step::Login {
-                    request,
-                    error: None,
-                });
+                return Ok(login_again(request));
             };
             let (tenant, user_id) = (snapshot.id.clone(), session.user_id.clone());
             match deps
@@ -102,19 +102,20 @@ pub async fn advance(
                     request,
                     user: Box::new(user),
                 }),
-                None => Ok(Step::Login {
-                    request,
-                    error: None,
-                }),
+                None => Ok(login_again(request)),
             }
         }
         Next::Issue(scopes) => match session {
             Some(session) => issue(deps, snapshot, &request, &session, scopes).await,
-            None => Ok(Step::Login {
-                request,
-                error: None,
-            }),
+            None => Ok(login_again(request)),
         },
+    }
+}
+
+fn login_again(request: AuthorizationRequest) -> Step {
+    Step::Login {
+        request: Resume::Authorize(request),
+        error: None,
     }
 }
 
@@ -126,69 +127,146 @@ pub struct LoggedIn {
 }
 
 /// The login form posted. Wrong credentials show the form again, with the
-/// username as typed (never the password); right ones start a session and
-/// continue the request, whose `prompt=login` and `max_age` the fresh
-/// sign-in has now satisfied (OIDC Core §3.1.2.1).
+/// username as typed (never the password); right ones ask for the user's
+/// second factor when they have one, else start a session and go on.
 pub async fn login(
     deps: Deps<'_>,
     snapshot: &Arc<TenantSnapshot>,
-    mut request: AuthorizationRequest,
+    mut resume: Resume,
     login: String,
     password: SecretString,
 ) -> Result<LoggedIn, StoreError> {
-    let Some(started) = sign_in(deps, snapshot, login.clone(), password).await? else {
-        request.login_hint = Some(login).filter(|l| !l.trim().is_empty());
+    let Some(user) = check_password(deps, snapshot, login.clone(), password).await? else {
+        if let Resume::Authorize(r) = &mut resume {
+            r.login_hint = Some(login).filter(|l| !l.trim().is_empty());
+        }
         return Ok(LoggedIn {
             step: Step::Login {
-                request,
+                request: resume,
                 error: Some("login-error-wrong"),
             },
             cookie_value: None,
         });
     };
-    request.prompt.login = false;
-    request.max_age = None;
+    let started_at = deps.clock.now().timestamp();
+    let (tenant, user_id) = (snapshot.id.clone(), user.id.clone());
+    let confirmed = deps
+        .store
+        .run(move |c| factors::confirmed(c, &tenant, &user_id))
+        .await?;
+    if let Some(factor) = confirmed.into_iter().find(|f| f.kind == factors::TOTP) {
+        let pending = PendingSignIn {
+            user_id: user.id,
+            factor_id: factor.id,
+            amr: vec!["pwd".into()],
+            started_at,
+        };
+        return Ok(LoggedIn {
+            step: Step::SecondFactor {
+                request: resume,
+                pending,
+                error: None,
+            },
+            cookie_value: None,
+        });
+    }
+    let amr = vec!["pwd".to_owned()];
+    signed_in(deps, snapshot, resume, &user.id, amr, deps.clock.db_now()).await
+}
+
+/// The second-factor form posted: a right code starts the session with
+/// `otp` and `mfa` added to how the user authenticated (RFC 8176 §2); a
+/// wrong one shows the form again, and after five the factor is locked
+/// (`mfa::lockout`).
+pub async fn second_factor(
+    deps: Deps<'_>,
+    snapshot: &Arc<TenantSnapshot>,
+    resume: Resume,
+    pending: PendingSignIn,
+    code: String,
+) -> Result<LoggedIn, StoreError> {
+    let (tenant, master) = (snapshot.id.clone(), deps.master_key.clone());
+    let (user_id, factor_id) = (pending.user_id.clone(), pending.factor_id.clone());
+    let unix = u64::try_from(deps.clock.now().timestamp()).unwrap_or(0);
+    let now = deps.clock.db_now();
+    let verdict = deps
+        .store
+        .run(move |c| {
+            factors::verify_totp(c, &master, &tenant, &user_id, &factor_id, &code, unix, now)
+                .map_err(StoreError::from)
+        })
+        .await?;
+    let error = match verdict {
+        Verdict::Accepted => {
+            let mut amr = pending.amr.clone();
+            amr.extend(["otp".to_owned(), "mfa".to_owned()]);
+            let auth_time = chrono::DateTime::from_timestamp(pending.started_at, 0)
+                .map_or(now, |t| t.naive_utc());
+            return signed_in(deps, snapshot, resume, &pending.user_id, amr, auth_time).await;
+        }
+        Verdict::Wrong => "mfa-error-wrong",
+        Verdict::Locked(_) => "mfa-error-locked",
+    };
     Ok(LoggedIn {
-        step: advance(deps, snapshot, request, Some(started.session)).await?,
+        step: Step::SecondFactor {
+            request: resume,
+            pending,
+            error: Some(error),
+        },
+        cookie_value: None,
+    })
+}
+
+/// Starts the session and continues what the sign-in was for: the
+/// authorization request, whose `prompt=login` and `max_age` the fresh
+/// sign-in has now satisfied (OIDC Core §3.1.2.1), or the account page.
+async fn signed_in(
+    deps: Deps<'_>,
+    snapshot: &Arc<TenantSnapshot>,
+    resume: Resume,
+    user_id: &str,
+    amr: Vec<String>,
+    auth_time: chrono::NaiveDateTime,
+) -> Result<LoggedIn, StoreError> {
+    let (tenant, user_id) = (snapshot.id.clone(), user_id.to_owned());
+    let now = deps.clock.db_now();
+    let ttl = chrono::Duration::from_std(deps.session_ttl).unwrap_or(chrono::Duration::hours(12));
+    let started = deps
+        .store
+        .run(move |c| super::session::create(c, &tenant, &user_id, &amr, auth_time, now, ttl))
+        .await?;
+    let step = match resume {
+        Resume::Authorize(mut request) => {
+            request.prompt.login = false;
+            request.max_age = None;
+            advance(deps, snapshot, request, Some(started.row)).await?
+        }
+        Resume::Account => Step::Redirect(format!("/t/{}/account", snapshot.slug)),
+    };
+    Ok(LoggedIn {
+        step,
         cookie_value: Some(started.cookie_value),
     })
 }
 
-/// Checks the credentials and starts a session; `None` when they are wrong.
-async fn sign_in(
+/// The user whose credentials these are; `None` when they are wrong.
+async fn check_password(
     deps: Deps<'_>,
     snapshot: &TenantSnapshot,
     login: String,
     password: SecretString,
-) -> Result<Option<Started>, StoreError> {
+) -> Result<Option<UserRow>, StoreError> {
     let tenant = snapshot.id.clone();
     let hasher = deps.passwords.clone();
-    let now = deps.clock.db_now();
-    let ttl = chrono::Duration::from_std(deps.session_ttl).unwrap_or(chrono::Duration::hours(12));
-    // Three steps, so that no pooled connection is held through argon2's
-    // ~15 ms: read the user, hash on a blocking thread, write the session.
-    let t = tenant.clone();
+    // Two steps, so that no pooled connection is held through argon2's
+    // ~15 ms: read the user, then hash on a blocking thread.
     let found = deps
         .store
-        .run(move |c| super::session::find_login(c, &t, &login))
+        .run(move |c| super::session::find_login(c, &tenant, &login))
         .await?;
-    let user = tokio::task::spawn_blocking(move || {
-        super::session::check_password(found, &password, &hasher)
-    })
-    .await
-    .map_err(|_| StoreError::Cancelled)?;
-    let Some(user) = user else {
-        return Ok(None);
-    };
-    deps.store
-        .run(move |c| {
-            let s = super::session::create(c, &tenant, &user.id, now, ttl)?;
-            Ok(Some(Started {
-                session: s.row,
-                cookie_value: s.cookie_value,
-            }))
-        })
+    tokio::task::spawn_blocking(move || super::session::check_password(found, &password, &hasher))
         .await
+        .map_err(|_| StoreError::Cancelled)
 }
 
 /// Records what the user granted on the consent page and issues the code.
@@ -226,10 +304,7 @@ pub async fn switch_account(
     deps.store
         .run(move |c| super::session::sign_out(c, &tenant, &id, now))
         .await?;
-    Ok(Step::Login {
-        request,
-        error: None,
-    })
+    Ok(login_again(request))
 }
 
 /// The redirect for a denied consent (RFC 6749 §4.1.2.1 `access_denied`).

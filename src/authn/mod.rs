@@ -2,8 +2,10 @@
 //! the steps the pages take, and RP-initiated logout. The grants that redeem
 //! what a sign-in issues live in `grants`.
 
+pub mod account;
 pub mod decide;
 pub mod flow;
 pub mod logout;
+pub mod pending;
 pub mod sealed;
 pub mod session;

@@ -66,10 +66,14 @@ pub struct NewSession {
     pub row: SessionRow,
 }
 
+/// A session for a user who authenticated at `auth_time` by `amr` (RFC 8176
+/// values; `mfa` when more than one factor was used).
 pub fn create(
     conn: &mut DbConnection,
     tenant: &TenantId,
     user_id: &str,
+    amr: &[String],
+    auth_time: NaiveDateTime,
     now: NaiveDateTime,
     ttl: chrono::Duration,
 ) -> Result<NewSession, StoreError> {
@@ -79,8 +83,8 @@ pub fn create(
         tenant_id: tenant.to_string(),
         user_id: user_id.to_owned(),
         token_sha256: sha256_hex(&cookie_value),
-        auth_time: now,
-        amr: r#"["pwd"]"#.into(),
+        auth_time,
+        amr: serde_json::Value::from(amr.to_vec()).to_string(),
         created_at: now,
         expires_at: now + ttl,
         ended_at: None,

@@ -13,6 +13,11 @@ pub enum KeyPurpose {
     AuthorizationRequests,
     /// The check value stored in the database to recognise the master key.
     KeyCheck,
+    /// Sealing users' TOTP secrets at rest (`mfa::factors`).
+    MfaSecrets,
+    /// Sealing a sign-in whose password was right while it waits for the
+    /// second factor (`authn::pending`).
+    PendingSignIns,
 }
 
 impl KeyPurpose {
@@ -21,6 +26,8 @@ impl KeyPurpose {
             KeyPurpose::SigningKeys => b"gatehouse/v1/signing-keys",
             KeyPurpose::AuthorizationRequests => b"gatehouse/v1/authorization-requests",
             KeyPurpose::KeyCheck => b"gatehouse/v1/key-check",
+            KeyPurpose::MfaSecrets => b"gatehouse/v1/mfa-secrets",
+            KeyPurpose::PendingSignIns => b"gatehouse/v1/pending-sign-ins",
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Server-rendered pages (maud). They work without JavaScript and label every
 //! field; the HTTP layer adds the security headers (`http::pages`).
 
+pub mod account;
 pub mod assets;
 pub mod components;
+pub mod qr;
 pub mod signin;
 pub mod steps;
 

@@ -21,11 +21,12 @@ fn hidden(f: &FormState<'_>) -> Markup {
     }
 }
 
-/// `error` is a catalogue key (`login-error-…`).
+/// `to` says what the sign-in continues to; `error` is a catalogue key
+/// (`login-error-…`).
 pub fn login(
     t: &Text,
     brand: &PageBrand,
-    client: &str,
+    to: &str,
     f: &FormState<'_>,
     login_hint: Option<&str>,
     error: Option<&str>,
@@ -36,7 +37,7 @@ pub fn login(
         &t.get("login-title"),
         html! {
             h1 { (t.with("login-heading", &[("tenant", brand.name.as_str())])) }
-            p { (t.with("login-continue", &[("client", client)])) }
+            p { (to) }
             @if let Some(e) = error { (alert(Alert::Error, Some("login-error"), &t.get(e))) }
             form method="post" action=(f.action) {
                 (hidden(f))

@@ -3,6 +3,7 @@
 //! CSRF token the form carries back.
 
 use super::signin::{self, FormState};
+use crate::authn::sealed::Resume;
 use crate::i18n::Text;
 use crate::oauth::ClientLinks;
 use crate::oauth::authorize::AuthorizationRequest;
@@ -23,26 +24,38 @@ pub struct Carried<'a> {
 pub fn login(
     t: &Text,
     s: &TenantSnapshot,
-    request: &AuthorizationRequest,
+    resume: &Resume,
     error: Option<&str>,
     carried: &Carried<'_>,
 ) -> (StatusCode, Markup) {
     let action = format!("/t/{}/login", s.slug);
     let f = form(&action, carried);
-    let page = signin::login(
-        t,
-        &s.page_brand(),
-        &client_name(s, &request.client_id),
-        &f,
-        request.login_hint.as_deref(),
-        error,
-    );
-    let status = if error.is_some() {
-        StatusCode::UNAUTHORIZED
-    } else {
-        StatusCode::OK
+    let (to, hint) = match resume {
+        Resume::Authorize(r) => (
+            t.with(
+                "login-continue",
+                &[("client", &client_name(s, &r.client_id))],
+            ),
+            r.login_hint.as_deref(),
+        ),
+        Resume::Account => (t.get("login-continue-account"), None),
     };
-    (status, page)
+    let page = signin::login(t, &s.page_brand(), &to, &f, hint, error);
+    (status(error), page)
+}
+
+/// The second-factor form; 401 when it is shown again after a wrong code.
+pub fn second_factor(
+    t: &Text,
+    s: &TenantSnapshot,
+    pending: &str,
+    error: Option<&str>,
+    carried: &Carried<'_>,
+) -> (StatusCode, Markup) {
+    let action = format!("/t/{}/login/mfa", s.slug);
+    let f = form(&action, carried);
+    let page = super::account::second_factor(t, &s.page_brand(), &f, pending, error);
+    (status(error), page)
 }
 
 /// The consent page: the app, the requested scopes, each explained; and
@@ -64,6 +77,15 @@ pub fn consent(
     let app = signin::App { name: &name, links };
     let page = signin::consent(t, &s.page_brand(), &app, &user.username, &f, &items);
     (page, links.logo_uri.as_ref().and_then(|u| u.csp_origin()))
+}
+
+/// A sign-in form shown again after a wrong answer is a 401.
+fn status(error: Option<&str>) -> StatusCode {
+    if error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    }
 }
 
 fn form<'a>(action: &'a str, carried: &Carried<'a>) -> FormState<'a> {

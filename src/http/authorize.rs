@@ -4,7 +4,8 @@ use super::error::{PageError, Problem};
 use super::pages::{self, PageForm, SESSION_COOKIE};
 use super::tenant::Tenant;
 use crate::authn::flow::{self, Step};
-use crate::authn::sealed;
+use crate::authn::pending;
+use crate::authn::sealed::{self, Resume};
 use crate::config::SecretString;
 use crate::console::steps;
 use crate::i18n::{Message, Text};
@@ -77,19 +78,57 @@ pub async fn login(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let (form, request) = open(&tenant, &req, &body)?;
+    let (form, resume) = open(&tenant, &req, &body)?;
     let login = form.get("username").unwrap_or_default().to_owned();
     let password = SecretString::new(form.get("password").unwrap_or_default());
     let s = &tenant.snapshot;
-    let done = flow::login(tenant.state.flow(), s, request, login, password)
+    let done = flow::login(tenant.state.flow(), s, resume, login, password)
         .await
         .map_err(Problem::from)?;
+    signed_in(&tenant, &req, done)
+}
+
+/// POST /t/{tenant}/login/mfa: the second factor of a sign-in whose
+/// password was right. A pending sign-in that expired, or was made for
+/// another browser, asks for the password again.
+pub async fn second_factor(
+    tenant: Tenant,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, actix_web::Error> {
+    let (form, resume) = open(&tenant, &req, &body)?;
+    let (state, s) = (&tenant.state, &tenant.snapshot);
+    let csrf = form.get("csrf").unwrap_or_default();
+    let now = state.clock.now().timestamp();
+    let blob = form.get("pending").unwrap_or_default();
+    let Some(pending) = pending::open(&state.master_key, &s.id, csrf, blob, now) else {
+        let again = Step::Login {
+            request: resume,
+            error: Some("login-error-again"),
+        };
+        return render(&tenant, &req, again, vec![]);
+    };
+    let code = form.get("code").unwrap_or_default().to_owned();
+    let done = flow::second_factor(state.flow(), s, resume, pending, code)
+        .await
+        .map_err(Problem::from)?;
+    signed_in(&tenant, &req, done)
+}
+
+/// The page after a sign-in form, with the new session's cookie when it
+/// started one.
+fn signed_in(
+    tenant: &Tenant,
+    req: &HttpRequest,
+    done: flow::LoggedIn,
+) -> Result<HttpResponse, actix_web::Error> {
+    let s = &tenant.snapshot;
     let cookies = done
         .cookie_value
         .map(|v| pages::tenant_cookie(s, SESSION_COOKIE, v, SameSite::Lax))
         .into_iter()
         .collect();
-    render(&tenant, &req, done.step, cookies)
+    render(tenant, req, done.step, cookies)
 }
 
 /// POST /t/{tenant}/consent
@@ -99,13 +138,17 @@ pub async fn consent(
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
     let s = tenant.snapshot.clone();
-    let (form, request) = open(&tenant, &req, &body)?;
+    let (form, resume) = open(&tenant, &req, &body)?;
+    let Resume::Authorize(request) = resume else {
+        let t = pages::text(&req, None, s.default_locale);
+        return Err(bad_request(&t, &s, Message::new("error-sealed")).into());
+    };
     let Some(session) = pages::current_session(&tenant.state, &s, &req).await? else {
         return render(
             &tenant,
             &req,
             Step::Login {
-                request,
+                request: Resume::Authorize(request),
                 error: Some("login-error-again"),
             },
             vec![],
@@ -124,25 +167,12 @@ pub async fn consent(
 }
 
 /// A login or consent form and its sealed request, after the CSRF check.
-fn open(
-    tenant: &Tenant,
-    req: &HttpRequest,
-    body: &[u8],
-) -> Result<(PageForm, authorize::AuthorizationRequest), PageError> {
+fn open(tenant: &Tenant, req: &HttpRequest, body: &[u8]) -> Result<(PageForm, Resume), PageError> {
     let (state, s) = (&tenant.state, &tenant.snapshot);
-    let form = PageForm::parse(body);
+    let form = pages::checked_form(req, s, body)?;
     // The sealed request (and its ui_locales) is not open yet: the browser's
     // languages decide.
     let t = pages::text(req, None, s.default_locale);
-    if !pages::csrf_ok(req, form.get("csrf")) {
-        return Err(PageError::new(
-            StatusCode::FORBIDDEN,
-            Message::new("error-form-expired-title"),
-            Message::new("error-form-expired"),
-        )
-        .in_language(&t)
-        .branded(s.page_brand()));
-    }
     let now = state.clock.now().timestamp();
     let request = sealed::open_request(
         &state.master_key,
@@ -154,7 +184,7 @@ fn open(
     Ok((form, request))
 }
 
-fn render(
+pub(super) fn render(
     tenant: &Tenant,
     req: &HttpRequest,
     step: Step,
@@ -169,19 +199,26 @@ fn render(
             let t = pages::text(req, None, s.default_locale);
             return Err(bad_request(&t, s, m.clone()).into());
         }
-        Step::Login { request, .. } | Step::Consent { request, .. } => request,
+        Step::Login { request, .. } | Step::SecondFactor { request, .. } => request.clone(),
+        Step::Consent { request, .. } => Resume::Authorize(request.clone()),
     };
     let now = state.clock.now().timestamp();
-    let blob = sealed::seal_request(&state.master_key, &s.id, request, now)
+    let blob = sealed::seal_request(&state.master_key, &s.id, &request, now)
         .ok_or_else(Problem::internal)?;
     let carried = steps::Carried {
         csrf: &csrf,
         request: &blob,
     };
-    let t = pages::text(req, request.ui_locales.as_deref(), s.default_locale);
+    let t = pages::text(req, request.ui_locales(), s.default_locale);
     let (status, page, logo) = match &step {
         Step::Login { request, error } => {
             let (status, page) = steps::login(&t, s, request, *error, &carried);
+            (status, page, None)
+        }
+        Step::SecondFactor { pending, error, .. } => {
+            let sealed = pending::seal(&state.master_key, &s.id, &csrf, pending)
+                .ok_or_else(Problem::internal)?;
+            let (status, page) = steps::second_factor(&t, s, &sealed, *error, &carried);
             (status, page, None)
         }
         Step::Consent { request, user } => {

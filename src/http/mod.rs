@@ -1,6 +1,7 @@
 //! actix-web handlers, by endpoint family. Handlers stay thin: extract, call a
 //! service, map the result; errors become HTTP in `error.rs` only.
 
+mod account;
 mod api_users;
 mod assets;
 mod authorize;
@@ -85,6 +86,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/t/{tenant}/authorize").route(web::get().to(authorize::authorize)))
         .service(web::resource("/t/{tenant}/login").route(web::post().to(authorize::login)))
         .service(web::resource("/t/{tenant}/consent").route(web::post().to(authorize::consent)))
+        .service(
+            web::resource("/t/{tenant}/login/mfa").route(web::post().to(authorize::second_factor)),
+        )
+        .service(web::resource("/t/{tenant}/account").route(web::get().to(account::show)))
+        .service(
+            web::resource("/t/{tenant}/account/totp").route(web::post().to(account::totp_begin)),
+        )
+        .service(
+            web::resource("/t/{tenant}/account/totp/confirm")
+                .route(web::post().to(account::totp_confirm)),
+        )
+        .service(
+            web::resource("/t/{tenant}/account/factors/remove")
+                .route(web::post().to(account::factor_remove)),
+        )
         // Endpoints a tenant's browser clients call from their own origins.
         .service(
             cors_endpoint("/t/{tenant}/userinfo")

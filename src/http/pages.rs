@@ -97,6 +97,28 @@ pub fn csrf_ok(req: &HttpRequest, submitted: Option<&str>) -> bool {
     }
 }
 
+/// A posted page form, if its CSRF field matches this browser's cookie;
+/// else the page that says the form expired (403), in the browser's
+/// language and the tenant's look.
+pub fn checked_form(
+    req: &HttpRequest,
+    s: &TenantSnapshot,
+    body: &[u8],
+) -> Result<PageForm, super::error::PageError> {
+    use crate::i18n::Message;
+    let form = PageForm::parse(body);
+    if csrf_ok(req, form.get("csrf")) {
+        return Ok(form);
+    }
+    Err(super::error::PageError::new(
+        StatusCode::FORBIDDEN,
+        Message::new("error-form-expired-title"),
+        Message::new("error-form-expired"),
+    )
+    .in_language(&text(req, None, s.default_locale))
+    .branded(s.page_brand()))
+}
+
 /// A page form's fields; repeated names (checkboxes) are kept.
 pub struct PageForm(Vec<(String, String)>);
 

@@ -33,6 +33,7 @@ impl AppState {
             store: &self.store,
             clock: self.clock.as_ref(),
             passwords: &self.passwords,
+            master_key: &self.master_key,
             session_ttl: self.config.security.session_ttl,
         }
     }

@@ -1,6 +1,6 @@
 # Gatehouse's pages in English. Every key here must be in every other
 # catalogue (src/i18n/mod.rs tests it). Arguments: $tenant, $client, $user,
-# $status.
+# $status, $date.
 
 ## Sign in
 login-title = Sign in
@@ -74,3 +74,41 @@ error-logout-unregistered = post_logout_redirect_uri is not registered for this 
 error-logout-invalid-uri = invalid post_logout_redirect_uri
 error-not-found-title = Page not found
 error-not-found = no resource at { $path }
+
+## Second factor at sign-in
+mfa-title = Two-step sign-in
+mfa-heading = Enter the code your authenticator app shows.
+mfa-code = Code
+mfa-code-help = Six digits; spaces are fine.
+mfa-submit = Continue
+mfa-error-wrong = That code is wrong or was already used. Enter the current code.
+mfa-error-locked = Too many wrong codes. Wait a few minutes, then try again.
+
+## Account page
+login-continue-account = to open your account
+account-title = Your account
+account-heading = Your { $tenant } account
+account-profile = Profile
+account-username = Username
+account-name = Name
+account-email = Email
+account-factors = Two-step sign-in
+account-factors-none = You sign in with your password only. Add an authenticator app so that a stolen password is not enough.
+account-factor-totp = Authenticator app
+account-factor-added = added { $date }
+account-factor-used = last used { $date }
+account-factor-remove = Remove
+account-totp-add = Set up an authenticator app
+account-notice-totp-added = The authenticator app is on: signing in will ask for its code.
+account-notice-factor-removed = The second factor was removed.
+
+## Setting up an authenticator app
+totp-title = Set up an authenticator app
+totp-scan = Scan this QR code with an authenticator app (such as Aegis, Google Authenticator, Microsoft Authenticator or 1Password).
+totp-qr-label = QR code of the key for your authenticator app
+totp-manual = Cannot scan it? Type this key into the app instead:
+totp-uri = Show the key as a link
+totp-code = Code from the app
+totp-code-help = Type the six digits the app shows now, to check that it works.
+totp-submit = Turn on
+totp-error-wrong = That code is wrong. Check that your phone's clock is right, and enter the current code.

@@ -73,3 +73,41 @@ error-logout-unregistered = этот post_logout_redirect_uri не зареги�
 error-logout-invalid-uri = неверный post_logout_redirect_uri
 error-not-found-title = Страница не найдена
 error-not-found = по адресу { $path } ничего нет
+
+## Второй фактор при входе
+mfa-title = Двухэтапный вход
+mfa-heading = Введите код из приложения-аутентификатора.
+mfa-code = Код
+mfa-code-help = Шесть цифр; пробелы допустимы.
+mfa-submit = Продолжить
+mfa-error-wrong = Код неверен или уже использован. Введите текущий код.
+mfa-error-locked = Слишком много неверных кодов. Подождите несколько минут и попробуйте снова.
+
+## Страница аккаунта
+login-continue-account = чтобы открыть ваш аккаунт
+account-title = Ваш аккаунт
+account-heading = Ваш аккаунт { $tenant }
+account-profile = Профиль
+account-username = Имя пользователя
+account-name = Имя
+account-email = E-mail
+account-factors = Двухэтапный вход
+account-factors-none = Вы входите только по паролю. Добавьте приложение-аутентификатор, чтобы украденного пароля было недостаточно.
+account-factor-totp = Приложение-аутентификатор
+account-factor-added = добавлено { $date }
+account-factor-used = последнее использование { $date }
+account-factor-remove = Удалить
+account-totp-add = Настроить приложение-аутентификатор
+account-notice-totp-added = Приложение-аутентификатор включено: при входе будет запрошен его код.
+account-notice-factor-removed = Второй фактор удалён.
+
+## Настройка приложения-аутентификатора
+totp-title = Настройка приложения-аутентификатора
+totp-scan = Отсканируйте этот QR-код приложением-аутентификатором (например, Aegis, Google Authenticator, Microsoft Authenticator или 1Password).
+totp-qr-label = QR-код ключа для приложения-аутентификатора
+totp-manual = Не получается отсканировать? Введите этот ключ в приложение вручную:
+totp-uri = Показать ключ как ссылку
+totp-code = Код из приложения
+totp-code-help = Введите шесть цифр, которые приложение показывает сейчас, чтобы проверить, что всё работает.
+totp-submit = Включить
+totp-error-wrong = Код неверен. Проверьте, что часы телефона идут верно, и введите текущий код.

@@ -31,6 +31,8 @@ pub struct Metadata {
     pub subject_types_supported: Vec<String>,
     pub id_token_signing_alg_values_supported: Vec<String>,
     pub claims_supported: Vec<String>,
+    /// The `acr` values ID tokens carry (`tokens::id_token::acr_of`).
+    pub acr_values_supported: Vec<String>,
     pub prompt_values_supported: Vec<String>,
     /// RFC 9207: authorization responses carry `iss`.
     pub authorization_response_iss_parameter_supported: bool,
@@ -88,6 +90,10 @@ impl Metadata {
                 .iter()
                 .map(|a| a.as_str().to_owned())
                 .collect(),
+            acr_values_supported: strings(&[
+                crate::tokens::id_token::ACR_PASSWORD,
+                crate::tokens::id_token::ACR_MFA,
+            ]),
             claims_supported: strings(&[
                 "sub",
                 "iss",

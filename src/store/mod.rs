@@ -26,6 +26,7 @@ mod error;
 mod joined;
 pub mod keys;
 pub mod listen;
+pub mod mfa_factors;
 mod migrate;
 pub mod policies;
 mod pool;

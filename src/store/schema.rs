@@ -322,6 +322,25 @@ diesel::table! {
 }
 
 diesel::joinable!(token_bans -> tenants (tenant_id));
+
+diesel::table! {
+    mfa_factors (id) {
+        id -> Text,
+        tenant_id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        label -> Text,
+        secret_sealed -> Nullable<Text>,
+        last_used_step -> Nullable<BigInt>,
+        failures -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(mfa_factors -> users (user_id));
 diesel::joinable!(revocation_acks -> tenants (tenant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -350,6 +369,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     authorization_codes,
     refresh_families,
     refresh_tokens,
+    mfa_factors,
 );
 
 diesel::table! {

@@ -26,9 +26,20 @@ pub struct IdClaims<'a> {
     pub access_token: &'a str,
 }
 
-/// The Authentication Context Class Reference Gatehouse asserts for a password
-/// sign-in (no MFA yet).
+/// The Authentication Context Class References Gatehouse asserts (OIDC
+/// Core §2 `acr`; docs/mfa.md): a password only, or more than one factor.
 pub const ACR_PASSWORD: &str = "urn:gatehouse:acr:password";
+pub const ACR_MFA: &str = "urn:gatehouse:acr:mfa";
+
+/// What the `amr` values of a sign-in (RFC 8176 §2) amount to: `mfa` when
+/// more than one factor was used, else a password sign-in.
+pub fn acr_of(amr: &[String]) -> &'static str {
+    if amr.iter().any(|m| m == "mfa") {
+        ACR_MFA
+    } else {
+        ACR_PASSWORD
+    }
+}
 
 /// OIDC Core §3.1.3.6: the left half of the hash of the access token, with the
 /// hash of the ID token's signing algorithm (SHA-256 for ES256/RS256, SHA-512
@@ -79,7 +90,7 @@ pub fn mint(keys: &KeyRing, c: &IdClaims<'_>) -> Result<String, josekit::JoseErr
         p.set_claim("sid", Some(sid.into()))?;
     }
     p.set_claim("amr", Some(c.amr.to_vec().into()))?;
-    p.set_claim("acr", Some(ACR_PASSWORD.into()))?;
+    p.set_claim("acr", Some(acr_of(c.amr).into()))?;
     p.set_claim(
         "at_hash",
         Some(at_hash(jws.algorithm, c.access_token).into()),
@@ -90,6 +101,14 @@ pub fn mint(keys: &KeyRing, c: &IdClaims<'_>) -> Result<String, josekit::JoseErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn acr_says_mfa_only_when_amr_does() {
+        let amr = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(acr_of(&amr(&["pwd"])), ACR_PASSWORD);
+        assert_eq!(acr_of(&amr(&["pwd", "otp", "mfa"])), ACR_MFA);
+        assert_eq!(acr_of(&[]), ACR_PASSWORD);
+    }
 
     #[test]
     fn at_hash_of_the_oidc_core_example() {

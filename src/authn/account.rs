@@ -1,0 +1,113 @@
+//! What the account page (`{issuer}/account`) reads and does for the
+//! signed-in user: who they are and their second factors; adding an
+//! authenticator app, which counts once its first code is right.
+
+use crate::config::MasterKey;
+use crate::mfa::factors::{self, Enrolment, MfaError, Verdict};
+use crate::mfa::totp::TotpSecret;
+use crate::store::mfa_factors::{self, FactorRow};
+use crate::store::users::UserRow;
+use crate::store::{self, DbConnection, StoreError, TenantId};
+use chrono::NaiveDateTime;
+
+pub struct Overview {
+    pub user: UserRow,
+    /// Confirmed factors only: an unfinished set-up is no factor.
+    pub factors: Vec<FactorRow>,
+}
+
+impl Overview {
+    /// One authenticator app per user: another is added after removing it.
+    pub fn can_add_totp(&self) -> bool {
+        !self.factors.iter().any(|f| f.kind == factors::TOTP)
+    }
+}
+
+pub fn overview(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    user_id: &str,
+) -> Result<Option<Overview>, StoreError> {
+    let Some(user) = store::users::get(conn, tenant, user_id)? else {
+        return Ok(None);
+    };
+    let factors = factors::confirmed(conn, tenant, user_id)?;
+    Ok(Some(Overview { user, factors }))
+}
+
+/// An authenticator app being set up: what its page shows.
+pub struct Setup {
+    pub factor_id: String,
+    pub secret: TotpSecret,
+    /// The `otpauth://` URI (the QR code's content).
+    pub uri: String,
+}
+
+/// The label an app shows for the key: the tenant's name and the user's
+/// login name (Key URI Format `issuer:account`).
+fn setup(e: Enrolment, issuer_label: &str, account: &str) -> Setup {
+    Setup {
+        uri: e.secret.uri(issuer_label, account),
+        factor_id: e.factor_id,
+        secret: e.secret,
+    }
+}
+
+/// Starts setting up an authenticator app, unless the user has one.
+pub fn begin_totp(
+    conn: &mut DbConnection,
+    master: &MasterKey,
+    tenant: &TenantId,
+    user: &UserRow,
+    issuer_label: &str,
+    now: NaiveDateTime,
+) -> Result<Option<Setup>, MfaError> {
+    if mfa_factors::has_confirmed(conn, tenant, &user.id, factors::TOTP)? {
+        return Ok(None);
+    }
+    let e = factors::begin_totp(conn, master, tenant, &user.id, now)?;
+    Ok(Some(setup(e, issuer_label, &user.username)))
+}
+
+/// What the first code of a set-up did, and the set-up to show again when
+/// it was wrong.
+pub enum Confirmed {
+    On,
+    Again(Setup, Verdict),
+    /// No unfinished set-up of this user by that id.
+    Gone,
+}
+
+/// Checks the first code of an unfinished set-up: right, and the app is a
+/// factor from now on.
+#[allow(clippy::too_many_arguments)]
+pub fn confirm_totp(
+    conn: &mut DbConnection,
+    master: &MasterKey,
+    tenant: &TenantId,
+    user: &UserRow,
+    issuer_label: &str,
+    factor_id: &str,
+    code: &str,
+    unix_secs: u64,
+    now: NaiveDateTime,
+) -> Result<Confirmed, MfaError> {
+    let row = mfa_factors::get(conn, tenant, &user.id, factor_id)?;
+    let Some(row) = row.filter(|r| r.kind == factors::TOTP && r.confirmed_at.is_none()) else {
+        return Ok(Confirmed::Gone);
+    };
+    let verdict = factors::verify_totp(
+        conn, master, tenant, &user.id, factor_id, code, unix_secs, now,
+    )?;
+    if verdict == Verdict::Accepted {
+        return Ok(Confirmed::On);
+    }
+    let e = Enrolment {
+        factor_id: row.id.clone(),
+        secret: factors::secret_of(master, tenant, &row)?,
+    };
+    Ok(Confirmed::Again(
+        setup(e, issuer_label, &user.username),
+        verdict,
+    ))
+}

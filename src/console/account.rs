@@ -1,0 +1,187 @@
+//! The user's own pages: the account page, setting up an authenticator app,
+//! and the second-factor step of a sign-in.
+
+use super::components::{Alert, actions, alert, field, submit};
+use super::layout;
+use crate::branding::PageBrand;
+use crate::i18n::Text;
+use maud::{Markup, html};
+
+/// The second-factor form of a sign-in. `error` is a catalogue key.
+pub fn second_factor(
+    t: &Text,
+    brand: &PageBrand,
+    f: &super::signin::FormState<'_>,
+    pending: &str,
+    error: Option<&str>,
+) -> Markup {
+    layout(
+        t,
+        brand,
+        &t.get("mfa-title"),
+        html! {
+            h1 { (t.get("mfa-title")) }
+            p { (t.get("mfa-heading")) }
+            @if let Some(e) = error { (alert(Alert::Error, Some("mfa-error"), &t.get(e))) }
+            form method="post" action=(f.action) {
+                input type="hidden" name="csrf" value=(f.csrf);
+                input type="hidden" name="request" value=(f.request);
+                input type="hidden" name="pending" value=(pending);
+                (code_field(t, "mfa-code", "mfa-code-help", error.map(|_| "mfa-error")))
+                (actions(submit(&t.get("mfa-submit"), true, None)))
+            }
+        },
+    )
+}
+
+/// A one-time code input (WCAG 1.3.5: `autocomplete="one-time-code"`).
+fn code_field(t: &Text, label: &str, help: &str, error_id: Option<&str>) -> Markup {
+    let described = match error_id {
+        Some(e) => format!("code-help {e}"),
+        None => "code-help".to_owned(),
+    };
+    field(
+        "code",
+        &t.get(label),
+        html! {
+            input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code"
+                pattern="[0-9 ]*" maxlength="8" required autofocus
+                aria-invalid=[error_id.map(|_| "true")] aria-describedby=(described);
+        },
+        Some(&t.get(help)),
+        None,
+    )
+}
+
+/// A factor as the account page lists it.
+pub struct FactorItem {
+    pub id: String,
+    /// A catalogue key naming the kind (`account-factor-totp`).
+    pub kind_key: &'static str,
+    pub added: String,
+    pub last_used: Option<String>,
+}
+
+/// Who the user is, as the account page shows it.
+pub struct Profile<'a> {
+    pub username: &'a str,
+    pub email: Option<&'a str>,
+    pub display_name: Option<&'a str>,
+}
+
+pub struct AccountPage<'a> {
+    pub profile: Profile<'a>,
+    pub factors: &'a [FactorItem],
+    /// Whether an authenticator app can be added (the user has none).
+    pub can_add_totp: bool,
+    pub csrf: &'a str,
+    /// `/t/{slug}/account`.
+    pub base: &'a str,
+    /// A catalogue key of something just done (`account-notice-…`).
+    pub notice: Option<&'a str>,
+}
+
+pub fn account(t: &Text, brand: &PageBrand, p: &AccountPage<'_>) -> Markup {
+    layout(
+        t,
+        brand,
+        &t.get("account-title"),
+        html! {
+            h1 { (t.with("account-heading", &[("tenant", brand.name.as_str())])) }
+            @if let Some(n) = p.notice { (alert(Alert::Success, Some("notice"), &t.get(n))) }
+            h2 { (t.get("account-profile")) }
+            dl.profile #profile {
+                dt { (t.get("account-username")) } dd #profile-username { (p.profile.username) }
+                @if let Some(name) = p.profile.display_name { dt { (t.get("account-name")) } dd { (name) } }
+                @if let Some(email) = p.profile.email { dt { (t.get("account-email")) } dd { (email) } }
+            }
+            h2 { (t.get("account-factors")) }
+            @if p.factors.is_empty() {
+                p #factors-none { (t.get("account-factors-none")) }
+            } @else {
+                ul.factor-list #factors {
+                    @for f in p.factors {
+                        li {
+                            span.factor-text {
+                                strong { (t.get(f.kind_key)) }
+                                span.muted { (t.with("account-factor-added", &[("date", f.added.as_str())])) }
+                                @if let Some(used) = &f.last_used {
+                                    span.muted { (t.with("account-factor-used", &[("date", used.as_str())])) }
+                                }
+                            }
+                            form method="post" action=(format!("{}/factors/remove", p.base)) {
+                                input type="hidden" name="csrf" value=(p.csrf);
+                                input type="hidden" name="factor" value=(f.id);
+                                (submit(&t.get("account-factor-remove"), false, None))
+                            }
+                        }
+                    }
+                }
+            }
+            @if p.can_add_totp {
+                form method="post" action=(format!("{}/totp", p.base)) {
+                    input type="hidden" name="csrf" value=(p.csrf);
+                    (actions(submit(&t.get("account-totp-add"), true, None)))
+                }
+            }
+        },
+    )
+}
+
+/// Setting up an authenticator app: the QR code, the key as text, and the
+/// first code that turns it on.
+pub struct TotpSetup<'a> {
+    pub qr: Option<Markup>,
+    /// The key in groups of four, as apps take it typed.
+    pub key: String,
+    pub uri: &'a str,
+    pub factor_id: &'a str,
+    pub csrf: &'a str,
+    pub action: &'a str,
+    /// A catalogue key (`totp-error-…`).
+    pub error: Option<&'a str>,
+}
+
+pub fn totp_setup(t: &Text, brand: &PageBrand, s: &TotpSetup<'_>) -> Markup {
+    layout(
+        t,
+        brand,
+        &t.get("totp-title"),
+        html! {
+            h1 { (t.get("totp-title")) }
+            @if let Some(e) = s.error { (alert(Alert::Error, Some("totp-error"), &t.get(e))) }
+            p { (t.get("totp-scan")) }
+            @if let Some(qr) = &s.qr { div.qr-box #totp-qr { (qr) } }
+            p { (t.get("totp-manual")) }
+            p { code #totp-key { (s.key) } }
+            details {
+                summary { (t.get("totp-uri")) }
+                p { code #totp-uri { (s.uri) } }
+            }
+            form method="post" action=(s.action) {
+                input type="hidden" name="csrf" value=(s.csrf);
+                input type="hidden" name="factor" value=(s.factor_id);
+                (code_field(t, "totp-code", "totp-code-help", s.error.map(|_| "totp-error")))
+                (actions(submit(&t.get("totp-submit"), true, None)))
+            }
+        },
+    )
+}
+
+/// A base32 key in groups of four characters.
+pub fn grouped(key: &str) -> String {
+    key.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_key_is_shown_in_groups_of_four() {
+        assert_eq!(super::grouped("JBSWY3DPEHPK3PXP"), "JBSW Y3DP EHPK 3PXP");
+        assert_eq!(super::grouped("ABCDEF"), "ABCD EF");
+    }
+}

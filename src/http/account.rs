@@ -1,0 +1,223 @@
+//! The account page, `{issuer}/account`: the signed-in user's profile and
+//! second factors, and setting up an authenticator app. It shares the
+//! sign-in pages' session cookie; without a session it shows the login form,
+//! which comes back here. Every form carries the CSRF token.
+
+use super::authorize::render;
+use super::error::Problem;
+use super::pages::{self, PageForm};
+use super::tenant::Tenant;
+use crate::authn::account::{self, Confirmed, Setup};
+use crate::authn::flow::Step;
+use crate::authn::sealed::Resume;
+use crate::console::{account as page, qr};
+use crate::mfa::factors::{self, Verdict};
+use crate::store::StoreError;
+use crate::store::users::UserRow;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+fn base(tenant: &Tenant) -> String {
+    format!("/t/{}/account", tenant.snapshot.slug)
+}
+
+/// What `?done=` may say, as catalogue keys.
+fn notice(req: &HttpRequest) -> Option<&'static str> {
+    let query = req.query_string();
+    [
+        ("done=totp-added", "account-notice-totp-added"),
+        ("done=factor-removed", "account-notice-factor-removed"),
+    ]
+    .into_iter()
+    .find(|(q, _)| query == *q)
+    .map(|(_, key)| key)
+}
+
+/// GET /t/{tenant}/account
+pub async fn show(tenant: Tenant, req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
+    let (state, s) = (&tenant.state, &tenant.snapshot);
+    let session = pages::current_session(state, s, &req).await?;
+    let overview = match session {
+        Some(session) => {
+            let (t, u) = (s.id.clone(), session.user_id);
+            let found = state.store.run(move |c| account::overview(c, &t, &u));
+            found.await.map_err(Problem::from)?
+        }
+        None => None,
+    };
+    let Some(o) = overview else {
+        let login = Step::Login {
+            request: Resume::Account,
+            error: None,
+        };
+        return render(&tenant, &req, login, vec![]);
+    };
+    let (csrf, cookie) = pages::csrf_token(&req, s);
+    let t = pages::text(&req, None, s.default_locale);
+    let items: Vec<page::FactorItem> = o.factors.iter().map(factor_item).collect();
+    let base = base(&tenant);
+    let view = page::AccountPage {
+        profile: page::Profile {
+            username: &o.user.username,
+            email: o.user.email.as_deref(),
+            display_name: o.user.display_name.as_deref(),
+        },
+        factors: &items,
+        can_add_totp: o.can_add_totp(),
+        csrf: &csrf,
+        base: &base,
+        notice: notice(&req),
+    };
+    let html = page::account(&t, &s.page_brand(), &view);
+    Ok(pages::html(
+        StatusCode::OK,
+        html,
+        cookie.into_iter().collect(),
+    ))
+}
+
+fn factor_item(f: &crate::store::mfa_factors::FactorRow) -> page::FactorItem {
+    let day = |d: chrono::NaiveDateTime| d.format("%Y-%m-%d").to_string();
+    page::FactorItem {
+        id: f.id.clone(),
+        kind_key: "account-factor-totp",
+        added: day(f.confirmed_at.unwrap_or(f.created_at)),
+        last_used: f.last_used_at.map(day),
+    }
+}
+
+/// POST /t/{tenant}/account/totp: a new key and its QR code.
+pub async fn totp_begin(
+    tenant: Tenant,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, actix_web::Error> {
+    let Some((_, user)) = signed_in(&tenant, &req, &body).await? else {
+        return Ok(pages::redirect(&base(&tenant), vec![]));
+    };
+    let (state, s) = (&tenant.state, &tenant.snapshot);
+    let (master, t, label, now) = (
+        state.master_key.clone(),
+        s.id.clone(),
+        s.page_brand().name,
+        state.clock.db_now(),
+    );
+    let begun = state
+        .store
+        .run(move |c| {
+            account::begin_totp(c, &master, &t, &user, &label, now).map_err(StoreError::from)
+        })
+        .await
+        .map_err(Problem::from)?;
+    match begun {
+        Some(setup) => Ok(setup_page(&tenant, &req, &setup, None)),
+        None => Ok(pages::redirect(&base(&tenant), vec![])),
+    }
+}
+
+/// POST /t/{tenant}/account/totp/confirm: the app's first code turns it on.
+pub async fn totp_confirm(
+    tenant: Tenant,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, actix_web::Error> {
+    let Some((form, user)) = signed_in(&tenant, &req, &body).await? else {
+        return Ok(pages::redirect(&base(&tenant), vec![]));
+    };
+    let (state, s) = (&tenant.state, &tenant.snapshot);
+    let factor = form.get("factor").unwrap_or_default().to_owned();
+    let code = form.get("code").unwrap_or_default().to_owned();
+    let (master, t, label) = (state.master_key.clone(), s.id.clone(), s.page_brand().name);
+    let unix = u64::try_from(state.clock.now().timestamp()).unwrap_or(0);
+    let now = state.clock.db_now();
+    let confirmed = state
+        .store
+        .run(move |c| {
+            account::confirm_totp(c, &master, &t, &user, &label, &factor, &code, unix, now)
+                .map_err(StoreError::from)
+        })
+        .await
+        .map_err(Problem::from)?;
+    Ok(match confirmed {
+        Confirmed::On => pages::redirect(&format!("{}?done=totp-added", base(&tenant)), vec![]),
+        Confirmed::Again(setup, verdict) => {
+            let error = match verdict {
+                Verdict::Locked(_) => "mfa-error-locked",
+                _ => "totp-error-wrong",
+            };
+            setup_page(&tenant, &req, &setup, Some(error))
+        }
+        Confirmed::Gone => pages::redirect(&base(&tenant), vec![]),
+    })
+}
+
+/// POST /t/{tenant}/account/factors/remove
+pub async fn factor_remove(
+    tenant: Tenant,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, actix_web::Error> {
+    let Some((form, user)) = signed_in(&tenant, &req, &body).await? else {
+        return Ok(pages::redirect(&base(&tenant), vec![]));
+    };
+    let (state, s) = (&tenant.state, &tenant.snapshot);
+    let factor = form.get("factor").unwrap_or_default().to_owned();
+    let (t, now) = (s.id.clone(), state.clock.db_now());
+    state
+        .store
+        .run(move |c| factors::remove(c, &t, &user.id, &factor, now).map_err(StoreError::from))
+        .await
+        .map_err(Problem::from)?;
+    let to = format!("{}?done=factor-removed", base(&tenant));
+    Ok(pages::redirect(&to, vec![]))
+}
+
+/// The set-up page: 400 when shown again after a wrong first code.
+fn setup_page(
+    tenant: &Tenant,
+    req: &HttpRequest,
+    setup: &Setup,
+    error: Option<&str>,
+) -> HttpResponse {
+    let s = &tenant.snapshot;
+    let (csrf, cookie) = pages::csrf_token(req, s);
+    let t = pages::text(req, None, s.default_locale);
+    let action = format!("{}/totp/confirm", base(tenant));
+    let view = page::TotpSetup {
+        qr: qr::svg(&setup.uri, &t.get("totp-qr-label")),
+        key: page::grouped(&setup.secret.base32()),
+        uri: &setup.uri,
+        factor_id: &setup.factor_id,
+        csrf: &csrf,
+        action: &action,
+        error,
+    };
+    let status = match error {
+        Some(_) => StatusCode::BAD_REQUEST,
+        None => StatusCode::OK,
+    };
+    let html = page::totp_setup(&t, &s.page_brand(), &view);
+    pages::html(status, html, cookie.into_iter().collect())
+}
+
+/// An account form's fields and its signed-in user, after the CSRF check;
+/// `None` when the browser has no session (the caller sends it to the
+/// account page, which asks it to sign in).
+async fn signed_in(
+    tenant: &Tenant,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<Option<(PageForm, UserRow)>, actix_web::Error> {
+    let (state, s) = (&tenant.state, &tenant.snapshot);
+    let form = pages::checked_form(req, s, body)?;
+    let Some(session) = pages::current_session(state, s, req).await? else {
+        return Ok(None);
+    };
+    let (t, u) = (s.id.clone(), session.user_id);
+    let user = state
+        .store
+        .run(move |c| crate::store::users::get(c, &t, &u))
+        .await
+        .map_err(Problem::from)?;
+    Ok(user.map(|u| (form, u)))
+}

@@ -1,0 +1,8 @@
+//! Second factors (issue 16; docs/mfa.md): the RFC 6238 rule ([`totp`]),
+//! the lock after wrong codes ([`lockout`]), and a user's factors as stored
+//! ([`factors`]).
+
+pub mod base32;
+pub mod factors;
+pub mod lockout;
+pub mod totp;
