@@ -3,7 +3,7 @@
 //! authenticator app, which counts once its first code is right.
 
 use crate::config::MasterKey;
-use crate::mfa::factors::{self, Enrolment, MfaError, Verdict};
+use crate::mfa::factors::{self, Attempt, Enrolment, MfaError, Verdict};
 use crate::mfa::totp::TotpSecret;
 use crate::store::mfa_factors::{self, FactorRow};
 use crate::store::users::UserRow;
@@ -80,7 +80,6 @@ pub enum Confirmed {
 
 /// Checks the first code of an unfinished set-up: right, and the app is a
 /// factor from now on.
-#[allow(clippy::too_many_arguments)]
 pub fn confirm_totp(
     conn: &mut DbConnection,
     master: &MasterKey,
@@ -88,17 +87,13 @@ pub fn confirm_totp(
     user: &UserRow,
     issuer_label: &str,
     factor_id: &str,
-    code: &str,
-    unix_secs: u64,
-    now: NaiveDateTime,
+    attempt: Attempt<'_>,
 ) -> Result<Confirmed, MfaError> {
     let row = mfa_factors::get(conn, tenant, &user.id, factor_id)?;
     let Some(row) = row.filter(|r| r.kind == factors::TOTP && r.confirmed_at.is_none()) else {
         return Ok(Confirmed::Gone);
     };
-    let verdict = factors::verify_totp(
-        conn, master, tenant, &user.id, factor_id, code, unix_secs, now,
-    )?;
+    let verdict = factors::verify_totp(conn, master, tenant, &user.id, factor_id, attempt)?;
     if verdict == Verdict::Accepted {
         return Ok(Confirmed::On);
     }

@@ -114,7 +114,7 @@ pub async fn advance(
 
 fn login_again(request: AuthorizationRequest) -> Step {
     Step::Login {
-        request: Resume::Authorize(request),
+        request: Resume::Authorize(Box::new(request)),
         error: None,
     }
 }
@@ -192,7 +192,12 @@ pub async fn second_factor(
     let verdict = deps
         .store
         .run(move |c| {
-            factors::verify_totp(c, &master, &tenant, &user_id, &factor_id, &code, unix, now)
+            let attempt = factors::Attempt {
+                code: &code,
+                unix_secs: unix,
+                now,
+            };
+            factors::verify_totp(c, &master, &tenant, &user_id, &factor_id, attempt)
                 .map_err(StoreError::from)
         })
         .await?;
@@ -239,7 +244,7 @@ async fn signed_in(
         Resume::Authorize(mut request) => {
             request.prompt.login = false;
             request.max_age = None;
-            advance(deps, snapshot, request, Some(started.row)).await?
+            advance(deps, snapshot, *request, Some(started.row)).await?
         }
         Resume::Account => Step::Redirect(format!("/t/{}/account", snapshot.slug)),
     };

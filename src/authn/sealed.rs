@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resume {
     /// A validated authorization request (the code or implicit flow).
-    Authorize(AuthorizationRequest),
+    Authorize(Box<AuthorizationRequest>),
     /// The user's own account page (`{issuer}/account`).
     Account,
 }
@@ -72,7 +72,7 @@ pub fn open_request(key: &MasterKey, tenant: &TenantId, blob: &str, now: i64) ->
     let json = seal::open(key, KeyPurpose::AuthorizationRequests, &aad(tenant), &inner).ok()?;
     let envelope: Envelope = serde_json::from_slice(&json).ok()?;
     (envelope.expires_at > now).then_some(match envelope.request {
-        Some(r) => Resume::Authorize(r),
+        Some(r) => Resume::Authorize(Box::new(r)),
         None => Resume::Account,
     })
 }

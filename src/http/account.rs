@@ -133,7 +133,12 @@ pub async fn totp_confirm(
     let confirmed = state
         .store
         .run(move |c| {
-            account::confirm_totp(c, &master, &t, &user, &label, &factor, &code, unix, now)
+            let attempt = factors::Attempt {
+                code: &code,
+                unix_secs: unix,
+                now,
+            };
+            account::confirm_totp(c, &master, &t, &user, &label, &factor, attempt)
                 .map_err(StoreError::from)
         })
         .await

@@ -143,12 +143,13 @@ pub async fn consent(
         let t = pages::text(&req, None, s.default_locale);
         return Err(bad_request(&t, &s, Message::new("error-sealed")).into());
     };
+    let request = *request;
     let Some(session) = pages::current_session(&tenant.state, &s, &req).await? else {
         return render(
             &tenant,
             &req,
             Step::Login {
-                request: Resume::Authorize(request),
+                request: Resume::Authorize(Box::new(request)),
                 error: Some("login-error-again"),
             },
             vec![],
@@ -200,7 +201,7 @@ pub(super) fn render(
             return Err(bad_request(&t, s, m.clone()).into());
         }
         Step::Login { request, .. } | Step::SecondFactor { request, .. } => request.clone(),
-        Step::Consent { request, .. } => Resume::Authorize(request.clone()),
+        Step::Consent { request, .. } => Resume::Authorize(Box::new(request.clone())),
     };
     let now = state.clock.now().timestamp();
     let blob = sealed::seal_request(&state.master_key, &s.id, &request, now)

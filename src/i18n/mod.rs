@@ -195,7 +195,9 @@ mod tests {
                 let pattern =
                     pattern.unwrap_or_else(|| panic!("{}: {key} has no value", locale.tag()));
                 let mut args = FluentArgs::new();
-                for name in ["tenant", "client", "user", "status", "detail", "path", "date"] {
+                for name in [
+                    "tenant", "client", "user", "status", "detail", "path", "date",
+                ] {
                     args.set(name, FluentValue::from("x"));
                 }
                 let mut errors = Vec::new();

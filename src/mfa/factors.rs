@@ -120,6 +120,15 @@ pub enum Verdict {
     Locked(NaiveDateTime),
 }
 
+/// A code submitted at a time: the Unix time the code is checked at, and
+/// the same instant as stored.
+#[derive(Clone, Copy)]
+pub struct Attempt<'a> {
+    pub code: &'a str,
+    pub unix_secs: u64,
+    pub now: NaiveDateTime,
+}
+
 /// Checks a code against one of the user's TOTP factors at `unix_secs`
 /// and records the outcome: the step of a right code (once only, across
 /// processes: `mfa_factors::use_step`), or one more wrong code and the lock
@@ -130,10 +139,13 @@ pub fn verify_totp(
     tenant: &TenantId,
     user_id: &str,
     factor_id: &str,
-    code: &str,
-    unix_secs: u64,
-    now: NaiveDateTime,
+    attempt: Attempt<'_>,
 ) -> Result<Verdict, MfaError> {
+    let Attempt {
+        code,
+        unix_secs,
+        now,
+    } = attempt;
     let Some(row) = mfa_factors::get(conn, tenant, user_id, factor_id)? else {
         return Ok(Verdict::Wrong);
     };

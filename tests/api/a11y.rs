@@ -34,7 +34,7 @@ fn branded_yaml() -> String {
         )
 }
 
-fn axe_source() -> String {
+pub fn axe_source() -> String {
     let path = std::env::var_os("GATEHOUSE_AXE_JS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -72,7 +72,7 @@ pub fn screenshots() -> PathBuf {
 }
 
 /// axe finds nothing on the current page; its screenshot is saved.
-async fn check(c: &Client, axe: &str, page: &str, scheme: &str) {
+pub async fn check(c: &Client, axe: &str, page: &str, scheme: &str) {
     let v = violations(c, axe).await;
     assert!(v.is_empty(), "{page} ({scheme}): {v:#?}");
     let name = format!(

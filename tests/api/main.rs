@@ -31,4 +31,6 @@ mod signin;
 mod tenancy;
 mod tenants_apply;
 mod tokens;
+mod totp;
+mod totp_browser;
 mod users_api;
