@@ -12,14 +12,21 @@ use chrono::NaiveDateTime;
 
 pub struct Overview {
     pub user: UserRow,
-    /// Confirmed factors only: an unfinished set-up is no factor.
+    /// Confirmed factors only (an unfinished set-up is no factor), without
+    /// the recovery codes.
     pub factors: Vec<FactorRow>,
+    /// How many recovery codes are left, when the user has a set.
+    pub recovery_left: Option<i64>,
 }
 
 impl Overview {
     /// One authenticator app per user: another is added after removing it.
     pub fn can_add_totp(&self) -> bool {
         !self.factors.iter().any(|f| f.kind == factors::TOTP)
+    }
+
+    pub fn may_have_recovery_codes(&self) -> bool {
+        factors::may_have_recovery_codes(&self.factors)
     }
 }
 
@@ -31,8 +38,35 @@ pub fn overview(
     let Some(user) = store::users::get(conn, tenant, user_id)? else {
         return Ok(None);
     };
-    let factors = factors::confirmed(conn, tenant, user_id)?;
-    Ok(Some(Overview { user, factors }))
+    let (recovery, factors): (Vec<FactorRow>, Vec<FactorRow>) =
+        factors::confirmed(conn, tenant, user_id)?
+            .into_iter()
+            .partition(|f| f.kind == factors::RECOVERY);
+    let recovery_left = match recovery.first() {
+        Some(set) => Some(mfa_factors::recovery_codes_left(conn, tenant, &set.id)?),
+        None => None,
+    };
+    Ok(Some(Overview {
+        user,
+        factors,
+        recovery_left,
+    }))
+}
+
+/// A new set of recovery codes, to show once; `None` when the user has no
+/// other factor for them to stand in for.
+pub fn new_recovery_codes(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    user_id: &str,
+    now: NaiveDateTime,
+) -> Result<Option<Vec<String>>, MfaError> {
+    if !factors::may_have_recovery_codes(&factors::confirmed(conn, tenant, user_id)?) {
+        return Ok(None);
+    }
+    Ok(Some(factors::new_recovery_codes(
+        conn, tenant, user_id, now,
+    )?))
 }
 
 /// An authenticator app being set up: what its page shows.
@@ -93,7 +127,7 @@ pub fn confirm_totp(
     let Some(row) = row.filter(|r| r.kind == factors::TOTP && r.confirmed_at.is_none()) else {
         return Ok(Confirmed::Gone);
     };
-    let verdict = factors::verify_totp(conn, master, tenant, &user.id, factor_id, attempt)?;
+    let verdict = factors::verify(conn, master, tenant, &user.id, factor_id, attempt)?;
     if verdict == Verdict::Accepted {
         return Ok(Confirmed::On);
     }

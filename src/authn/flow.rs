@@ -46,6 +46,8 @@ pub enum Step {
     SecondFactor {
         request: Resume,
         pending: PendingSignIn,
+        /// The kind of factor asked for (`mfa::factors::TOTP`, …).
+        kind: String,
         /// A catalogue key (`mfa-error-…`).
         error: Option<&'static str>,
     },
@@ -154,10 +156,12 @@ pub async fn login(
         .store
         .run(move |c| factors::confirmed(c, &tenant, &user_id))
         .await?;
-    if let Some(factor) = confirmed.into_iter().find(|f| f.kind == factors::TOTP) {
+    let usable = factors::sign_in_order(confirmed);
+    if let Some((kind, _)) = usable.first() {
+        let kind = kind.clone();
         let pending = PendingSignIn {
             user_id: user.id,
-            factor_id: factor.id,
+            factors: usable,
             amr: vec!["pwd".into()],
             started_at,
         };
@@ -165,6 +169,7 @@ pub async fn login(
             step: Step::SecondFactor {
                 request: resume,
                 pending,
+                kind,
                 error: None,
             },
             cookie_value: None,
@@ -183,10 +188,20 @@ pub async fn second_factor(
     snapshot: &Arc<TenantSnapshot>,
     resume: Resume,
     pending: PendingSignIn,
+    kind: String,
     code: String,
 ) -> Result<LoggedIn, StoreError> {
+    let Some(factor_id) = pending.factor(&kind).map(str::to_owned) else {
+        return Ok(LoggedIn {
+            step: Step::Login {
+                request: resume,
+                error: Some("login-error-again"),
+            },
+            cookie_value: None,
+        });
+    };
     let (tenant, master) = (snapshot.id.clone(), deps.master_key.clone());
-    let (user_id, factor_id) = (pending.user_id.clone(), pending.factor_id.clone());
+    let user_id = pending.user_id.clone();
     let unix = u64::try_from(deps.clock.now().timestamp()).unwrap_or(0);
     let now = deps.clock.db_now();
     let verdict = deps
@@ -197,7 +212,7 @@ pub async fn second_factor(
                 unix_secs: unix,
                 now,
             };
-            factors::verify_totp(c, &master, &tenant, &user_id, &factor_id, attempt)
+            factors::verify(c, &master, &tenant, &user_id, &factor_id, attempt)
                 .map_err(StoreError::from)
         })
         .await?;
@@ -216,6 +231,7 @@ pub async fn second_factor(
         step: Step::SecondFactor {
             request: resume,
             pending,
+            kind,
             error: Some(error),
         },
         cookie_value: None,

@@ -17,12 +17,23 @@ pub const LIFETIME_SECS: i64 = 300;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingSignIn {
     pub user_id: String,
-    /// The factor asked for.
-    pub factor_id: String,
+    /// The factors that may finish this sign-in, as `(kind, id)`; the
+    /// first is asked for unless the user chooses another.
+    pub factors: Vec<(String, String)>,
     /// How the user has authenticated so far (RFC 8176 values).
     pub amr: Vec<String>,
     /// When the password was checked: the session's `auth_time`.
     pub started_at: i64,
+}
+
+impl PendingSignIn {
+    /// The id of the factor of this kind, if it may finish the sign-in.
+    pub fn factor(&self, kind: &str) -> Option<&str> {
+        self.factors
+            .iter()
+            .find(|(k, _)| k == kind)
+            .map(|(_, id)| id.as_str())
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -70,7 +81,7 @@ mod tests {
         let tenant = TenantId::from_db("t1".into());
         let p = PendingSignIn {
             user_id: "u".into(),
-            factor_id: "f".into(),
+            factors: vec![("totp".into(), "f".into())],
             amr: vec!["pwd".into()],
             started_at: 1_000,
         };

@@ -7,30 +7,73 @@ use crate::branding::PageBrand;
 use crate::i18n::Text;
 use maud::{Markup, html};
 
-/// The second-factor form of a sign-in. `error` is a catalogue key.
+/// The second-factor form of a sign-in: the code of the kind asked for,
+/// and a button for each other kind the user has. `error` is a catalogue
+/// key.
 pub fn second_factor(
     t: &Text,
     brand: &PageBrand,
     f: &super::signin::FormState<'_>,
-    pending: &str,
+    asked: &super::steps::Asked<'_>,
     error: Option<&str>,
 ) -> Markup {
+    let recovery = asked.kind == "recovery";
+    let (prompt, label, help) = if recovery {
+        (
+            "mfa-heading-recovery",
+            "mfa-recovery-code",
+            "mfa-recovery-code-help",
+        )
+    } else {
+        ("mfa-heading", "mfa-code", "mfa-code-help")
+    };
     layout(
         t,
         brand,
         &t.get("mfa-title"),
         html! {
             h1 { (t.get("mfa-title")) }
-            p { (t.get("mfa-heading")) }
+            p { (t.get(prompt)) }
             @if let Some(e) = error { (alert(Alert::Error, Some("mfa-error"), &t.get(e))) }
             form method="post" action=(f.action) {
                 input type="hidden" name="csrf" value=(f.csrf);
                 input type="hidden" name="request" value=(f.request);
-                input type="hidden" name="pending" value=(pending);
-                (code_field(t, "mfa-code", "mfa-code-help", error.map(|_| "mfa-error")))
+                input type="hidden" name="pending" value=(asked.pending);
+                input type="hidden" name="kind" value=(asked.kind);
+                @if recovery {
+                    (recovery_field(t, label, help, error.map(|_| "mfa-error")))
+                } @else {
+                    (code_field(t, label, help, error.map(|_| "mfa-error")))
+                }
                 (actions(submit(&t.get("mfa-submit"), true, None)))
+                @for other in &asked.others {
+                    p {
+                        // Switching asks for nothing: the code field may stay empty.
+                        button.link type="submit" name="switch" value=(other) formnovalidate {
+                            (t.get(&format!("mfa-use-{other}")))
+                        }
+                    }
+                }
             }
         },
+    )
+}
+
+fn recovery_field(t: &Text, label: &str, help: &str, error_id: Option<&str>) -> Markup {
+    let described = match error_id {
+        Some(e) => format!("code-help {e}"),
+        None => "code-help".to_owned(),
+    };
+    field(
+        "code",
+        &t.get(label),
+        html! {
+            input #code type="text" name="code" autocomplete="off" autocapitalize="characters"
+                spellcheck="false" maxlength="32" required autofocus
+                aria-invalid=[error_id.map(|_| "true")] aria-describedby=(described);
+        },
+        Some(&t.get(help)),
+        None,
     )
 }
 
@@ -74,6 +117,9 @@ pub struct AccountPage<'a> {
     pub factors: &'a [FactorItem],
     /// Whether an authenticator app can be added (the user has none).
     pub can_add_totp: bool,
+    /// Recovery codes: `None` when the user has no other factor, else how
+    /// many of a set are left (`Some(None)`: no set yet).
+    pub recovery: Option<Option<i64>>,
     pub csrf: &'a str,
     /// `/t/{slug}/account`.
     pub base: &'a str,
@@ -124,6 +170,38 @@ pub fn account(t: &Text, brand: &PageBrand, p: &AccountPage<'_>) -> Markup {
                     (actions(submit(&t.get("account-totp-add"), true, None)))
                 }
             }
+            @if let Some(left) = p.recovery {
+                h2 { (t.get("account-recovery")) }
+                p #recovery-left {
+                    @match left {
+                        Some(n) => (t.with("account-recovery-left", &[("count", n.to_string().as_str())])),
+                        None => (t.get("account-recovery-none")),
+                    }
+                }
+                form method="post" action=(format!("{}/recovery", p.base)) {
+                    input type="hidden" name="csrf" value=(p.csrf);
+                    @let key = if left.is_some() { "account-recovery-renew" } else { "account-recovery-create" };
+                    (actions(submit(&t.get(key), false, None)))
+                }
+            }
+        },
+    )
+}
+
+/// A new set of recovery codes, shown this once.
+pub fn recovery_codes(t: &Text, brand: &PageBrand, codes: &[String], back: &str) -> Markup {
+    layout(
+        t,
+        brand,
+        &t.get("recovery-title"),
+        html! {
+            h1 { (t.get("recovery-title")) }
+            (alert(Alert::Info, None, &t.get("recovery-once")))
+            ol.recovery-codes #recovery-codes {
+                @for c in codes { li { code { (c) } } }
+            }
+            p { (t.get("recovery-use")) }
+            p { a.button.primary href=(back) { (t.get("recovery-done")) } }
         },
     )
 }

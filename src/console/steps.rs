@@ -44,17 +44,27 @@ pub fn login(
     (status(error), page)
 }
 
+/// What the second-factor form asks for.
+pub struct Asked<'a> {
+    /// The sealed pending sign-in (`authn::pending`).
+    pub pending: &'a str,
+    /// The kind of factor asked for.
+    pub kind: &'a str,
+    /// The other kinds the user may use instead.
+    pub others: Vec<&'a str>,
+}
+
 /// The second-factor form; 401 when it is shown again after a wrong code.
 pub fn second_factor(
     t: &Text,
     s: &TenantSnapshot,
-    pending: &str,
+    asked: &Asked<'_>,
     error: Option<&str>,
     carried: &Carried<'_>,
 ) -> (StatusCode, Markup) {
     let action = format!("/t/{}/login/mfa", s.slug);
     let f = form(&action, carried);
-    let page = super::account::second_factor(t, &s.page_brand(), &f, pending, error);
+    let page = super::account::second_factor(t, &s.page_brand(), &f, asked, error);
     (status(error), page)
 }
 

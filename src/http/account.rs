@@ -64,6 +64,7 @@ pub async fn show(tenant: Tenant, req: HttpRequest) -> Result<HttpResponse, acti
         },
         factors: &items,
         can_add_totp: o.can_add_totp(),
+        recovery: o.may_have_recovery_codes().then_some(o.recovery_left),
         csrf: &csrf,
         base: &base,
         notice: notice(&req),
@@ -154,6 +155,31 @@ pub async fn totp_confirm(
         }
         Confirmed::Gone => pages::redirect(&base(&tenant), vec![]),
     })
+}
+
+/// POST /t/{tenant}/account/recovery: a new set of recovery codes (the
+/// old set stops working), shown once.
+pub async fn recovery_new(
+    tenant: Tenant,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, actix_web::Error> {
+    let Some((_, user)) = signed_in(&tenant, &req, &body).await? else {
+        return Ok(pages::redirect(&base(&tenant), vec![]));
+    };
+    let (state, s) = (&tenant.state, &tenant.snapshot);
+    let (t, now) = (s.id.clone(), state.clock.db_now());
+    let codes = state
+        .store
+        .run(move |c| account::new_recovery_codes(c, &t, &user.id, now).map_err(StoreError::from))
+        .await
+        .map_err(Problem::from)?;
+    let Some(codes) = codes else {
+        return Ok(pages::redirect(&base(&tenant), vec![]));
+    };
+    let text = pages::text(&req, None, s.default_locale);
+    let html = page::recovery_codes(&text, &s.page_brand(), &codes, &base(&tenant));
+    Ok(pages::html(StatusCode::OK, html, vec![]))
 }
 
 /// POST /t/{tenant}/account/factors/remove

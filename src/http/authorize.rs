@@ -108,8 +108,19 @@ pub async fn second_factor(
         };
         return render(&tenant, &req, again, vec![]);
     };
+    // "Use a recovery code instead": the same sign-in, another factor.
+    if let Some(kind) = form.get("switch").filter(|k| pending.factor(k).is_some()) {
+        let step = Step::SecondFactor {
+            request: resume,
+            pending,
+            kind: kind.to_owned(),
+            error: None,
+        };
+        return render(&tenant, &req, step, vec![]);
+    }
+    let kind = form.get("kind").unwrap_or_default().to_owned();
     let code = form.get("code").unwrap_or_default().to_owned();
-    let done = flow::second_factor(state.flow(), s, resume, pending, code)
+    let done = flow::second_factor(state.flow(), s, resume, pending, kind, code)
         .await
         .map_err(Problem::from)?;
     signed_in(&tenant, &req, done)
@@ -216,10 +227,25 @@ pub(super) fn render(
             let (status, page) = steps::login(&t, s, request, *error, &carried);
             (status, page, None)
         }
-        Step::SecondFactor { pending, error, .. } => {
+        Step::SecondFactor {
+            pending,
+            kind,
+            error,
+            ..
+        } => {
             let sealed = pending::seal(&state.master_key, &s.id, &csrf, pending)
                 .ok_or_else(Problem::internal)?;
-            let (status, page) = steps::second_factor(&t, s, &sealed, *error, &carried);
+            let asked = steps::Asked {
+                pending: &sealed,
+                kind,
+                others: pending
+                    .factors
+                    .iter()
+                    .map(|(k, _)| k.as_str())
+                    .filter(|k| k != kind)
+                    .collect(),
+            };
+            let (status, page) = steps::second_factor(&t, s, &asked, *error, &carried);
             (status, page, None)
         }
         Step::Consent { request, user } => {

@@ -98,6 +98,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(account::totp_confirm)),
         )
         .service(
+            web::resource("/t/{tenant}/account/recovery")
+                .route(web::post().to(account::recovery_new)),
+        )
+        .service(
             web::resource("/t/{tenant}/account/factors/remove")
                 .route(web::post().to(account::factor_remove)),
         )

@@ -1,6 +1,6 @@
 # Gatehouse's pages in English. Every key here must be in every other
 # catalogue (src/i18n/mod.rs tests it). Arguments: $tenant, $client, $user,
-# $status, $date.
+# $status, $date, $count.
 
 ## Sign in
 login-title = Sign in
@@ -112,3 +112,19 @@ totp-code = Code from the app
 totp-code-help = Type the six digits the app shows now, to check that it works.
 totp-submit = Turn on
 totp-error-wrong = That code is wrong. Check that your phone's clock is right, and enter the current code.
+
+## Recovery codes
+mfa-heading-recovery = Enter one of your recovery codes. Each works once.
+mfa-recovery-code = Recovery code
+mfa-recovery-code-help = As written down, such as ABCD-EFGH-JKLM-NPQR; case and dashes do not matter.
+mfa-use-recovery = Lost your phone? Use a recovery code
+mfa-use-totp = Use your authenticator app instead
+account-recovery = Recovery codes
+account-recovery-none = If you lose your phone, a recovery code signs you in instead. You have none yet.
+account-recovery-left = { $count } of 10 recovery codes left.
+account-recovery-create = Create recovery codes
+account-recovery-renew = Create new recovery codes (the old ones stop working)
+recovery-title = Your recovery codes
+recovery-once = Write these down or print them now, and keep them somewhere safe: they are shown only this once.
+recovery-use = Each code signs you in once, in place of your authenticator app. When you run low, create a new set.
+recovery-done = Back to your account

@@ -4,8 +4,8 @@
 //! and row (`tokens::seal`); wrong codes are counted on the row and lock it
 //! ([`super::lockout`]), so every process sees the same lock.
 
-use super::lockout;
 use super::totp::{self, Check, TotpSecret};
+use super::{lockout, recovery};
 use crate::config::{KeyPurpose, MasterKey};
 use crate::store::audit::{self, AuditEvent};
 use crate::store::mfa_factors::{self, FactorRow};
@@ -14,6 +14,7 @@ use crate::tokens::seal;
 use chrono::NaiveDateTime;
 
 pub const TOTP: &str = "totp";
+pub const RECOVERY: &str = "recovery";
 
 #[derive(Debug, thiserror::Error)]
 pub enum MfaError {
@@ -21,6 +22,11 @@ pub enum MfaError {
     Store(#[from] StoreError),
     #[error("a second factor's secret could not be sealed or opened")]
     Seal(#[from] seal::SealError),
+}
+
+/// Recovery codes are made only for a user who has another factor.
+pub fn may_have_recovery_codes(confirmed: &[FactorRow]) -> bool {
+    confirmed.iter().any(|f| f.kind != RECOVERY)
 }
 
 impl From<diesel::result::Error> for MfaError {
@@ -53,7 +59,7 @@ pub struct Enrolment {
 
 /// Starts adding an authenticator app: a new secret, stored sealed and not
 /// yet confirmed (an unfinished earlier one is replaced). It counts as a
-/// factor only once [`verify_totp`] accepts a first code.
+/// factor only once [`verify`] accepts a first code.
 pub fn begin_totp(
     conn: &mut DbConnection,
     master: &MasterKey,
@@ -129,11 +135,11 @@ pub struct Attempt<'a> {
     pub now: NaiveDateTime,
 }
 
-/// Checks a code against one of the user's TOTP factors at `unix_secs`
-/// and records the outcome: the step of a right code (once only, across
-/// processes: `mfa_factors::use_step`), or one more wrong code and the lock
-/// it earns, audited.
-pub fn verify_totp(
+/// Checks a code against one of the user's factors, whichever its kind,
+/// and records the outcome: a right code used (once only, across processes:
+/// the conditional updates of `mfa_factors`), or one more wrong code and
+/// the lock it earns, audited. A locked factor does not look at the code.
+pub fn verify(
     conn: &mut DbConnection,
     master: &MasterKey,
     tenant: &TenantId,
@@ -141,33 +147,118 @@ pub fn verify_totp(
     factor_id: &str,
     attempt: Attempt<'_>,
 ) -> Result<Verdict, MfaError> {
-    let Attempt {
-        code,
-        unix_secs,
-        now,
-    } = attempt;
     let Some(row) = mfa_factors::get(conn, tenant, user_id, factor_id)? else {
         return Ok(Verdict::Wrong);
     };
-    if let Some(until) = row.locked_until.filter(|u| *u > now) {
+    if let Some(until) = row.locked_until.filter(|u| *u > attempt.now) {
         return Ok(Verdict::Locked(until));
     }
-    let secret = secret_of(master, tenant, &row)?;
-    let last = row.last_used_step.and_then(|s| u64::try_from(s).ok());
-    if let Check::Accepted { step } = totp::check(&secret, code, unix_secs, last) {
-        let step = i64::try_from(step).unwrap_or(i64::MAX);
-        let won = store::write_tx(conn, |c| {
-            let won = mfa_factors::use_step(c, tenant, user_id, factor_id, step, now)?;
-            if won && row.confirmed_at.is_none() {
-                audit_factor(c, tenant, user_id, "mfa.factor.added", &row, now)?;
-            }
-            Ok::<_, StoreError>(won)
-        })?;
-        if won {
-            return Ok(Verdict::Accepted);
-        }
+    let used = match row.kind.as_str() {
+        TOTP => use_totp(conn, master, tenant, &row, attempt)?,
+        RECOVERY => use_recovery(conn, tenant, &row, attempt)?,
+        _ => false,
+    };
+    if used {
+        return Ok(Verdict::Accepted);
     }
-    wrong(conn, tenant, user_id, &row, now)
+    wrong(conn, tenant, user_id, &row, attempt.now)
+}
+
+/// RFC 6238: the code's step, stored unless it (or a later one) was used.
+fn use_totp(
+    conn: &mut DbConnection,
+    master: &MasterKey,
+    tenant: &TenantId,
+    row: &FactorRow,
+    attempt: Attempt<'_>,
+) -> Result<bool, MfaError> {
+    let secret = secret_of(master, tenant, row)?;
+    let last = row.last_used_step.and_then(|s| u64::try_from(s).ok());
+    let Check::Accepted { step } = totp::check(&secret, attempt.code, attempt.unix_secs, last)
+    else {
+        return Ok(false);
+    };
+    let step = i64::try_from(step).unwrap_or(i64::MAX);
+    let (user_id, now) = (row.user_id.as_str(), attempt.now);
+    Ok(store::write_tx(conn, |c| {
+        let won = mfa_factors::use_step(c, tenant, user_id, &row.id, step, now)?;
+        if won && row.confirmed_at.is_none() {
+            audit_factor(c, tenant, user_id, "mfa.factor.added", row, now)?;
+        }
+        Ok::<_, StoreError>(won)
+    })?)
+}
+
+/// One unused code of the set, used up.
+fn use_recovery(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    row: &FactorRow,
+    attempt: Attempt<'_>,
+) -> Result<bool, MfaError> {
+    let Some(hash) = recovery::hash(attempt.code) else {
+        return Ok(false);
+    };
+    let (user_id, now) = (row.user_id.as_str(), attempt.now);
+    Ok(store::write_tx(conn, |c| {
+        if !mfa_factors::use_recovery_code(c, tenant, &row.id, &hash, now)? {
+            return Ok::<_, StoreError>(false);
+        }
+        mfa_factors::record_use(c, tenant, user_id, &row.id, now)?;
+        let left = mfa_factors::recovery_codes_left(c, tenant, &row.id)?;
+        audit::append(
+            c,
+            tenant,
+            AuditEvent {
+                actor: user_id,
+                action: "mfa.recovery.used",
+                target: &row.id,
+                detail: serde_json::json!({ "left": left }),
+            },
+            now,
+        )?;
+        Ok(true)
+    })?)
+}
+
+/// A new set of recovery codes for the user, replacing any earlier set
+/// (its codes stop working in the same transaction); the codes to show
+/// once. Audited.
+pub fn new_recovery_codes(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    user_id: &str,
+    now: NaiveDateTime,
+) -> Result<Vec<String>, MfaError> {
+    let codes = recovery::generate();
+    let row = FactorRow {
+        id: store::new_id(),
+        tenant_id: tenant.to_string(),
+        user_id: user_id.to_owned(),
+        kind: RECOVERY.into(),
+        label: "Recovery codes".into(),
+        secret_sealed: None,
+        last_used_step: None,
+        failures: 0,
+        locked_until: None,
+        created_at: now,
+        confirmed_at: Some(now),
+        last_used_at: None,
+    };
+    store::write_tx(conn, |c| {
+        for old in mfa_factors::list(c, tenant, user_id)? {
+            if old.kind == RECOVERY {
+                mfa_factors::delete(c, tenant, user_id, &old.id)?;
+            }
+        }
+        mfa_factors::insert(c, tenant, &row)?;
+        for code in &codes {
+            let hash = recovery::hash(code).ok_or(StoreError::Corrupt("recovery code".into()))?;
+            mfa_factors::insert_recovery_code(c, tenant, &row.id, &hash)?;
+        }
+        audit_factor(c, tenant, user_id, "mfa.recovery.created", &row, now)
+    })?;
+    Ok(codes)
 }
 
 fn wrong(
@@ -219,6 +310,18 @@ pub fn remove(
         if row.confirmed_at.is_some() {
             audit_factor(c, tenant, user_id, "mfa.factor.removed", &row, now)?;
         }
+        // Recovery codes stand in for another factor: with none left, they
+        // would be a second factor of their own, so they go too.
+        let rest = mfa_factors::list(c, tenant, user_id)?;
+        if !rest
+            .iter()
+            .any(|f| f.kind != RECOVERY && f.confirmed_at.is_some())
+        {
+            for f in rest.iter().filter(|f| f.kind == RECOVERY) {
+                mfa_factors::delete(c, tenant, user_id, &f.id)?;
+                audit_factor(c, tenant, user_id, "mfa.factor.removed", f, now)?;
+            }
+        }
         Ok(true)
     })
 }
@@ -233,6 +336,20 @@ pub fn confirmed(
         .into_iter()
         .filter(|f| f.confirmed_at.is_some())
         .collect())
+}
+
+/// The factors a sign-in may be finished with, as `(kind, id)`, the one to
+/// ask for first: an authenticator app before recovery codes, which are for
+/// when it is lost.
+pub fn sign_in_order(confirmed: Vec<FactorRow>) -> Vec<(String, String)> {
+    let rank = |kind: &str| match kind {
+        TOTP => 0,
+        RECOVERY => 9,
+        _ => 5,
+    };
+    let mut usable: Vec<(String, String)> = confirmed.into_iter().map(|f| (f.kind, f.id)).collect();
+    usable.sort_by_key(|(kind, _)| rank(kind));
+    usable
 }
 
 fn audit_factor(

@@ -5,4 +5,5 @@
 pub mod base32;
 pub mod factors;
 pub mod lockout;
+pub mod recovery;
 pub mod totp;

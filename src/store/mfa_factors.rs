@@ -1,7 +1,7 @@
 //! Users' second factors (`crate::mfa`). Every query names the user as well
 //! as the tenant: a factor is only ever read or changed for its owner.
 
-use super::schema::mfa_factors;
+use super::schema::{mfa_factors, recovery_codes};
 use super::{DbConnection, StoreError, TenantId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -193,4 +193,75 @@ pub fn delete_unconfirmed(
             .filter(mfa_factors::confirmed_at.is_null()),
     )
     .execute(conn)?)
+}
+
+/// Adds a recovery code's hash to the set of factor `factor_id`.
+pub fn insert_recovery_code(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    factor_id: &str,
+    code_sha256: &str,
+) -> Result<(), StoreError> {
+    diesel::insert_into(recovery_codes::table)
+        .values((
+            recovery_codes::factor_id.eq(factor_id),
+            recovery_codes::tenant_id.eq(tenant.as_str()),
+            recovery_codes::code_sha256.eq(code_sha256),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Marks the code of this hash used, if it is in the set and unused: the
+/// condition is in the update, so a code is accepted once across
+/// processes. Whether this call used it.
+pub fn use_recovery_code(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    factor_id: &str,
+    code_sha256: &str,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        recovery_codes::table
+            .filter(recovery_codes::tenant_id.eq(tenant.as_str()))
+            .filter(recovery_codes::factor_id.eq(factor_id))
+            .filter(recovery_codes::code_sha256.eq(code_sha256))
+            .filter(recovery_codes::used_at.is_null()),
+    )
+    .set(recovery_codes::used_at.eq(now))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// How many codes of the set are left.
+pub fn recovery_codes_left(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    factor_id: &str,
+) -> Result<i64, StoreError> {
+    Ok(recovery_codes::table
+        .filter(recovery_codes::tenant_id.eq(tenant.as_str()))
+        .filter(recovery_codes::factor_id.eq(factor_id))
+        .filter(recovery_codes::used_at.is_null())
+        .count()
+        .get_result(conn)?)
+}
+
+/// Records a right code on the factor: clears its count and notes the use.
+pub fn record_use(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    user_id: &str,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(of_user(tenant, user_id).filter(mfa_factors::id.eq(id)))
+        .set((
+            mfa_factors::failures.eq(0),
+            mfa_factors::locked_until.eq(None::<NaiveDateTime>),
+            mfa_factors::last_used_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

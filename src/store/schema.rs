@@ -341,6 +341,17 @@ diesel::table! {
 }
 
 diesel::joinable!(mfa_factors -> users (user_id));
+
+diesel::table! {
+    recovery_codes (factor_id, code_sha256) {
+        factor_id -> Text,
+        tenant_id -> Text,
+        code_sha256 -> Text,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(recovery_codes -> mfa_factors (factor_id));
 diesel::joinable!(revocation_acks -> tenants (tenant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -370,6 +381,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_families,
     refresh_tokens,
     mfa_factors,
+    recovery_codes,
 );
 
 diesel::table! {

@@ -26,6 +26,7 @@ mod oidc_rp;
 mod pages;
 mod process;
 mod purge;
+mod recovery;
 mod rights;
 mod signin;
 mod tenancy;

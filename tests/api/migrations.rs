@@ -55,6 +55,8 @@ fn migrations_create_every_table_and_are_idempotent() {
             "20261204000011".to_owned(),
             "20261204000012".to_owned(),
             "20261204000013".to_owned(),
+            "20261206000014".to_owned(),
+            "20261206000015".to_owned(),
         ]
     );
     assert!(
@@ -85,7 +87,9 @@ fn migrations_create_every_table_and_are_idempotent() {
             "client_assertion_jtis",
             "clients",
             "consents",
+            "mfa_factors",
             "policies",
+            "recovery_codes",
             "refresh_families",
             "refresh_tokens",
             "revocation_acks",
@@ -167,7 +171,9 @@ fn revocations_older_than_the_epoch_move_it_off_zero() {
         vec![
             "20261204000011".to_owned(),
             "20261204000012".to_owned(),
-            "20261204000013".to_owned()
+            "20261204000013".to_owned(),
+            "20261206000014".to_owned(),
+            "20261206000015".to_owned()
         ]
     );
     #[derive(diesel::QueryableByName)]

@@ -13,15 +13,15 @@ use gatehouse::mfa::base32;
 use gatehouse::mfa::totp::{TotpSecret, code_at};
 use std::sync::Arc;
 
-const ALICE: (&str, &str) = ("alice", "alice-password-1");
+pub const ALICE: (&str, &str) = ("alice", "alice-password-1");
 
-async fn acme(clock: Arc<ManualClock>) -> TestApp {
+pub async fn acme(clock: Arc<ManualClock>) -> TestApp {
     spawn_app_at(|_| {}, Some(&yaml("acme")), clock).await
 }
 
 /// A clock in the middle of a 30-second step, so that "now" and "a step
 /// later" are never the same step by accident.
-fn mid_step_clock() -> Arc<ManualClock> {
+pub fn mid_step_clock() -> Arc<ManualClock> {
     let now = chrono::Utc::now().timestamp();
     let start = now - now % 30 + 15;
     Arc::new(ManualClock::new(
@@ -44,7 +44,7 @@ fn secret_in(html: &str) -> (String, TotpSecret) {
 }
 
 /// `b` signs alice in on the account page (she has no second factor yet).
-async fn account_signed_in(app: &TestApp, b: &reqwest::Client) -> String {
+pub async fn account_signed_in(app: &TestApp, b: &reqwest::Client) -> String {
     let html = page(b, &app.url("/t/acme/account")).await;
     assert!(html.contains("to open your account"), "{html}");
     let res = log_in(b, &app.url("/t/acme/login"), &html, ALICE).await;
@@ -55,7 +55,7 @@ async fn account_signed_in(app: &TestApp, b: &reqwest::Client) -> String {
 
 /// Sets up alice's authenticator app through the account page: the secret,
 /// confirmed with its code at the clock's time.
-async fn set_up_totp(app: &TestApp, clock: &ManualClock) -> TotpSecret {
+pub async fn set_up_totp(app: &TestApp, clock: &ManualClock) -> TotpSecret {
     let b = browser();
     let account = account_signed_in(app, &b).await;
     let csrf = field(&account, "csrf");
@@ -77,7 +77,7 @@ async fn set_up_totp(app: &TestApp, clock: &ManualClock) -> TotpSecret {
 
 /// `b` starts the code flow of `web` and posts alice's password: the
 /// second-factor page.
-async fn password_step(app: &TestApp, b: &reqwest::Client) -> String {
+pub async fn password_step(app: &TestApp, b: &reqwest::Client) -> String {
     let html = authorize(app, b, "web", "openid notes:read", "")
         .await
         .text()
@@ -96,7 +96,7 @@ async fn password_step(app: &TestApp, b: &reqwest::Client) -> String {
 }
 
 /// Posts `code` on the second-factor page `html`.
-async fn send_code(
+pub async fn send_code(
     app: &TestApp,
     b: &reqwest::Client,
     html: &str,
@@ -106,6 +106,7 @@ async fn send_code(
         ("csrf", field(html, "csrf")),
         ("request", field(html, "request")),
         ("pending", field(html, "pending")),
+        ("kind", field(html, "kind")),
         ("code", code.to_owned()),
     ];
     b.post(app.url("/t/acme/login/mfa"))
@@ -115,9 +116,9 @@ async fn send_code(
         .unwrap()
 }
 
-const WRONG: &str = "That code is wrong or was already used.";
+pub const WRONG: &str = "That code is wrong or was already used.";
 
-async fn assert_refused(res: reqwest::Response, text: &str) -> String {
+pub async fn assert_refused(res: reqwest::Response, text: &str) -> String {
     assert_eq!(res.status(), 401);
     let html = res.text().await.unwrap();
     assert!(html.contains(text), "{html}");
@@ -356,6 +357,7 @@ async fn a_pending_sign_in_works_only_in_its_own_browser_and_for_five_minutes() 
         ("csrf", field(&theirs, "csrf")),
         ("request", field(&html, "request")),
         ("pending", field(&html, "pending")),
+        ("kind", "totp".to_owned()),
         ("code", code_at(&secret, unix(&clock))),
     ];
     let res = other
