@@ -196,7 +196,7 @@ mod tests {
                     pattern.unwrap_or_else(|| panic!("{}: {key} has no value", locale.tag()));
                 let mut args = FluentArgs::new();
                 for name in [
-                    "tenant", "client", "user", "status", "detail", "path", "date",
+                    "tenant", "client", "user", "status", "detail", "path", "date", "count",
                 ] {
                     args.set(name, FluentValue::from("x"));
                 }
