@@ -112,6 +112,26 @@ pub enum Confirmed {
     Gone,
 }
 
+/// An unfinished set-up of this user by id, to show again.
+pub fn unfinished_totp(
+    conn: &mut DbConnection,
+    master: &MasterKey,
+    tenant: &TenantId,
+    user: &UserRow,
+    issuer_label: &str,
+    factor_id: &str,
+) -> Result<Option<Setup>, MfaError> {
+    let row = mfa_factors::get(conn, tenant, &user.id, factor_id)?;
+    let Some(row) = row.filter(|r| r.kind == factors::TOTP && r.confirmed_at.is_none()) else {
+        return Ok(None);
+    };
+    let e = Enrolment {
+        factor_id: row.id.clone(),
+        secret: factors::secret_of(master, tenant, &row)?,
+    };
+    Ok(Some(setup(e, issuer_label, &user.username)))
+}
+
 /// Checks the first code of an unfinished set-up: right, and the app is a
 /// factor from now on.
 pub fn confirm_totp(
@@ -123,20 +143,12 @@ pub fn confirm_totp(
     factor_id: &str,
     attempt: Attempt<'_>,
 ) -> Result<Confirmed, MfaError> {
-    let row = mfa_factors::get(conn, tenant, &user.id, factor_id)?;
-    let Some(row) = row.filter(|r| r.kind == factors::TOTP && r.confirmed_at.is_none()) else {
+    let Some(again) = unfinished_totp(conn, master, tenant, user, issuer_label, factor_id)? else {
         return Ok(Confirmed::Gone);
     };
     let verdict = factors::verify(conn, master, tenant, &user.id, factor_id, attempt)?;
     if verdict == Verdict::Accepted {
         return Ok(Confirmed::On);
     }
-    let e = Enrolment {
-        factor_id: row.id.clone(),
-        secret: factors::secret_of(master, tenant, &row)?,
-    };
-    Ok(Confirmed::Again(
-        setup(e, issuer_label, &user.username),
-        verdict,
-    ))
+    Ok(Confirmed::Again(again, verdict))
 }

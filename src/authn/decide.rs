@@ -12,6 +12,8 @@ pub enum Next {
     Consent,
     /// Issue a code for these (granted) scopes.
     Issue(BTreeSet<String>),
+    /// The signed-in user must present a second factor first (step-up).
+    SecondFactor,
     /// Redirect this error to the client (prompt=none could not be honoured).
     Error(OAuthError),
 }
@@ -20,6 +22,9 @@ pub enum Next {
 #[derive(Debug, Clone, Copy)]
 pub struct SignIn {
     pub auth_time: NaiveDateTime,
+    /// The tenant's policy or the request's `acr_values` want a second
+    /// factor this sign-in has not used.
+    pub needs_second_factor: bool,
 }
 
 pub fn decide(
@@ -46,6 +51,16 @@ pub fn decide(
             ))
         } else {
             Next::Login
+        };
+    }
+    if sign_in.is_some_and(|s| s.needs_second_factor) {
+        return if request.prompt.none {
+            Next::Error(OAuthError::new(
+                OAuthErrorCode::InteractionRequired,
+                "the user must present a second factor",
+            ))
+        } else {
+            Next::SecondFactor
         };
     }
     if client.first_party {

@@ -27,6 +27,7 @@ fn request(prompt: Prompt, max_age: Option<i64>) -> AuthorizationRequest {
         max_age,
         login_hint: None,
         ui_locales: None,
+        acr_values: None,
     }
 }
 
@@ -53,9 +54,13 @@ fn every_path_of_the_decision() {
         first_party: true,
         ..Client::for_tests("web")
     };
-    let fresh = Some(SignIn { auth_time: at(-10) });
+    let fresh = Some(SignIn {
+        auth_time: at(-10),
+        needs_second_factor: false,
+    });
     let old = Some(SignIn {
         auth_time: at(-3600),
+        needs_second_factor: false,
     });
     let none = Prompt {
         none: true,
@@ -172,6 +177,51 @@ fn every_path_of_the_decision() {
         at(0),
     );
     assert_eq!(code(&n), Some(OAuthErrorCode::ConsentRequired));
+}
+
+#[test]
+fn a_missing_second_factor_comes_before_consent_and_issuing() {
+    let lacking = Some(SignIn {
+        auth_time: at(-10),
+        needs_second_factor: true,
+    });
+    let first_party = Client {
+        first_party: true,
+        ..Client::for_tests("web")
+    };
+    let all = scopes(&["notes:read"]);
+    for client in [&Client::for_tests("web"), &first_party] {
+        let n = decide(
+            &request(Prompt::default(), None),
+            client,
+            lacking,
+            Some(&all),
+            at(0),
+        );
+        assert_eq!(n, Next::SecondFactor);
+    }
+    // prompt=none cannot ask for it (OIDC Core §3.1.2.6).
+    let none = Prompt {
+        none: true,
+        ..Prompt::default()
+    };
+    let n = decide(
+        &request(none, None),
+        &first_party,
+        lacking,
+        Some(&all),
+        at(0),
+    );
+    assert_eq!(code(&n), Some(OAuthErrorCode::InteractionRequired));
+    // A sign-in that is too old is a new sign-in first.
+    let n = decide(
+        &request(Prompt::default(), Some(5)),
+        &first_party,
+        lacking,
+        None,
+        at(0),
+    );
+    assert_eq!(n, Next::Login);
 }
 
 #[test]

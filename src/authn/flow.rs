@@ -4,17 +4,14 @@
 use super::decide::{self, Next, SignIn};
 use super::pending::PendingSignIn;
 use super::sealed::Resume;
-use crate::clock::Clock;
-use crate::config::{MasterKey, SecretString};
+use super::second_factor::{self, Checked};
+use crate::config::SecretString;
 use crate::grants::code_issuance::{CodeBinding, issue_code};
 use crate::grants::implicit;
 use crate::i18n::Message;
-use crate::identity::password::PasswordHasher;
-use crate::mfa::factors::{self, Verdict};
 use crate::oauth::OAuthError;
 use crate::oauth::authorize::{self, AuthorizationRequest, ResponseType};
 use crate::oauth::scope::ScopeSet;
-use crate::store::Store;
 use crate::store::sessions::SessionRow;
 use crate::store::users::UserRow;
 use crate::store::{self, StoreError};
@@ -22,43 +19,7 @@ use crate::tenancy::TenantSnapshot;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-/// What the sign-in steps use, passed in by the caller.
-#[derive(Clone, Copy)]
-pub struct Deps<'a> {
-    pub store: &'a Store,
-    pub clock: &'a dyn Clock,
-    pub passwords: &'a PasswordHasher,
-    /// Opens second factors' secrets (`mfa::factors`).
-    pub master_key: &'a MasterKey,
-    /// How long a browser session lasts (`security.session_ttl`).
-    pub session_ttl: std::time::Duration,
-}
-
-/// What to show or do next.
-pub enum Step {
-    Login {
-        request: Resume,
-        /// Why the form is shown again: a message key of the pages'
-        /// catalogues (`i18n`, `login-error-…`).
-        error: Option<&'static str>,
-    },
-    /// The password was right; the user has a second factor to present.
-    SecondFactor {
-        request: Resume,
-        pending: PendingSignIn,
-        /// The kind of factor asked for (`mfa::factors::TOTP`, …).
-        kind: String,
-        /// A catalogue key (`mfa-error-…`).
-        error: Option<&'static str>,
-    },
-    Consent {
-        request: AuthorizationRequest,
-        user: Box<UserRow>,
-    },
-    Redirect(String),
-    /// The request no longer makes sense (e.g. the client disappeared).
-    Page(Message),
-}
+pub use super::step::{Deps, LoggedIn, Step};
 
 /// Continues a valid request given the browser's session (if any).
 pub async fn advance(
@@ -84,11 +45,38 @@ pub async fn advance(
         }
         None => None,
     };
-    let sign_in = session.as_ref().map(|s| SignIn {
-        auth_time: s.auth_time,
-    });
-    match decide::decide(&request, &client, sign_in, remembered.as_ref(), now) {
-        Next::Login => Ok(login_again(request)),
+    let lacking = match &session {
+        Some(s) if !super::session::has_mfa(s) => {
+            second_factor::required(deps, snapshot, &s.user_id, Some(&request)).await?
+        }
+        _ => false,
+    };
+    let sign_in = |needs_second_factor| {
+        session.as_ref().map(|s| SignIn {
+            auth_time: s.auth_time,
+            needs_second_factor,
+        })
+    };
+    let mut next = decide::decide(
+        &request,
+        &client,
+        sign_in(lacking),
+        remembered.as_ref(),
+        now,
+    );
+    if let (Next::SecondFactor, Some(s)) = (&next, &session) {
+        // Step-up (docs/mfa.md): the session's user presents a factor, or
+        // sets one up; when they cannot, the request's voluntary
+        // `acr_values` is answered with the sign-in there is.
+        let resume = Resume::Authorize(Box::new(request.clone()));
+        let so_far = second_factor::SoFar::session(s);
+        if let Some(step) = second_factor::ask(deps, snapshot, &resume, so_far, true).await? {
+            return Ok(step);
+        }
+        next = decide::decide(&request, &client, sign_in(false), remembered.as_ref(), now);
+    }
+    match next {
+        Next::Login | Next::SecondFactor => Ok(login_again(request)),
         Next::Error(e) => Ok(Step::Redirect(error_url(snapshot, &request, &e))),
         Next::Consent => {
             let Some(session) = session else {
@@ -121,13 +109,6 @@ fn login_again(request: AuthorizationRequest) -> Step {
     }
 }
 
-/// What the login form leads to: the next step, and the new session's
-/// cookie value when the credentials were right.
-pub struct LoggedIn {
-    pub step: Step,
-    pub cookie_value: Option<String>,
-}
-
 /// The login form posted. Wrong credentials show the form again, with the
 /// username as typed (never the password); right ones ask for the user's
 /// second factor when they have one, else start a session and go on.
@@ -150,28 +131,16 @@ pub async fn login(
             cookie_value: None,
         });
     };
-    let started_at = deps.clock.now().timestamp();
-    let (tenant, user_id) = (snapshot.id.clone(), user.id.clone());
-    let confirmed = deps
-        .store
-        .run(move |c| factors::confirmed(c, &tenant, &user_id))
-        .await?;
-    let usable = factors::sign_in_order(confirmed);
-    if let Some((kind, _)) = usable.first() {
-        let kind = kind.clone();
-        let pending = PendingSignIn {
-            user_id: user.id,
-            factors: usable,
-            amr: vec!["pwd".into()],
-            started_at,
-        };
+    let must = second_factor::required(deps, snapshot, &user.id, resume.request()).await?;
+    let so_far = second_factor::SoFar {
+        user_id: user.id.clone(),
+        amr: vec!["pwd".into()],
+        started_at: deps.clock.now().timestamp(),
+        session_id: None,
+    };
+    if let Some(step) = second_factor::ask(deps, snapshot, &resume, so_far, must).await? {
         return Ok(LoggedIn {
-            step: Step::SecondFactor {
-                request: resume,
-                pending,
-                kind,
-                error: None,
-            },
+            step,
             cookie_value: None,
         });
     }
@@ -180,9 +149,9 @@ pub async fn login(
 }
 
 /// The second-factor form posted: a right code starts the session with
-/// `otp` and `mfa` added to how the user authenticated (RFC 8176 §2); a
-/// wrong one shows the form again, and after five the factor is locked
-/// (`mfa::lockout`).
+/// `otp` and `mfa` added to how the user authenticated (RFC 8176 §2), or,
+/// for a step-up, adds them to the browser's session; a wrong one shows the
+/// form again, and after five the factor is locked (`mfa::lockout`).
 pub async fn second_factor(
     deps: Deps<'_>,
     snapshot: &Arc<TenantSnapshot>,
@@ -191,49 +160,46 @@ pub async fn second_factor(
     kind: String,
     code: String,
 ) -> Result<LoggedIn, StoreError> {
-    let Some(factor_id) = pending.factor(&kind).map(str::to_owned) else {
-        return Ok(LoggedIn {
-            step: Step::Login {
-                request: resume,
-                error: Some("login-error-again"),
-            },
-            cookie_value: None,
-        });
+    let checked = second_factor::check(deps, snapshot, resume.clone(), pending, kind, code).await?;
+    let passed = match checked {
+        Checked::Again(step) => {
+            return Ok(LoggedIn {
+                step,
+                cookie_value: None,
+            });
+        }
+        Checked::Passed(p) => p,
     };
-    let (tenant, master) = (snapshot.id.clone(), deps.master_key.clone());
-    let user_id = pending.user_id.clone();
-    let unix = u64::try_from(deps.clock.now().timestamp()).unwrap_or(0);
     let now = deps.clock.db_now();
-    let verdict = deps
+    let Some(session_id) = passed.session_id.clone() else {
+        let auth_time =
+            chrono::DateTime::from_timestamp(passed.started_at, 0).map_or(now, |t| t.naive_utc());
+        return signed_in(
+            deps,
+            snapshot,
+            resume,
+            &passed.user_id,
+            passed.amr,
+            auth_time,
+        )
+        .await;
+    };
+    let (tenant, user) = (snapshot.id.clone(), passed.user_id.clone());
+    let session = deps
         .store
         .run(move |c| {
-            let attempt = factors::Attempt {
-                code: &code,
-                unix_secs: unix,
-                now,
-            };
-            factors::verify(c, &master, &tenant, &user_id, &factor_id, attempt)
-                .map_err(StoreError::from)
+            super::session::add_to_amr(c, &tenant, &session_id, &user, &["otp", "mfa"], now)
         })
         .await?;
-    let error = match verdict {
-        Verdict::Accepted => {
-            let mut amr = pending.amr.clone();
-            amr.extend(["otp".to_owned(), "mfa".to_owned()]);
-            let auth_time = chrono::DateTime::from_timestamp(pending.started_at, 0)
-                .map_or(now, |t| t.naive_utc());
-            return signed_in(deps, snapshot, resume, &pending.user_id, amr, auth_time).await;
-        }
-        Verdict::Wrong => "mfa-error-wrong",
-        Verdict::Locked(_) => "mfa-error-locked",
+    let step = match session {
+        Some(session) => resume_with(deps, snapshot, resume, session).await?,
+        None => Step::Login {
+            request: resume,
+            error: Some("login-error-again"),
+        },
     };
     Ok(LoggedIn {
-        step: Step::SecondFactor {
-            request: resume,
-            pending,
-            kind,
-            error: Some(error),
-        },
+        step,
         cookie_value: None,
     })
 }
@@ -256,17 +222,26 @@ async fn signed_in(
         .store
         .run(move |c| super::session::create(c, &tenant, &user_id, &amr, auth_time, now, ttl))
         .await?;
-    let step = match resume {
+    Ok(LoggedIn {
+        step: resume_with(deps, snapshot, resume, started.row).await?,
+        cookie_value: Some(started.cookie_value),
+    })
+}
+
+/// Goes on with what the sign-in was for, now that `session` satisfies it.
+async fn resume_with(
+    deps: Deps<'_>,
+    snapshot: &Arc<TenantSnapshot>,
+    resume: Resume,
+    session: SessionRow,
+) -> Result<Step, StoreError> {
+    Ok(match resume {
         Resume::Authorize(mut request) => {
             request.prompt.login = false;
             request.max_age = None;
-            advance(deps, snapshot, *request, Some(started.row)).await?
+            advance(deps, snapshot, *request, Some(session)).await?
         }
         Resume::Account => Step::Redirect(format!("/t/{}/account", snapshot.slug)),
-    };
-    Ok(LoggedIn {
-        step,
-        cookie_value: Some(started.cookie_value),
     })
 }
 

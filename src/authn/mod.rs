@@ -8,4 +8,6 @@ pub mod flow;
 pub mod logout;
 pub mod pending;
 pub mod sealed;
+pub mod second_factor;
 pub mod session;
+pub mod step;

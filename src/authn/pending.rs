@@ -24,6 +24,13 @@ pub struct PendingSignIn {
     pub amr: Vec<String>,
     /// When the password was checked: the session's `auth_time`.
     pub started_at: i64,
+    /// Step-up: the browser's session that lacks a second factor, which a
+    /// right code adds to (instead of starting a session).
+    #[serde(default)]
+    pub session_id: Option<String>,
+    /// The factor is an authenticator app being set up in this sign-in.
+    #[serde(default)]
+    pub enrolling: bool,
 }
 
 impl PendingSignIn {
@@ -84,6 +91,8 @@ mod tests {
             factors: vec![("totp".into(), "f".into())],
             amr: vec!["pwd".into()],
             started_at: 1_000,
+            session_id: None,
+            enrolling: false,
         };
         let blob = seal(&key, &tenant, "csrf-a", &p).unwrap();
         assert_eq!(open(&key, &tenant, "csrf-a", &blob, 1_001), Some(p));

@@ -107,6 +107,47 @@ pub fn amr(row: &SessionRow) -> Vec<String> {
     serde_json::from_str(&row.amr).unwrap_or_default()
 }
 
+/// Whether the session's sign-in used more than one factor (RFC 8176 `mfa`).
+pub fn has_mfa(row: &SessionRow) -> bool {
+    amr(row).iter().any(|m| m == "mfa")
+}
+
+/// `amr` with `added` appended, each value once, in order.
+pub fn merged_amr(amr: &[String], added: &[&str]) -> Vec<String> {
+    let mut out = amr.to_vec();
+    for a in added {
+        if !out.iter().any(|m| m == a) {
+            out.push((*a).to_owned());
+        }
+    }
+    out
+}
+
+/// Step-up: adds `added` to how a live session of this user signed in, in
+/// place (the cookie stays); the session as it is now, or `None` when it
+/// ended meanwhile.
+pub fn add_to_amr(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    session_id: &str,
+    user_id: &str,
+    added: &[&str],
+    now: NaiveDateTime,
+) -> Result<Option<SessionRow>, StoreError> {
+    store::write_tx(conn, |c| {
+        let Some(row) = store::sessions::find_live_by_id(c, tenant, session_id, now)? else {
+            return Ok(None);
+        };
+        if row.user_id != user_id {
+            return Ok(None);
+        }
+        let amr = merged_amr(&amr(&row), added);
+        let stored = serde_json::Value::from(amr).to_string();
+        store::sessions::set_amr(c, tenant, session_id, user_id, &stored)?;
+        store::sessions::get(c, tenant, session_id)
+    })
+}
+
 /// Ends a session and revokes the refresh families it started, in one
 /// transaction (logout).
 pub fn sign_out(
@@ -120,4 +161,17 @@ pub fn sign_out(
         store::refresh::revoke_session_families(c, tenant, session_id, now)?;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merged_amr;
+
+    #[test]
+    fn step_up_adds_each_method_once_in_order() {
+        let pwd = vec!["pwd".to_owned()];
+        assert_eq!(merged_amr(&pwd, &["otp", "mfa"]), ["pwd", "otp", "mfa"]);
+        let done = merged_amr(&pwd, &["otp", "mfa"]);
+        assert_eq!(merged_amr(&done, &["otp", "mfa"]), ["pwd", "otp", "mfa"]);
+    }
 }

@@ -115,6 +115,8 @@ pub struct Profile<'a> {
 pub struct AccountPage<'a> {
     pub profile: Profile<'a>,
     pub factors: &'a [FactorItem],
+    /// Whether the tenant has second factors at all (`mfa.policy` not off).
+    pub mfa: bool,
     /// Whether an authenticator app can be added (the user has none).
     pub can_add_totp: bool,
     /// Recovery codes: `None` when the user has no other factor, else how
@@ -141,51 +143,59 @@ pub fn account(t: &Text, brand: &PageBrand, p: &AccountPage<'_>) -> Markup {
                 @if let Some(name) = p.profile.display_name { dt { (t.get("account-name")) } dd { (name) } }
                 @if let Some(email) = p.profile.email { dt { (t.get("account-email")) } dd { (email) } }
             }
-            h2 { (t.get("account-factors")) }
-            @if p.factors.is_empty() {
-                p #factors-none { (t.get("account-factors-none")) }
-            } @else {
-                ul.factor-list #factors {
-                    @for f in p.factors {
-                        li {
-                            span.factor-text {
-                                strong { (t.get(f.kind_key)) }
-                                span.muted { (t.with("account-factor-added", &[("date", f.added.as_str())])) }
-                                @if let Some(used) = &f.last_used {
-                                    span.muted { (t.with("account-factor-used", &[("date", used.as_str())])) }
-                                }
+            @if p.mfa { (factors_section(t, p)) }
+        },
+    )
+}
+
+/// The user's second factors, the authenticator app to add, the recovery
+/// codes.
+fn factors_section(t: &Text, p: &AccountPage<'_>) -> Markup {
+    html! {
+        h2 { (t.get("account-factors")) }
+        @if p.factors.is_empty() {
+            p #factors-none { (t.get("account-factors-none")) }
+        } @else {
+            ul.factor-list #factors {
+                @for f in p.factors {
+                    li {
+                        span.factor-text {
+                            strong { (t.get(f.kind_key)) }
+                            span.muted { (t.with("account-factor-added", &[("date", f.added.as_str())])) }
+                            @if let Some(used) = &f.last_used {
+                                span.muted { (t.with("account-factor-used", &[("date", used.as_str())])) }
                             }
-                            form method="post" action=(format!("{}/factors/remove", p.base)) {
-                                input type="hidden" name="csrf" value=(p.csrf);
-                                input type="hidden" name="factor" value=(f.id);
-                                (submit(&t.get("account-factor-remove"), false, None))
-                            }
+                        }
+                        form method="post" action=(format!("{}/factors/remove", p.base)) {
+                            input type="hidden" name="csrf" value=(p.csrf);
+                            input type="hidden" name="factor" value=(f.id);
+                            (submit(&t.get("account-factor-remove"), false, None))
                         }
                     }
                 }
             }
-            @if p.can_add_totp {
-                form method="post" action=(format!("{}/totp", p.base)) {
-                    input type="hidden" name="csrf" value=(p.csrf);
-                    (actions(submit(&t.get("account-totp-add"), true, None)))
+        }
+        @if p.can_add_totp {
+            form method="post" action=(format!("{}/totp", p.base)) {
+                input type="hidden" name="csrf" value=(p.csrf);
+                (actions(submit(&t.get("account-totp-add"), true, None)))
+            }
+        }
+        @if let Some(left) = p.recovery {
+            h2 { (t.get("account-recovery")) }
+            p #recovery-left {
+                @match left {
+                    Some(n) => (t.with("account-recovery-left", &[("count", n.to_string().as_str())])),
+                    None => (t.get("account-recovery-none")),
                 }
             }
-            @if let Some(left) = p.recovery {
-                h2 { (t.get("account-recovery")) }
-                p #recovery-left {
-                    @match left {
-                        Some(n) => (t.with("account-recovery-left", &[("count", n.to_string().as_str())])),
-                        None => (t.get("account-recovery-none")),
-                    }
-                }
-                form method="post" action=(format!("{}/recovery", p.base)) {
-                    input type="hidden" name="csrf" value=(p.csrf);
-                    @let key = if left.is_some() { "account-recovery-renew" } else { "account-recovery-create" };
-                    (actions(submit(&t.get(key), false, None)))
-                }
+            form method="post" action=(format!("{}/recovery", p.base)) {
+                input type="hidden" name="csrf" value=(p.csrf);
+                @let key = if left.is_some() { "account-recovery-renew" } else { "account-recovery-create" };
+                (actions(submit(&t.get(key), false, None)))
             }
-        },
-    )
+        }
+    }
 }
 
 /// A new set of recovery codes, shown this once.
@@ -213,8 +223,8 @@ pub struct TotpSetup<'a> {
     /// The key in groups of four, as apps take it typed.
     pub key: String,
     pub uri: &'a str,
-    pub factor_id: &'a str,
-    pub csrf: &'a str,
+    /// What the form carries besides the code (the CSRF token, …).
+    pub hidden: &'a [(&'a str, &'a str)],
     pub action: &'a str,
     /// A catalogue key (`totp-error-…`).
     pub error: Option<&'a str>,
@@ -237,8 +247,7 @@ pub fn totp_setup(t: &Text, brand: &PageBrand, s: &TotpSetup<'_>) -> Markup {
                 p { code #totp-uri { (s.uri) } }
             }
             form method="post" action=(s.action) {
-                input type="hidden" name="csrf" value=(s.csrf);
-                input type="hidden" name="factor" value=(s.factor_id);
+                @for (name, value) in s.hidden { input type="hidden" name=(name) value=(value); }
                 (code_field(t, "totp-code", "totp-code-help", s.error.map(|_| "totp-error")))
                 (actions(submit(&t.get("totp-submit"), true, None)))
             }

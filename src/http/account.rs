@@ -11,9 +11,11 @@ use crate::authn::account::{self, Confirmed, Setup};
 use crate::authn::flow::Step;
 use crate::authn::sealed::Resume;
 use crate::console::{account as page, qr};
+use crate::i18n::Text;
 use crate::mfa::factors::{self, Verdict};
 use crate::store::StoreError;
 use crate::store::users::UserRow;
+use crate::tenancy::TenantSnapshot;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -63,8 +65,10 @@ pub async fn show(tenant: Tenant, req: HttpRequest) -> Result<HttpResponse, acti
             display_name: o.user.display_name.as_deref(),
         },
         factors: &items,
-        can_add_totp: o.can_add_totp(),
-        recovery: o.may_have_recovery_codes().then_some(o.recovery_left),
+        mfa: s.mfa.enabled(),
+        can_add_totp: o.can_add_totp() && s.mfa.allows(factors::TOTP),
+        recovery: (o.may_have_recovery_codes() && s.mfa.allows(factors::RECOVERY))
+            .then_some(o.recovery_left),
         csrf: &csrf,
         base: &base,
         notice: notice(&req),
@@ -93,7 +97,8 @@ pub async fn totp_begin(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let Some((_, user)) = signed_in(&tenant, &req, &body).await? else {
+    let allowed = tenant.snapshot.mfa.allows(factors::TOTP);
+    let Some((_, user)) = signed_in(&tenant, &req, &body).await?.filter(|_| allowed) else {
         return Ok(pages::redirect(&base(&tenant), vec![]));
     };
     let (state, s) = (&tenant.state, &tenant.snapshot);
@@ -164,7 +169,8 @@ pub async fn recovery_new(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let Some((_, user)) = signed_in(&tenant, &req, &body).await? else {
+    let allowed = tenant.snapshot.mfa.allows(factors::RECOVERY);
+    let Some((_, user)) = signed_in(&tenant, &req, &body).await?.filter(|_| allowed) else {
         return Ok(pages::redirect(&base(&tenant), vec![]));
     };
     let (state, s) = (&tenant.state, &tenant.snapshot);
@@ -214,21 +220,37 @@ fn setup_page(
     let (csrf, cookie) = pages::csrf_token(req, s);
     let t = pages::text(req, None, s.default_locale);
     let action = format!("{}/totp/confirm", base(tenant));
-    let view = page::TotpSetup {
-        qr: qr::svg(&setup.uri, &t.get("totp-qr-label")),
-        key: page::grouped(&setup.secret.base32()),
-        uri: &setup.uri,
-        factor_id: &setup.factor_id,
-        csrf: &csrf,
-        action: &action,
-        error,
-    };
+    let hidden = [
+        ("csrf", csrf.as_str()),
+        ("factor", setup.factor_id.as_str()),
+    ];
     let status = match error {
         Some(_) => StatusCode::BAD_REQUEST,
         None => StatusCode::OK,
     };
-    let html = page::totp_setup(&t, &s.page_brand(), &view);
+    let html = setup_markup(&t, s, setup, &action, &hidden, error);
     pages::html(status, html, cookie.into_iter().collect())
+}
+
+/// Setting up an authenticator app, from the account page or inside a
+/// sign-in: the form posts `hidden` and the code to `action`.
+pub(super) fn setup_markup(
+    t: &Text,
+    s: &TenantSnapshot,
+    setup: &Setup,
+    action: &str,
+    hidden: &[(&str, &str)],
+    error: Option<&str>,
+) -> maud::Markup {
+    let view = page::TotpSetup {
+        qr: qr::svg(&setup.uri, &t.get("totp-qr-label")),
+        key: page::grouped(&setup.secret.base32()),
+        uri: &setup.uri,
+        hidden,
+        action,
+        error,
+    };
+    page::totp_setup(t, &s.page_brand(), &view)
 }
 
 /// An account form's fields and its signed-in user, after the CSRF check;

@@ -114,6 +114,7 @@ pub async fn second_factor(
             request: resume,
             pending,
             kind: kind.to_owned(),
+            enrolment: None,
             error: None,
         };
         return render(&tenant, &req, step, vec![]);
@@ -225,6 +226,30 @@ pub(super) fn render(
     let (status, page, logo) = match &step {
         Step::Login { request, error } => {
             let (status, page) = steps::login(&t, s, request, *error, &carried);
+            (status, page, None)
+        }
+        Step::SecondFactor {
+            pending,
+            kind,
+            error,
+            enrolment: Some(setup),
+            ..
+        } => {
+            let sealed = pending::seal(&state.master_key, &s.id, &csrf, pending)
+                .ok_or_else(Problem::internal)?;
+            let hidden = [
+                ("csrf", csrf.as_str()),
+                ("request", blob.as_str()),
+                ("pending", sealed.as_str()),
+                ("kind", kind.as_str()),
+            ];
+            let action = format!("/t/{}/login/mfa", s.slug);
+            let status = if error.is_some() {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::OK
+            };
+            let page = super::account::setup_markup(&t, s, setup, &action, &hidden, *error);
             (status, page, None)
         }
         Step::SecondFactor {

@@ -5,5 +5,6 @@
 pub mod base32;
 pub mod factors;
 pub mod lockout;
+pub mod policy;
 pub mod recovery;
 pub mod totp;

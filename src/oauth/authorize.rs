@@ -59,6 +59,20 @@ pub struct AuthorizationRequest {
     /// OpenID Connect Core §3.1.2.1: the languages the user prefers for the
     /// pages, space-separated BCP 47 tags (`i18n::negotiate` picks one).
     pub ui_locales: Option<String>,
+    /// OpenID Connect Core §3.1.2.1 `acr_values`: the authentication
+    /// context classes the client asks for, in order of preference.
+    pub acr_values: Option<String>,
+}
+
+impl AuthorizationRequest {
+    /// Whether the client asked for a sign-in with more than one factor
+    /// (`acr_values` names `urn:gatehouse:acr:mfa`). A voluntary request
+    /// (OIDC Core §3.1.2.1): a tenant with MFA off answers it with what it has.
+    pub fn wants_mfa(&self) -> bool {
+        self.acr_values
+            .as_deref()
+            .is_some_and(|v| v.split(' ').any(|a| a == crate::tokens::id_token::ACR_MFA))
+    }
 }
 
 /// How a sealed request is written: the response type by name and the PKCE
@@ -78,6 +92,8 @@ struct Wire {
     /// Absent from requests sealed before it existed.
     #[serde(default)]
     ui_locales: Option<String>,
+    #[serde(default)]
+    acr_values: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -104,6 +120,7 @@ impl From<AuthorizationRequest> for Wire {
             max_age: r.max_age,
             login_hint: r.login_hint,
             ui_locales: r.ui_locales,
+            acr_values: r.acr_values,
         }
     }
 }
@@ -130,6 +147,7 @@ impl TryFrom<Wire> for AuthorizationRequest {
             max_age: w.max_age,
             login_hint: w.login_hint,
             ui_locales: w.ui_locales,
+            acr_values: w.acr_values,
         })
     }
 }
@@ -262,6 +280,7 @@ pub fn parse(
         max_age,
         login_hint: params.get("login_hint").map(str::to_owned),
         ui_locales: params.get("ui_locales").map(str::to_owned),
+        acr_values: params.get("acr_values").map(str::to_owned),
     })
 }
 

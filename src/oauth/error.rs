@@ -20,6 +20,9 @@ pub enum OAuthErrorCode {
     TemporarilyUnavailable,
     /// OIDC Core §3.1.2.6.
     LoginRequired,
+    /// OIDC Core §3.1.2.6: `prompt=none`, but the user must do something
+    /// (present a second factor).
+    InteractionRequired,
     ConsentRequired,
     /// RFC 8693 §2.2.2: the requested audience or resource is not allowed.
     InvalidTarget,

@@ -17,6 +17,7 @@ diesel::table! {
         status_from_file -> Bool,
         default_locale -> Text,
         branding -> Text,
+        mfa -> Text,
     }
 }
 

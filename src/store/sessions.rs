@@ -76,3 +76,48 @@ pub fn end_all_of_user(
             .execute(conn)?,
     )
 }
+
+/// Replaces the `amr` of a live session of this user (step-up adds a
+/// factor); how many changed (0 or 1).
+pub fn set_amr(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    session_id: &str,
+    user_id: &str,
+    amr: &str,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        one(tenant, session_id)
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::ended_at.is_null()),
+    )
+    .set(sessions::amr.eq(amr))
+    .execute(conn)?)
+}
+
+/// The session by id, ended or not.
+pub fn get(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    session_id: &str,
+) -> Result<Option<SessionRow>, StoreError> {
+    Ok(one(tenant, session_id)
+        .select(SessionRow::as_select())
+        .get_result(conn)
+        .optional()?)
+}
+
+/// The live session by id, in this tenant only.
+pub fn find_live_by_id(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    session_id: &str,
+    now: NaiveDateTime,
+) -> Result<Option<SessionRow>, StoreError> {
+    Ok(one(tenant, session_id)
+        .filter(sessions::ended_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .select(SessionRow::as_select())
+        .get_result(conn)
+        .optional()?)
+}

@@ -26,6 +26,8 @@ pub struct TenantRow {
     pub default_locale: String,
     /// The tenant's branding as stored (`crate::branding::Branding`).
     pub branding: String,
+    /// The tenant's MFA policy as stored (`crate::mfa::policy::MfaPolicy`).
+    pub mfa: String,
 }
 
 impl TenantRow {
@@ -50,6 +52,7 @@ impl TenantRow {
             status_from_file: false,
             default_locale: crate::i18n::Locale::default().tag().to_owned(),
             branding: "{}".to_owned(),
+            mfa: "{}".to_owned(),
         }
     }
 }
@@ -127,6 +130,7 @@ pub struct TenantChanges<'a> {
     pub id_token_alg: Option<Option<&'a str>>,
     pub default_locale: Option<&'a str>,
     pub branding: Option<&'a str>,
+    pub mfa: Option<&'a str>,
     pub updated_at: NaiveDateTime,
 }
 
@@ -138,6 +142,7 @@ impl TenantChanges<'_> {
             id_token_alg: None,
             default_locale: None,
             branding: None,
+            mfa: None,
             updated_at: now,
         }
     }

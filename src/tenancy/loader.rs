@@ -171,6 +171,8 @@ pub fn build(stored: Stored, ctx: &LoadContext) -> Result<TenantSnapshot, LoadEr
         // Stored by a newer version in a form this one cannot read: the
         // pages show the tenant unbranded rather than not at all.
         branding: crate::branding::Branding::from_stored(&row.branding).unwrap_or_default(),
+        // A value this version cannot read is replaced by the next apply.
+        mfa: crate::mfa::policy::MfaPolicy::from_stored(&row.mfa).unwrap_or_default(),
     })
 }
 

@@ -54,6 +54,8 @@ pub struct TenantSnapshot {
     pub default_locale: crate::i18n::Locale,
     /// The tenant's look on its pages.
     pub branding: crate::branding::Branding,
+    /// Whom a second factor is asked of, and which kinds (`crate::mfa::policy`).
+    pub mfa: crate::mfa::policy::MfaPolicy,
 }
 
 impl TenantSnapshot {

@@ -21,6 +21,7 @@ mod isolation;
 mod limits;
 mod logout;
 mod mail;
+mod mfa_policy;
 mod migrations;
 mod oidc_rp;
 mod pages;

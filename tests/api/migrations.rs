@@ -57,6 +57,7 @@ fn migrations_create_every_table_and_are_idempotent() {
             "20261204000013".to_owned(),
             "20261206000014".to_owned(),
             "20261206000015".to_owned(),
+            "20261206000016".to_owned(),
         ]
     );
     assert!(
@@ -173,7 +174,8 @@ fn revocations_older_than_the_epoch_move_it_off_zero() {
             "20261204000012".to_owned(),
             "20261204000013".to_owned(),
             "20261206000014".to_owned(),
-            "20261206000015".to_owned()
+            "20261206000015".to_owned(),
+            "20261206000016".to_owned()
         ]
     );
     #[derive(diesel::QueryableByName)]

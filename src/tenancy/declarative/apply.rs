@@ -163,8 +163,17 @@ fn execute_one(
                 status_from_file: status.is_some(),
                 default_locale: default_locale.tag().to_owned(),
                 branding: "{}".to_owned(),
+                mfa: "{}".to_owned(),
             },
         )?,
+        Change::SetMfaPolicy { mfa } => {
+            let stored = mfa.to_stored();
+            let changes = TenantChanges {
+                mfa: Some(&stored),
+                ..TenantChanges::at(now)
+            };
+            store::tenants::update(conn, tenant, &changes)?
+        }
         Change::SetBranding { branding } => {
             let stored = branding.to_stored();
             let changes = TenantChanges {

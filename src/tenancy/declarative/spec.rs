@@ -148,6 +148,8 @@ pub struct TenantSpec {
     pub branding: crate::branding::Branding,
     /// The logo and favicon `branding` names, read from their files.
     pub images: Vec<crate::branding::Image>,
+    /// Whom a second factor is asked of, and which kinds (`crate::mfa::policy`).
+    pub mfa: crate::mfa::policy::MfaPolicy,
     pub scopes: BTreeMap<ScopeName, ScopeSpec>,
     pub roles: BTreeMap<String, RoleSpec>,
     pub clients: BTreeMap<ClientId, ClientDecl>,

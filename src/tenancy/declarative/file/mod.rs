@@ -8,6 +8,7 @@
 
 mod branding;
 mod clients;
+mod mfa;
 mod raw;
 mod rights;
 mod users;

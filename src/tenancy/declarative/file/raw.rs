@@ -18,6 +18,8 @@ pub(super) struct RawTenant {
     pub(super) default_locale: Option<Spanned<String>>,
     /// The tenant's look on its pages (docs/branding.md).
     pub(super) branding: Option<RawBranding>,
+    /// The tenant's MFA policy (docs/mfa.md).
+    pub(super) mfa: Option<RawMfa>,
     #[serde(default)]
     pub(super) scopes: Vec<RawScope>,
     #[serde(default)]
@@ -43,6 +45,19 @@ pub(super) struct RawBranding {
     pub(super) support_url: Option<Spanned<String>>,
     pub(super) terms_url: Option<Spanned<String>>,
     pub(super) privacy_url: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMfa {
+    /// `off`, `optional` (the default) or `required`.
+    pub(super) policy: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) required_for_roles: Vec<Spanned<String>>,
+    /// The kinds of factor accepted (every kind this version has by default).
+    pub(super) methods: Option<Vec<Spanned<String>>>,
+    /// Sign-in with a passkey alone; needs passkeys (not in this version).
+    pub(super) passwordless: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]

@@ -105,6 +105,7 @@ impl Validator<'_> {
         // not: an invalid role is one error, not one more per holder.
         let scope_names: BTreeSet<String> = raw.scopes.iter().map(|s| s.name.to_string()).collect();
         let role_names: BTreeSet<String> = raw.roles.iter().map(|r| r.name.to_string()).collect();
+        let mfa = self.keep(self.mfa(raw.mfa, &role_names));
         let scopes = self.scopes(raw.scopes);
         let roles = self.roles(raw.roles);
         let clients = self.clients(raw.clients, &scope_names, &role_names);
@@ -120,6 +121,7 @@ impl Validator<'_> {
             default_locale: default_locale?,
             branding: branding?,
             images,
+            mfa: mfa?,
             scopes,
             roles,
             clients,

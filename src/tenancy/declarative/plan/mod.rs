@@ -16,6 +16,7 @@ use crate::branding::Branding;
 use crate::i18n::Locale;
 use crate::identity::UserStatus;
 use crate::identity::password::PasswordHasher;
+use crate::mfa::policy::MfaPolicy;
 use crate::store::clients::ClientSpec;
 use crate::store::{self, DbConnection, TenantId};
 use crate::tokens::JwsAlgorithm;
@@ -46,6 +47,10 @@ pub enum Change {
     /// The tenant's branding, and its images (from the spec) with it.
     SetBranding {
         branding: Branding,
+    },
+    /// The tenant's MFA policy (`mfa:`).
+    SetMfaPolicy {
+        mfa: MfaPolicy,
     },
     /// The tenant's status, and what the file owns of it.
     SetTenantStatus {
@@ -154,6 +159,7 @@ impl std::fmt::Display for Change {
             Change::SetDefaultLocale { locale } => {
                 write!(f, "~ tenant default_locale -> {}", locale.tag())
             }
+            Change::SetMfaPolicy { mfa } => write!(f, "~ tenant mfa -> {}", mfa.to_stored()),
             Change::SetBranding { branding } => {
                 write!(f, "~ tenant branding -> {}", branding.to_stored())
             }
@@ -238,6 +244,11 @@ pub fn plan(
                 branding: spec.branding.clone(),
             });
         }
+        if spec.mfa != MfaPolicy::default() {
+            changes.push(Change::SetMfaPolicy {
+                mfa: spec.mfa.clone(),
+            });
+        }
         plan_contents(conn, spec, hasher, &mut changes, &Existing::default())?;
         return Ok(Plan {
             slug: spec.slug.to_string(),
@@ -270,6 +281,11 @@ pub fn plan(
     if Branding::from_stored(&tenant.branding).ok().as_ref() != Some(&spec.branding) {
         changes.push(Change::SetBranding {
             branding: spec.branding.clone(),
+        });
+    }
+    if MfaPolicy::from_stored(&tenant.mfa).ok().as_ref() != Some(&spec.mfa) {
+        changes.push(Change::SetMfaPolicy {
+            mfa: spec.mfa.clone(),
         });
     }
     let status_differs = spec.status.as_ref().is_some_and(|s| *s != tenant.status);
