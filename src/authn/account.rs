@@ -25,6 +25,11 @@ impl Overview {
         !self.factors.iter().any(|f| f.kind == factors::TOTP)
     }
 
+    /// Codes by mail need an address, and one such factor is enough.
+    pub fn can_add_email(&self) -> bool {
+        self.user.email.is_some() && !self.factors.iter().any(|f| f.kind == factors::EMAIL)
+    }
+
     pub fn may_have_recovery_codes(&self) -> bool {
         factors::may_have_recovery_codes(&self.factors)
     }
@@ -66,6 +71,24 @@ pub fn new_recovery_codes(
     }
     Ok(Some(factors::new_recovery_codes(
         conn, tenant, user_id, now,
+    )?))
+}
+
+/// Checks the first emailed code of an unfinished "codes by email" factor.
+pub fn confirm_email(
+    conn: &mut DbConnection,
+    master: &MasterKey,
+    tenant: &TenantId,
+    user: &UserRow,
+    factor_id: &str,
+    attempt: Attempt<'_>,
+) -> Result<Option<Verdict>, MfaError> {
+    let row = mfa_factors::get(conn, tenant, &user.id, factor_id)?;
+    if !row.is_some_and(|r| r.kind == factors::EMAIL && r.confirmed_at.is_none()) {
+        return Ok(None);
+    }
+    Ok(Some(factors::verify(
+        conn, master, tenant, &user.id, factor_id, attempt,
     )?))
 }
 

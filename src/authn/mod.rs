@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod decide;
+pub mod email_code;
 pub mod flow;
 pub mod logout;
 pub mod pending;

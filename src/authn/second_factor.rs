@@ -95,13 +95,10 @@ pub async fn ask(
         enrolling,
     };
     if let Some((kind, _)) = usable.first() {
-        return Ok(Some(Step::SecondFactor {
-            request: resume.clone(),
-            kind: kind.clone(),
-            pending: pending(usable.clone(), false),
-            enrolment: None,
-            error: None,
-        }));
+        let (kind, pending) = (kind.clone(), pending(usable.clone(), false));
+        return Ok(Some(
+            enter(deps, snapshot, resume.clone(), pending, kind).await?,
+        ));
     }
     if !must || !policy.allows(factors::TOTP) {
         return Ok(None);
@@ -115,8 +112,35 @@ pub async fn ask(
         kind: factors::TOTP.to_owned(),
         pending: pending(factors, true),
         enrolment: Some(Box::new(setup)),
+        sent_to: None,
         error: None,
     }))
+}
+
+/// The form that asks for a factor of `kind` (the first one, or the one the
+/// user switched to); a code by mail is sent now, and "Send another code"
+/// comes here again.
+pub async fn enter(
+    deps: Deps<'_>,
+    snapshot: &TenantSnapshot,
+    resume: Resume,
+    pending: PendingSignIn,
+    kind: String,
+) -> Result<Step, StoreError> {
+    let sent = match pending.factor(&kind) {
+        Some(id) if kind == factors::EMAIL => {
+            Some(super::email_code::send(deps, snapshot, &pending.user_id, id).await?)
+        }
+        _ => None,
+    };
+    Ok(Step::SecondFactor {
+        request: resume,
+        pending,
+        kind,
+        enrolment: None,
+        sent_to: sent.as_ref().and_then(super::email_code::Sent::to),
+        error: sent.as_ref().and_then(super::email_code::Sent::error),
+    })
 }
 
 /// A new authenticator app for the user, to set up in the sign-in.
@@ -200,6 +224,7 @@ pub async fn check(
         pending,
         kind,
         enrolment: enrolment.map(Box::new),
+        sent_to: None,
         error: Some(error),
     }))
 }

@@ -22,6 +22,10 @@ pub struct Deps<'a> {
     pub master_key: &'a MasterKey,
     /// How long a browser session lasts (`security.session_ttl`).
     pub session_ttl: std::time::Duration,
+    /// Sends one-time codes (`mfa::codes`).
+    pub mailer: &'a crate::mail::Mailer,
+    /// The language of the page, and so of any mail it sends.
+    pub locale: crate::i18n::Locale,
 }
 
 /// What to show or do next.
@@ -41,6 +45,8 @@ pub enum Step {
         /// The authenticator app being set up in this sign-in (the tenant
         /// requires a second factor and the user had none).
         enrolment: Option<Box<Setup>>,
+        /// Where a code was just mailed (masked), for the page to say.
+        sent_to: Option<String>,
         /// A catalogue key (`mfa-error-…`).
         error: Option<&'static str>,
     },

@@ -18,6 +18,8 @@ pub enum KeyPurpose {
     /// Sealing a sign-in whose password was right while it waits for the
     /// second factor (`authn::pending`).
     PendingSignIns,
+    /// The HMAC key one-time codes sent by mail are kept under (`mfa::codes`).
+    OneTimeCodes,
 }
 
 impl KeyPurpose {
@@ -28,6 +30,7 @@ impl KeyPurpose {
             KeyPurpose::KeyCheck => b"gatehouse/v1/key-check",
             KeyPurpose::MfaSecrets => b"gatehouse/v1/mfa-secrets",
             KeyPurpose::PendingSignIns => b"gatehouse/v1/pending-sign-ins",
+            KeyPurpose::OneTimeCodes => b"gatehouse/v1/one-time-codes",
         }
     }
 }

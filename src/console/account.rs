@@ -18,14 +18,24 @@ pub fn second_factor(
     error: Option<&str>,
 ) -> Markup {
     let recovery = asked.kind == "recovery";
-    let (prompt, label, help) = if recovery {
-        (
-            "mfa-heading-recovery",
+    let email = asked.kind == "email";
+    let (prompt, label, help) = match (asked.kind, asked.sent_to) {
+        ("recovery", _) => (
+            t.get("mfa-heading-recovery"),
             "mfa-recovery-code",
             "mfa-recovery-code-help",
-        )
-    } else {
-        ("mfa-heading", "mfa-code", "mfa-code-help")
+        ),
+        ("email", Some(a)) => (
+            t.with("mfa-heading-email-sent", &[("address", a)]),
+            "mfa-email-code",
+            "mfa-email-code-help",
+        ),
+        ("email", None) => (
+            t.get("mfa-heading-email"),
+            "mfa-email-code",
+            "mfa-email-code-help",
+        ),
+        _ => (t.get("mfa-heading"), "mfa-code", "mfa-code-help"),
     };
     layout(
         t,
@@ -33,7 +43,7 @@ pub fn second_factor(
         &t.get("mfa-title"),
         html! {
             h1 { (t.get("mfa-title")) }
-            p { (t.get(prompt)) }
+            p #mfa-prompt { (prompt) }
             @if let Some(e) = error { (alert(Alert::Error, Some("mfa-error"), &t.get(e))) }
             form method="post" action=(f.action) {
                 input type="hidden" name="csrf" value=(f.csrf);
@@ -46,6 +56,9 @@ pub fn second_factor(
                     (code_field(t, label, help, error.map(|_| "mfa-error")))
                 }
                 (actions(submit(&t.get("mfa-submit"), true, None)))
+                @if email {
+                    p { button.link type="submit" name="switch" value="email" formnovalidate { (t.get("mfa-resend-email")) } }
+                }
                 @for other in &asked.others {
                     p {
                         // Switching asks for nothing: the code field may stay empty.
@@ -119,6 +132,8 @@ pub struct AccountPage<'a> {
     pub mfa: bool,
     /// Whether an authenticator app can be added (the user has none).
     pub can_add_totp: bool,
+    /// Whether codes by email can be turned on (the user has an address).
+    pub can_add_email: bool,
     /// Recovery codes: `None` when the user has no other factor, else how
     /// many of a set are left (`Some(None)`: no set yet).
     pub recovery: Option<Option<i64>>,
@@ -181,6 +196,12 @@ fn factors_section(t: &Text, p: &AccountPage<'_>) -> Markup {
                 (actions(submit(&t.get("account-totp-add"), true, None)))
             }
         }
+        @if p.can_add_email {
+            form method="post" action=(format!("{}/email", p.base)) {
+                input type="hidden" name="csrf" value=(p.csrf);
+                (actions(submit(&t.get("account-email-add"), false, None)))
+            }
+        }
         @if let Some(left) = p.recovery {
             h2 { (t.get("account-recovery")) }
             p #recovery-left {
@@ -196,6 +217,33 @@ fn factors_section(t: &Text, p: &AccountPage<'_>) -> Markup {
             }
         }
     }
+}
+
+/// Turning codes by email on: where the first code went, and the form for it.
+pub struct EmailSetup<'a> {
+    pub sent_to: Option<&'a str>,
+    pub hidden: &'a [(&'a str, &'a str)],
+    pub action: &'a str,
+    /// A catalogue key.
+    pub error: Option<&'a str>,
+}
+
+pub fn email_setup(t: &Text, brand: &PageBrand, e: &EmailSetup<'_>) -> Markup {
+    layout(
+        t,
+        brand,
+        &t.get("email-title"),
+        html! {
+            h1 { (t.get("email-title")) }
+            @if let Some(err) = e.error { (alert(Alert::Error, Some("email-error"), &t.get(err))) }
+            @if let Some(a) = e.sent_to { p #email-sent { (t.with("email-sent", &[("address", a)])) } }
+            form method="post" action=(e.action) {
+                @for (name, value) in e.hidden { input type="hidden" name=(name) value=(value); }
+                (code_field(t, "mfa-email-code", "mfa-email-code-help", e.error.map(|_| "email-error")))
+                (actions(submit(&t.get("email-submit"), true, None)))
+            }
+        },
+    )
 }
 
 /// A new set of recovery codes, shown this once.

@@ -52,6 +52,8 @@ pub struct Asked<'a> {
     pub kind: &'a str,
     /// The other kinds the user may use instead.
     pub others: Vec<&'a str>,
+    /// Where a code was just mailed (masked).
+    pub sent_to: Option<&'a str>,
 }
 
 /// The second-factor form; 401 when it is shown again after a wrong code.

@@ -6,6 +6,7 @@ use super::tenant::Tenant;
 use crate::authn::flow::{self, Step};
 use crate::authn::pending;
 use crate::authn::sealed::{self, Resume};
+use crate::authn::second_factor;
 use crate::config::SecretString;
 use crate::console::steps;
 use crate::i18n::{Message, Text};
@@ -66,7 +67,8 @@ pub async fn authorize(tenant: Tenant, req: HttpRequest) -> Result<HttpResponse,
         }
     };
     let session = pages::current_session(&tenant.state, &s, &req).await?;
-    let step = flow::advance(tenant.state.flow(), &s, request, session)
+    let locale = pages::text(&req, request.ui_locales.as_deref(), s.default_locale).locale;
+    let step = flow::advance(tenant.state.flow_in(locale), &s, request, session)
         .await
         .map_err(Problem::from)?;
     render(&tenant, &req, step, vec![])
@@ -82,7 +84,8 @@ pub async fn login(
     let login = form.get("username").unwrap_or_default().to_owned();
     let password = SecretString::new(form.get("password").unwrap_or_default());
     let s = &tenant.snapshot;
-    let done = flow::login(tenant.state.flow(), s, resume, login, password)
+    let locale = pages::text(&req, resume.ui_locales(), s.default_locale).locale;
+    let done = flow::login(tenant.state.flow_in(locale), s, resume, login, password)
         .await
         .map_err(Problem::from)?;
     signed_in(&tenant, &req, done)
@@ -109,19 +112,16 @@ pub async fn second_factor(
         return render(&tenant, &req, again, vec![]);
     };
     // "Use a recovery code instead": the same sign-in, another factor.
+    let deps = state.flow_in(pages::text(&req, resume.ui_locales(), s.default_locale).locale);
     if let Some(kind) = form.get("switch").filter(|k| pending.factor(k).is_some()) {
-        let step = Step::SecondFactor {
-            request: resume,
-            pending,
-            kind: kind.to_owned(),
-            enrolment: None,
-            error: None,
-        };
+        let step = second_factor::enter(deps, s, resume, pending, kind.to_owned())
+            .await
+            .map_err(Problem::from)?;
         return render(&tenant, &req, step, vec![]);
     }
     let kind = form.get("kind").unwrap_or_default().to_owned();
     let code = form.get("code").unwrap_or_default().to_owned();
-    let done = flow::second_factor(state.flow(), s, resume, pending, kind, code)
+    let done = flow::second_factor(deps, s, resume, pending, kind, code)
         .await
         .map_err(Problem::from)?;
     signed_in(&tenant, &req, done)
@@ -256,6 +256,7 @@ pub(super) fn render(
             pending,
             kind,
             error,
+            sent_to,
             ..
         } => {
             let sealed = pending::seal(&state.master_key, &s.id, &csrf, pending)
@@ -269,6 +270,7 @@ pub(super) fn render(
                     .map(|(k, _)| k.as_str())
                     .filter(|k| k != kind)
                     .collect(),
+                sent_to: sent_to.as_deref(),
             };
             let (status, page) = steps::second_factor(&t, s, &asked, *error, &carried);
             (status, page, None)

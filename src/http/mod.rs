@@ -98,6 +98,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(account::totp_confirm)),
         )
         .service(
+            web::resource("/t/{tenant}/account/email").route(web::post().to(account::email_begin)),
+        )
+        .service(
+            web::resource("/t/{tenant}/account/email/confirm")
+                .route(web::post().to(account::email_confirm)),
+        )
+        .service(
             web::resource("/t/{tenant}/account/recovery")
                 .route(web::post().to(account::recovery_new)),
         )

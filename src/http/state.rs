@@ -35,6 +35,16 @@ impl AppState {
             passwords: &self.passwords,
             master_key: &self.master_key,
             session_ttl: self.config.security.session_ttl,
+            mailer: &self.mailer,
+            locale: crate::i18n::Locale::default(),
+        }
+    }
+
+    /// [`AppState::flow`] for a page in `locale` (mail it sends speaks it).
+    pub fn flow_in(&self, locale: crate::i18n::Locale) -> flow::Deps<'_> {
+        flow::Deps {
+            locale,
+            ..self.flow()
         }
     }
 }

@@ -1,6 +1,6 @@
 # Gatehouse's pages in English. Every key here must be in every other
 # catalogue (src/i18n/mod.rs tests it). Arguments: $tenant, $client, $user,
-# $status, $date, $count.
+# $status, $date, $count, $code, $address.
 
 ## Sign in
 login-title = Sign in
@@ -128,3 +128,23 @@ recovery-title = Your recovery codes
 recovery-once = Write these down or print them now, and keep them somewhere safe: they are shown only this once.
 recovery-use = Each code signs you in once, in place of your authenticator app. When you run low, create a new set.
 recovery-done = Back to your account
+
+## One-time codes by mail
+mail-code-subject = { $tenant }: your sign-in code
+mail-code-body = Your { $tenant } sign-in code is { $code }.
+mail-code-expires = It works once, for 10 minutes.
+mail-code-not-you = If you did not just try to sign in, someone may know your password: change it on your account page.
+mfa-heading-email = Enter the code we emailed you.
+mfa-heading-email-sent = We emailed a code to { $address }. Enter it here.
+mfa-email-code = Code from the email
+mfa-email-code-help = Six digits; it works once, for 10 minutes.
+mfa-use-email = Email me a code instead
+mfa-resend-email = Send another code
+mfa-error-too-many-codes = Several codes were sent in the last few minutes. Use the newest one, or wait and try again.
+mfa-error-not-sent = We could not send the email just now. Try again in a moment, or use another way to sign in.
+account-factor-email = Codes by email
+account-email-add = Email me codes when I sign in
+email-title = Codes by email
+email-sent = We emailed a code to { $address }. Enter it to turn codes by email on.
+email-submit = Turn on
+account-notice-email-added = Codes by email are on: signing in can ask for a code sent to your address.

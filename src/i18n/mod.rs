@@ -197,6 +197,7 @@ mod tests {
                 let mut args = FluentArgs::new();
                 for name in [
                     "tenant", "client", "user", "status", "detail", "path", "date", "count",
+                    "code", "address",
                 ] {
                     args.set(name, FluentValue::from("x"));
                 }

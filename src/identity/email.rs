@@ -19,9 +19,31 @@ pub fn is_email(s: &str) -> bool {
     }
 }
 
+/// An address as a page may show it to someone who has only just typed a
+/// password: the first and last character of the local part, the domain
+/// (`a•••e@example.com`).
+pub fn masked(address: &str) -> String {
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return "•••".into();
+    };
+    let mut chars = local.chars();
+    match (chars.next(), chars.next_back()) {
+        (Some(first), Some(last)) => format!("{first}•••{last}@{domain}"),
+        (Some(first), None) => format!("{first}•••@{domain}"),
+        _ => format!("•••@{domain}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::is_email;
+    use super::{is_email, masked};
+
+    #[test]
+    fn a_masked_address_keeps_the_ends_of_the_local_part_and_the_domain() {
+        assert_eq!(masked("alice@example.com"), "a•••e@example.com");
+        assert_eq!(masked("a@example.com"), "a•••@example.com");
+        assert_eq!(masked("bad"), "•••");
+    }
 
     #[test]
     fn plausible_addresses_pass_and_the_rest_do_not() {

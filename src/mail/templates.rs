@@ -15,13 +15,29 @@ pub fn test_message(t: &Text, tenant: &str) -> Mail {
         t.with("mail-test-body", &args),
         t.get("mail-test-nothing-to-do"),
     ];
+    message(t, subject, &lines)
+}
+
+/// A one-time sign-in code.
+pub fn sign_in_code(t: &Text, tenant: &str, code: &str) -> Mail {
+    let subject = t.with("mail-code-subject", &[("tenant", tenant)]);
+    let lines = [
+        t.with("mail-code-body", &[("tenant", tenant), ("code", code)]),
+        t.get("mail-code-expires"),
+        t.get("mail-code-not-you"),
+    ];
+    message(t, subject, &lines)
+}
+
+/// Plain text and HTML of the same lines.
+fn message(t: &Text, subject: String, lines: &[String]) -> Mail {
     Mail {
-        text: format!("{}\n\n{}\n", lines[0], lines[1]),
+        text: format!("{}\n", lines.join("\n\n")),
         html: html! {
             (maud::DOCTYPE)
             html lang=(t.locale.tag()) {
                 head { meta charset="utf-8"; title { (subject) } }
-                body { @for l in &lines { p { (l) } } }
+                body { @for l in lines { p { (l) } } }
             }
         }
         .into_string(),
@@ -51,6 +67,23 @@ mod tests {
             m.html
         );
         assert!(m.html.contains(r#"<html lang="en">"#));
+    }
+
+    #[test]
+    fn a_sign_in_code_says_the_code_how_long_it_works_and_what_if_it_was_not_you() {
+        let m = sign_in_code(&Text::new(Locale::default()), "Acme", "012345");
+        assert_eq!(m.subject, "Acme: your sign-in code");
+        assert!(
+            m.text.starts_with("Your Acme sign-in code is 012345.\n\n"),
+            "{}",
+            m.text
+        );
+        assert!(m.text.contains("10 minutes"), "{}", m.text);
+        assert!(
+            m.html.contains("<p>Your Acme sign-in code is 012345.</p>"),
+            "{}",
+            m.html
+        );
     }
 
     #[test]

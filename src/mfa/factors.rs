@@ -5,7 +5,7 @@
 //! ([`super::lockout`]), so every process sees the same lock.
 
 use super::totp::{self, Check, TotpSecret};
-use super::{lockout, recovery};
+use super::{codes, lockout, recovery};
 use crate::config::{KeyPurpose, MasterKey};
 use crate::store::audit::{self, AuditEvent};
 use crate::store::mfa_factors::{self, FactorRow};
@@ -15,6 +15,7 @@ use chrono::NaiveDateTime;
 
 pub const TOTP: &str = "totp";
 pub const RECOVERY: &str = "recovery";
+pub const EMAIL: &str = "email";
 
 #[derive(Debug, thiserror::Error)]
 pub enum MfaError {
@@ -156,6 +157,7 @@ pub fn verify(
     let used = match row.kind.as_str() {
         TOTP => use_totp(conn, master, tenant, &row, attempt)?,
         RECOVERY => use_recovery(conn, tenant, &row, attempt)?,
+        EMAIL => use_code(conn, master, tenant, &row, attempt)?,
         _ => false,
     };
     if used {
@@ -187,6 +189,99 @@ fn use_totp(
         }
         Ok::<_, StoreError>(won)
     })?)
+}
+
+/// A live one-time code of the factor, used up; the factor confirmed if this
+/// was its first.
+fn use_code(
+    conn: &mut DbConnection,
+    master: &MasterKey,
+    tenant: &TenantId,
+    row: &FactorRow,
+    attempt: Attempt<'_>,
+) -> Result<bool, MfaError> {
+    let Some(hash) = codes::keyed_hash(master, &row.id, attempt.code) else {
+        return Ok(false);
+    };
+    let (user_id, now) = (row.user_id.as_str(), attempt.now);
+    Ok(store::write_tx(conn, |c| {
+        if !mfa_factors::use_code(c, tenant, &row.id, &hash, now)? {
+            return Ok::<_, StoreError>(false);
+        }
+        mfa_factors::record_use(c, tenant, user_id, &row.id, now)?;
+        if mfa_factors::confirm(c, tenant, user_id, &row.id, now)? {
+            audit_factor(c, tenant, user_id, "mfa.factor.added", row, now)?;
+        }
+        Ok(true)
+    })?)
+}
+
+/// Starts adding codes by mail: a factor, unconfirmed until the first
+/// emailed code comes back (an unfinished earlier one is replaced).
+pub fn begin_email(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    user_id: &str,
+    now: NaiveDateTime,
+) -> Result<String, MfaError> {
+    let row = FactorRow {
+        id: store::new_id(),
+        tenant_id: tenant.to_string(),
+        user_id: user_id.to_owned(),
+        kind: EMAIL.into(),
+        label: "Email".into(),
+        secret_sealed: None,
+        last_used_step: None,
+        failures: 0,
+        locked_until: None,
+        created_at: now,
+        confirmed_at: None,
+        last_used_at: None,
+    };
+    store::write_tx(conn, |c| {
+        mfa_factors::delete_unconfirmed(c, tenant, user_id, EMAIL)?;
+        mfa_factors::insert(c, tenant, &row)
+    })?;
+    Ok(row.id)
+}
+
+/// A one-time code to send for a factor of this user.
+pub enum Issued {
+    /// The code (to send, then forget) and its row (to delete if the send fails).
+    Code { id: String, code: String },
+    /// [`codes::MAX_LIVE`] codes are alive already: use one, or wait.
+    TooMany,
+    /// No such factor of this user, or it is locked.
+    Refused,
+}
+
+/// Makes a one-time code for one of the user's `email` factors.
+pub fn issue_code(
+    conn: &mut DbConnection,
+    master: &MasterKey,
+    tenant: &TenantId,
+    user_id: &str,
+    factor_id: &str,
+    now: NaiveDateTime,
+) -> Result<Issued, MfaError> {
+    store::write_tx(conn, |c| {
+        let row = mfa_factors::get(c, tenant, user_id, factor_id)?;
+        let Some(row) = row.filter(|r| r.kind == EMAIL) else {
+            return Ok(Issued::Refused);
+        };
+        if row.locked_until.is_some_and(|u| u > now) {
+            return Ok(Issued::Refused);
+        }
+        if mfa_factors::live_codes(c, tenant, factor_id, now)? >= codes::MAX_LIVE {
+            return Ok(Issued::TooMany);
+        }
+        let code = codes::generate();
+        let hash = codes::keyed_hash(master, factor_id, &code)
+            .ok_or(StoreError::Corrupt("one-time code key".into()))?;
+        let expires = now + chrono::Duration::minutes(codes::LIFETIME_MINUTES);
+        let id = mfa_factors::insert_code(c, tenant, factor_id, &hash, now, expires)?;
+        Ok(Issued::Code { id, code })
+    })
 }
 
 /// One unused code of the set, used up.
@@ -344,6 +439,7 @@ pub fn confirmed(
 pub fn sign_in_order(confirmed: Vec<FactorRow>) -> Vec<(String, String)> {
     let rank = |kind: &str| match kind {
         TOTP => 0,
+        EMAIL => 3,
         RECOVERY => 9,
         _ => 5,
     };

@@ -3,6 +3,7 @@
 //! ([`factors`]).
 
 pub mod base32;
+pub mod codes;
 pub mod factors;
 pub mod lockout;
 pub mod policy;

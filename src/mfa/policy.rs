@@ -3,7 +3,7 @@
 //! kinds of factor the tenant accepts. Stored on the tenant row as JSON;
 //! `{}` is the default: optional, every method this version has.
 
-use super::factors::{RECOVERY, TOTP};
+use super::factors::{EMAIL, RECOVERY, TOTP};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -21,10 +21,10 @@ pub enum Requirement {
 }
 
 /// The kinds of factor this version has, as tenant files name them.
-pub const METHODS: [&str; 2] = [TOTP, RECOVERY];
+pub const METHODS: [&str; 3] = [TOTP, EMAIL, RECOVERY];
 /// Kinds the issue names that this version does not have yet; a tenant file
 /// naming one is refused with that said.
-pub const NOT_YET: [&str; 3] = ["email", "sms", "webauthn"];
+pub const NOT_YET: [&str; 2] = ["sms", "webauthn"];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -145,7 +145,7 @@ mod tests {
     fn the_default_is_optional_with_every_method_and_stores_as_it_reads() {
         let p = MfaPolicy::from_stored("{}").unwrap();
         assert_eq!(p, MfaPolicy::default());
-        assert!(p.enabled() && p.allows("totp") && p.allows("recovery"));
+        assert!(p.enabled() && p.allows("totp") && p.allows("email") && p.allows("recovery"));
         assert!(!p.required_for(&roles(&["admin"])));
         assert_eq!(MfaPolicy::from_stored(&p.to_stored()).unwrap(), p);
         let off = MfaPolicy {
@@ -187,7 +187,7 @@ mod tests {
                 p.methods.insert("sms".into());
             })
             .unwrap_err(),
-            "mfa.methods: `sms` is not available in this version (available: totp, recovery)"
+            "mfa.methods: `sms` is not available in this version (available: totp, email, recovery)"
         );
         assert!(
             with(|p| {

@@ -1,7 +1,7 @@
 //! Users' second factors (`crate::mfa`). Every query names the user as well
 //! as the tenant: a factor is only ever read or changed for its owner.
 
-use super::schema::{mfa_factors, recovery_codes};
+use super::schema::{mfa_codes, mfa_factors, recovery_codes};
 use super::{DbConnection, StoreError, TenantId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -264,4 +264,95 @@ pub fn record_use(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Adds a one-time code (its keyed hash) to factor `factor_id`.
+pub fn insert_code(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    factor_id: &str,
+    code_hmac: &str,
+    now: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> Result<String, StoreError> {
+    let id = super::new_id();
+    diesel::insert_into(mfa_codes::table)
+        .values((
+            mfa_codes::id.eq(&id),
+            mfa_codes::factor_id.eq(factor_id),
+            mfa_codes::tenant_id.eq(tenant.as_str()),
+            mfa_codes::code_hmac.eq(code_hmac),
+            mfa_codes::created_at.eq(now),
+            mfa_codes::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Removes a code (one whose mail could not be sent).
+pub fn delete_code(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> Result<(), StoreError> {
+    diesel::delete(
+        mfa_codes::table
+            .filter(mfa_codes::tenant_id.eq(tenant.as_str()))
+            .filter(mfa_codes::id.eq(id)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// How many codes of the factor are alive (unused, unexpired).
+pub fn live_codes(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    factor_id: &str,
+    now: NaiveDateTime,
+) -> Result<i64, StoreError> {
+    Ok(mfa_codes::table
+        .filter(mfa_codes::tenant_id.eq(tenant.as_str()))
+        .filter(mfa_codes::factor_id.eq(factor_id))
+        .filter(mfa_codes::used_at.is_null())
+        .filter(mfa_codes::expires_at.gt(now))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Uses the live code of this hash, if there is one: the condition is in
+/// the update, so a code is accepted once across processes. Whether this
+/// call used it.
+pub fn use_code(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    factor_id: &str,
+    code_hmac: &str,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        mfa_codes::table
+            .filter(mfa_codes::tenant_id.eq(tenant.as_str()))
+            .filter(mfa_codes::factor_id.eq(factor_id))
+            .filter(mfa_codes::code_hmac.eq(code_hmac))
+            .filter(mfa_codes::used_at.is_null())
+            .filter(mfa_codes::expires_at.gt(now)),
+    )
+    .set(mfa_codes::used_at.eq(now))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Confirms an unconfirmed factor (its first code was right).
+pub fn confirm(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    user_id: &str,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    Ok(diesel::update(
+        of_user(tenant, user_id)
+            .filter(mfa_factors::id.eq(id))
+            .filter(mfa_factors::confirmed_at.is_null()),
+    )
+    .set(mfa_factors::confirmed_at.eq(now))
+    .execute(conn)?
+        == 1)
 }

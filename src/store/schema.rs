@@ -353,6 +353,20 @@ diesel::table! {
 }
 
 diesel::joinable!(recovery_codes -> mfa_factors (factor_id));
+
+diesel::table! {
+    mfa_codes (id) {
+        id -> Text,
+        factor_id -> Text,
+        tenant_id -> Text,
+        code_hmac -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(mfa_codes -> mfa_factors (factor_id));
 diesel::joinable!(revocation_acks -> tenants (tenant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -383,6 +397,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     mfa_factors,
     recovery_codes,
+    mfa_codes,
 );
 
 diesel::table! {

@@ -18,14 +18,14 @@ fn python() -> std::path::PathBuf {
 }
 
 /// An SMTP server process, its port, and its output (one JSON line a message).
-struct Sink {
+pub struct Sink {
     child: Child,
-    port: u16,
+    pub port: u16,
     lines: std::io::Lines<BufReader<std::process::ChildStdout>>,
 }
 
 impl Sink {
-    fn start(args: &[&str]) -> Self {
+    pub fn start(args: &[&str]) -> Self {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/smtp_sink.py");
         let mut child = Command::new(python())
             .arg(script)
@@ -43,7 +43,7 @@ impl Sink {
         Self { child, port, lines }
     }
 
-    fn received(&mut self) -> serde_json::Value {
+    pub fn received(&mut self) -> serde_json::Value {
         serde_json::from_str(&self.lines.next().unwrap().unwrap()).unwrap()
     }
 }

@@ -12,6 +12,7 @@ mod browser;
 mod cli;
 mod compose;
 mod cors;
+mod email_codes;
 mod exactly_once;
 mod exchange;
 mod health;

@@ -282,7 +282,7 @@ async fn tenant_files_say_what_mfa_policy_they_want_and_bad_ones_are_refused_by_
     for (mfa, end) in [
         (
             "  methods: [totp, sms]\n",
-            "acme.yaml:4: mfa.methods: `sms` is not available in this version (available: totp, recovery)",
+            "acme.yaml:4: mfa.methods: `sms` is not available in this version (available: totp, email, recovery)",
         ),
         (
             "  required_for_roles: [ghost]\n",

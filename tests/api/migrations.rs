@@ -58,6 +58,7 @@ fn migrations_create_every_table_and_are_idempotent() {
             "20261206000014".to_owned(),
             "20261206000015".to_owned(),
             "20261206000016".to_owned(),
+            "20261206000017".to_owned(),
         ]
     );
     assert!(
@@ -88,6 +89,7 @@ fn migrations_create_every_table_and_are_idempotent() {
             "client_assertion_jtis",
             "clients",
             "consents",
+            "mfa_codes",
             "mfa_factors",
             "policies",
             "recovery_codes",
@@ -175,7 +177,8 @@ fn revocations_older_than_the_epoch_move_it_off_zero() {
             "20261204000013".to_owned(),
             "20261206000014".to_owned(),
             "20261206000015".to_owned(),
-            "20261206000016".to_owned()
+            "20261206000016".to_owned(),
+            "20261206000017".to_owned()
         ]
     );
     #[derive(diesel::QueryableByName)]
