@@ -76,6 +76,7 @@ impl Application {
                 .context("starting the token evaluation threads")?,
             health,
             mailer: Arc::new(crate::mail::Mailer::new(&config.mail).context("mail settings")?),
+            sms: crate::sms::from_config(&config.sms).context("sms settings")?,
         });
         crate::store::purge::spawn(
             state.store.clone(),

@@ -16,6 +16,7 @@ pub mod identity;
 pub mod mail;
 pub mod mfa;
 pub mod oauth;
+pub mod sms;
 pub mod store;
 pub mod telemetry;
 pub mod tenancy;

@@ -30,6 +30,11 @@ impl Overview {
         self.user.email.is_some() && !self.factors.iter().any(|f| f.kind == factors::EMAIL)
     }
 
+    /// One phone per user.
+    pub fn can_add_sms(&self) -> bool {
+        !self.factors.iter().any(|f| f.kind == factors::SMS)
+    }
+
     pub fn may_have_recovery_codes(&self) -> bool {
         factors::may_have_recovery_codes(&self.factors)
     }
@@ -74,22 +79,22 @@ pub fn new_recovery_codes(
     )?))
 }
 
-/// Checks the first emailed code of an unfinished "codes by email" factor.
-pub fn confirm_email(
+/// Checks the first code of an unfinished email or SMS factor: its kind
+/// and what the code did, or `None` when there is no such factor.
+pub fn confirm_sent(
     conn: &mut DbConnection,
     master: &MasterKey,
     tenant: &TenantId,
     user: &UserRow,
     factor_id: &str,
     attempt: Attempt<'_>,
-) -> Result<Option<Verdict>, MfaError> {
+) -> Result<Option<(String, Verdict)>, MfaError> {
     let row = mfa_factors::get(conn, tenant, &user.id, factor_id)?;
-    if !row.is_some_and(|r| r.kind == factors::EMAIL && r.confirmed_at.is_none()) {
+    let Some(row) = row.filter(|r| factors::is_sent(&r.kind) && r.confirmed_at.is_none()) else {
         return Ok(None);
-    }
-    Ok(Some(factors::verify(
-        conn, master, tenant, &user.id, factor_id, attempt,
-    )?))
+    };
+    let verdict = factors::verify(conn, master, tenant, &user.id, factor_id, attempt)?;
+    Ok(Some((row.kind, verdict)))
 }
 
 /// An authenticator app being set up: what its page shows.

@@ -184,11 +184,12 @@ pub async fn second_factor(
         )
         .await;
     };
-    let (tenant, user) = (snapshot.id.clone(), passed.user_id.clone());
+    let (tenant, user, amr) = (snapshot.id.clone(), passed.user_id.clone(), passed.amr);
     let session = deps
         .store
         .run(move |c| {
-            super::session::add_to_amr(c, &tenant, &session_id, &user, &["otp", "mfa"], now)
+            let added: Vec<&str> = amr.iter().map(String::as_str).collect();
+            super::session::add_to_amr(c, &tenant, &session_id, &user, &added, now)
         })
         .await?;
     let step = match session {

@@ -3,8 +3,8 @@
 //! what a sign-in issues live in `grants`.
 
 pub mod account;
+pub mod code_delivery;
 pub mod decide;
-pub mod email_code;
 pub mod flow;
 pub mod logout;
 pub mod pending;

@@ -128,8 +128,8 @@ pub async fn enter(
     kind: String,
 ) -> Result<Step, StoreError> {
     let sent = match pending.factor(&kind) {
-        Some(id) if kind == factors::EMAIL => {
-            Some(super::email_code::send(deps, snapshot, &pending.user_id, id).await?)
+        Some(id) if factors::is_sent(&kind) => {
+            Some(super::code_delivery::send(deps, snapshot, &pending.user_id, id).await?)
         }
         _ => None,
     };
@@ -138,8 +138,8 @@ pub async fn enter(
         pending,
         kind,
         enrolment: None,
-        sent_to: sent.as_ref().and_then(super::email_code::Sent::to),
-        error: sent.as_ref().and_then(super::email_code::Sent::error),
+        sent_to: sent.as_ref().and_then(super::code_delivery::Sent::to),
+        error: sent.as_ref().and_then(super::code_delivery::Sent::error),
     })
 }
 
@@ -207,7 +207,10 @@ pub async fn check(
         .await?;
     let error = match verdict {
         Verdict::Accepted => {
-            pending.amr = super::session::merged_amr(&pending.amr, &["otp", "mfa"]);
+            // RFC 8176 §2: a text message is `sms`; an app's, a mailed or a
+            // recovery code is a one-time password, `otp`.
+            let method = if kind == factors::SMS { "sms" } else { "otp" };
+            pending.amr = super::session::merged_amr(&pending.amr, &[method, "mfa"]);
             return Ok(Checked::Passed(pending));
         }
         Verdict::Wrong if pending.enrolling => "totp-error-wrong",

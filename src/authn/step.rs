@@ -22,8 +22,9 @@ pub struct Deps<'a> {
     pub master_key: &'a MasterKey,
     /// How long a browser session lasts (`security.session_ttl`).
     pub session_ttl: std::time::Duration,
-    /// Sends one-time codes (`mfa::codes`).
+    /// Sends one-time codes by mail and by text message (`mfa::codes`).
     pub mailer: &'a crate::mail::Mailer,
+    pub sms: &'a dyn crate::sms::SmsSender,
     /// The language of the page, and so of any mail it sends.
     pub locale: crate::i18n::Locale,
 }

@@ -84,6 +84,9 @@ fn resolve_paths(
     if let Some(f) = &config.mail.smtp.password_file {
         config.mail.smtp.password_file = Some(absolute("mail.smtp.password_file", f));
     }
+    if let Some(f) = &config.sms.webhook.secret_file {
+        config.sms.webhook.secret_file = Some(absolute("sms.webhook.secret_file", f));
+    }
     if let Some(db) = config.database.url.sqlite_path() {
         let abs = absolute("database.url", &db);
         config.database.url =
@@ -191,6 +194,7 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
     }
     super::mail::check(&config.mail)
         .map_err(|(key, message)| ConfigError::Rule { key, message })?;
+    super::sms::check(&config.sms).map_err(|(key, message)| ConfigError::Rule { key, message })?;
     if let Some(key) = &config.security.master_key {
         super::MasterKey::decode(key.expose()).map_err(|message| ConfigError::Rule {
             key: "security.master_key",

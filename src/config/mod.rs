@@ -9,6 +9,7 @@ mod master_key;
 mod model;
 pub mod private_fs;
 mod secret;
+mod sms;
 
 pub use load::{ConfigError, load};
 pub use mail::{MailConfig, MailTransport, SmtpConfig};
@@ -18,3 +19,4 @@ pub use model::{
     SecurityConfig, ServerConfig, TenantsConfig,
 };
 pub use secret::SecretString;
+pub use sms::{SmsConfig, SmsTransport, WebhookConfig};

@@ -16,6 +16,7 @@ pub struct Config {
     pub passwords: PasswordConfig,
     pub logging: LoggingConfig,
     pub mail: super::MailConfig,
+    pub sms: super::SmsConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -18,7 +18,7 @@ pub fn second_factor(
     error: Option<&str>,
 ) -> Markup {
     let recovery = asked.kind == "recovery";
-    let email = asked.kind == "email";
+    let sent = matches!(asked.kind, "email" | "sms");
     let (prompt, label, help) = match (asked.kind, asked.sent_to) {
         ("recovery", _) => (
             t.get("mfa-heading-recovery"),
@@ -33,6 +33,16 @@ pub fn second_factor(
         ("email", None) => (
             t.get("mfa-heading-email"),
             "mfa-email-code",
+            "mfa-email-code-help",
+        ),
+        ("sms", Some(a)) => (
+            t.with("mfa-heading-sms-sent", &[("address", a)]),
+            "mfa-sms-code",
+            "mfa-email-code-help",
+        ),
+        ("sms", None) => (
+            t.get("mfa-heading-sms"),
+            "mfa-sms-code",
             "mfa-email-code-help",
         ),
         _ => (t.get("mfa-heading"), "mfa-code", "mfa-code-help"),
@@ -56,8 +66,8 @@ pub fn second_factor(
                     (code_field(t, label, help, error.map(|_| "mfa-error")))
                 }
                 (actions(submit(&t.get("mfa-submit"), true, None)))
-                @if email {
-                    p { button.link type="submit" name="switch" value="email" formnovalidate { (t.get("mfa-resend-email")) } }
+                @if sent {
+                    p { button.link type="submit" name="switch" value=(asked.kind) formnovalidate { (t.get(&format!("mfa-resend-{}", asked.kind))) } }
                 }
                 @for other in &asked.others {
                     p {
@@ -116,6 +126,8 @@ pub struct FactorItem {
     pub kind_key: &'static str,
     pub added: String,
     pub last_used: Option<String>,
+    /// Which one (the masked phone number).
+    pub detail: Option<String>,
 }
 
 /// Who the user is, as the account page shows it.
@@ -134,6 +146,8 @@ pub struct AccountPage<'a> {
     pub can_add_totp: bool,
     /// Whether codes by email can be turned on (the user has an address).
     pub can_add_email: bool,
+    /// Whether codes by text message can be turned on.
+    pub can_add_sms: bool,
     /// Recovery codes: `None` when the user has no other factor, else how
     /// many of a set are left (`Some(None)`: no set yet).
     pub recovery: Option<Option<i64>>,
@@ -176,6 +190,7 @@ fn factors_section(t: &Text, p: &AccountPage<'_>) -> Markup {
                     li {
                         span.factor-text {
                             strong { (t.get(f.kind_key)) }
+                            @if let Some(d) = &f.detail { span { (d) } }
                             span.muted { (t.with("account-factor-added", &[("date", f.added.as_str())])) }
                             @if let Some(used) = &f.last_used {
                                 span.muted { (t.with("account-factor-used", &[("date", used.as_str())])) }
@@ -219,8 +234,11 @@ fn factors_section(t: &Text, p: &AccountPage<'_>) -> Markup {
     }
 }
 
-/// Turning codes by email on: where the first code went, and the form for it.
-pub struct EmailSetup<'a> {
+/// Turning codes by email or text message on: where the first code went,
+/// and the form for it.
+pub struct CodeSetup<'a> {
+    /// `email` or `sms`.
+    pub kind: &'a str,
     pub sent_to: Option<&'a str>,
     pub hidden: &'a [(&'a str, &'a str)],
     pub action: &'a str,
@@ -228,22 +246,64 @@ pub struct EmailSetup<'a> {
     pub error: Option<&'a str>,
 }
 
-pub fn email_setup(t: &Text, brand: &PageBrand, e: &EmailSetup<'_>) -> Markup {
+pub fn code_setup(t: &Text, brand: &PageBrand, e: &CodeSetup<'_>) -> Markup {
+    let title = t.get(&format!("{}-title", e.kind));
     layout(
         t,
         brand,
-        &t.get("email-title"),
+        &title,
         html! {
-            h1 { (t.get("email-title")) }
-            @if let Some(err) = e.error { (alert(Alert::Error, Some("email-error"), &t.get(err))) }
-            @if let Some(a) = e.sent_to { p #email-sent { (t.with("email-sent", &[("address", a)])) } }
+            h1 { (title) }
+            @if let Some(err) = e.error { (alert(Alert::Error, Some("code-error"), &t.get(err))) }
+            @if let Some(a) = e.sent_to { p #code-sent { (t.with(&format!("{}-sent", e.kind), &[("address", a)])) } }
             form method="post" action=(e.action) {
                 @for (name, value) in e.hidden { input type="hidden" name=(name) value=(value); }
-                (code_field(t, "mfa-email-code", "mfa-email-code-help", e.error.map(|_| "email-error")))
-                (actions(submit(&t.get("email-submit"), true, None)))
+                (code_field(t, &format!("mfa-{}-code", e.kind), "mfa-email-code-help", e.error.map(|_| "code-error")))
+                (actions(submit(&t.get("code-submit"), true, None)))
             }
         },
     )
+}
+
+/// The mobile number to text codes to; `invalid` after one that was not.
+pub fn phone_form(
+    t: &Text,
+    brand: &PageBrand,
+    csrf: &str,
+    action: &str,
+    typed: &str,
+    invalid: bool,
+) -> Markup {
+    layout(
+        t,
+        brand,
+        &t.get("sms-title"),
+        html! {
+            h1 { (t.get("sms-title")) }
+            @if invalid { (alert(Alert::Error, Some("phone-error"), &t.get("account-sms-phone-invalid"))) }
+            (phone_fields(t, csrf, action, typed, invalid))
+        },
+    )
+}
+
+/// The number field and its button (on the account page, and again after a
+/// number that was not one).
+fn phone_fields(t: &Text, csrf: &str, action: &str, typed: &str, invalid: bool) -> Markup {
+    let described = if invalid {
+        "phone-help phone-error"
+    } else {
+        "phone-help"
+    };
+    html! {
+        form method="post" action=(action) {
+            input type="hidden" name="csrf" value=(csrf);
+            (field("phone", &t.get("account-sms-phone"), html! {
+                input #phone type="tel" name="phone" autocomplete="tel" inputmode="tel" required
+                    value=(typed) aria-invalid=[invalid.then_some("true")] aria-describedby=(described);
+            }, Some(&t.get("account-sms-phone-help")), None))
+            (actions(submit(&t.get("account-sms-add"), false, None)))
+        }
+    }
 }
 
 /// A new set of recovery codes, shown this once.

@@ -8,7 +8,6 @@ use super::error::Problem;
 use super::pages::{self, PageForm};
 use super::tenant::Tenant;
 use crate::authn::account::{self, Confirmed, Setup};
-use crate::authn::email_code;
 use crate::authn::flow::Step;
 use crate::authn::sealed::Resume;
 use crate::console::{account as page, qr};
@@ -20,7 +19,7 @@ use crate::tenancy::TenantSnapshot;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-fn base(tenant: &Tenant) -> String {
+pub(super) fn base(tenant: &Tenant) -> String {
     format!("/t/{}/account", tenant.snapshot.slug)
 }
 
@@ -30,6 +29,7 @@ fn notice(req: &HttpRequest) -> Option<&'static str> {
     [
         ("done=totp-added", "account-notice-totp-added"),
         ("done=email-added", "account-notice-email-added"),
+        ("done=sms-added", "account-notice-sms-added"),
         ("done=factor-removed", "account-notice-factor-removed"),
     ]
     .into_iter()
@@ -70,6 +70,7 @@ pub async fn show(tenant: Tenant, req: HttpRequest) -> Result<HttpResponse, acti
         mfa: s.mfa.enabled(),
         can_add_totp: o.can_add_totp() && s.mfa.allows(factors::TOTP),
         can_add_email: o.can_add_email() && s.mfa.allows(factors::EMAIL),
+        can_add_sms: o.can_add_sms() && s.mfa.allows(factors::SMS),
         recovery: (o.may_have_recovery_codes() && s.mfa.allows(factors::RECOVERY))
             .then_some(o.recovery_left),
         csrf: &csrf,
@@ -90,8 +91,11 @@ fn factor_item(f: &crate::store::mfa_factors::FactorRow) -> page::FactorItem {
         id: f.id.clone(),
         kind_key: match f.kind.as_str() {
             factors::EMAIL => "account-factor-email",
+            factors::SMS => "account-factor-sms",
             _ => "account-factor-totp",
         },
+        // The masked number says which phone.
+        detail: (f.kind == factors::SMS).then(|| f.label.clone()),
         added: day(f.confirmed_at.unwrap_or(f.created_at)),
         last_used: f.last_used_at.map(day),
     }
@@ -166,106 +170,6 @@ pub async fn totp_confirm(
         }
         Confirmed::Gone => pages::redirect(&base(&tenant), vec![]),
     })
-}
-
-/// POST /t/{tenant}/account/email: codes by email, turned on by the first
-/// code mailed now.
-pub async fn email_begin(
-    tenant: Tenant,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> Result<HttpResponse, actix_web::Error> {
-    let allowed = tenant.snapshot.mfa.allows(factors::EMAIL);
-    let Some((_, user)) = signed_in(&tenant, &req, &body).await?.filter(|_| allowed) else {
-        return Ok(pages::redirect(&base(&tenant), vec![]));
-    };
-    let (state, s) = (&tenant.state, &tenant.snapshot);
-    let (t, u, now) = (s.id.clone(), user.id.clone(), state.clock.db_now());
-    let factor = state
-        .store
-        .run(move |c| factors::begin_email(c, &t, &u, now).map_err(StoreError::from))
-        .await
-        .map_err(Problem::from)?;
-    let text = pages::text(&req, None, s.default_locale);
-    let sent = email_code::send(state.flow_in(text.locale), s, &user.id, &factor)
-        .await
-        .map_err(Problem::from)?;
-    Ok(email_page(
-        &tenant,
-        &req,
-        &factor,
-        sent.to().as_deref(),
-        sent.error(),
-    ))
-}
-
-/// POST /t/{tenant}/account/email/confirm
-pub async fn email_confirm(
-    tenant: Tenant,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> Result<HttpResponse, actix_web::Error> {
-    let Some((form, user)) = signed_in(&tenant, &req, &body).await? else {
-        return Ok(pages::redirect(&base(&tenant), vec![]));
-    };
-    let (state, s) = (&tenant.state, &tenant.snapshot);
-    let factor = form.get("factor").unwrap_or_default().to_owned();
-    let code = form.get("code").unwrap_or_default().to_owned();
-    let (master, t, f) = (state.master_key.clone(), s.id.clone(), factor.clone());
-    let (unix, now) = (
-        u64::try_from(state.clock.now().timestamp()).unwrap_or(0),
-        state.clock.db_now(),
-    );
-    let verdict = state
-        .store
-        .run(move |c| {
-            let attempt = factors::Attempt {
-                code: &code,
-                unix_secs: unix,
-                now,
-            };
-            account::confirm_email(c, &master, &t, &user, &f, attempt).map_err(StoreError::from)
-        })
-        .await
-        .map_err(Problem::from)?;
-    Ok(match verdict {
-        Some(Verdict::Accepted) => {
-            pages::redirect(&format!("{}?done=email-added", base(&tenant)), vec![])
-        }
-        Some(Verdict::Locked(_)) => {
-            email_page(&tenant, &req, &factor, None, Some("mfa-error-locked"))
-        }
-        Some(Verdict::Wrong) => email_page(&tenant, &req, &factor, None, Some("mfa-error-wrong")),
-        None => pages::redirect(&base(&tenant), vec![]),
-    })
-}
-
-/// The page that takes the first emailed code; 400 after a wrong one or a
-/// failed send.
-fn email_page(
-    tenant: &Tenant,
-    req: &HttpRequest,
-    factor: &str,
-    sent_to: Option<&str>,
-    error: Option<&str>,
-) -> HttpResponse {
-    let s = &tenant.snapshot;
-    let (csrf, cookie) = pages::csrf_token(req, s);
-    let t = pages::text(req, None, s.default_locale);
-    let action = format!("{}/email/confirm", base(tenant));
-    let hidden = [("csrf", csrf.as_str()), ("factor", factor)];
-    let view = page::EmailSetup {
-        sent_to,
-        hidden: &hidden,
-        action: &action,
-        error,
-    };
-    let status = match error {
-        Some(_) => StatusCode::BAD_REQUEST,
-        None => StatusCode::OK,
-    };
-    let html = page::email_setup(&t, &s.page_brand(), &view);
-    pages::html(status, html, cookie.into_iter().collect())
 }
 
 /// POST /t/{tenant}/account/recovery: a new set of recovery codes (the
@@ -362,7 +266,7 @@ pub(super) fn setup_markup(
 /// An account form's fields and its signed-in user, after the CSRF check;
 /// `None` when the browser has no session (the caller sends it to the
 /// account page, which asks it to sign in).
-async fn signed_in(
+pub(super) async fn signed_in(
     tenant: &Tenant,
     req: &HttpRequest,
     body: &[u8],

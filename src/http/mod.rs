@@ -2,6 +2,7 @@
 //! service, map the result; errors become HTTP in `error.rs` only.
 
 mod account;
+mod account_codes;
 mod api_users;
 mod assets;
 mod authorize;
@@ -98,11 +99,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(account::totp_confirm)),
         )
         .service(
-            web::resource("/t/{tenant}/account/email").route(web::post().to(account::email_begin)),
+            web::resource("/t/{tenant}/account/email")
+                .route(web::post().to(account_codes::email_begin)),
         )
         .service(
-            web::resource("/t/{tenant}/account/email/confirm")
-                .route(web::post().to(account::email_confirm)),
+            web::resource("/t/{tenant}/account/sms")
+                .route(web::post().to(account_codes::sms_begin)),
+        )
+        .service(
+            web::resource("/t/{tenant}/account/code/confirm")
+                .route(web::post().to(account_codes::confirm)),
         )
         .service(
             web::resource("/t/{tenant}/account/recovery")

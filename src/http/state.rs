@@ -24,6 +24,8 @@ pub struct AppState {
     pub health: Arc<Health>,
     /// Sends mail (`mail.*`); built at start, so bad settings refuse to start.
     pub mailer: Arc<crate::mail::Mailer>,
+    /// Sends text messages (`sms.*`).
+    pub sms: Arc<dyn crate::sms::SmsSender>,
 }
 
 impl AppState {
@@ -36,6 +38,7 @@ impl AppState {
             master_key: &self.master_key,
             session_ttl: self.config.security.session_ttl,
             mailer: &self.mailer,
+            sms: self.sms.as_ref(),
             locale: crate::i18n::Locale::default(),
         }
     }

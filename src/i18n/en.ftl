@@ -146,5 +146,21 @@ account-factor-email = Codes by email
 account-email-add = Email me codes when I sign in
 email-title = Codes by email
 email-sent = We emailed a code to { $address }. Enter it to turn codes by email on.
-email-submit = Turn on
+code-submit = Turn on
 account-notice-email-added = Codes by email are on: signing in can ask for a code sent to your address.
+
+## Codes by text message
+sms-code = { $code } is your { $tenant } sign-in code. It works once, for 10 minutes.
+mfa-heading-sms = Enter the code we texted you.
+mfa-heading-sms-sent = We texted a code to { $address }. Enter it here.
+mfa-sms-code = Code from the text message
+mfa-use-sms = Text me a code instead
+mfa-resend-sms = Send another code
+account-factor-sms = Codes by text message
+account-sms-add = Text me codes when I sign in
+account-sms-phone = Mobile number
+account-sms-phone-help = In international form, starting with + and the country code, such as +44 7700 900123.
+account-sms-phone-invalid = That is not a mobile number in international form. Start with + and the country code.
+sms-title = Codes by text message
+sms-sent = We texted a code to { $address }. Enter it to turn codes by text message on.
+account-notice-sms-added = Codes by text message are on: signing in can ask for a code sent to your phone.

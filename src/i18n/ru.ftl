@@ -145,5 +145,21 @@ account-factor-email = Коды по почте
 account-email-add = Присылать код на почту при входе
 email-title = Коды по почте
 email-sent = Мы отправили код на { $address }. Введите его, чтобы включить коды по почте.
-email-submit = Включить
+code-submit = Включить
 account-notice-email-added = Коды по почте включены: при входе можно получить код на ваш адрес.
+
+## Коды в SMS
+sms-code = { $code } — ваш код для входа в { $tenant }. Действует один раз, 10 минут.
+mfa-heading-sms = Введите код из SMS.
+mfa-heading-sms-sent = Мы отправили код в SMS на { $address }. Введите его здесь.
+mfa-sms-code = Код из SMS
+mfa-use-sms = Прислать код в SMS
+mfa-resend-sms = Отправить другой код
+account-factor-sms = Коды в SMS
+account-sms-add = Присылать код в SMS при входе
+account-sms-phone = Номер мобильного
+account-sms-phone-help = В международном формате: + и код страны, например +7 912 345-67-89.
+account-sms-phone-invalid = Это не номер мобильного в международном формате. Начните с + и кода страны.
+sms-title = Коды в SMS
+sms-sent = Мы отправили код в SMS на { $address }. Введите его, чтобы включить коды в SMS.
+account-notice-sms-added = Коды в SMS включены: при входе можно получить код на ваш телефон.

@@ -16,6 +16,12 @@ use chrono::NaiveDateTime;
 pub const TOTP: &str = "totp";
 pub const RECOVERY: &str = "recovery";
 pub const EMAIL: &str = "email";
+pub const SMS: &str = "sms";
+
+/// The kinds whose codes Gatehouse sends (`mfa::codes`).
+pub fn is_sent(kind: &str) -> bool {
+    kind == EMAIL || kind == SMS
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum MfaError {
@@ -157,7 +163,7 @@ pub fn verify(
     let used = match row.kind.as_str() {
         TOTP => use_totp(conn, master, tenant, &row, attempt)?,
         RECOVERY => use_recovery(conn, tenant, &row, attempt)?,
-        EMAIL => use_code(conn, master, tenant, &row, attempt)?,
+        EMAIL | SMS => use_code(conn, master, tenant, &row, attempt)?,
         _ => false,
     };
     if used {
@@ -245,6 +251,62 @@ pub fn begin_email(
     Ok(row.id)
 }
 
+/// Starts adding codes by text message to `phone` (E.164, `sms::normalize`):
+/// a factor holding the number sealed like a TOTP secret (it is personal
+/// data), labelled with it masked, unconfirmed until the first code sent
+/// there comes back — a number is verified before it can be used.
+pub fn begin_sms(
+    conn: &mut DbConnection,
+    master: &MasterKey,
+    tenant: &TenantId,
+    user_id: &str,
+    phone: &str,
+    now: NaiveDateTime,
+) -> Result<String, MfaError> {
+    let id = store::new_id();
+    let sealed = seal::seal(
+        master,
+        KeyPurpose::MfaSecrets,
+        &aad(tenant, &id),
+        phone.as_bytes(),
+    )?;
+    let row = FactorRow {
+        id: id.clone(),
+        tenant_id: tenant.to_string(),
+        user_id: user_id.to_owned(),
+        kind: SMS.into(),
+        label: crate::sms::masked(phone),
+        secret_sealed: Some(sealed),
+        last_used_step: None,
+        failures: 0,
+        locked_until: None,
+        created_at: now,
+        confirmed_at: None,
+        last_used_at: None,
+    };
+    store::write_tx(conn, |c| {
+        mfa_factors::delete_unconfirmed(c, tenant, user_id, SMS)?;
+        mfa_factors::insert(c, tenant, &row)
+    })?;
+    Ok(id)
+}
+
+/// The phone number of an `sms` factor.
+pub fn phone_of(
+    master: &MasterKey,
+    tenant: &TenantId,
+    row: &FactorRow,
+) -> Result<String, MfaError> {
+    let sealed = row.secret_sealed.as_deref().ok_or(seal::SealError::Open)?;
+    let bytes = seal::open(
+        master,
+        KeyPurpose::MfaSecrets,
+        &aad(tenant, &row.id),
+        sealed,
+    )?;
+    String::from_utf8(bytes.to_vec()).map_err(|_| MfaError::Seal(seal::SealError::Open))
+}
+
 /// A one-time code to send for a factor of this user.
 pub enum Issued {
     /// The code (to send, then forget) and its row (to delete if the send fails).
@@ -255,7 +317,7 @@ pub enum Issued {
     Refused,
 }
 
-/// Makes a one-time code for one of the user's `email` factors.
+/// Makes a one-time code for one of the user's `email` or `sms` factors.
 pub fn issue_code(
     conn: &mut DbConnection,
     master: &MasterKey,
@@ -266,7 +328,7 @@ pub fn issue_code(
 ) -> Result<Issued, MfaError> {
     store::write_tx(conn, |c| {
         let row = mfa_factors::get(c, tenant, user_id, factor_id)?;
-        let Some(row) = row.filter(|r| r.kind == EMAIL) else {
+        let Some(row) = row.filter(|r| is_sent(&r.kind)) else {
             return Ok(Issued::Refused);
         };
         if row.locked_until.is_some_and(|u| u > now) {
@@ -440,6 +502,7 @@ pub fn sign_in_order(confirmed: Vec<FactorRow>) -> Vec<(String, String)> {
     let rank = |kind: &str| match kind {
         TOTP => 0,
         EMAIL => 3,
+        SMS => 4,
         RECOVERY => 9,
         _ => 5,
     };

@@ -3,7 +3,7 @@
 //! kinds of factor the tenant accepts. Stored on the tenant row as JSON;
 //! `{}` is the default: optional, every method this version has.
 
-use super::factors::{EMAIL, RECOVERY, TOTP};
+use super::factors::{EMAIL, RECOVERY, SMS, TOTP};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -21,10 +21,10 @@ pub enum Requirement {
 }
 
 /// The kinds of factor this version has, as tenant files name them.
-pub const METHODS: [&str; 3] = [TOTP, EMAIL, RECOVERY];
+pub const METHODS: [&str; 4] = [TOTP, EMAIL, SMS, RECOVERY];
 /// Kinds the issue names that this version does not have yet; a tenant file
 /// naming one is refused with that said.
-pub const NOT_YET: [&str; 2] = ["sms", "webauthn"];
+pub const NOT_YET: [&str; 1] = ["webauthn"];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -184,10 +184,10 @@ mod tests {
         assert_eq!(with(|_| {}), Ok(()));
         assert_eq!(
             with(|p| {
-                p.methods.insert("sms".into());
+                p.methods.insert("webauthn".into());
             })
             .unwrap_err(),
-            "mfa.methods: `sms` is not available in this version (available: totp, email, recovery)"
+            "mfa.methods: `webauthn` is not available in this version (available: totp, email, sms, recovery)"
         );
         assert!(
             with(|p| {

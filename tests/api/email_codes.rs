@@ -66,14 +66,14 @@ async fn turn_on(
         ("factor", &factor),
         ("code", "000000"),
     ];
-    let res = submit(b, &app.url("/t/acme/account/email/confirm"), &wrong).await;
+    let res = submit(b, &app.url("/t/acme/account/code/confirm"), &wrong).await;
     assert_eq!(res.status(), 400);
     let right = [
         ("csrf", csrf.as_str()),
         ("factor", &factor),
         ("code", &latest_code()),
     ];
-    let res = submit(b, &app.url("/t/acme/account/email/confirm"), &right).await;
+    let res = submit(b, &app.url("/t/acme/account/code/confirm"), &right).await;
     assert_eq!(location_of(&res), "/t/acme/account?done=email-added");
     page(b, &app.url("/t/acme/account")).await
 }

@@ -31,6 +31,7 @@ mod purge;
 mod recovery;
 mod rights;
 mod signin;
+mod sms_codes;
 mod tenancy;
 mod tenants_apply;
 mod tokens;

@@ -281,8 +281,8 @@ async fn tenant_files_say_what_mfa_policy_they_want_and_bad_ones_are_refused_by_
     assert!(apply(&app, &path).unwrap()[0].is_empty(), "applied once");
     for (mfa, end) in [
         (
-            "  methods: [totp, sms]\n",
-            "acme.yaml:4: mfa.methods: `sms` is not available in this version (available: totp, email, recovery)",
+            "  methods: [totp, webauthn]\n",
+            "acme.yaml:4: mfa.methods: `webauthn` is not available in this version (available: totp, email, sms, recovery)",
         ),
         (
             "  required_for_roles: [ghost]\n",
