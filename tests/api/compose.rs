@@ -217,6 +217,20 @@ fn ports_services_and_mounts_line_up_with_the_image() {
         services.contains_key(db.host_str().unwrap()),
         "the database host is a service: {db}"
     );
+    // Mail goes to the mail sink's SMTP port, and its web UI is published.
+    assert_eq!(env["GATEHOUSE_MAIL__TRANSPORT"], "smtp");
+    let smtp = url::Url::parse(&env["GATEHOUSE_MAIL__SMTP__URL"]).unwrap();
+    assert_eq!(
+        (smtp.host_str(), smtp.port()),
+        (Some("mailpit"), Some(1025))
+    );
+    let mailpit = &c["services"]["mailpit"];
+    assert_eq!(str_of(&mailpit["image"]), "axllent/mailpit:v1.21");
+    assert_eq!(mailpit["ports"][0].as_str(), Some("127.0.0.1:8025:8025"));
+    assert!(
+        gatehouse["depends_on"]["mailpit"].is_mapping(),
+        "gatehouse starts after the mail sink"
+    );
 
     let stage = dockerfile_stage("gatehouse");
     assert_eq!(instruction(&stage, "EXPOSE"), [bind_port]);

@@ -51,7 +51,9 @@ pub fn fingerprint(token: &str) -> String {
     digest[..6].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn home(h: &Home, message: Option<&str>, shared: Option<&str>) -> Markup {
+/// `account` is the Gatehouse account page of the tenant (password, second
+/// factors).
+pub fn home(h: &Home, message: Option<&str>, shared: Option<&str>, account: &str) -> Markup {
     let t = &h.tokens;
     layout(
         "Your notes",
@@ -73,6 +75,7 @@ pub fn home(h: &Home, message: Option<&str>, shared: Option<&str>) -> Markup {
             form.inline method="post" action="/refresh" { button #refresh type="submit" { "Refresh tokens now" } }
             " "
             form.inline method="post" action="/logout" { button #sign-out type="submit" { "Sign out" } }
+            p { a #account href=(account) { "Your account at Gatehouse" } " — two-step sign-in, recovery codes" }
             h2 { "Notes" }
             ul #notes {
                 @for n in &h.notes {

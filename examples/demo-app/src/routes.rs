@@ -99,7 +99,10 @@ async fn home(req: HttpRequest, bff: web::Data<Bff>, q: web::Query<HomeQuery>) -
         flash = Some("Signed out.".into());
     }
     let body = match &home {
-        Some(h) => pages::home(h, flash.as_deref(), shared.as_deref()),
+        Some(h) => {
+            let account = format!("{}/account", bff.config.issuer);
+            pages::home(h, flash.as_deref(), shared.as_deref(), &account)
+        }
         None => pages::signed_out(flash.as_deref()),
     };
     page(actix_web::http::StatusCode::OK, body, cookie)

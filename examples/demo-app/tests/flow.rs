@@ -357,6 +357,11 @@ async fn a_person_uses_the_demo_app_through_its_backend() {
 
     // Back in the app, signed in; the token carries what was ticked.
     assert_eq!(text(&c, "#user-name").await, "Alice Admin");
+    // The app links to the tenant's account page at Gatehouse.
+    assert_eq!(
+        attr(&c, "#account", "href").await,
+        format!("http://127.0.0.1:{gh_port}/t/demo/account")
+    );
     let scopes = text(&c, "#scopes").await;
     assert_eq!(
         scopes, "email notes:read offline_access openid profile",
