@@ -4,7 +4,8 @@
 //!
 //! `mfa_signin_rate seed BASE FIRST COUNT FILE`: signs users `uFIRST..` in on
 //! the account page of tenant `bench` and sets up an authenticator app for
-//! each; writes `username base32-key` lines to FILE.
+//! each; writes `username base32-key last-used-step` lines to FILE, which a
+//! `totp` run reads and writes back (a code is accepted once).
 //! `mfa_signin_rate run BASE totp|password SECONDS CONNECTIONS [FILE|COUNT]`:
 //! signs in again and again for SECONDS over CONNECTIONS connections, each a
 //! browser of its own (its CSRF cookie, one sealed authorization request of
@@ -144,10 +145,11 @@ async fn seed_range(base: &str, from: u64, to: u64) -> Result<String, Error> {
             .split_whitespace()
             .collect();
         let secret = TotpSecret::from_bytes(base32::decode(&key).ok_or("a key that is no base32")?);
+        let step = now_secs() / STEP_SECS;
         let form = [
             ("csrf", csrf),
             ("factor", field(&setup, "factor")?),
-            ("code", code(&secret, now_secs() / STEP_SECS)),
+            ("code", code(&secret, step)),
         ];
         let res = b
             .post(format!("{base}/t/bench/account/totp/confirm"))
@@ -157,7 +159,7 @@ async fn seed_range(base: &str, from: u64, to: u64) -> Result<String, Error> {
         if res.status() != 302 {
             return Err(format!("{user}: the first code answered {}", res.status()).into());
         }
-        lines.push_str(&format!("{user} {key}\n"));
+        lines.push_str(&format!("{user} {key} {step}\n"));
     }
     Ok(lines)
 }
@@ -205,15 +207,14 @@ fn pool(mode: &str, users: &str) -> Result<Pool, Error> {
     let seeded: Vec<Seeded> = match mode {
         "totp" => std::fs::read_to_string(users)?
             .lines()
-            .filter_map(|l| l.split_once(' '))
-            .map(|(name, key)| {
-                let secret = TotpSecret::from_bytes(base32::decode(key).unwrap_or_default());
-                Seeded {
+            .filter_map(|l| {
+                let mut parts = l.split(' ');
+                let (name, key, last) = (parts.next()?, parts.next()?, parts.next()?);
+                Some(Seeded {
                     name: name.to_owned(),
-                    secret: Some(secret),
-                    // Seeding used the step it ran in.
-                    last_step: now_secs() / STEP_SECS,
-                }
+                    secret: Some(TotpSecret::from_bytes(base32::decode(key)?)),
+                    last_step: last.parse().ok()?,
+                })
             })
             .collect(),
         "password" => (0..parse(users))
@@ -249,6 +250,18 @@ async fn run(
         done += t.await.map_err(|e| e.to_string())??;
     }
     let secs = started.elapsed().as_secs_f64();
+    if mode == "totp" {
+        // The steps used, for the next run.
+        let q = pool.0.lock().unwrap_or_else(|p| p.into_inner());
+        let lines: String = q
+            .iter()
+            .filter_map(|u| {
+                let key = base32::encode(u.secret.as_ref()?.expose());
+                Some(format!("{} {key} {}\n", u.name, u.last_step))
+            })
+            .collect();
+        std::fs::write(users, lines)?;
+    }
     println!(
         "{mode} sign-ins: {done} in {secs:.1} s: {:.1}/s",
         done as f64 / secs
@@ -303,6 +316,7 @@ async fn connection(base: &str, pool: &Pool, deadline: Instant) -> Result<u64, S
                     ("kind", "totp"),
                     ("code", code.as_str()),
                 ];
+                let before = user.last_step;
                 user.last_step = step;
                 let res = b
                     .post(format!("{base}/t/bench/login/mfa"))
@@ -310,7 +324,21 @@ async fn connection(base: &str, pool: &Pool, deadline: Instant) -> Result<u64, S
                     .send()
                     .await
                     .map_err(e)?;
-                res.status()
+                let status = res.status();
+                if status != 302 {
+                    let body = res.text().await.unwrap_or_default();
+                    let said = body
+                        .split("role=\"alert\">")
+                        .nth(1)
+                        .and_then(|r| r.split('<').next())
+                        .unwrap_or("");
+                    let now = now_secs() / STEP_SECS;
+                    return Err(format!(
+                        "{}: the code of step {step} (now {now}, last used {before}) answered {status}: {said}",
+                        user.name
+                    ));
+                }
+                status
             }
             _ => res.status(),
         };
