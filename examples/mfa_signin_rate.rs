@@ -48,12 +48,11 @@ fn parse(s: &str) -> u64 {
 
 type Error = Box<dyn std::error::Error>;
 
-fn browser() -> reqwest::Client {
+fn browser() -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .expect("an HTTP client")
 }
 
 fn field(html: &str, name: &str) -> Result<String, Error> {
@@ -102,7 +101,7 @@ async fn seed_range(base: &str, from: u64, to: u64) -> Result<String, Error> {
     let mut lines = String::new();
     for i in from..to {
         let user = format!("u{i}");
-        let b = browser();
+        let b = browser()?;
         let login = b
             .get(format!("{base}/t/bench/account"))
             .send()
@@ -271,7 +270,7 @@ async fn run(
 
 /// One browser signing in until the deadline; how many sign-ins.
 async fn connection(base: &str, pool: &Pool, deadline: Instant) -> Result<u64, String> {
-    let b = browser();
+    let b = browser().map_err(|e| e.to_string())?;
     let url = format!(
         "{base}/t/bench/authorize?response_type=code&client_id=app&redirect_uri={}&scope=openid&state=s&code_challenge={CHALLENGE}&code_challenge_method=S256",
         urlencode(CB)

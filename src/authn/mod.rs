@@ -3,6 +3,7 @@
 //! what a sign-in issues live in `grants`.
 
 pub mod account;
+pub mod account_security;
 pub mod code_delivery;
 pub mod decide;
 pub mod flow;

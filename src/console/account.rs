@@ -156,6 +156,10 @@ pub struct AccountPage<'a> {
     pub base: &'a str,
     /// A catalogue key of something just done (`account-notice-…`).
     pub notice: Option<&'a str>,
+    pub sessions: &'a [super::account_sections::SessionItem],
+    pub apps: &'a [super::account_sections::AppItem],
+    /// What the password form says after a refusal.
+    pub password_error: Option<&'a str>,
 }
 
 pub fn account(t: &Text, brand: &PageBrand, p: &AccountPage<'_>) -> Markup {
@@ -173,6 +177,9 @@ pub fn account(t: &Text, brand: &PageBrand, p: &AccountPage<'_>) -> Markup {
                 @if let Some(email) = p.profile.email { dt { (t.get("account-email")) } dd { (email) } }
             }
             @if p.mfa { (factors_section(t, p)) }
+            (super::account_sections::sessions(t, p.sessions, p.csrf, p.base))
+            (super::account_sections::apps(t, p.apps, p.csrf, p.base))
+            (super::account_sections::password(t, p.csrf, p.base, p.password_error))
         },
     )
 }

@@ -2,6 +2,7 @@
 //! field; the HTTP layer adds the security headers (`http::pages`).
 
 pub mod account;
+pub mod account_sections;
 pub mod assets;
 pub mod components;
 pub mod qr;

@@ -8,12 +8,15 @@ use super::error::Problem;
 use super::pages::{self, PageForm};
 use super::tenant::Tenant;
 use crate::authn::account::{self, Confirmed, Setup};
+use crate::authn::account_security;
 use crate::authn::flow::Step;
 use crate::authn::sealed::Resume;
+use crate::console::account_sections as sections;
 use crate::console::{account as page, qr};
 use crate::i18n::Text;
 use crate::mfa::factors::{self, Verdict};
 use crate::store::StoreError;
+use crate::store::sessions::SessionRow;
 use crate::store::users::UserRow;
 use crate::tenancy::TenantSnapshot;
 use actix_web::http::StatusCode;
@@ -30,6 +33,9 @@ fn notice(req: &HttpRequest) -> Option<&'static str> {
         ("done=totp-added", "account-notice-totp-added"),
         ("done=email-added", "account-notice-email-added"),
         ("done=sms-added", "account-notice-sms-added"),
+        ("done=signed-out-others", "account-notice-signed-out-others"),
+        ("done=app-removed", "account-notice-app-removed"),
+        ("done=password-changed", "account-notice-password-changed"),
         ("done=factor-removed", "account-notice-factor-removed"),
     ]
     .into_iter()
@@ -40,26 +46,47 @@ fn notice(req: &HttpRequest) -> Option<&'static str> {
 /// GET /t/{tenant}/account
 pub async fn show(tenant: Tenant, req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
     let (state, s) = (&tenant.state, &tenant.snapshot);
-    let session = pages::current_session(state, s, &req).await?;
-    let overview = match session {
-        Some(session) => {
-            let (t, u) = (s.id.clone(), session.user_id);
-            let found = state.store.run(move |c| account::overview(c, &t, &u));
-            found.await.map_err(Problem::from)?
-        }
-        None => None,
-    };
-    let Some(o) = overview else {
+    let Some(session) = pages::current_session(state, s, &req).await? else {
         let login = Step::Login {
             request: Resume::Account,
             error: None,
         };
         return render(&tenant, &req, login, vec![]);
     };
-    let (csrf, cookie) = pages::csrf_token(&req, s);
-    let t = pages::text(&req, None, s.default_locale);
+    account_page(&tenant, &req, &session, StatusCode::OK, None).await
+}
+
+/// The account page of the session's user; `password_error` is what the
+/// password form says after a refusal.
+pub(super) async fn account_page(
+    tenant: &Tenant,
+    req: &HttpRequest,
+    session: &SessionRow,
+    status: StatusCode,
+    password_error: Option<String>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let (state, s) = (&tenant.state, &tenant.snapshot);
+    let (t, u, now) = (s.id.clone(), session.user_id.clone(), state.clock.db_now());
+    let read = state.store.run(move |c| {
+        let Some(o) = account::overview(c, &t, &u)? else {
+            return Ok(None);
+        };
+        let sessions = account_security::sessions(c, &t, &u, now)?;
+        let apps = account_security::apps(c, &t, &u)?;
+        Ok::<_, StoreError>(Some((o, sessions, apps)))
+    });
+    let Some((o, sessions, apps)) = read.await.map_err(Problem::from)? else {
+        return Ok(pages::redirect(&format!("/t/{}/logout", s.slug), vec![]));
+    };
+    let (csrf, cookie) = pages::csrf_token(req, s);
+    let t = pages::text(req, None, s.default_locale);
     let items: Vec<page::FactorItem> = o.factors.iter().map(factor_item).collect();
-    let base = base(&tenant);
+    let sessions: Vec<sections::SessionItem> = sessions
+        .iter()
+        .map(|x| session_item(x, &session.id))
+        .collect();
+    let apps: Vec<sections::AppItem> = apps.iter().map(|a| app_item(&t, s, a)).collect();
+    let base = base(tenant);
     let view = page::AccountPage {
         profile: page::Profile {
             username: &o.user.username,
@@ -73,16 +100,44 @@ pub async fn show(tenant: Tenant, req: HttpRequest) -> Result<HttpResponse, acti
         can_add_sms: o.can_add_sms() && s.mfa.allows(factors::SMS),
         recovery: (o.may_have_recovery_codes() && s.mfa.allows(factors::RECOVERY))
             .then_some(o.recovery_left),
+        sessions: &sessions,
+        apps: &apps,
+        password_error: password_error.as_deref(),
         csrf: &csrf,
         base: &base,
-        notice: notice(&req),
+        notice: notice(req),
     };
     let html = page::account(&t, &s.page_brand(), &view);
-    Ok(pages::html(
-        StatusCode::OK,
-        html,
-        cookie.into_iter().collect(),
-    ))
+    Ok(pages::html(status, html, cookie.into_iter().collect()))
+}
+
+fn day(d: chrono::NaiveDateTime) -> String {
+    d.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn session_item(s: &SessionRow, current: &str) -> sections::SessionItem {
+    sections::SessionItem {
+        started: day(s.auth_time),
+        how_key: if crate::authn::session::has_mfa(s) {
+            "account-session-mfa"
+        } else {
+            "account-session-password"
+        },
+        current: s.id == current,
+    }
+}
+
+/// An app by its name, with what its scopes mean in the page's language.
+fn app_item(t: &Text, s: &TenantSnapshot, a: &account_security::Allowed) -> sections::AppItem {
+    let items = crate::console::signin::scope_items(t, s.default_locale, &a.scopes, &s.scopes);
+    sections::AppItem {
+        client_id: a.client_id.clone(),
+        name: s
+            .client(&a.client_id)
+            .map_or_else(|| a.client_id.clone(), |c| c.name.clone()),
+        scopes: items.into_iter().map(|i| i.description).collect(),
+        since: day(a.updated_at),
+    }
 }
 
 fn factor_item(f: &crate::store::mfa_factors::FactorRow) -> page::FactorItem {
@@ -108,7 +163,7 @@ pub async fn totp_begin(
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
     let allowed = tenant.snapshot.mfa.allows(factors::TOTP);
-    let Some((_, user)) = signed_in(&tenant, &req, &body).await?.filter(|_| allowed) else {
+    let Some((_, user, _)) = signed_in(&tenant, &req, &body).await?.filter(|_| allowed) else {
         return Ok(pages::redirect(&base(&tenant), vec![]));
     };
     let (state, s) = (&tenant.state, &tenant.snapshot);
@@ -137,7 +192,7 @@ pub async fn totp_confirm(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let Some((form, user)) = signed_in(&tenant, &req, &body).await? else {
+    let Some((form, user, _)) = signed_in(&tenant, &req, &body).await? else {
         return Ok(pages::redirect(&base(&tenant), vec![]));
     };
     let (state, s) = (&tenant.state, &tenant.snapshot);
@@ -180,7 +235,7 @@ pub async fn recovery_new(
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
     let allowed = tenant.snapshot.mfa.allows(factors::RECOVERY);
-    let Some((_, user)) = signed_in(&tenant, &req, &body).await?.filter(|_| allowed) else {
+    let Some((_, user, _)) = signed_in(&tenant, &req, &body).await?.filter(|_| allowed) else {
         return Ok(pages::redirect(&base(&tenant), vec![]));
     };
     let (state, s) = (&tenant.state, &tenant.snapshot);
@@ -204,7 +259,7 @@ pub async fn factor_remove(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let Some((form, user)) = signed_in(&tenant, &req, &body).await? else {
+    let Some((form, user, _)) = signed_in(&tenant, &req, &body).await? else {
         return Ok(pages::redirect(&base(&tenant), vec![]));
     };
     let (state, s) = (&tenant.state, &tenant.snapshot);
@@ -270,17 +325,17 @@ pub(super) async fn signed_in(
     tenant: &Tenant,
     req: &HttpRequest,
     body: &[u8],
-) -> Result<Option<(PageForm, UserRow)>, actix_web::Error> {
+) -> Result<Option<(PageForm, UserRow, SessionRow)>, actix_web::Error> {
     let (state, s) = (&tenant.state, &tenant.snapshot);
     let form = pages::checked_form(req, s, body)?;
     let Some(session) = pages::current_session(state, s, req).await? else {
         return Ok(None);
     };
-    let (t, u) = (s.id.clone(), session.user_id);
+    let (t, u) = (s.id.clone(), session.user_id.clone());
     let user = state
         .store
         .run(move |c| crate::store::users::get(c, &t, &u))
         .await
         .map_err(Problem::from)?;
-    Ok(user.map(|u| (form, u)))
+    Ok(user.map(|u| (form, u, session)))
 }

@@ -22,7 +22,7 @@ pub async fn email_begin(
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
     let allowed = tenant.snapshot.mfa.allows(factors::EMAIL);
-    let Some((_, user)) = signed_in(&tenant, &req, &body).await?.filter(|_| allowed) else {
+    let Some((_, user, _)) = signed_in(&tenant, &req, &body).await?.filter(|_| allowed) else {
         return Ok(pages::redirect(&base(&tenant), vec![]));
     };
     let (state, s) = (&tenant.state, &tenant.snapshot);
@@ -42,7 +42,7 @@ pub async fn sms_begin(
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
     let allowed = tenant.snapshot.mfa.allows(factors::SMS);
-    let Some((form, user)) = signed_in(&tenant, &req, &body).await?.filter(|_| allowed) else {
+    let Some((form, user, _)) = signed_in(&tenant, &req, &body).await?.filter(|_| allowed) else {
         return Ok(pages::redirect(&base(&tenant), vec![]));
     };
     let typed = form.get("phone").unwrap_or_default().to_owned();
@@ -94,7 +94,7 @@ pub async fn confirm(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let Some((form, user)) = signed_in(&tenant, &req, &body).await? else {
+    let Some((form, user, _)) = signed_in(&tenant, &req, &body).await? else {
         return Ok(pages::redirect(&base(&tenant), vec![]));
     };
     let (state, s) = (&tenant.state, &tenant.snapshot);

@@ -3,6 +3,7 @@
 
 mod account;
 mod account_codes;
+mod account_security;
 mod api_users;
 mod assets;
 mod authorize;
@@ -109,6 +110,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/t/{tenant}/account/code/confirm")
                 .route(web::post().to(account_codes::confirm)),
+        )
+        .service(
+            web::resource("/t/{tenant}/account/sessions/others")
+                .route(web::post().to(account_security::sign_out_others)),
+        )
+        .service(
+            web::resource("/t/{tenant}/account/apps/withdraw")
+                .route(web::post().to(account_security::withdraw)),
+        )
+        .service(
+            web::resource("/t/{tenant}/account/password")
+                .route(web::post().to(account_security::change_password)),
         )
         .service(
             web::resource("/t/{tenant}/account/recovery")

@@ -164,3 +164,25 @@ account-sms-phone-invalid = That is not a mobile number in international form. S
 sms-title = Codes by text message
 sms-sent = We texted a code to { $address }. Enter it to turn codes by text message on.
 account-notice-sms-added = Codes by text message are on: signing in can ask for a code sent to your phone.
+
+## The account page: sessions, apps, password
+account-sessions = Where you are signed in
+account-session-started = Signed in { $date }
+account-session-password = with your password
+account-session-mfa = with your password and a second factor
+account-session-this = this browser
+account-sessions-end-others = Sign out everywhere else
+account-apps = Apps you allowed
+account-apps-none = You have not allowed any app to use your account.
+account-app-since = allowed { $date }
+account-app-withdraw = Remove access
+account-password = Password
+account-password-current = Current password
+account-password-new = New password
+account-password-submit = Change password
+account-password-wrong = The current password is wrong.
+account-password-too-short = The new password must be at least { $count } characters long.
+account-password-same = The new password must not be your username or email address.
+account-notice-signed-out-others = You are signed out everywhere else.
+account-notice-app-removed = The app no longer has access to your account.
+account-notice-password-changed = Your password is changed, and you are signed out everywhere else.

@@ -163,3 +163,25 @@ account-sms-phone-invalid = Это не номер мобильного в ме�
 sms-title = Коды в SMS
 sms-sent = Мы отправили код в SMS на { $address }. Введите его, чтобы включить коды в SMS.
 account-notice-sms-added = Коды в SMS включены: при входе можно получить код на ваш телефон.
+
+## Страница аккаунта: сеансы, приложения, пароль
+account-sessions = Где выполнен вход
+account-session-started = Вход { $date }
+account-session-password = по паролю
+account-session-mfa = по паролю и второму фактору
+account-session-this = этот браузер
+account-sessions-end-others = Выйти на всех остальных устройствах
+account-apps = Приложения с доступом
+account-apps-none = Вы не давали приложениям доступ к аккаунту.
+account-app-since = доступ с { $date }
+account-app-withdraw = Отозвать доступ
+account-password = Пароль
+account-password-current = Текущий пароль
+account-password-new = Новый пароль
+account-password-submit = Сменить пароль
+account-password-wrong = Текущий пароль неверен.
+account-password-too-short = Новый пароль должен быть не короче { $count } символов.
+account-password-same = Новый пароль не должен совпадать с именем пользователя или адресом почты.
+account-notice-signed-out-others = Вы вышли на всех остальных устройствах.
+account-notice-app-removed = У приложения больше нет доступа к вашему аккаунту.
+account-notice-password-changed = Пароль изменён; вы вышли на всех остальных устройствах.

@@ -71,3 +71,24 @@ pub fn revoke(
     )
     .execute(conn)?)
 }
+
+/// Every client the user granted scopes to: (client id, scopes, when).
+pub fn list_of_user(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    user_id: &str,
+) -> Result<Vec<(String, BTreeSet<String>, NaiveDateTime)>, StoreError> {
+    let rows: Vec<(String, String, NaiveDateTime)> = consents::table
+        .filter(consents::tenant_id.eq(tenant.as_str()))
+        .filter(consents::user_id.eq(user_id))
+        .order(consents::client_id.asc())
+        .select((consents::client_id, consents::scopes, consents::updated_at))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(client, raw, at)| {
+            let scopes = serde_json::from_str(&raw)
+                .map_err(|e| StoreError::Corrupt(format!("consents.scopes: {e}")))?;
+            Ok((client, scopes, at))
+        })
+        .collect()
+}

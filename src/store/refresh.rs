@@ -129,3 +129,25 @@ pub fn revoke_session_families(
     }
     Ok(())
 }
+
+/// Revokes every active family of this user at this client (a withdrawn
+/// consent); how many.
+pub fn revoke_user_client_families(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    user_id: &str,
+    client_id: &str,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    let ids: Vec<String> = families::table
+        .filter(families::tenant_id.eq(tenant.as_str()))
+        .filter(families::user_id.eq(user_id))
+        .filter(families::client_id.eq(client_id))
+        .filter(families::state.eq(ACTIVE))
+        .select(families::id)
+        .load(conn)?;
+    for id in &ids {
+        revoke_family(conn, tenant, id, now)?;
+    }
+    Ok(ids.len())
+}

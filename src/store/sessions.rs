@@ -121,3 +121,18 @@ pub fn find_live_by_id(
         .get_result(conn)
         .optional()?)
 }
+
+/// The user's live sessions, newest first.
+pub fn live_of_user(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    user_id: &str,
+    now: NaiveDateTime,
+) -> Result<Vec<SessionRow>, StoreError> {
+    Ok(of_user(tenant, user_id)
+        .filter(sessions::ended_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .order((sessions::created_at.desc(), sessions::id.asc()))
+        .select(SessionRow::as_select())
+        .load(conn)?)
+}

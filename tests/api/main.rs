@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod a11y;
+mod account_page;
 mod attenuation;
 mod authzen;
 mod bans;
