@@ -7,6 +7,18 @@ use crate::branding::PageBrand;
 use crate::i18n::Text;
 use maud::{Markup, html};
 
+/// What the second-factor form asks for.
+pub struct Asked<'a> {
+    /// The sealed pending sign-in (`authn::pending`).
+    pub pending: &'a str,
+    /// The kind of factor asked for.
+    pub kind: &'a str,
+    /// The other kinds the user may use instead.
+    pub others: Vec<&'a str>,
+    /// Where a code was just mailed (masked).
+    pub sent_to: Option<&'a str>,
+}
+
 /// The second-factor form of a sign-in: the code of the kind asked for,
 /// and a button for each other kind the user has. `error` is a catalogue
 /// key.
@@ -14,7 +26,7 @@ pub fn second_factor(
     t: &Text,
     brand: &PageBrand,
     f: &super::signin::FormState<'_>,
-    asked: &super::steps::Asked<'_>,
+    asked: &Asked<'_>,
     error: Option<&str>,
 ) -> Markup {
     let recovery = asked.kind == "recovery";
@@ -368,6 +380,28 @@ pub fn totp_setup(t: &Text, brand: &PageBrand, s: &TotpSetup<'_>) -> Markup {
             }
         },
     )
+}
+
+/// Setting up an authenticator app, from the account page or inside a
+/// sign-in: the QR code and key of `setup`; the form posts `hidden` and the
+/// code to `action`.
+pub fn totp_setup_for(
+    t: &Text,
+    brand: &PageBrand,
+    setup: &crate::authn::account::Setup,
+    action: &str,
+    hidden: &[(&str, &str)],
+    error: Option<&str>,
+) -> Markup {
+    let view = TotpSetup {
+        qr: super::qr::svg(&setup.uri, &t.get("totp-qr-label")),
+        key: grouped(&setup.secret.base32()),
+        uri: &setup.uri,
+        hidden,
+        action,
+        error,
+    };
+    totp_setup(t, brand, &view)
 }
 
 /// A base32 key in groups of four characters.

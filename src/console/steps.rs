@@ -2,6 +2,7 @@
 //! consent form of a tenant, for its client, with the sealed request and the
 //! CSRF token the form carries back.
 
+use super::account::Asked;
 use super::signin::{self, FormState};
 use crate::authn::sealed::Resume;
 use crate::i18n::Text;
@@ -42,18 +43,6 @@ pub fn login(
     };
     let page = signin::login(t, &s.page_brand(), &to, &f, hint, error);
     (status(error), page)
-}
-
-/// What the second-factor form asks for.
-pub struct Asked<'a> {
-    /// The sealed pending sign-in (`authn::pending`).
-    pub pending: &'a str,
-    /// The kind of factor asked for.
-    pub kind: &'a str,
-    /// The other kinds the user may use instead.
-    pub others: Vec<&'a str>,
-    /// Where a code was just mailed (masked).
-    pub sent_to: Option<&'a str>,
 }
 
 /// The second-factor form; 401 when it is shown again after a wrong code.

@@ -11,8 +11,8 @@ use crate::authn::account::{self, Confirmed, Setup};
 use crate::authn::account_security;
 use crate::authn::flow::Step;
 use crate::authn::sealed::Resume;
+use crate::console::account as page;
 use crate::console::account_sections as sections;
-use crate::console::{account as page, qr};
 use crate::i18n::Text;
 use crate::mfa::factors::{self, Verdict};
 use crate::store::StoreError;
@@ -293,29 +293,8 @@ fn setup_page(
         Some(_) => StatusCode::BAD_REQUEST,
         None => StatusCode::OK,
     };
-    let html = setup_markup(&t, s, setup, &action, &hidden, error);
+    let html = page::totp_setup_for(&t, &s.page_brand(), setup, &action, &hidden, error);
     pages::html(status, html, cookie.into_iter().collect())
-}
-
-/// Setting up an authenticator app, from the account page or inside a
-/// sign-in: the form posts `hidden` and the code to `action`.
-pub(super) fn setup_markup(
-    t: &Text,
-    s: &TenantSnapshot,
-    setup: &Setup,
-    action: &str,
-    hidden: &[(&str, &str)],
-    error: Option<&str>,
-) -> maud::Markup {
-    let view = page::TotpSetup {
-        qr: qr::svg(&setup.uri, &t.get("totp-qr-label")),
-        key: page::grouped(&setup.secret.base32()),
-        uri: &setup.uri,
-        hidden,
-        action,
-        error,
-    };
-    page::totp_setup(t, &s.page_brand(), &view)
 }
 
 /// An account form's fields and its signed-in user, after the CSRF check;

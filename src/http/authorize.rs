@@ -249,7 +249,14 @@ pub(super) fn render(
             } else {
                 StatusCode::OK
             };
-            let page = super::account::setup_markup(&t, s, setup, &action, &hidden, *error);
+            let page = crate::console::account::totp_setup_for(
+                &t,
+                &s.page_brand(),
+                setup,
+                &action,
+                &hidden,
+                *error,
+            );
             (status, page, None)
         }
         Step::SecondFactor {
@@ -261,7 +268,7 @@ pub(super) fn render(
         } => {
             let sealed = pending::seal(&state.master_key, &s.id, &csrf, pending)
                 .ok_or_else(Problem::internal)?;
-            let asked = steps::Asked {
+            let asked = crate::console::account::Asked {
                 pending: &sealed,
                 kind,
                 others: pending
