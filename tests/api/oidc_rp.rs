@@ -109,3 +109,77 @@ async fn openidconnect_crate_signs_a_user_in_and_validates_the_id_token() {
         .expect("client_credentials through the openidconnect crate");
     assert_eq!(cc.scopes().unwrap(), &vec![Scope::new("notes:read".into())]);
 }
+
+/// The same library asks for a sign-in with a second factor (`acr_values`)
+/// and reads what happened from the validated ID token: `acr` and `amr`.
+#[actix_web::test]
+async fn openidconnect_crate_asks_for_mfa_and_reads_acr_and_amr() {
+    use openidconnect::{AuthenticationContextClass, AuthenticationMethodReference};
+    let clock = crate::totp::mid_step_clock();
+    let app = spawn_app_real_url(&yaml("acme"), clock.clone()).await;
+    let secret = crate::totp::set_up_totp(&app, &clock).await;
+    clock.advance(chrono::Duration::seconds(30));
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let issuer = IssuerUrl::new(format!("{}/t/acme", app.address)).unwrap();
+    let metadata = CoreProviderMetadata::discover_async(issuer, &http)
+        .await
+        .unwrap();
+    let mfa = AuthenticationContextClass::new("urn:gatehouse:acr:mfa".into());
+    assert!(
+        metadata
+            .acr_values_supported()
+            .is_some_and(|v| v.contains(&mfa)),
+        "discovery lists the acr"
+    );
+    let client = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new("web".into()),
+        Some(ClientSecret::new("web-secret-0123456789abcdef".into())),
+    )
+    .set_redirect_uri(RedirectUrl::new(CB.into()).unwrap());
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, _csrf, nonce) = client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_auth_context_value(mfa.clone())
+        .set_pkce_challenge(challenge)
+        .url();
+    let b = browser();
+    let res = crate::signin::login_from(&app, &b, url.as_str()).await;
+    let html = res.text().await.unwrap();
+    let now = gatehouse::clock::Clock::now(clock.as_ref()).timestamp() as u64;
+    let code = gatehouse::mfa::totp::code_at(&secret, now);
+    let consent = crate::totp::send_code(&app, &b, &html, &code)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let res = allow(&b, &app.url("/t/acme/consent"), &consent, &[]).await;
+    let q = query(res.headers()["location"].to_str().unwrap());
+    let token = client
+        .exchange_code(AuthorizationCode::new(q["code"].clone()))
+        .unwrap()
+        .set_pkce_verifier(verifier)
+        .request_async(&http)
+        .await
+        .unwrap();
+    let claims = token
+        .id_token()
+        .unwrap()
+        .claims(&client.id_token_verifier(), &nonce)
+        .expect("the ID token validates");
+    assert_eq!(claims.auth_context_ref(), Some(&mfa));
+    let amr: Vec<String> = claims
+        .auth_method_refs()
+        .unwrap()
+        .iter()
+        .map(|m: &AuthenticationMethodReference| m.to_string())
+        .collect();
+    assert_eq!(amr, ["pwd", "otp", "mfa"]);
+}
