@@ -382,7 +382,16 @@ fn implicit(
     let Some(client) = snapshot.client(&request.client_id) else {
         return Step::Page(Message::new("error-client-gone"));
     };
-    match implicit::mint(snapshot, &client, &session.user_id, scopes, rights, now) {
+    let amr = super::session::amr(session);
+    match implicit::mint(
+        snapshot,
+        &client,
+        &session.user_id,
+        amr,
+        scopes,
+        rights,
+        now,
+    ) {
         Ok(access) => {
             let fragment = implicit::fragment(&access);
             let params: Vec<(&str, &str)> =

@@ -70,6 +70,7 @@ pub fn issue(
                 rights,
                 audiences: Default::default(),
                 actors: Vec::new(),
+                amr: Vec::new(),
                 lifetime: Lifetime::default(),
             },
             now,

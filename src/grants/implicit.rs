@@ -13,11 +13,13 @@ use std::collections::BTreeSet;
 /// Implicit-flow access tokens live at most this long.
 pub const IMPLICIT_MAX_TTL_MINUTES: i64 = 10;
 
-/// The access token of an implicit response for the signed-in `user_id`.
+/// The access token of an implicit response for the signed-in `user_id`,
+/// who signed in by `amr` (RFC 8176).
 pub fn mint(
     s: &TenantSnapshot,
     client: &Client,
     user_id: &str,
+    amr: Vec<String>,
     scopes: ScopeSet,
     rights: BTreeSet<String>,
     now: DateTime<Utc>,
@@ -31,6 +33,7 @@ pub fn mint(
                 rights,
                 audiences: BTreeSet::new(),
                 actors: Vec::new(),
+                amr,
                 lifetime: Lifetime::at_most(Duration::minutes(IMPLICIT_MAX_TTL_MINUTES)),
             },
             now,

@@ -50,6 +50,7 @@ pub(super) fn mint(
     refresh_token: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Minted, OAuthError> {
+    let amr: Vec<String> = serde_json::from_str(grant.amr).unwrap_or_default();
     let access = by
         .access(
             &AccessGrant {
@@ -59,13 +60,13 @@ pub(super) fn mint(
                 rights: grant.rights.clone(),
                 audiences: BTreeSet::new(),
                 actors: Vec::new(),
+                amr: amr.clone(),
                 lifetime: Lifetime::default(),
             },
             now,
         )
         .map_err(mint_failed)?;
     let id_token = if grant.scopes.contains("openid") {
-        let amr: Vec<String> = serde_json::from_str(grant.amr).unwrap_or_default();
         let id = IdTokenGrant {
             subject: grant.user_id,
             auth_time: grant.auth_time.and_utc(),

@@ -156,6 +156,7 @@ pub fn exchange(
                 rights,
                 audiences,
                 actors,
+                amr: Vec::new(),
                 lifetime: Lifetime::not_after(subject_exp),
             },
             now,

@@ -58,6 +58,12 @@ fn active(f: &access::TokenFacts, issuer: &str) -> serde_json::Value {
     body.insert("iat".into(), serde_json::json!(f.issued_at));
     body.insert("iss".into(), issuer.into());
     body.insert("token_type".into(), "Bearer".into());
+    // How the user signed in, as the ID token says it (RFC 9068 §2.2.1).
+    if !f.amr.is_empty() {
+        body.insert("amr".into(), serde_json::json!(f.amr));
+        let acr = crate::tokens::id_token::acr_of(&f.amr);
+        body.insert("acr".into(), acr.into());
+    }
     body.into()
 }
 

@@ -44,6 +44,8 @@ pub struct TokenFacts {
     pub audiences: BTreeSet<String>,
     /// RFC 8693 §4.1 delegation chain: the current actor first.
     pub actors: Vec<String>,
+    /// How the user signed in (RFC 8176), in order; empty for a client's own.
+    pub amr: Vec<String>,
     pub issued_at: Option<i64>,
     /// The effective expiry: the authority block's, or earlier when a
     /// narrowing check bounds the time (verify::expiry).
@@ -145,6 +147,7 @@ pub fn inspect_for(
         scopes,
         rights,
         audiences: facts.audiences,
+        amr: facts.amr,
         issued_at: unix(facts.issued_at),
         expiry_readable: facts.narrowing.expiry != Expiry::Unreadable,
         revocation_id: facts.revocation_ids.last().cloned().unwrap_or_default(),
@@ -226,6 +229,15 @@ fn inspect_jwt(
         _ => BTreeSet::new(),
     };
     let actors = actors_of(payload.claim("act"));
+    let amr = payload
+        .claim("amr")
+        .and_then(|a| a.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| m.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
     Some(TokenFacts {
         client_id,
         subject,
@@ -233,6 +245,7 @@ fn inspect_jwt(
         rights,
         audiences,
         actors,
+        amr,
         issued_at: unix(payload.issued_at()),
         expires_at: unix(payload.expires_at()),
         expiry_readable: true,
@@ -336,6 +349,7 @@ pub fn present(
         scopes: facts.scopes,
         rights: facts.rights,
         audiences: facts.audiences,
+        amr: facts.amr,
         format: AccessTokenFormat::Biscuit,
         blocks: 1,
     });

@@ -54,6 +54,8 @@ pub struct AccessClaims {
     /// RFC 8693 §4.1: who acts on the subject's behalf (delegation): the
     /// current actor first, then the earlier ones; empty when not delegated.
     pub actors: Vec<String>,
+    /// How the user signed in (RFC 8176), in order; empty for a client's own.
+    pub amr: Vec<String>,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -102,6 +104,10 @@ pub fn mint_biscuit(keys: &KeyRing, c: &AccessClaims) -> Result<IssuedToken, Min
         for (n, a) in (1i64..).zip(prior) {
             b = b.fact(fact("prior_actor", &[int(n), string(a)]))?;
         }
+    }
+    // `amr(n, method)`: how the user signed in, in order (RFC 8176).
+    for (n, m) in (0i64..).zip(&c.amr) {
+        b = b.fact(fact("amr", &[int(n), string(m)]))?;
     }
     b = b.check(expiry_check(system_time(c.expires_at)))?;
     // The next block's key pair comes from the thread's CSPRNG (ChaCha, seeded
@@ -173,6 +179,11 @@ pub fn mint_jwt(keys: &KeyRing, c: &AccessClaims) -> Result<IssuedToken, MintErr
     if !c.rights.is_empty() {
         let rights: Vec<serde_json::Value> = c.rights.iter().map(|r| r.as_str().into()).collect();
         p.set_claim("entitlements", Some(rights.into()))?;
+    }
+    // RFC 9068 §2.2.1: how the user signed in, as in ID tokens.
+    if !c.amr.is_empty() {
+        p.set_claim("amr", Some(c.amr.clone().into()))?;
+        p.set_claim("acr", Some(super::id_token::acr_of(&c.amr).into()))?;
     }
     let token = jwt::encode_with_signer(&p, &header, jws.signer.as_ref())?;
     Ok(IssuedToken {

@@ -74,6 +74,9 @@ pub struct AccessGrant<'a> {
     pub audiences: BTreeSet<String>,
     /// RFC 8693 §4.1: the current actor first, then the earlier ones.
     pub actors: Vec<String>,
+    /// How the user signed in (RFC 8176 `amr`), in order; empty for a
+    /// client's own token and for exchanged ones.
+    pub amr: Vec<String>,
     pub lifetime: Lifetime,
 }
 
@@ -115,6 +118,7 @@ impl Issuer<'_> {
             rights: g.rights.clone(),
             audiences: g.audiences.clone(),
             actors: g.actors.clone(),
+            amr: g.amr.clone(),
             issued_at: now,
             expires_at,
         };

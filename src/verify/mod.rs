@@ -200,6 +200,15 @@ impl Verifier {
             .map_err(|_| VerifyError::Invalid)?;
         prior.sort();
         let prior_actors = prior.into_iter().map(|(_, a)| a).collect();
+        let mut amr: Vec<(i64, String)> = authorizer
+            .query(rule(
+                "q",
+                &[var("n"), var("m")],
+                &[pred("amr", &[var("n"), var("m")])],
+            ))
+            .map_err(|_| VerifyError::Invalid)?;
+        amr.sort();
+        let amr = amr.into_iter().map(|(_, m)| m).collect();
         let date = |a: &mut biscuit_auth::Authorizer, name: &str| -> Option<SystemTime> {
             let rows: Vec<(SystemTime,)> = a.query(query(name)).ok()?;
             rows.into_iter().next().map(|(t,)| t)
@@ -215,6 +224,7 @@ impl Verifier {
             audiences,
             actor,
             prior_actors,
+            amr,
             issued_at,
             expires_at,
             revocation_ids,

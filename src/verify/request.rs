@@ -83,6 +83,9 @@ pub struct Verified {
     /// recent first (the nested `act` claims of RFC 8693 §4.1; informational,
     /// not for access decisions).
     pub prior_actors: Vec<String>,
+    /// `amr(n, …)`: how the user signed in (RFC 8176), in order; empty for
+    /// a client's own token.
+    pub amr: Vec<String>,
     pub issued_at: Option<SystemTime>,
     pub expires_at: Option<SystemTime>,
     /// Hex revocation ids, one per block; the last one identifies this token.

@@ -386,6 +386,17 @@ async fn the_code_flow_respects_the_scopes_the_user_ticked() {
     let body = introspect(&app, "acme", RS, access).await;
     assert_eq!(body["sub"], id["sub"]);
     assert_eq!(body["scope"], "notes:read offline_access openid profile");
+    // ...and how the user signed in, as the ID token says it.
+    assert_eq!(body["amr"], json!(["pwd"]));
+    assert_eq!(body["acr"], "urn:gatehouse:acr:password");
+    // A client's own token was no sign-in: neither.
+    let own = crate::tokens::client_token(&app, "acme", RS, Some("notes:read")).await;
+    let body = introspect(&app, "acme", RS, &own).await;
+    assert_eq!(body["active"], true);
+    assert!(
+        body.get("amr").is_none() && body.get("acr").is_none(),
+        "{body}"
+    );
 
     // Consent is remembered: a second authorization skips the consent page.
     let res = authorize(&app, &b, "web", "openid notes:read", "").await;
@@ -914,5 +925,28 @@ async fn id_tokens_are_rs256_unless_the_client_or_the_tenant_chooses_another() {
             "acme.yaml:3: id_token_signing_alg must be ES256, RS256 or EdDSA, not \"HS256\""
         ),
         "{err}"
+    );
+}
+
+/// An RFC 9068 JWT access token says how the user signed in, as the ID
+/// token does (§2.2.1 `amr`, `acr`), and introspection reads it back.
+#[actix_web::test]
+async fn jwt_access_tokens_say_how_the_user_signed_in() {
+    let jwt_web = yaml("acme").replacen(
+        "    post_logout_redirect_uris: [http://127.0.0.1:3000/bye]\n",
+        "    post_logout_redirect_uris: [http://127.0.0.1:3000/bye]\n    access_token_format: jwt\n",
+        1,
+    );
+    let app = crate::helpers::spawn_app_with(|_| {}, Some(&jwt_web)).await;
+    let b = browser();
+    let tokens = signed_in_tokens(&app, &b, "openid notes:read", &["notes:read"]).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let payload = claims(access);
+    assert_eq!(payload["amr"], json!(["pwd"]));
+    assert_eq!(payload["acr"], "urn:gatehouse:acr:password");
+    let body = introspect(&app, "acme", RS, access).await;
+    assert_eq!(
+        (&body["amr"], &body["acr"]),
+        (&json!(["pwd"]), &json!("urn:gatehouse:acr:password"))
     );
 }

@@ -260,6 +260,12 @@ async fn sign_in_asks_for_the_code_and_the_id_token_says_mfa() {
     let id = jwt_claims(tokens["id_token"].as_str().unwrap());
     assert_eq!(id["amr"], serde_json::json!(["pwd", "otp", "mfa"]));
     assert_eq!(id["acr"], "urn:gatehouse:acr:mfa");
+    // The access token carries it too: introspection and the offline
+    // verifier say how the user signed in.
+    let access = tokens["access_token"].as_str().unwrap();
+    let info = crate::tokens::introspect(&app, "acme", crate::signin::WEB, access).await;
+    assert_eq!(info["amr"], serde_json::json!(["pwd", "otp", "mfa"]));
+    assert_eq!(info["acr"], "urn:gatehouse:acr:mfa");
     // auth_time is when the password was checked.
     assert_eq!(id["auth_time"], clock.now().timestamp() - 30);
     // The same code again, in another sign-in: refused.
