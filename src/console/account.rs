@@ -236,6 +236,7 @@ fn factors_section(t: &Text, p: &AccountPage<'_>) -> Markup {
                 (actions(submit(&t.get("account-email-add"), false, None)))
             }
         }
+        @if p.can_add_sms { (phone_fields(t, p.csrf, &format!("{}/sms", p.base), "", false)) }
         @if let Some(left) = p.recovery {
             h2 { (t.get("account-recovery")) }
             p #recovery-left {

@@ -121,6 +121,10 @@ fn next(rx: &mpsc::Receiver<Received>) -> Received {
 /// Turns alice's codes by text message on: the first code's request.
 async fn turn_on(app: &TestApp, b: &reqwest::Client, rx: &mpsc::Receiver<Received>) -> String {
     let account = account_signed_in(app, b).await;
+    assert!(
+        account.contains(r#"<input id="phone" type="tel" name="phone""#),
+        "{account}"
+    );
     let csrf = field(&account, "csrf");
     let res = submit(
         b,
