@@ -69,7 +69,7 @@ pub async fn advance(
         // sets one up; when they cannot, the request's voluntary
         // `acr_values` is answered with the sign-in there is.
         let resume = Resume::Authorize(Box::new(request.clone()));
-        let so_far = second_factor::SoFar::session(s);
+        let so_far = second_factor::SoFar::session(s, deps.clock.now().timestamp());
         if let Some(step) = second_factor::ask(deps, snapshot, &resume, so_far, true).await? {
             return Ok(step);
         }

@@ -54,12 +54,14 @@ pub struct SoFar {
 }
 
 impl SoFar {
-    /// A session that lacks a second factor.
-    pub fn session(s: &SessionRow) -> Self {
+    /// A session that lacks a second factor, at Unix time `now`: the
+    /// pending step-up's five minutes start now (the session keeps its own
+    /// `auth_time`).
+    pub fn session(s: &SessionRow, now: i64) -> Self {
         Self {
             user_id: s.user_id.clone(),
             amr: super::session::amr(s),
-            started_at: s.auth_time.and_utc().timestamp(),
+            started_at: now,
             session_id: Some(s.id.clone()),
         }
     }

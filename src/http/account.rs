@@ -163,8 +163,9 @@ pub async fn totp_begin(
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
     let allowed = tenant.snapshot.mfa.allows(factors::TOTP);
-    let Some((_, user, _)) = signed_in(&tenant, &req, &body).await?.filter(|_| allowed) else {
-        return Ok(pages::redirect(&base(&tenant), vec![]));
+    let user = match factor_change(&tenant, &req, &body, allowed).await? {
+        Gate::Go(_, user) => user,
+        Gate::Answer(page) => return Ok(page),
     };
     let (state, s) = (&tenant.state, &tenant.snapshot);
     let (master, t, label, now) = (
@@ -235,8 +236,9 @@ pub async fn recovery_new(
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
     let allowed = tenant.snapshot.mfa.allows(factors::RECOVERY);
-    let Some((_, user, _)) = signed_in(&tenant, &req, &body).await?.filter(|_| allowed) else {
-        return Ok(pages::redirect(&base(&tenant), vec![]));
+    let user = match factor_change(&tenant, &req, &body, allowed).await? {
+        Gate::Go(_, user) => user,
+        Gate::Answer(page) => return Ok(page),
     };
     let (state, s) = (&tenant.state, &tenant.snapshot);
     let (t, now) = (s.id.clone(), state.clock.db_now());
@@ -259,8 +261,9 @@ pub async fn factor_remove(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let Some((form, user, _)) = signed_in(&tenant, &req, &body).await? else {
-        return Ok(pages::redirect(&base(&tenant), vec![]));
+    let (form, user) = match factor_change(&tenant, &req, &body, true).await? {
+        Gate::Go(form, user) => (form, user),
+        Gate::Answer(page) => return Ok(page),
     };
     let (state, s) = (&tenant.state, &tenant.snapshot);
     let factor = form.get("factor").unwrap_or_default().to_owned();
@@ -295,6 +298,55 @@ fn setup_page(
     };
     let html = page::totp_setup_for(&t, &s.page_brand(), setup, &action, &hidden, error);
     pages::html(status, html, cookie.into_iter().collect())
+}
+
+/// What a change to the user's second factors goes on with.
+pub(super) enum Gate {
+    Go(PageForm, UserRow),
+    /// The page to show instead: the account page's sign-in, or the second
+    /// factor a session that predates it must present first.
+    Answer(HttpResponse),
+}
+
+/// An account form that changes the user's second factors (OWASP ASVS v4
+/// 3.7.1): a user who has a factor must be signed in with one. A session
+/// from before their first factor presents it first — the step-up adds it
+/// to the session — and comes back to the account page. `allowed`: whether
+/// the tenant's policy lets this change happen at all.
+pub(super) async fn factor_change(
+    tenant: &Tenant,
+    req: &HttpRequest,
+    body: &[u8],
+    allowed: bool,
+) -> Result<Gate, actix_web::Error> {
+    let back = || Gate::Answer(pages::redirect(&base(tenant), vec![]));
+    let Some((form, user, session)) = signed_in(tenant, req, body).await? else {
+        return Ok(back());
+    };
+    if !allowed {
+        return Ok(back());
+    }
+    if crate::authn::session::has_mfa(&session) {
+        return Ok(Gate::Go(form, user));
+    }
+    let (state, s) = (&tenant.state, &tenant.snapshot);
+    let (t, u) = (s.id.clone(), user.id.clone());
+    let confirmed = state
+        .store
+        .run(move |c| factors::confirmed(c, &t, &u))
+        .await
+        .map_err(Problem::from)?;
+    if !factors::may_have_recovery_codes(&confirmed) {
+        return Ok(Gate::Go(form, user));
+    }
+    let deps = state.flow_in(pages::text(req, None, s.default_locale).locale);
+    let so_far =
+        crate::authn::second_factor::SoFar::session(&session, state.clock.now().timestamp());
+    let asked = crate::authn::second_factor::ask(deps, s, &Resume::Account, so_far, false);
+    match asked.await.map_err(Problem::from)? {
+        Some(step) => Ok(Gate::Answer(render(tenant, req, step, vec![])?)),
+        None => Ok(Gate::Go(form, user)),
+    }
 }
 
 /// An account form's fields and its signed-in user, after the CSRF check;

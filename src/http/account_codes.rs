@@ -3,7 +3,7 @@
 //! once, and the factor counts once it comes back (a phone number is thus
 //! verified before it can be used).
 
-use super::account::{base, signed_in};
+use super::account::{Gate, base, factor_change, signed_in};
 use super::error::Problem;
 use super::pages;
 use super::tenant::Tenant;
@@ -22,8 +22,9 @@ pub async fn email_begin(
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
     let allowed = tenant.snapshot.mfa.allows(factors::EMAIL);
-    let Some((_, user, _)) = signed_in(&tenant, &req, &body).await?.filter(|_| allowed) else {
-        return Ok(pages::redirect(&base(&tenant), vec![]));
+    let user = match factor_change(&tenant, &req, &body, allowed).await? {
+        Gate::Go(_, user) => user,
+        Gate::Answer(page) => return Ok(page),
     };
     let (state, s) = (&tenant.state, &tenant.snapshot);
     let (t, u, now) = (s.id.clone(), user.id.clone(), state.clock.db_now());
@@ -42,8 +43,9 @@ pub async fn sms_begin(
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
     let allowed = tenant.snapshot.mfa.allows(factors::SMS);
-    let Some((form, user, _)) = signed_in(&tenant, &req, &body).await?.filter(|_| allowed) else {
-        return Ok(pages::redirect(&base(&tenant), vec![]));
+    let (form, user) = match factor_change(&tenant, &req, &body, allowed).await? {
+        Gate::Go(form, user) => (form, user),
+        Gate::Answer(page) => return Ok(page),
     };
     let typed = form.get("phone").unwrap_or_default().to_owned();
     let Some(phone) = crate::sms::normalize(&typed) else {

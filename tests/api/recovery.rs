@@ -93,9 +93,11 @@ async fn recovery_codes_are_shown_once_and_each_signs_in_once() {
             .is_empty()
     );
 
-    set_up_totp(&app, &clock).await;
+    let secret = set_up_totp(&app, &clock).await;
     let account = page(&b, &app.url("/t/acme/account")).await;
     assert!(account.contains("You have none yet."), "{account}");
+    // Changing factors needs a session signed in with one.
+    let b = crate::totp::account_with_code(&app, &clock, &secret).await;
     let codes = new_codes(&app, &b).await;
     let account = page(&b, &app.url("/t/acme/account")).await;
     assert!(

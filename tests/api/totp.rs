@@ -77,6 +77,23 @@ pub async fn set_up_totp(app: &TestApp, clock: &ManualClock) -> TotpSecret {
 
 /// `b` starts the code flow of `web` and posts alice's password: the
 /// second-factor page.
+/// A browser signed in on the account page with alice's password and her
+/// app's code, a step after the last one used.
+pub async fn account_with_code(
+    app: &TestApp,
+    clock: &ManualClock,
+    secret: &TotpSecret,
+) -> reqwest::Client {
+    clock.advance(Duration::seconds(30));
+    let b = browser();
+    let login = page(&b, &app.url("/t/acme/account")).await;
+    let res = log_in(&b, &app.url("/t/acme/login"), &login, ALICE).await;
+    let html = res.text().await.unwrap();
+    let res = send_code(app, &b, &html, &code_at(secret, unix(clock))).await;
+    assert_eq!(location_of(&res), "/t/acme/account");
+    b
+}
+
 pub async fn password_step(app: &TestApp, b: &reqwest::Client) -> String {
     let html = authorize(app, b, "web", "openid notes:read", "")
         .await
@@ -208,8 +225,24 @@ async fn the_account_page_sets_up_an_authenticator_app_from_a_qr_code() {
             .iter()
             .any(|e| e.action == "mfa.factor.added" && e.actor == user)
     );
-    // Removing it: the sign-in asks for the password only again.
+    // Removing it needs a session signed in with it (OWASP ASVS 3.7.1):
+    // this one predates the app, so the app's code is asked for first, and
+    // the step-up is added to the same session.
     let form = [("csrf", csrf.as_str()), ("factor", &factor)];
+    let res = submit(&b, &app.url("/t/acme/account/factors/remove"), &form).await;
+    assert_eq!(res.status(), 200);
+    let step_up = res.text().await.unwrap();
+    assert!(step_up.contains("Two-step sign-in"), "{step_up}");
+    let rows = app.in_acme(|c, t| gatehouse::store::mfa_factors::list(c, t, &user));
+    assert!(rows[0].confirmed_at.is_some(), "not removed yet");
+    clock.advance(Duration::seconds(30));
+    let res = send_code(&app, &b, &step_up, &code_at(&secret, unix(&clock))).await;
+    assert_eq!(location_of(&res), "/t/acme/account");
+    assert!(
+        res.cookies().all(|c| c.name() != "gh_session"),
+        "the same session"
+    );
+    // Removing it: the sign-in asks for the password only again.
     let res = submit(&b, &app.url("/t/acme/account/factors/remove"), &form).await;
     assert_eq!(location_of(&res), "/t/acme/account?done=factor-removed");
     let account = page(&b, &app.url("/t/acme/account")).await;

@@ -74,30 +74,6 @@ async fn journey(lang: Locale, extra: &[&str], scheme: &str) {
     assert_eq!(notice, t.get("account-notice-totp-added"));
     check(&c, &axe, "account with a factor", scheme).await;
 
-    // The other account pages: recovery codes, codes by email, a phone
-    // number that is not one.
-    click(&c, "form[action$='/recovery'] button").await;
-    title_becomes(&c, &titled("recovery-title")).await;
-    let codes = c
-        .find_all(Locator::Css("#recovery-codes li"))
-        .await
-        .unwrap();
-    assert_eq!(codes.len(), 10);
-    check(&c, &axe, "recovery codes", scheme).await;
-    c.goto(&app.url("/t/acme/account")).await.unwrap();
-    click(&c, "form[action$='/email'] button").await;
-    title_becomes(&c, &titled("email-title")).await;
-    check(&c, &axe, "codes by email", scheme).await;
-    c.goto(&app.url("/t/acme/account")).await.unwrap();
-    text_of(&c, "#profile-username").await;
-    c.wait().for_element(Locator::Css("#phone")).await.unwrap();
-    type_into(&c, "#phone", "12345").await;
-    click(&c, "form[action$='/sms'] button").await;
-    title_becomes(&c, &titled("sms-title")).await;
-    let alert = text_of(&c, "[role=alert]").await;
-    assert_eq!(alert, t.get("account-sms-phone-invalid"));
-    check(&c, &axe, "phone number with an error", scheme).await;
-
     c.goto(&app.url("/t/acme/logout")).await.unwrap();
     click(&c, "button[type=submit]").await;
     title_becomes(&c, &titled("logged-out-title")).await;
@@ -127,6 +103,34 @@ async fn journey(lang: Locale, extra: &[&str], scheme: &str) {
     // `trusted` is first-party: straight back to it with a code.
     let landed = landed_on(&c, CB).await;
     assert!(landed.starts_with(CB), "landed on {landed}");
+
+    // Signed in with the app, the account page changes factors at once.
+    c.goto(&app.url("/t/acme/account")).await.unwrap();
+    title_becomes(&c, &titled("account-title")).await;
+    // The other account pages: recovery codes, codes by email, a phone
+    // number that is not one.
+    click(&c, "form[action$='/recovery'] button").await;
+    title_becomes(&c, &titled("recovery-title")).await;
+    let codes = c
+        .find_all(Locator::Css("#recovery-codes li"))
+        .await
+        .unwrap();
+    assert_eq!(codes.len(), 10);
+    check(&c, &axe, "recovery codes", scheme).await;
+    c.goto(&app.url("/t/acme/account")).await.unwrap();
+    click(&c, "form[action$='/email'] button").await;
+    title_becomes(&c, &titled("email-title")).await;
+    check(&c, &axe, "codes by email", scheme).await;
+    c.goto(&app.url("/t/acme/account")).await.unwrap();
+    text_of(&c, "#profile-username").await;
+    c.wait().for_element(Locator::Css("#phone")).await.unwrap();
+    type_into(&c, "#phone", "12345").await;
+    click(&c, "form[action$='/sms'] button").await;
+    title_becomes(&c, &titled("sms-title")).await;
+    let alert = text_of(&c, "[role=alert]").await;
+    assert_eq!(alert, t.get("account-sms-phone-invalid"));
+    check(&c, &axe, "phone number with an error", scheme).await;
+
     c.close().await.unwrap();
 }
 
