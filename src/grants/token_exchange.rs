@@ -156,7 +156,9 @@ pub fn exchange(
                 rights,
                 audiences,
                 actors,
-                amr: Vec::new(),
+                // The subject signed in as the subject token says; who acts
+                // for them is in `act`.
+                amr: subject.amr.clone(),
                 lifetime: Lifetime::not_after(subject_exp),
             },
             now,

@@ -75,7 +75,7 @@ pub struct AccessGrant<'a> {
     /// RFC 8693 §4.1: the current actor first, then the earlier ones.
     pub actors: Vec<String>,
     /// How the user signed in (RFC 8176 `amr`), in order; empty for a
-    /// client's own token and for exchanged ones.
+    /// client's own token (an exchanged one keeps its subject token's).
     pub amr: Vec<String>,
     pub lifetime: Lifetime,
 }

@@ -329,3 +329,30 @@ async fn an_exchanged_token_keeps_the_holders_time_narrowing() {
         })
     );
 }
+
+/// A user's token exchanged for a narrower one still says how the user
+/// signed in (`amr`, `acr`); who acts for them would be in `act`.
+#[actix_web::test]
+async fn an_exchanged_user_token_keeps_how_the_user_signed_in() {
+    let gateway = format!(
+        "  - client_id: gateway\n    secret: gateway-secret-0123456789abcdef\n    grant_types: [\"{GRANT}\"]\n    scopes: [notes:read]\n    token_exchange_audiences: [\"{NOTES}\"]\nusers:\n"
+    );
+    let tenant = crate::signin::yaml("acme").replacen("users:\n", &gateway, 1);
+    let app = spawn_app_with(|_| {}, Some(&tenant)).await;
+    let b = crate::signin::browser();
+    let tokens =
+        crate::signin::signed_in_tokens(&app, &b, "openid notes:read", &["notes:read"]).await;
+    let subject = tokens["access_token"].as_str().unwrap();
+    let (status, body) = exchange_subject(
+        &app,
+        GATEWAY,
+        subject,
+        &[("audience", NOTES), ("scope", "notes:read")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let facts = introspect(&app, "acme", RS, body["access_token"].as_str().unwrap()).await;
+    assert_eq!(facts["client_id"], "gateway");
+    assert_eq!(facts["amr"], json!(["pwd"]));
+    assert_eq!(facts["acr"], "urn:gatehouse:acr:password");
+}
