@@ -34,20 +34,15 @@ pub fn begin_totp(
         &aad(tenant, &id),
         secret.expose(),
     )?;
-    let row = FactorRow {
-        id: id.clone(),
-        tenant_id: tenant.to_string(),
-        user_id: user_id.to_owned(),
-        kind: TOTP.into(),
-        label: "Authenticator app".into(),
-        secret_sealed: Some(sealed),
-        last_used_step: None,
-        failures: 0,
-        locked_until: None,
-        created_at: now,
-        confirmed_at: None,
-        last_used_at: None,
-    };
+    let row = FactorRow::new(
+        id.clone(),
+        tenant,
+        user_id,
+        TOTP,
+        "Authenticator app".into(),
+        Some(sealed),
+        now,
+    );
     store::write_tx(conn, |c| {
         mfa_factors::delete_unconfirmed(c, tenant, user_id, TOTP)?;
         mfa_factors::insert(c, tenant, &row)

@@ -59,18 +59,16 @@ pub fn new_recovery_codes(
 ) -> Result<Vec<String>, MfaError> {
     let codes = recovery::generate();
     let row = FactorRow {
-        id: store::new_id(),
-        tenant_id: tenant.to_string(),
-        user_id: user_id.to_owned(),
-        kind: RECOVERY.into(),
-        label: "Recovery codes".into(),
-        secret_sealed: None,
-        last_used_step: None,
-        failures: 0,
-        locked_until: None,
-        created_at: now,
         confirmed_at: Some(now),
-        last_used_at: None,
+        ..FactorRow::new(
+            store::new_id(),
+            tenant,
+            user_id,
+            RECOVERY,
+            "Recovery codes".into(),
+            None,
+            now,
+        )
     };
     store::write_tx(conn, |c| {
         for old in mfa_factors::list(c, tenant, user_id)? {

@@ -42,20 +42,15 @@ pub fn begin_email(
     user_id: &str,
     now: NaiveDateTime,
 ) -> Result<String, MfaError> {
-    let row = FactorRow {
-        id: store::new_id(),
-        tenant_id: tenant.to_string(),
-        user_id: user_id.to_owned(),
-        kind: EMAIL.into(),
-        label: "Email".into(),
-        secret_sealed: None,
-        last_used_step: None,
-        failures: 0,
-        locked_until: None,
-        created_at: now,
-        confirmed_at: None,
-        last_used_at: None,
-    };
+    let row = FactorRow::new(
+        store::new_id(),
+        tenant,
+        user_id,
+        EMAIL,
+        "Email".into(),
+        None,
+        now,
+    );
     store::write_tx(conn, |c| {
         mfa_factors::delete_unconfirmed(c, tenant, user_id, EMAIL)?;
         mfa_factors::insert(c, tenant, &row)
@@ -82,20 +77,15 @@ pub fn begin_sms(
         &aad(tenant, &id),
         phone.as_bytes(),
     )?;
-    let row = FactorRow {
-        id: id.clone(),
-        tenant_id: tenant.to_string(),
-        user_id: user_id.to_owned(),
-        kind: SMS.into(),
-        label: crate::sms::masked(phone),
-        secret_sealed: Some(sealed),
-        last_used_step: None,
-        failures: 0,
-        locked_until: None,
-        created_at: now,
-        confirmed_at: None,
-        last_used_at: None,
-    };
+    let row = FactorRow::new(
+        id.clone(),
+        tenant,
+        user_id,
+        SMS,
+        crate::sms::masked(phone),
+        Some(sealed),
+        now,
+    );
     store::write_tx(conn, |c| {
         mfa_factors::delete_unconfirmed(c, tenant, user_id, SMS)?;
         mfa_factors::insert(c, tenant, &row)

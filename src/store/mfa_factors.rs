@@ -35,6 +35,34 @@ impl std::fmt::Debug for FactorRow {
     }
 }
 
+impl FactorRow {
+    /// A new factor of `kind`, not yet confirmed, never used, no failures.
+    pub fn new(
+        id: String,
+        tenant: &TenantId,
+        user_id: &str,
+        kind: &str,
+        label: String,
+        secret_sealed: Option<String>,
+        now: NaiveDateTime,
+    ) -> Self {
+        Self {
+            id,
+            tenant_id: tenant.to_string(),
+            user_id: user_id.to_owned(),
+            kind: kind.to_owned(),
+            label,
+            secret_sealed,
+            last_used_step: None,
+            failures: 0,
+            locked_until: None,
+            created_at: now,
+            confirmed_at: None,
+            last_used_at: None,
+        }
+    }
+}
+
 insert_row!(insert into mfa_factors, FactorRow);
 
 #[allow(clippy::type_complexity)]
